@@ -1,0 +1,37 @@
+/** Tiny CLI argument helper over node:util parseArgs: typed options, usage on error. */
+import { parseArgs } from 'node:util';
+
+type Spec = Record<string, { type: 'string' | 'boolean'; default?: string | boolean; help: string }>;
+
+/** Parses argv; prints usage and exits with code 2 on unknown or malformed arguments. */
+export function cliArgs<S extends Spec>(command: string, spec: S): { [K in keyof S]: S[K]['type'] extends 'boolean' ? boolean : string } {
+  const usage = () =>
+    `usage: ${command} [options]\n` +
+    Object.entries(spec).map(([k, v]) => `  --${k}${v.type === 'string' ? ' <value>' : ''}  ${v.help}${v.default !== undefined ? ` (default: ${v.default})` : ''}`).join('\n');
+  try {
+    const { values } = parseArgs({ options: spec as never, strict: true, allowPositionals: false });
+    if ((values as Record<string, unknown>).help) {
+      console.log(usage());
+      process.exit(0);
+    }
+    return values as never;
+  } catch (e) {
+    console.error(`${(e as Error).message}\n${usage()}`);
+    process.exit(2);
+  }
+}
+
+/** Parses a numeric option; exits with a clear message when it is not a number in range. */
+export function numberArg(name: string, raw: string, min = -Infinity, max = Infinity): number {
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < min || v > max) {
+    console.error(`--${name} must be a number in [${min}, ${max}] (got "${raw}")`);
+    process.exit(2);
+  }
+  return v;
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}

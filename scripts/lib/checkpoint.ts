@@ -1,0 +1,52 @@
+/**
+ * Training checkpoints on disk: a normal model directory (fp32) plus the optimizer's moments and
+ * the trainer's position, written to a temporary directory and renamed into place so a crash
+ * never leaves a half-written checkpoint.
+ */
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import * as tf from '../../src/model/tf';
+import { loadSquintModel, modelFiles } from '../../src/model/load';
+import type { SquintModel } from '../../src/model/squint-model';
+import type { WeightMap } from '../../src/model/vlm';
+import { nodeFileReader, writeModelDir } from '../../src/model/weights/node-files';
+
+export interface TrainerState {
+  readonly step: number;
+  /** Next data seed to draw: resuming continues the same stream of examples. */
+  readonly dataCursor: number;
+  readonly args: Record<string, unknown>;
+}
+
+const OPTIMIZER_BIN = 'optimizer.bin';
+const OPTIMIZER_JSON = 'optimizer.json';
+const STATE_JSON = 'trainer-state.json';
+
+export async function saveCheckpoint(dir: string, model: SquintModel, weights: WeightMap, optimizer: Record<string, tf.Tensor>, state: TrainerState, card: string): Promise<void> {
+  const tmp = `${dir}.tmp`;
+  await rm(tmp, { recursive: true, force: true });
+  await mkdir(tmp, { recursive: true });
+  await writeModelDir(tmp, await modelFiles(model, 'float32', card, weights));
+  const { data, specs } = await tf.io.encodeWeights(optimizer);
+  await writeFile(join(tmp, OPTIMIZER_BIN), new Uint8Array(data));
+  await writeFile(join(tmp, OPTIMIZER_JSON), JSON.stringify(specs));
+  await writeFile(join(tmp, STATE_JSON), JSON.stringify(state, null, 2));
+  await rm(`${dir}.old`, { recursive: true, force: true });
+  if (existsSync(dir)) await rename(dir, `${dir}.old`);
+  await rename(tmp, dir);
+  await rm(`${dir}.old`, { recursive: true, force: true });
+}
+
+export function hasCheckpoint(dir: string): boolean {
+  return existsSync(join(dir, STATE_JSON));
+}
+
+export async function loadCheckpoint(dir: string): Promise<{ model: SquintModel; optimizer: Record<string, tf.Tensor>; state: TrainerState }> {
+  const model = await loadSquintModel(nodeFileReader(dir));
+  const specs = JSON.parse(await readFile(join(dir, OPTIMIZER_JSON), 'utf8'));
+  const bin = await readFile(join(dir, OPTIMIZER_BIN));
+  const optimizer = tf.io.decodeWeights(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength), specs) as Record<string, tf.Tensor>;
+  const state = JSON.parse(await readFile(join(dir, STATE_JSON), 'utf8')) as TrainerState;
+  return { model, optimizer, state };
+}

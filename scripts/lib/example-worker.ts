@@ -1,0 +1,41 @@
+/**
+ * Worker thread that renders scenes and builds training sequences, so the main thread's core
+ * only trains (WASM in Node is single-threaded). Receives {tokenizerJson, config, world, mix},
+ * then answers each {seeds} request with the examples' sequences (buffers transferred).
+ */
+import { parentPort } from 'node:worker_threads';
+import type { ModelConfig } from '../../src/model/config';
+import { imageTokens } from '../../src/model/config';
+import { imageToPatches } from '../../src/model/preprocess';
+import { SquintTokenizer } from '../../src/model/tokenizer';
+import { makeExample } from '../../src/train/data';
+import type { OracleMix } from '../../src/train/oracle';
+import type { SequenceEncoder } from '../../src/train/sequence';
+import type { WorldOptions } from '../../src/world/types';
+import { createNodeCanvas } from '../../src/world/node-canvas';
+import { pickWorld } from './training-mix';
+
+export interface WorkerSetup {
+  readonly tokenizerJson: object;
+  readonly config: ModelConfig;
+  readonly world: WorldOptions;
+  readonly mix: OracleMix;
+}
+
+let encoder: SequenceEncoder | null = null;
+let setup: WorkerSetup | null = null;
+
+parentPort!.on('message', (msg: { setup?: WorkerSetup; seeds?: number[] }) => {
+  if (msg.setup) {
+    setup = msg.setup;
+    const config = setup.config;
+    encoder = { tokenizer: new SquintTokenizer(setup.tokenizerJson), tokensPerImage: imageTokens(config), patches: (img) => imageToPatches(img, config) };
+    return;
+  }
+  if (!encoder || !setup || !msg.seeds) return;
+  const out = msg.seeds.map((seed) => {
+    const ex = makeExample(encoder!, seed, createNodeCanvas, pickWorld(seed, setup!.world), setup!.mix);
+    return { seed, ids: ex.sequence.ids, weights: ex.sequence.weights, images: ex.sequence.images, kind: ex.plan.kind, family: ex.sample.family };
+  });
+  parentPort!.postMessage(out, out.flatMap((e) => e.images.map((i) => i.buffer as ArrayBuffer)));
+});

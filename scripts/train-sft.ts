@@ -1,0 +1,149 @@
+/**
+ * npm run train:sft -- --preset default --steps 6000 --out runs/sft-default
+ *
+ * Trains Squint's VLM from scratch on oracle trajectories (WASM backend). Resumes
+ * automatically from <out>/checkpoint; Ctrl-C saves a checkpoint before exiting.
+ * Scenes are rendered in a worker thread so the training thread keeps its core.
+ */
+import { Worker } from 'node:worker_threads';
+import { appendFile, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { useNodeBackend } from './lib/backend';
+import { cliArgs, formatDuration, numberArg } from './lib/args';
+import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './lib/checkpoint';
+import type { WorkerSetup } from './lib/example-worker';
+import { presetConfig, parameterCount } from '../src/model/config';
+import { initWeights } from '../src/model/init';
+import { SquintModel } from '../src/model/squint-model';
+import { SquintTokenizer, buildTokenizerJson } from '../src/model/tokenizer';
+import { Vlm } from '../src/model/vlm';
+import { Adam } from '../src/train/adam';
+import { disposeBatch, makeBatch, type SequenceLike } from '../src/train/batch';
+import { tokenizerCorpus } from '../src/train/data';
+import { DEFAULT_MIX } from '../src/train/oracle';
+import { learningRate, sftStep, toVariables } from '../src/train/sft';
+import { BACKGROUND_STYLES, type BackgroundStyle } from '../src/world/types';
+
+const args = cliArgs('npm run train:sft --', {
+  preset: { type: 'string', default: 'default', help: 'model preset (tiny, default)' },
+  steps: { type: 'string', default: '6000', help: 'total optimisation steps' },
+  batch: { type: 'string', default: '16', help: 'sequences per step' },
+  lr: { type: 'string', default: '2e-3', help: 'peak learning rate' },
+  warmup: { type: 'string', help: 'warm-up steps (default: 10% of steps, at most 200)' },
+  out: { type: 'string', help: 'run directory (default runs/sft-<preset>)' },
+  'save-every': { type: 'string', default: '250', help: 'checkpoint interval in steps' },
+  'log-every': { type: 'string', default: '10', help: 'console progress interval in steps' },
+  'data-seed': { type: 'string', default: '0', help: 'first training seed (eval uses seeds from 1e9)' },
+  'hold-out-background': { type: 'string', default: 'tiles', help: 'background style kept out of training (style-shift split), or "none"' },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+});
+
+const preset = args.preset;
+const totalSteps = numberArg('steps', args.steps, 1);
+const batchSize = numberArg('batch', args.batch, 1, 256);
+const peakLr = numberArg('lr', args.lr, 0, 1);
+const warmupSteps = args.warmup ? numberArg('warmup', args.warmup, 0) : Math.min(200, Math.ceil(totalSteps / 10));
+const saveEvery = numberArg('save-every', args['save-every'], 1);
+const logEvery = numberArg('log-every', args['log-every'], 1);
+const outDir = args.out ?? `runs/sft-${preset}`;
+const checkpointDir = join(outDir, 'checkpoint');
+const heldOut = args['hold-out-background'];
+if (heldOut !== 'none' && !BACKGROUND_STYLES.includes(heldOut as BackgroundStyle)) {
+  console.error(`--hold-out-background must be one of ${BACKGROUND_STYLES.join(', ')} or none`);
+  process.exit(2);
+}
+const world = { backgrounds: BACKGROUND_STYLES.filter((b) => b !== heldOut) };
+
+const backend = await useNodeBackend('wasm');
+await mkdir(outDir, { recursive: true });
+
+// 1. model, optimizer and position: from the checkpoint, or fresh
+let model: SquintModel;
+const adam = new Adam();
+let step = 0;
+let dataCursor = numberArg('data-seed', args['data-seed'], 0);
+if (hasCheckpoint(checkpointDir)) {
+  const ck = await loadCheckpoint(checkpointDir);
+  model = ck.model;
+  adam.restore(ck.state.step, ck.optimizer);
+  step = ck.state.step;
+  dataCursor = ck.state.dataCursor;
+  console.log(`resuming ${checkpointDir} at step ${step}`);
+} else {
+  const tokenizer = new SquintTokenizer(buildTokenizerJson(tokenizerCorpus(3000)));
+  const config = presetConfig(preset, tokenizer.vocabSize);
+  model = new SquintModel(config, tokenizer, initWeights(config, 1));
+}
+const vars = toVariables(model.vlm.weights);
+const trainable = new Vlm(model.config, vars, model.vlm.imageTokenId);
+const tok = model.tokenizer;
+console.log(`preset ${model.config.preset}: ${parameterCount(model.config).toLocaleString()} parameters, vocab ${tok.vocabSize}, backend ${backend}, batch ${batchSize}, held-out background: ${heldOut}`);
+
+// 2. data: a worker thread renders scenes and builds sequences ahead of the trainer
+const worker = new Worker(new URL('./lib/ts-worker.mjs', import.meta.url), { workerData: { entry: new URL('./lib/example-worker.ts', import.meta.url).href } });
+const setup: WorkerSetup = { tokenizerJson: tok.json, config: model.config, world, mix: DEFAULT_MIX };
+worker.postMessage({ setup });
+type Produced = SequenceLike & { seed: number };
+worker.on('error', (e) => {
+  console.error('example worker failed:', e);
+  process.exit(1);
+});
+const requestPool = (seeds: number[]) =>
+  new Promise<Produced[]>((resolve) => {
+    worker.once('message', resolve);
+    worker.postMessage({ seeds });
+  });
+const POOL_BATCHES = 4; // examples are sorted by length within a pool: less padding
+const nextSeeds = () => Array.from({ length: batchSize * POOL_BATCHES }, () => dataCursor++);
+let pending = requestPool(nextSeeds());
+let queue: Produced[][] = [];
+
+// 3. the loop
+const schedule = { peakLr, warmupSteps, totalSteps, minLrFraction: 0.05 };
+let stopRequested = false;
+process.on('SIGINT', () => {
+  if (stopRequested) process.exit(130);
+  stopRequested = true;
+  console.log('\nstopping after this step (Ctrl-C again to abort without saving)…');
+});
+const card = `# Squint ${model.config.preset} (SFT checkpoint)\n\nTrained by scripts/train-sft.ts on oracle trajectories from the procedural world.\n`;
+const save = async () => {
+  await saveCheckpoint(checkpointDir, model, vars, adam.state(), { step, dataCursor, args }, card);
+};
+
+const started = performance.now();
+const startStep = step;
+let window = { loss: 0, steps: 0, tokens: 0, trained: 0, ms: 0 };
+while (step < totalSteps && !stopRequested) {
+  if (queue.length === 0) {
+    const pool = (await pending).sort((a, b) => a.ids.length - b.ids.length);
+    pending = requestPool(nextSeeds());
+    queue = Array.from({ length: POOL_BATCHES }, (_, i) => pool.slice(i * batchSize, (i + 1) * batchSize));
+    queue.sort(() => Math.random() - 0.5);
+  }
+  const seqs = queue.pop()!;
+  const t0 = performance.now();
+  const batch = makeBatch(seqs, model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape);
+  const lr = learningRate(step, schedule);
+  const result = await sftStep(trainable, vars, adam, batch, lr);
+  disposeBatch(batch);
+  const ms = performance.now() - t0;
+  step++;
+  if (!result.applied) console.warn(`step ${step}: non-finite loss or gradient (loss ${result.loss}, norm ${result.gradNorm}); update skipped`);
+  window = { loss: window.loss + result.loss, steps: window.steps + 1, tokens: window.tokens + batch.totalTokens, trained: window.trained + batch.trainedTokens, ms: window.ms + ms };
+  await appendFile(join(outDir, 'log.jsonl'), JSON.stringify({ step, loss: result.loss, gradNorm: result.gradNorm, lr, ms: Math.round(ms), tokens: batch.totalTokens, time: Date.now() }) + '\n');
+  if (step % logEvery === 0 || step === totalSteps) {
+    const elapsed = performance.now() - started;
+    const eta = ((totalSteps - step) * elapsed) / (step - startStep);
+    console.log(
+      `step ${step}/${totalSteps}  loss ${(window.loss / window.steps).toFixed(4)}  lr ${lr.toExponential(2)}  ` +
+      `${Math.round((window.tokens / window.ms) * 1000)} tok/s  ${((window.steps * batchSize * 1000) / window.ms).toFixed(1)} seq/s  ` +
+      `elapsed ${formatDuration(elapsed)}  ETA ${formatDuration(eta)}`,
+    );
+    window = { loss: 0, steps: 0, tokens: 0, trained: 0, ms: 0 };
+  }
+  if (step % saveEvery === 0) await save();
+}
+await save();
+console.log(`saved ${checkpointDir} at step ${step}`);
+await worker.terminate();

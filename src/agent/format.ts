@@ -1,0 +1,31 @@
+/**
+ * The DeepEyes conversation format as Squint's token stream:
+ *
+ *   <bos><user><image>{question}<assistant><think>…</think><tool_call>{…}</tool_call>
+ *   <user><tool_response><image></tool_response><assistant><think>…</think><answer>…</answer><eos>
+ *
+ * Each `<image>` in the text stands for one image block of `tokensPerImage` positions.
+ * Observations (the user turns after a tool call) are the environment's tokens: masked out of
+ * every loss.
+ */
+export const TOOL_NAME = 'image_zoom_in_tool';
+
+export const promptText = (question: string) => `<bos><user><image>${question}<assistant>`;
+
+export type Observation = { readonly kind: 'image' } | { readonly kind: 'error'; readonly message: string };
+
+export function observationText(obs: Observation): string {
+  const body = obs.kind === 'image' ? '<image>' : obs.message;
+  return `<user><tool_response>${body}</tool_response><assistant>`;
+}
+
+/** Squint's own tool call: a box on the 0..100 grid of the global view. */
+export function toolCallText(box: readonly number[]): string {
+  return `<tool_call>{"name":"${TOOL_NAME}","arguments":{"bbox_view":[${box.map((v) => Math.round(v)).join(',')}]}}</tool_call>`;
+}
+
+export const thinkText = (thought: string) => `<think>${thought}</think>`;
+export const answerText = (answer: string) => `<answer>${answer}</answer>`;
+
+/** Tokens that end a model turn. */
+export const TURN_END_TOKENS = ['</tool_call>', '</answer>', '<eos>'] as const;

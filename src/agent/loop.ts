@@ -1,0 +1,182 @@
+/**
+ * The think–zoom–observe loop (DeepEyes' environment). One implementation drives the browser
+ * worker, the Node eval and RL rollouts:
+ *   1. prompt + global view → the model writes a turn
+ *   2. an answer ends the episode; a turn with neither answer nor tool call ends it
+ *   3. a tool call is checked and cropped from the original; the crop (or an `Error: …`) is
+ *      appended as a user turn and the model goes on, until maxTurns.
+ */
+import type { SquintModel } from '../model/squint-model';
+import { type SamplingOptions, logSoftmax, sampleToken, seededRandom } from '../model/sampling';
+import type { DecodeSession } from '../model/session';
+import type { Size } from '../world/boxes';
+import { type Canvas2D, type CreateCanvas, context2d } from '../world/canvas';
+import { checkBox, cropImage } from './crop';
+import { type Observation, TURN_END_TOKENS, observationText, promptText } from './format';
+import { parseTurn, tagsBalanced } from './parser';
+import type { EndReason, TokenSequence, Trajectory, TrajectoryStep } from './trajectory';
+
+export interface EpisodeImage {
+  readonly size: Size;
+  /** The original at full resolution, drawn on a canvas (crops are cut from it). */
+  readonly canvas: Canvas2D;
+  readonly createCanvas: CreateCanvas;
+}
+
+export interface EpisodeOptions {
+  /** DeepEyes: 5 in training, up to 10 at evaluation. */
+  readonly maxTurns: number;
+  readonly toolEnabled: boolean;
+  readonly sampling: SamplingOptions;
+  readonly seed: number;
+  readonly maxTokensPerTurn: number;
+  readonly signal?: AbortSignal;
+}
+
+export const DEFAULT_EPISODE_OPTIONS: EpisodeOptions = {
+  maxTurns: 5,
+  toolEnabled: true,
+  sampling: { temperature: 0, topP: 1 },
+  seed: 1,
+  maxTokensPerTurn: 96,
+};
+
+export interface EpisodeCallbacks {
+  /** Each generated token's text, as it is sampled. */
+  onToken?(turn: number, piece: string): void;
+  /** Each finished step (zoom with its crop, error, answer). */
+  onStep?(step: TrajectoryStep): void;
+}
+
+/** DeepEyes' format term: an answer of 1000+ characters counts as a format error. */
+const MAX_ANSWER_CHARS = 1000;
+
+const now = () => performance.now();
+
+/**
+ * Runs one episode. Resolves with the trajectory whatever the model writes; a stop through
+ * `signal` ends it with endReason 'stopped'. The model's session is always disposed.
+ */
+export async function runEpisode(
+  model: SquintModel, image: EpisodeImage, question: string, options: EpisodeOptions, callbacks: EpisodeCallbacks = {},
+): Promise<Trajectory> {
+  const started = now();
+  const tok = model.tokenizer;
+  const K = model.tokensPerImage;
+  const random = seededRandom(options.seed);
+  const endIds = new Set(TURN_END_TOKENS.map((t) => tok.special(t)));
+  const toolCallId = tok.special('<tool_call>');
+  const imageId = tok.special('<image>');
+  const seq: TokenSequence = { ids: [], modelMask: [], logprobs: [], images: [] };
+  const steps: TrajectoryStep[] = [];
+  const session = model.newSession();
+  let endReason: EndReason = 'max_turns';
+  let answer: string | null = null;
+  let formatValid = true;
+
+  const stopped = () => options.signal?.aborted === true;
+
+  /** Appends environment text; each `<image>` becomes an image block. Returns the last logits. */
+  const appendEnvironment = async (text: string, images: Float32Array[]): Promise<Float32Array> => {
+    const ids = tok.encode(text);
+    let logits: Float32Array | null = null;
+    let pending: number[] = [];
+    let imageIndex = 0;
+    for (const id of ids) {
+      if (id !== imageId) {
+        pending.push(id);
+        continue;
+      }
+      if (pending.length) logits = await appendTokens(session, seq, pending);
+      pending = [];
+      const patches = images[imageIndex++];
+      logits = await session.appendImage(patches);
+      seq.images.push(patches);
+      for (let k = 0; k < K; k++) seq.ids.push(imageId), seq.modelMask.push(0), seq.logprobs.push(0);
+    }
+    if (pending.length) logits = await appendTokens(session, seq, pending);
+    return logits!;
+  };
+
+  try {
+    const globalPatches = model.patches(context2d(image.canvas).getImageData(0, 0, image.size.width, image.size.height));
+    let logits = await appendEnvironment(promptText(question), [globalPatches]);
+
+    for (let turn = 0; turn < options.maxTurns; turn++) {
+      if (stopped()) { endReason = 'stopped'; break; }
+      // 1. the model writes one turn
+      const t0 = now();
+      const turnIds: number[] = [];
+      let contextFull = false;
+      while (turnIds.length < options.maxTokensPerTurn) {
+        if (!options.toolEnabled) logits[toolCallId] = -Infinity;
+        const id = sampleToken(logits, options.sampling, random);
+        const logp = logSoftmax(logits, options.sampling.temperature)[id];
+        turnIds.push(id);
+        seq.ids.push(id), seq.modelMask.push(1), seq.logprobs.push(logp);
+        callbacks.onToken?.(turn, tok.pieceText(id));
+        if (endIds.has(id)) break;
+        if (session.remaining <= K + 16) { contextFull = true; break; }
+        logits = await session.appendTokens([id]);
+        if (stopped()) break;
+      }
+      const generateMs = now() - t0;
+      const text = tok.decode(turnIds);
+      if (!tagsBalanced(text)) formatValid = false;
+      if (stopped()) { endReason = 'stopped'; break; }
+      const parsed = parseTurn(text, image.size);
+      const base = { turn, text, thought: parsed.thought, tokens: turnIds.length };
+      const noTimings = { generateMs, cropMs: 0, encodeMs: 0 };
+
+      // 2. answer or nothing: the episode ends
+      if (parsed.kind === 'answer') {
+        answer = parsed.answer;
+        if (answer.length >= MAX_ANSWER_CHARS) formatValid = false;
+        const step: TrajectoryStep = { ...base, kind: 'answer', requestedBox: null, viewBox: null, box: null, crop: null, error: null, answer, timings: noTimings };
+        steps.push(step), callbacks.onStep?.(step);
+        endReason = 'answer';
+        break;
+      }
+      if (parsed.kind === 'none') {
+        const step: TrajectoryStep = { ...base, kind: 'none', requestedBox: null, viewBox: null, box: null, crop: null, error: null, answer: null, timings: noTimings };
+        steps.push(step), callbacks.onStep?.(step);
+        endReason = contextFull ? 'context_full' : 'no_action';
+        break;
+      }
+      if (contextFull) { endReason = 'context_full'; break; }
+
+      // 3. a tool call: crop, or explain what is wrong; the episode goes on
+      if (session.remaining < K + 32) { endReason = 'context_full'; break; }
+      const t1 = now();
+      let observation: Observation;
+      let step: TrajectoryStep;
+      const check = parsed.kind === 'tool' ? checkBox(parsed.box, image.size) : null;
+      if (parsed.kind === 'tool' && check?.ok) {
+        const crop = cropImage(image.canvas, check.box, image.createCanvas);
+        const cropMs = now() - t1;
+        const t2 = now();
+        logits = await appendEnvironment(observationText({ kind: 'image' }), [model.patches(crop)]);
+        step = { ...base, kind: 'zoom', requestedBox: parsed.box, viewBox: parsed.viewBox, box: check.box, crop, error: null, answer: null, timings: { generateMs, cropMs, encodeMs: now() - t2 } };
+        observation = { kind: 'image' };
+      } else {
+        const error = parsed.kind === 'invalid' ? parsed.error : check && !check.ok ? check.error : 'Error: invalid tool call.';
+        observation = { kind: 'error', message: error };
+        logits = await appendEnvironment(observationText(observation), []);
+        step = {
+          ...base, kind: 'error', requestedBox: parsed.kind === 'tool' ? parsed.box : null, viewBox: parsed.kind === 'tool' ? parsed.viewBox : null,
+          box: null, crop: null, error, answer: null, timings: { generateMs, cropMs: 0, encodeMs: now() - t1 },
+        };
+      }
+      steps.push(step), callbacks.onStep?.(step);
+    }
+  } finally {
+    session.dispose();
+  }
+  if (endReason !== 'answer') formatValid = false;
+  return { question, imageSize: image.size, steps, answer, endReason, formatValid, totalMs: now() - started, sequence: seq };
+}
+
+async function appendTokens(session: DecodeSession, seq: TokenSequence, ids: number[]): Promise<Float32Array> {
+  for (const id of ids) seq.ids.push(id), seq.modelMask.push(0), seq.logprobs.push(0);
+  return session.appendTokens(ids);
+}

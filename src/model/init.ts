@@ -1,0 +1,21 @@
+/** Random initialisation (GPT-2 style): N(0, 0.02) matrices, zero biases, unit LayerNorm gains. */
+import * as tf from './tf';
+import { type ModelConfig, weightShapes } from './config';
+import type { WeightMap } from './vlm';
+
+export function initWeights(config: ModelConfig, seed = 1): WeightMap {
+  const weights: WeightMap = {};
+  let s = seed;
+  for (const [name, shape] of Object.entries(weightShapes(config))) {
+    const last = name.split('.').pop()!;
+    if (last === 'g') weights[name] = tf.ones(shape);
+    else if (last === 'b' || last.startsWith('b')) weights[name] = tf.zeros(shape);
+    else {
+      // residual projections scaled down with depth (GPT-2)
+      const residual = name.endsWith('proj.w') || name.endsWith('out.w');
+      const std = residual ? 0.02 / Math.sqrt(2 * Math.max(config.layers, config.visionLayers)) : 0.02;
+      weights[name] = tf.randomNormal(shape, 0, std, 'float32', s++);
+    }
+  }
+  return weights;
+}

@@ -1,0 +1,83 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from './tf';
+import { presetConfig } from './config';
+import { initWeights } from './init';
+import { SquintModel } from './squint-model';
+import { SquintTokenizer, buildTokenizerJson } from './tokenizer';
+import { makeBatch } from '../train/batch';
+
+/** Tolerance for cached vs full-recompute logits (float32 accumulation order differs). */
+const CACHE_TOLERANCE = 1e-4;
+
+function tinyModel(seed = 3) {
+  const tok = new SquintTokenizer(buildTokenizerJson(['What is written on the red object?', 'I will zoom in on it.', '0,1,2,3,42,100']));
+  const config = presetConfig('tiny', tok.vocabSize);
+  return new SquintModel(config, tok, initWeights(config, seed));
+}
+
+describe.each(['cpu', 'wasm'])('VLM on %s', (backend) => {
+  beforeAll(async () => {
+    await tf.setBackend(backend);
+    await tf.ready();
+  });
+
+  it('cached decoding gives the same logits as full recomputation, with image blocks mid-sequence', async () => {
+    const model = tinyModel();
+    const tok = model.tokenizer;
+    const K = model.tokensPerImage;
+    const img = () => Float32Array.from({ length: model.patchShape[0] * model.patchShape[1] }, (_, i) => Math.sin(i * 0.37 + K));
+    const [img1, img2] = [img(), img().map((v) => -v)];
+    const partA = tok.encode('<bos><user>');
+    const partB = tok.encode('What is written on the red object?<assistant><think>I will zoom in on it.</think>');
+    const partC = tok.encode('<user><tool_response>');
+    const partD = tok.encode('</tool_response><assistant><answer>42');
+    const imageId = tok.special('<image>');
+    const ids = [...partA, ...Array(K).fill(imageId), ...partB, ...partC, ...Array(K).fill(imageId), ...partD];
+
+    // full recompute: one forward over the whole sequence
+    const batch = makeBatch([{ ids, weights: ids.map(() => 1), images: [img1, img2] }], imageId, K, tok.special('<pad>'), model.patchShape);
+    const full = model.vlm.forward(batch);
+    const fullLogits = (await full.array())[0];
+    full.dispose();
+    for (const t of [batch.ids, batch.patches, batch.placement, batch.targets, batch.lossWeights]) t?.dispose();
+
+    // cached: text chunks, image blocks, then one token at a time
+    const session = model.newSession();
+    const got: [number, Float32Array][] = [];
+    let pos = 0;
+    const push = async (logits: Float32Array, n: number) => { pos += n; got.push([pos - 1, logits]); };
+    await push(await session.appendTokens(partA), partA.length);
+    await push(await session.appendImage(img1), K);
+    for (const id of partB) await push(await session.appendTokens([id]), 1);
+    await push(await session.appendTokens(partC), partC.length);
+    await push(await session.appendImage(img2), K);
+    for (const id of partD) await push(await session.appendTokens([id]), 1);
+    expect(pos).toBe(ids.length);
+    let maxDiff = 0;
+    for (const [p, logits] of got) for (let v = 0; v < logits.length; v++) maxDiff = Math.max(maxDiff, Math.abs(logits[v] - fullLogits[p][v]));
+    expect(maxDiff).toBeLessThan(CACHE_TOLERANCE);
+    session.dispose();
+    model.dispose();
+  });
+
+  it('a decode session returns the tensor count to baseline', async () => {
+    const model = tinyModel();
+    const before = tf.memory().numTensors;
+    const session = model.newSession();
+    await session.appendTokens(model.tokenizer.encode('<bos><user>'));
+    await session.appendImage(new Float32Array(model.patchShape[0] * model.patchShape[1]));
+    await session.appendTokens([5]);
+    session.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  it('refuses to decode past maxSeq with a clear error', async () => {
+    const model = tinyModel();
+    const session = model.newSession();
+    await expect(session.appendTokens(Array(model.config.maxSeq + 1).fill(5))).rejects.toThrow(/exceeds the model's maxSeq/);
+    session.dispose();
+    model.dispose();
+  });
+});

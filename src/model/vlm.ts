@@ -1,0 +1,106 @@
+/**
+ * Squint's vision-language model: a ViT-style encoder over a 64×64 letterboxed view, a 2×2 patch
+ * merger + MLP projector into the decoder's width, and a decoder-only transformer whose sequence
+ * interleaves text tokens with image-token blocks (question image first, each crop appended
+ * mid-sequence). No I/O here: weights come in as a name → tensor map (see weights/).
+ */
+import * as tf from './tf';
+import { type ModelConfig, imageTokens, patchCount, patchDim } from './config';
+import { type LayerCache, causalMask, dense, fastMatMul, gelu, layerNorm, transformerBlock } from './ops';
+
+export type WeightMap = Record<string, tf.Tensor>;
+
+export interface TrainBatch {
+  /** Token ids [B, T]; image positions hold the `<image>` id. */
+  readonly ids: tf.Tensor2D;
+  /** Patchified views of every image in the batch, [N, patches, patchDim] (see preprocess.ts). */
+  readonly patches: tf.Tensor3D | null;
+  /** One-hot placement [B·T, N·tokensPerImage]: row r has a 1 where image token r comes from. */
+  readonly placement: tf.Tensor2D | null;
+}
+
+export class Vlm {
+  readonly config: ModelConfig;
+  readonly weights: WeightMap;
+  /** Id of `<image>`: its embedding is added to every image token as a type marker. */
+  readonly imageTokenId: number;
+  readonly tokensPerImage: number;
+
+  constructor(config: ModelConfig, weights: WeightMap, imageTokenId: number) {
+    this.config = config;
+    this.weights = weights;
+    this.imageTokenId = imageTokenId;
+    this.tokensPerImage = imageTokens(config);
+  }
+
+  /** Views → decoder-width image tokens. patches [N, P, patchDim] → [N, K, dim]. */
+  encodeImages(patches: tf.Tensor3D): tf.Tensor3D {
+    const c = this.config;
+    const w = this.weights;
+    const N = patches.shape[0];
+    // 1. patch embedding (a matMul, not a conv) + learned positions
+    let x = dense(patches, w['vision.patch.w'], w['vision.patch.b']).add(w['vision.pos']) as tf.Tensor3D; // [N, P, Cv]
+    // 2. bidirectional transformer over the patches
+    for (let i = 0; i < c.visionLayers; i++) x = transformerBlock(x, w, `vision.block${i}`, c.visionHeads, null).out;
+    x = layerNorm(x, w['vision.ln.g'], w['vision.ln.b']) as tf.Tensor3D;
+    // 3. merge each 2×2 group (contiguous by construction of the patch order) into one token
+    const merged = x.reshape([N, this.tokensPerImage, c.merge * c.merge * c.visionDim]); // [N, K, 4·Cv]
+    // 4. project into the decoder's width
+    return dense(gelu(dense(merged, w['projector.w1'], w['projector.b1'])), w['projector.w2'], w['projector.b2']) as tf.Tensor3D; // [N, K, C]
+  }
+
+  /** Decoder over input embeddings x [B, T, C] at positions start.. (with cache `past`). */
+  decode(x: tf.Tensor3D, start: number, past?: LayerCache[]): { hidden: tf.Tensor3D; present: LayerCache[] } {
+    const c = this.config;
+    const w = this.weights;
+    const T = x.shape[1];
+    if (start + T > c.maxSeq) throw new Error(`sequence of ${start + T} tokens exceeds the model's maxSeq ${c.maxSeq}`);
+    let h = x.add(tf.slice(w['decoder.pos'], [start, 0], [T, c.dim])) as tf.Tensor3D; // [B, T, C]
+    const mask = causalMask(T, start);
+    const present: LayerCache[] = [];
+    for (let i = 0; i < c.layers; i++) {
+      const r = transformerBlock(h, w, `decoder.block${i}`, c.heads, mask, past?.[i]);
+      h = r.out;
+      present.push(r.present);
+    }
+    return { hidden: layerNorm(h, w['decoder.ln.g'], w['decoder.ln.b']) as tf.Tensor3D, present };
+  }
+
+  /** hidden [B, T, C] → logits [B, T, V]. */
+  logits(hidden: tf.Tensor3D): tf.Tensor3D {
+    return dense(hidden, this.weights['decoder.head']) as tf.Tensor3D;
+  }
+
+  /** Token embeddings by lookup (inference; no gradient needed). ids [B, T] → [B, T, C]. */
+  embedIds(ids: tf.Tensor2D): tf.Tensor3D {
+    const [B, T] = ids.shape;
+    return tf.gather(this.weights['decoder.embed'], ids.reshape([-1])).reshape([B, T, this.config.dim]);
+  }
+
+  /**
+   * Full forward for training: logits [B, T, V]. Embeddings by one-hot · matMul and image tokens
+   * placed by a one-hot matMul, because WASM has no gradient for gather/scatter.
+   */
+  forward(batch: TrainBatch): tf.Tensor3D {
+    const c = this.config;
+    const [B, T] = batch.ids.shape;
+    // 1. text embeddings (image positions get the `<image>` type embedding)
+    const oneHot = tf.oneHot(batch.ids.reshape([-1]), c.vocabSize).toFloat(); // [B·T, V]
+    let x = fastMatMul(oneHot, this.weights['decoder.embed']); // [B·T, C]
+    // 2. merge the image tokens into their positions
+    if (batch.patches && batch.placement) {
+      const images = this.encodeImages(batch.patches).reshape([-1, c.dim]); // [N·K, C]
+      x = x.add(fastMatMul(batch.placement, images));
+    }
+    // 3. decoder + head
+    return this.logits(this.decode(x.reshape([B, T, c.dim]) as tf.Tensor3D, 0).hidden);
+  }
+}
+
+/** Shape check for a patches tensor built outside (clear message instead of a matMul shape error). */
+export function checkPatches(config: ModelConfig, patches: tf.Tensor): void {
+  const want = [patchCount(config), patchDim(config)];
+  if (patches.rank !== 3 || patches.shape[1] !== want[0] || patches.shape[2] !== want[1]) {
+    throw new Error(`patches must be [N, ${want[0]}, ${want[1]}], got [${patches.shape.join(', ')}]`);
+  }
+}

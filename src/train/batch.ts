@@ -1,0 +1,79 @@
+/** Padded training tensors from token sequences (built in JS, moved to the backend once). */
+import * as tf from '../model/tf';
+import type { TrainBatch } from '../model/vlm';
+
+export interface SequenceLike {
+  readonly ids: readonly number[];
+  /** Weight of the loss for predicting ids[t] (0 = not trained). */
+  readonly weights: readonly number[];
+  readonly images: readonly Float32Array[];
+}
+
+export interface LossBatch extends TrainBatch {
+  /** Next-token targets [B·T] (ids shifted left by one). */
+  readonly targets: tf.Tensor1D;
+  /** Loss weights [B·T] aligned with targets. */
+  readonly lossWeights: tf.Tensor1D;
+  /** Tokens with a non-zero weight (for tokens/s). */
+  readonly trainedTokens: number;
+  readonly totalTokens: number;
+}
+
+/**
+ * Pads to the longest sequence. Image blocks are runs of K `imageId`s; each block takes the
+ * next of the sequence's images.
+ * @throws when a sequence's image runs and images disagree.
+ */
+export function makeBatch(seqs: readonly SequenceLike[], imageId: number, tokensPerImage: number, padId: number, patchShape: [number, number]): LossBatch {
+  const B = seqs.length;
+  const T = Math.max(...seqs.map((s) => s.ids.length));
+  const N = seqs.reduce((n, s) => n + s.images.length, 0);
+  const K = tokensPerImage;
+  const ids = new Int32Array(B * T).fill(padId);
+  const targets = new Int32Array(B * T).fill(padId);
+  const weights = new Float32Array(B * T);
+  const placement = N > 0 ? new Float32Array(B * T * N * K) : null;
+  const patches = N > 0 ? new Float32Array(N * patchShape[0] * patchShape[1]) : null;
+  let imageIndex = 0;
+  let trained = 0;
+  for (let b = 0; b < B; b++) {
+    const s = seqs[b];
+    let ownImage = 0;
+    let runLength = 0; // position inside the current run of image ids
+    for (let t = 0; t < s.ids.length; t++) {
+      ids[b * T + t] = s.ids[t];
+      if (t + 1 < s.ids.length) {
+        targets[b * T + t] = s.ids[t + 1];
+        weights[b * T + t] = s.weights[t + 1];
+        if (s.weights[t + 1] > 0) trained++;
+      }
+      if (s.ids[t] !== imageId) {
+        runLength = 0;
+        continue;
+      }
+      const k = runLength++ % K;
+      if (k === 0) {
+        // first token of an image block: its patches go into the batch's image list
+        const img = s.images[ownImage++];
+        if (!img) throw new Error(`sequence ${b} has more image blocks than images`);
+        patches!.set(img, imageIndex * patchShape[0] * patchShape[1]);
+        imageIndex++;
+      }
+      placement![(b * T + t) * N * K + (imageIndex - 1) * K + k] = 1;
+    }
+    if (ownImage !== s.images.length) throw new Error(`sequence ${b} has ${s.images.length} images but ${ownImage} image blocks`);
+  }
+  return {
+    ids: tf.tensor2d(ids, [B, T], 'int32'),
+    patches: patches ? tf.tensor3d(patches, [N, patchShape[0], patchShape[1]]) : null,
+    placement: placement ? tf.tensor2d(placement, [B * T, N * K]) : null,
+    targets: tf.tensor1d(targets, 'int32'),
+    lossWeights: tf.tensor1d(weights),
+    trainedTokens: trained,
+    totalTokens: seqs.reduce((n, s) => n + s.ids.length, 0),
+  };
+}
+
+export function disposeBatch(batch: LossBatch): void {
+  for (const t of [batch.ids, batch.patches, batch.placement, batch.targets, batch.lossWeights]) t?.dispose();
+}

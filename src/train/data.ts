@@ -1,0 +1,43 @@
+/**
+ * Training examples: world sample → rendered scene → oracle plan → token sequence. The canvas
+ * factory is injected so the same code runs in Node (@napi-rs/canvas) and in a browser worker.
+ */
+import { generateSample } from '../world/generate';
+import { renderScene } from '../world/render';
+import { hashSeed } from '../world/rng';
+import type { CreateCanvas } from '../world/canvas';
+import type { Sample, WorldOptions } from '../world/types';
+import type { EpisodeImage } from '../agent/loop';
+import { DEFAULT_MIX, type OracleMix, type OraclePlan, oraclePlan } from './oracle';
+import { type SequenceEncoder, type TrainingSequence, planToSequence } from './sequence';
+
+export interface Example {
+  readonly sample: Sample;
+  readonly plan: OraclePlan;
+  readonly sequence: TrainingSequence;
+}
+
+/** A scene rendered and wrapped as an agent-loop image. */
+export function sampleImage(sample: Sample, createCanvas: CreateCanvas): EpisodeImage {
+  return { size: { width: sample.scene.width, height: sample.scene.height }, canvas: renderScene(sample.scene, createCanvas), createCanvas };
+}
+
+export function makeExample(encoder: SequenceEncoder, seed: number, createCanvas: CreateCanvas, world: WorldOptions = {}, mix: OracleMix = DEFAULT_MIX): Example {
+  const sample = generateSample(seed, world);
+  const plan = oraclePlan(sample, hashSeed(seed, 7), mix);
+  const sequence = planToSequence(encoder, sampleImage(sample, createCanvas), sample.question, plan);
+  return { sample, plan, sequence };
+}
+
+/** Texts the tokenizer must encode compactly: every template's words, numbers 0..100, answers. */
+export function tokenizerCorpus(count: number, world: WorldOptions = {}): string[] {
+  const texts: string[] = [];
+  for (let seed = 0; seed < count; seed++) {
+    const sample = generateSample(1_000_000 + seed, world);
+    const plan = oraclePlan(sample, seed);
+    texts.push(sample.question, sample.answer, ...plan.turns.map((t) => t.thought));
+  }
+  texts.push(Array.from({ length: 101 }, (_, i) => i).join(','));
+  texts.push('Error: the box is too small. Error: the box lies outside the image. Error: the tool call is not valid JSON.');
+  return texts;
+}

@@ -1,0 +1,66 @@
+/**
+ * Turns an oracle plan into the exact token stream the agent loop would produce, crops
+ * included (cut with the same crop tool), with per-token loss weights for SFT.
+ */
+import { checkBox, cropImage } from '../agent/crop';
+import { answerText, observationText, promptText, thinkText, toolCallText } from '../agent/format';
+import type { SquintTokenizer } from '../model/tokenizer';
+import type { RgbaImage } from '../world/canvas';
+import { viewToPixel } from '../world/boxes';
+import { context2d } from '../world/canvas';
+import type { EpisodeImage } from '../agent/loop';
+import type { OraclePlan } from './oracle';
+
+export interface TrainingSequence {
+  readonly ids: number[];
+  /** Loss weight for predicting ids[t] (0 for prompt, images and observations). */
+  readonly weights: number[];
+  /** Patches of each image block, in order. */
+  readonly images: Float32Array[];
+}
+
+/** What turning episodes into tokens needs of a model (SquintModel has it; no weights needed). */
+export interface SequenceEncoder {
+  readonly tokenizer: SquintTokenizer;
+  readonly tokensPerImage: number;
+  patches(image: RgbaImage): Float32Array;
+}
+
+/** Extra weight on the tokens that decide the episode: box coordinates and the answer. */
+export const KEY_TOKEN_WEIGHT = 3;
+
+/** @throws when a planned box cannot be cropped (a bug in the oracle, not a data condition). */
+export function planToSequence(model: SequenceEncoder, image: EpisodeImage, question: string, plan: OraclePlan): TrainingSequence {
+  const tok = model.tokenizer;
+  const imageId = tok.special('<image>');
+  const K = model.tokensPerImage;
+  const seq: TrainingSequence = { ids: [], weights: [], images: [] };
+
+  const pushEnv = (text: string, images: Float32Array[]) => {
+    for (const id of tok.encode(text)) {
+      const n = id === imageId ? K : 1;
+      for (let k = 0; k < n; k++) seq.ids.push(id), seq.weights.push(0);
+    }
+    seq.images.push(...images);
+  };
+  const pushModel = (text: string, weight: number) => {
+    for (const id of tok.encode(text)) seq.ids.push(id), seq.weights.push(weight);
+  };
+
+  const full = context2d(image.canvas).getImageData(0, 0, image.size.width, image.size.height);
+  pushEnv(promptText(question), [model.patches(full)]);
+  for (const turn of plan.turns) {
+    pushModel(thinkText(turn.thought), 1);
+    if (!turn.zoom) {
+      pushModel('<answer>', 1);
+      pushModel(answerText(plan.answer).slice('<answer>'.length), KEY_TOKEN_WEIGHT);
+      pushModel('<eos>', 1);
+      break;
+    }
+    pushModel(toolCallText(turn.zoom), KEY_TOKEN_WEIGHT);
+    const check = checkBox(viewToPixel(turn.zoom, image.size), image.size);
+    if (!check.ok) throw new Error(`oracle box ${JSON.stringify(turn.zoom)} rejected: ${check.error}`);
+    pushEnv(observationText({ kind: 'image' }), [model.patches(cropImage(image.canvas, check.box, image.createCanvas))]);
+  }
+  return seq;
+}
