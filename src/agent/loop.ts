@@ -6,15 +6,30 @@
  *   3. a tool call is checked and cropped from the original; the crop (or an `Error: …`) is
  *      appended as a user turn and the model goes on, until maxTurns.
  */
-import type { SquintModel } from '../model/squint-model';
 import { type SamplingOptions, logSoftmax, sampleToken, seededRandom } from '../model/sampling';
-import type { DecodeSession } from '../model/session';
+import type { SquintTokenizer } from '../model/tokenizer';
 import type { Size } from '../world/boxes';
-import { type Canvas2D, type CreateCanvas, context2d } from '../world/canvas';
+import { type Canvas2D, type CreateCanvas, type RgbaImage, context2d } from '../world/canvas';
 import { checkBox, cropImage } from './crop';
 import { type Observation, TURN_END_TOKENS, observationText, promptText } from './format';
 import { parseTurn, tagsBalanced } from './parser';
 import type { EndReason, TokenSequence, Trajectory, TrajectoryStep } from './trajectory';
+
+/** What the loop needs of a decoding session (DecodeSession; scripted fakes in tests). */
+export interface AgentSession {
+  readonly remaining: number;
+  appendTokens(ids: readonly number[]): Promise<Float32Array>;
+  appendImage(patches: Float32Array): Promise<Float32Array>;
+  dispose(): void;
+}
+
+/** What the loop needs of a model (SquintModel implements it). */
+export interface AgentModel {
+  readonly tokenizer: SquintTokenizer;
+  readonly tokensPerImage: number;
+  newSession(): AgentSession;
+  patches(image: RgbaImage): Float32Array;
+}
 
 export interface EpisodeImage {
   readonly size: Size;
@@ -58,13 +73,14 @@ const now = () => performance.now();
  * `signal` ends it with endReason 'stopped'. The model's session is always disposed.
  */
 export async function runEpisode(
-  model: SquintModel, image: EpisodeImage, question: string, options: EpisodeOptions, callbacks: EpisodeCallbacks = {},
+  model: AgentModel, image: EpisodeImage, question: string, options: EpisodeOptions, callbacks: EpisodeCallbacks = {},
 ): Promise<Trajectory> {
   const started = now();
   const tok = model.tokenizer;
   const K = model.tokensPerImage;
   const random = seededRandom(options.seed);
-  const endIds = new Set(TURN_END_TOKENS.map((t) => tok.special(t)));
+  const toolEndId = tok.special('</tool_call>');
+  const episodeEndIds = new Set(TURN_END_TOKENS.filter((t) => t !== '</tool_call>').map((t) => tok.special(t)));
   const toolCallId = tok.special('<tool_call>');
   const imageId = tok.special('<image>');
   const seq: TokenSequence = { ids: [], modelMask: [], logprobs: [], images: [] };
@@ -115,10 +131,12 @@ export async function runEpisode(
         turnIds.push(id);
         seq.ids.push(id), seq.modelMask.push(1), seq.logprobs.push(logp);
         callbacks.onToken?.(turn, tok.pieceText(id));
-        if (endIds.has(id)) break;
+        if (episodeEndIds.has(id)) break;
         if (session.remaining <= K + 16) { contextFull = true; break; }
+        // every token that does not end the episode enters the cache (</tool_call> included:
+        // the observation follows it, exactly as in the training sequences)
         logits = await session.appendTokens([id]);
-        if (stopped()) break;
+        if (id === toolEndId || stopped()) break;
       }
       const generateMs = now() - t0;
       const text = tok.decode(turnIds);
@@ -176,7 +194,7 @@ export async function runEpisode(
   return { question, imageSize: image.size, steps, answer, endReason, formatValid, totalMs: now() - started, sequence: seq };
 }
 
-async function appendTokens(session: DecodeSession, seq: TokenSequence, ids: number[]): Promise<Float32Array> {
+async function appendTokens(session: AgentSession, seq: TokenSequence, ids: number[]): Promise<Float32Array> {
   for (const id of ids) seq.ids.push(id), seq.modelMask.push(0), seq.logprobs.push(0);
   return session.appendTokens(ids);
 }

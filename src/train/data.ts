@@ -3,11 +3,10 @@
  * factory is injected so the same code runs in Node (@napi-rs/canvas) and in a browser worker.
  */
 import { generateSample } from '../world/generate';
-import { renderScene } from '../world/render';
 import { hashSeed } from '../world/rng';
 import type { CreateCanvas } from '../world/canvas';
 import type { Sample, WorldOptions } from '../world/types';
-import type { EpisodeImage } from '../agent/loop';
+import { sampleImage } from '../agent/episode-image';
 import { DEFAULT_MIX, type OracleMix, type OraclePlan, oraclePlan } from './oracle';
 import { type SequenceEncoder, type TrainingSequence, planToSequence } from './sequence';
 
@@ -15,11 +14,6 @@ export interface Example {
   readonly sample: Sample;
   readonly plan: OraclePlan;
   readonly sequence: TrainingSequence;
-}
-
-/** A scene rendered and wrapped as an agent-loop image. */
-export function sampleImage(sample: Sample, createCanvas: CreateCanvas): EpisodeImage {
-  return { size: { width: sample.scene.width, height: sample.scene.height }, canvas: renderScene(sample.scene, createCanvas), createCanvas };
 }
 
 export function makeExample(encoder: SequenceEncoder, seed: number, createCanvas: CreateCanvas, world: WorldOptions = {}, mix: OracleMix = DEFAULT_MIX): Example {

@@ -1,0 +1,95 @@
+/**
+ * npm run eval -- --model models/default --n 1000 --seed 1000000000 [--no-tool]
+ *
+ * Runs full agent episodes on world samples from seeds never used in training (training draws
+ * seeds from 0 upward; evaluation defaults to 1e9 upward), prints a table and writes JSON.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { useNodeBackend, type NodeBackend } from './lib/backend';
+import { cliArgs, formatDuration, numberArg } from './lib/args';
+import { loadSquintModel } from '../src/model/load';
+import { nodeFileReader } from '../src/model/weights/node-files';
+import { DEFAULT_EPISODE_OPTIONS } from '../src/agent/loop';
+import { evaluate, type EvalReport, type GroupStats } from '../src/rl/eval';
+import { generateSample } from '../src/world/generate';
+import { createNodeCanvas } from '../src/world/node-canvas';
+import { BACKGROUND_STYLES, FAMILIES, type BackgroundStyle, type Family, type WorldOptions } from '../src/world/types';
+
+export const EVAL_SEED = 1_000_000_000;
+
+const args = cliArgs('npm run eval --', {
+  model: { type: 'string', default: 'models/default', help: 'model directory' },
+  n: { type: 'string', default: '200', help: 'episodes' },
+  seed: { type: 'string', default: String(EVAL_SEED), help: 'first sample seed (training uses seeds below 1e9)' },
+  'no-tool': { type: 'boolean', default: false, help: 'disable the zoom tool (the model must answer from the global view)' },
+  'max-turns': { type: 'string', default: '10', help: 'turn limit per episode' },
+  temperature: { type: 'string', default: '0', help: 'sampling temperature (0 = greedy)' },
+  difficulty: { type: 'string', help: 'world difficulty 0..1 (default: drawn per sample)' },
+  families: { type: 'string', help: `comma-separated subset of ${FAMILIES.join(',')}` },
+  backgrounds: { type: 'string', help: `comma-separated subset of ${BACKGROUND_STYLES.join(',')} (e.g. the held-out style)` },
+  backend: { type: 'string', default: 'wasm', help: 'wasm or cpu' },
+  json: { type: 'string', help: 'output JSON path (default runs/eval/<model>-<seed>-<n>[-notool].json)' },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+});
+
+const n = numberArg('n', args.n, 1);
+const seed = numberArg('seed', args.seed, 0);
+const list = <T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T[] | undefined => {
+  if (!raw) return undefined;
+  const items = raw.split(',').map((s) => s.trim());
+  const bad = items.filter((i) => !allowed.includes(i as T));
+  if (bad.length) {
+    console.error(`--${name}: unknown ${bad.join(', ')} (allowed: ${allowed.join(', ')})`);
+    process.exit(2);
+  }
+  return items as T[];
+};
+const families = list<Family>('families', args.families, FAMILIES);
+const backgrounds = list<BackgroundStyle>('backgrounds', args.backgrounds, BACKGROUND_STYLES);
+const fixedDifficulty = args.difficulty !== undefined ? numberArg('difficulty', args.difficulty, 0, 1) : undefined;
+
+await useNodeBackend(args.backend as NodeBackend);
+const model = await loadSquintModel(nodeFileReader(args.model));
+
+function* samples() {
+  for (let i = 0; i < n; i++) {
+    const s = seed + i;
+    // difficulty varies over the set unless fixed, deterministically from the seed
+    const world: WorldOptions = { families, backgrounds, difficulty: fixedDifficulty ?? ((s * 0.6180339887) % 1) };
+    yield generateSample(s, world);
+  }
+}
+
+const options = {
+  ...DEFAULT_EPISODE_OPTIONS,
+  maxTurns: numberArg('max-turns', args['max-turns'], 1, 50),
+  toolEnabled: !args['no-tool'],
+  sampling: { temperature: numberArg('temperature', args.temperature, 0, 10), topP: 1 },
+};
+const started = performance.now();
+const { report, records } = await evaluate(model, samples(), createNodeCanvas, options, (_record, i) => {
+  if ((i + 1) % 25 === 0 || i + 1 === n) {
+    const elapsed = performance.now() - started;
+    process.stdout.write(`\r${i + 1}/${n} episodes  ${formatDuration(elapsed)} elapsed  ETA ${formatDuration((elapsed / (i + 1)) * (n - i - 1))}   `);
+  }
+});
+process.stdout.write('\n');
+
+const pct = (x: number | null) => (x === null ? '   -  ' : `${(100 * x).toFixed(1).padStart(5)}%`);
+const row = (name: string, g: GroupStats) => `${name.padEnd(24)} ${String(g.n).padStart(5)}  ${pct(g.accuracy)}  ${pct(g.toolRate)}`;
+function print(r: EvalReport) {
+  console.log(`\nmodel ${args.model}  tool ${options.toolEnabled ? 'on' : 'OFF'}  seeds ${seed}..${seed + n - 1}`);
+  console.log(`${'group'.padEnd(24)} ${'n'.padStart(5)}  ${'acc'.padStart(6)}  ${'tool'.padStart(6)}`);
+  console.log(row('overall', { n: r.n, accuracy: r.accuracy, toolRate: r.toolRate }));
+  for (const [k, g] of Object.entries(r.byFamily)) console.log(row(k, g));
+  for (const [k, g] of Object.entries(r.bySplit)) console.log(row(k, g));
+  console.log(`format validity ${pct(r.formatValidity)}  mean turns ${r.meanTurns.toFixed(2)}  ms/episode ${r.msPerEpisode.toFixed(0)}`);
+  console.log(`first zoom contains target ${pct(r.firstZoomHitRate)}  median IoU ${r.firstZoomMedianIoU?.toFixed(3) ?? '-'}`);
+}
+print(report);
+
+const out = args.json ?? `runs/eval/${basename(args.model)}-${seed}-${n}${options.toolEnabled ? '' : '-notool'}.json`;
+await mkdir(dirname(out), { recursive: true });
+await writeFile(out, JSON.stringify({ model: args.model, seed, n, options: { ...options, signal: undefined }, world: { families, backgrounds, difficulty: fixedDifficulty ?? 'per-seed' }, report, records }, null, 2));
+console.log(`wrote ${out}`);

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { pixelBox } from '../world/boxes';
+import { context2d } from '../world/canvas';
+import { createNodeCanvas } from '../world/node-canvas';
+import { MAX_CROP_STORE_SIDE, checkBox, cropImage } from './crop';
+
+const size = { width: 400, height: 300 };
+
+describe('checkBox', () => {
+  it('clamps to the image and rounds outward to whole pixels', () => {
+    const c = checkBox(pixelBox(-20.5, 10.2, 120.1, 500), size);
+    expect(c).toEqual({ ok: true, box: [0, 10, 121, 300] });
+  });
+  it('rejects boxes with a side of 30 px or less', () => {
+    const c = checkBox(pixelBox(10, 10, 40, 200), size);
+    expect(c.ok).toBe(false);
+    if (!c.ok) expect(c.error).toMatch(/^Error: the box is too small \(30×190 px\)/);
+  });
+  it('rejects boxes outside the image, non-finite boxes and degenerate ones', () => {
+    expect(checkBox(pixelBox(500, 500, 600, 600), size)).toMatchObject({ ok: false, error: expect.stringMatching(/outside the 400×300 image/) });
+    expect(checkBox(pixelBox(NaN, 0, 100, 100), size)).toMatchObject({ ok: false, error: expect.stringMatching(/not a finite number/) });
+    expect(checkBox(pixelBox(50, 50, 50, 50), size).ok).toBe(false);
+  });
+  it('accepts reversed corners by normalising them', () => {
+    expect(checkBox(pixelBox(200, 200, 100, 100), size)).toEqual({ ok: true, box: [100, 100, 200, 200] });
+  });
+  it('rejects aspect ratios above 100', () => {
+    const wide = { width: 5000, height: 100 };
+    const c = checkBox(pixelBox(0, 0, 4000, 35), wide);
+    expect(c.ok).toBe(false);
+    if (!c.ok) expect(c.error).toMatch(/too thin/);
+  });
+});
+
+describe('cropImage', () => {
+  it('cuts exactly the box from the original through Canvas 2D', () => {
+    const original = createNodeCanvas(size.width, size.height);
+    const ctx = context2d(original);
+    for (let y = 0; y < size.height; y += 10) for (let x = 0; x < size.width; x += 10) {
+      ctx.fillStyle = `rgb(${x % 256}, ${y % 256}, ${(x * y) % 256})`;
+      ctx.fillRect(x, y, 10, 10);
+    }
+    const box = pixelBox(40, 30, 170, 120);
+    const crop = cropImage(original, box, createNodeCanvas);
+    expect([crop.width, crop.height]).toEqual([130, 90]);
+    const expected = ctx.getImageData(40, 30, 130, 90).data;
+    let diff = 0;
+    for (let i = 0; i < expected.length; i++) diff += Math.abs(expected[i] - crop.data[i]);
+    expect(diff / expected.length).toBeLessThan(0.5);
+  });
+  it('stores very large crops downscaled to MAX_CROP_STORE_SIDE', () => {
+    const big = createNodeCanvas(3000, 1500);
+    const crop = cropImage(big, pixelBox(0, 0, 3000, 1500), createNodeCanvas);
+    expect(crop.width).toBe(MAX_CROP_STORE_SIDE);
+    expect(crop.height).toBe(MAX_CROP_STORE_SIDE / 2);
+  });
+});

@@ -1,0 +1,134 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '../model/tf';
+import { presetConfig } from '../model/config';
+import { initWeights } from '../model/init';
+import { SquintModel } from '../model/squint-model';
+import { context2d } from '../world/canvas';
+import { createNodeCanvas } from '../world/node-canvas';
+import { DEFAULT_EPISODE_OPTIONS, type EpisodeImage, runEpisode } from './loop';
+import { deepEyesCall, scriptedModel, squintCall, testTokenizer } from './testing';
+
+function testImage(width = 800, height = 600): EpisodeImage {
+  const canvas = createNodeCanvas(width, height);
+  const ctx = context2d(canvas);
+  ctx.fillStyle = '#336699';
+  ctx.fillRect(0, 0, width, height);
+  ctx.fillStyle = '#ff0000';
+  ctx.fillRect(100, 100, 80, 80);
+  return { size: { width, height }, canvas, createCanvas: createNodeCanvas };
+}
+
+const opts = { ...DEFAULT_EPISODE_OPTIONS, maxTokensPerTurn: 200 };
+
+describe('runEpisode with a scripted model', () => {
+  it('ends on an answer', async () => {
+    const t = await runEpisode(scriptedModel(['<think>It is red.</think><answer>red</answer>']), testImage(), 'What colour?', opts);
+    expect(t.endReason).toBe('answer');
+    expect(t.answer).toBe('red');
+    expect(t.formatValid).toBe(true);
+    expect(t.steps.map((s) => s.kind)).toEqual(['answer']);
+  });
+
+  it('zooms, appends the crop as an image block, then answers', async () => {
+    const model = scriptedModel([`<think>I will zoom in.</think>${squintCall([10, 20, 40, 50])}`, '<think>It is red.</think><answer>red</answer>']);
+    const image = testImage();
+    const steps: string[] = [];
+    const t = await runEpisode(model, image, 'What colour?', opts, { onStep: (s) => steps.push(s.kind) });
+    expect(steps).toEqual(['zoom', 'answer']);
+    const zoom = t.steps[0];
+    // 800×600 letterboxed: y offset 12.5 grid units; 1 unit = 8 px
+    expect(zoom.box).toEqual([80, 60, 320, 300]);
+    expect(zoom.crop?.width).toBe(240);
+    expect(model.appended.images).toBe(2); // the question image and the crop
+    expect(t.sequence.images.length).toBe(2);
+    expect(t.sequence.ids.filter((id) => id === model.tokenizer.special('<image>')).length).toBe(2 * model.tokensPerImage);
+    // model tokens are marked; observation tokens are not
+    const mask = t.sequence.modelMask;
+    expect(mask.length).toBe(t.sequence.ids.length);
+    expect(mask.filter(Boolean).length).toBe(t.steps.reduce((n, s) => n + s.tokens, 0));
+  });
+
+  it("accepts DeepEyes' absolute pixel boxes", async () => {
+    const t = await runEpisode(scriptedModel([deepEyesCall([100, 100, 180, 180]), '<answer>red</answer>']), testImage(), 'q', opts);
+    expect(t.steps[0].kind).toBe('zoom');
+    expect(t.steps[0].box).toEqual([100, 100, 180, 180]);
+  });
+
+  it.each([
+    ['a tiny box', squintCall([10, 20, 11, 21]), /too small/],
+    ['a box outside the image', deepEyesCall([900, 700, 1000, 800]), /outside/],
+    ['invalid JSON', '<tool_call>{"name":</tool_call>', /not valid JSON/],
+    ['an unknown tool', '<tool_call>{"name":"rotate","arguments":{"bbox_2d":[0,0,50,50]}}</tool_call>', /unknown tool/],
+  ])('answers %s with an Error observation and goes on', async (_name, call, message) => {
+    const t = await runEpisode(scriptedModel([call, '<answer>red</answer>']), testImage(), 'q', opts);
+    expect(t.steps.map((s) => s.kind)).toEqual(['error', 'answer']);
+    expect(t.steps[0].error).toMatch(message);
+    expect(t.answer).toBe('red');
+  });
+
+  it('stops at maxTurns when the model never answers', async () => {
+    const zoomForever = Array(20).fill(squintCall([10, 10, 60, 60]));
+    const t = await runEpisode(scriptedModel(zoomForever), testImage(), 'q', { ...opts, maxTurns: 3 });
+    expect(t.endReason).toBe('max_turns');
+    expect(t.steps.length).toBe(3);
+    expect(t.formatValid).toBe(false);
+  });
+
+  it('ends when a turn has neither answer nor tool call', async () => {
+    const t = await runEpisode(scriptedModel(['<think>nothing to do</think><eos>']), testImage(), 'q', opts);
+    expect(t.endReason).toBe('no_action');
+    expect(t.answer).toBeNull();
+  });
+
+  it('marks unbalanced tags as a format error', async () => {
+    const t = await runEpisode(scriptedModel(['<think>oops<answer>red</answer>']), testImage(), 'q', opts);
+    expect(t.answer).toBe('red');
+    expect(t.formatValid).toBe(false);
+  });
+
+  it('a stop request ends the episode as "stopped"', async () => {
+    const controller = new AbortController();
+    const t = await runEpisode(scriptedModel(Array(20).fill(squintCall([10, 10, 60, 60]))), testImage(), 'q', { ...opts, signal: controller.signal }, {
+      onStep: () => controller.abort(),
+    });
+    expect(t.endReason).toBe('stopped');
+    expect(t.steps.length).toBe(1);
+  });
+});
+
+describe('runEpisode with a real (random) tiny model', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  const tinyModel = () => {
+    const tok = testTokenizer();
+    const config = presetConfig('tiny', tok.vocabSize);
+    return new SquintModel(config, tok, initWeights(config, 5));
+  };
+
+  it('always ends within max turns, never throws, and leaves no tensors behind', async () => {
+    const model = tinyModel();
+    const before = tf.memory().numTensors;
+    for (let seed = 0; seed < 4; seed++) {
+      const t = await runEpisode(model, testImage(400, 300), 'What is written on the red object?', {
+        ...DEFAULT_EPISODE_OPTIONS, maxTurns: 3, maxTokensPerTurn: 24, seed, sampling: { temperature: 1.5, topP: 1 },
+      });
+      expect(t.steps.length).toBeLessThanOrEqual(3);
+      expect(t.sequence.ids.length).toBe(t.sequence.modelMask.length);
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
+  });
+
+  it('with the tool disabled it never zooms', async () => {
+    const model = tinyModel();
+    const toolId = model.tokenizer.special('<tool_call>');
+    for (let seed = 0; seed < 3; seed++) {
+      const t = await runEpisode(model, testImage(400, 300), 'q', { ...DEFAULT_EPISODE_OPTIONS, toolEnabled: false, maxTurns: 2, maxTokensPerTurn: 24, seed, sampling: { temperature: 2, topP: 1 } });
+      expect(t.steps.some((s) => s.kind === 'zoom')).toBe(false);
+      expect(t.sequence.ids.filter((id, i) => t.sequence.modelMask[i] && id === toolId)).toEqual([]);
+    }
+    model.dispose();
+  });
+});

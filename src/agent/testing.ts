@@ -1,0 +1,54 @@
+/**
+ * Test doubles for the agent loop: a model that "writes" a fixed script of turns, so tool-call
+ * handling can be tested without a trained network. Used by tests only.
+ */
+import { SquintTokenizer, buildTokenizerJson } from '../model/tokenizer';
+import type { RgbaImage } from '../world/canvas';
+import type { AgentModel, AgentSession } from './loop';
+
+export const testTokenizer = () =>
+  new SquintTokenizer(buildTokenizerJson(['I will zoom in on the red object. The answer is seven.', 'image zoom in tool bbox view 2d label', Array.from({ length: 101 }, (_, i) => i).join(',')]));
+
+/** A model whose every turn is taken from `turns` in order (then it keeps answering "done"). */
+export function scriptedModel(turns: string[], tokenizer = testTokenizer(), tokensPerImage = 4): AgentModel & { appended: { images: number } } {
+  const script = turns.flatMap((t) => tokenizer.encode(t));
+  const fallback = tokenizer.encode('<answer>done</answer>');
+  const state = { images: 0 };
+  return {
+    tokenizer,
+    tokensPerImage,
+    appended: state,
+    patches: (image: RgbaImage) => new Float32Array([image.width, image.height]),
+    newSession(): AgentSession {
+      let pointer = 0;
+      let used = 0;
+      const next = () => {
+        const logits = new Float32Array(tokenizer.vocabSize);
+        const id = pointer < script.length ? script[pointer] : fallback[(pointer - script.length) % fallback.length];
+        logits[id] = 10;
+        return logits;
+      };
+      const expected = () => (pointer < script.length ? script[pointer] : fallback[(pointer - script.length) % fallback.length]);
+      return {
+        get remaining() {
+          return 10_000 - used;
+        },
+        async appendTokens(ids) {
+          used += ids.length;
+          // a single appended id equal to the scripted one is the loop feeding back its sample
+          if (ids.length === 1 && ids[0] === expected()) pointer++;
+          return next();
+        },
+        async appendImage() {
+          used += tokensPerImage;
+          state.images++;
+          return next();
+        },
+        dispose() {},
+      };
+    },
+  };
+}
+
+export const squintCall = (box: number[]) => `<tool_call>{"name":"image_zoom_in_tool","arguments":{"bbox_view":[${box.join(',')}]}}</tool_call>`;
+export const deepEyesCall = (box: number[]) => `<tool_call>{"name":"image_zoom_in_tool","arguments":{"bbox_2d":[${box.join(',')}],"label":"red object"}}</tool_call>`;

@@ -1,0 +1,115 @@
+/**
+ * Evaluation of full agent episodes on world samples: accuracy per family, split by whether the
+ * target is resolvable in the global view, tool use, format validity, turns, zoom quality.
+ * Pure (no I/O, no UI): the Node CLI and the browser's Train tab share it.
+ */
+import { sampleImage } from '../agent/episode-image';
+import { type AgentModel, type EpisodeOptions, runEpisode } from '../agent/loop';
+import type { Trajectory } from '../agent/trajectory';
+import { containsBox, intersectionOverUnion, pixelBox, type PixelBox } from '../world/boxes';
+import type { CreateCanvas } from '../world/canvas';
+import type { Family, Sample } from '../world/types';
+import { isCorrect } from './answer';
+
+export interface EpisodeRecord {
+  readonly id: string;
+  readonly family: Family;
+  readonly resolvable: boolean;
+  readonly question: string;
+  readonly truth: string;
+  readonly answer: string | null;
+  readonly correct: boolean;
+  readonly zooms: number;
+  readonly turns: number;
+  readonly formatValid: boolean;
+  readonly endReason: Trajectory['endReason'];
+  /** First zoom box contains every target (null when the episode did not zoom). */
+  readonly firstZoomHits: boolean | null;
+  readonly firstZoomIoU: number | null;
+  readonly ms: number;
+}
+
+export interface GroupStats {
+  readonly n: number;
+  readonly accuracy: number;
+  readonly toolRate: number;
+}
+
+export interface EvalReport {
+  readonly n: number;
+  readonly accuracy: number;
+  readonly toolRate: number;
+  readonly formatValidity: number;
+  readonly meanTurns: number;
+  readonly msPerEpisode: number;
+  /** Among episodes that zoomed: share whose first box contains the target(s), and the median IoU. */
+  readonly firstZoomHitRate: number | null;
+  readonly firstZoomMedianIoU: number | null;
+  readonly byFamily: Record<string, GroupStats>;
+  /** "resolvable" / "unresolvable", overall and per family ("glyph/unresolvable"). */
+  readonly bySplit: Record<string, GroupStats>;
+}
+
+const unionBox = (boxes: readonly PixelBox[]): PixelBox =>
+  pixelBox(Math.min(...boxes.map((b) => b[0])), Math.min(...boxes.map((b) => b[1])), Math.max(...boxes.map((b) => b[2])), Math.max(...boxes.map((b) => b[3])));
+
+export function recordEpisode(sample: Sample, t: Trajectory): EpisodeRecord {
+  const zooms = t.steps.filter((s) => s.kind === 'zoom');
+  const first = zooms[0]?.box ?? null;
+  const target = unionBox(sample.targets);
+  return {
+    id: sample.id, family: sample.family, resolvable: sample.resolvable, question: sample.question, truth: sample.answer,
+    answer: t.answer, correct: isCorrect(t.answer, sample.answer), zooms: zooms.length, turns: t.steps.length,
+    formatValid: t.formatValid, endReason: t.endReason,
+    firstZoomHits: first ? containsBox(first, target) : null,
+    firstZoomIoU: first ? intersectionOverUnion(first, target) : null,
+    ms: t.totalMs,
+  };
+}
+
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+const median = (xs: number[]) => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const stats = (rs: EpisodeRecord[]): GroupStats => ({ n: rs.length, accuracy: mean(rs.map((r) => +r.correct)), toolRate: mean(rs.map((r) => +(r.zooms > 0))) });
+
+export function summarize(records: EpisodeRecord[]): EvalReport {
+  const group = (key: (r: EpisodeRecord) => string) => {
+    const out: Record<string, GroupStats> = {};
+    const keys = [...new Set(records.map(key))].sort();
+    for (const k of keys) out[k] = stats(records.filter((r) => key(r) === k));
+    return out;
+  };
+  const split = (r: EpisodeRecord) => (r.resolvable ? 'resolvable' : 'unresolvable');
+  const zoomed = records.filter((r) => r.firstZoomHits !== null);
+  return {
+    n: records.length,
+    accuracy: mean(records.map((r) => +r.correct)),
+    toolRate: mean(records.map((r) => +(r.zooms > 0))),
+    formatValidity: mean(records.map((r) => +r.formatValid)),
+    meanTurns: mean(records.map((r) => r.turns)),
+    msPerEpisode: mean(records.map((r) => r.ms)),
+    firstZoomHitRate: zoomed.length ? mean(zoomed.map((r) => +r.firstZoomHits!)) : null,
+    firstZoomMedianIoU: median(zoomed.map((r) => r.firstZoomIoU!)),
+    byFamily: group((r) => r.family),
+    bySplit: { ...group(split), ...group((r) => `${r.family}/${split(r)}`) },
+  };
+}
+
+/** Runs one greedy (or sampled) episode per sample; `onEpisode` sees each record as it lands. */
+export async function evaluate(
+  model: AgentModel, samples: Iterable<Sample>, createCanvas: CreateCanvas, options: EpisodeOptions,
+  onEpisode?: (r: EpisodeRecord, index: number) => void,
+): Promise<{ report: EvalReport; records: EpisodeRecord[] }> {
+  const records: EpisodeRecord[] = [];
+  for (const sample of samples) {
+    if (options.signal?.aborted) break;
+    const t = await runEpisode(model, sampleImage(sample, createCanvas), sample.question, { ...options, seed: sample.seed });
+    const r = recordEpisode(sample, t);
+    records.push(r);
+    onEpisode?.(r, records.length - 1);
+  }
+  return { report: summarize(records), records };
+}
