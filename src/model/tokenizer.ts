@@ -105,6 +105,7 @@ export class SquintTokenizer {
   }
 
   decode(ids: readonly number[]): string {
+    if (ids.length === 0) return ''; // the library throws on an empty list
     return this.tokenizer.decode([...ids], { skip_special_tokens: false });
   }
 

@@ -1,0 +1,72 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '../model/tf';
+import { presetConfig } from '../model/config';
+import { initWeights } from '../model/init';
+import { SquintModel } from '../model/squint-model';
+import { Vlm } from '../model/vlm';
+import { buildTokenizerJson, SquintTokenizer } from '../model/tokenizer';
+import { createNodeCanvas } from '../world/node-canvas';
+import { Adam } from './adam';
+import { disposeBatch, makeBatch } from './batch';
+import { makeExample, tokenizerCorpus } from './data';
+import { learningRate, sftStep, toVariables } from './sft';
+
+describe('learningRate', () => {
+  it('warms up linearly then decays by cosine to the floor', () => {
+    const s = { peakLr: 1e-3, warmupSteps: 10, totalSteps: 110, minLrFraction: 0.1 };
+    expect(learningRate(0, s)).toBeCloseTo(1e-4);
+    expect(learningRate(9, s)).toBeCloseTo(1e-3);
+    expect(learningRate(60, s)).toBeCloseTo(0.55e-3);
+    expect(learningRate(110, s)).toBeCloseTo(1e-4);
+  });
+});
+
+describe('SFT on oracle trajectories (tiny preset, WASM-free CPU backend)', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('loss falls on a fixed batch, and a step leaves the tensor count unchanged', async () => {
+    const tok = new SquintTokenizer(buildTokenizerJson(tokenizerCorpus(200)));
+    const config = presetConfig('tiny', tok.vocabSize);
+    const model = new SquintModel(config, tok, initWeights(config, 2));
+    const seqs = Array.from({ length: 4 }, (_, i) => makeExample(model, 100 + i, createNodeCanvas).sequence);
+    const vars = toVariables(model.vlm.weights);
+    const trainable = new Vlm(config, vars, model.vlm.imageTokenId);
+    const adam = new Adam();
+    const batch = makeBatch(seqs, model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape);
+    const losses: number[] = [];
+    let countAfterFirst = 0;
+    for (let step = 0; step < 25; step++) {
+      const r = await sftStep(trainable, vars, adam, batch, 3e-3);
+      expect(r.applied).toBe(true);
+      losses.push(r.loss);
+      if (step === 0) countAfterFirst = tf.memory().numTensors; // Adam's slots exist from here on
+      else expect(tf.memory().numTensors).toBe(countAfterFirst);
+    }
+    expect(losses.at(-1)!).toBeLessThan(losses[0] * 0.6);
+    disposeBatch(batch);
+    adam.dispose();
+    Object.values(vars).forEach((v) => v.dispose());
+    model.dispose();
+  });
+
+  it('skips the update when the loss is not finite', async () => {
+    const tok = new SquintTokenizer(buildTokenizerJson(['a b c']));
+    const config = presetConfig('tiny', tok.vocabSize);
+    const weights = initWeights(config, 3);
+    weights['decoder.head'].dispose();
+    weights['decoder.head'] = tf.fill([config.dim, config.vocabSize], NaN);
+    const vars = toVariables(weights);
+    const before = await vars['decoder.embed'].data();
+    const adam = new Adam();
+    const ids = [tok.special('<bos>'), ...tok.encode('a b c')];
+    const batch = makeBatch([{ ids, weights: ids.map(() => 1), images: [] }], tok.special('<image>'), 4, tok.special('<pad>'), [16, 192]);
+    const r = await sftStep(new Vlm(config, vars, tok.special('<image>')), vars, adam, batch, 1e-3);
+    expect(r.applied).toBe(false);
+    expect(await vars['decoder.embed'].data()).toEqual(before);
+    disposeBatch(batch);
+    Object.values(weights).forEach((t) => t.dispose());
+    Object.values(vars).forEach((v) => v.dispose());
+  });
+});
