@@ -104,9 +104,12 @@ export class SquintTokenizer {
     return this.tokenizer.encode(text, { add_special_tokens: false }).ids;
   }
 
+  /**
+   * Concatenates the pieces (▁ → space). Not the library's decode: its Metaspace decoder drops a
+   * leading space, so " a" would not round-trip, and it throws on an empty list.
+   */
   decode(ids: readonly number[]): string {
-    if (ids.length === 0) return ''; // the library throws on an empty list
-    return this.tokenizer.decode([...ids], { skip_special_tokens: false });
+    return ids.map((id) => this.pieceText(id)).join('');
   }
 
   /** The text one token contributes when appended to a stream (special tokens verbatim). */
