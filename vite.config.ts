@@ -1,6 +1,48 @@
 /// <reference types="vitest/config" />
-import { defineConfig } from 'vite';
+import { defineConfig, type Connect, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
+import { cpSync, createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Serves the repository's `models/` directory at `/models/` (dev: live from disk, so a freshly
+ * exported checkpoint is picked up; preview: from the build's copy) and copies it into the build.
+ * Only plain model files (json, bin, md) one directory deep are served or copied.
+ */
+function squintModels(): Plugin {
+  const modelsDir = fileURLToPath(new URL('./models', import.meta.url));
+  const servable = /^[A-Za-z0-9_-][A-Za-z0-9._-]*\/[A-Za-z0-9_-][A-Za-z0-9._-]*\.(json|bin|md)$/;
+  const types: Record<string, string> = { json: 'application/json', bin: 'application/octet-stream', md: 'text/markdown; charset=utf-8' };
+  let outDir = '';
+  const middleware: Connect.NextHandleFunction = (req, res, next) => {
+    const rel = decodeURIComponent((req.url ?? '').split('?')[0]!.replace(/^\//, ''));
+    const file = resolve(modelsDir, rel);
+    if (!servable.test(rel) || !file.startsWith(modelsDir + sep) || !existsSync(file) || !statSync(file).isFile()) return next();
+    res.setHeader('Content-Type', types[rel.split('.').pop()!]!);
+    res.setHeader('Content-Length', String(statSync(file).size));
+    res.setHeader('Cache-Control', 'no-cache');
+    if (req.method === 'HEAD') return void res.end();
+    createReadStream(file).pipe(res);
+  };
+  return {
+    name: 'squint-models',
+    configResolved(config) {
+      outDir = resolve(config.root, config.build.outDir);
+    },
+    configureServer(server) {
+      server.middlewares.use('/models', middleware);
+    },
+    writeBundle() {
+      if (!existsSync(modelsDir)) return;
+      for (const name of readdirSync(modelsDir)) {
+        const dir = join(modelsDir, name);
+        if (!statSync(dir).isDirectory()) continue;
+        cpSync(dir, join(outDir, 'models', name), { recursive: true, filter: (src) => src === dir || servable.test(`${name}/${src.slice(dir.length + 1)}`) });
+      }
+    },
+  };
+}
 
 // Cross-origin isolation lets the WASM backend use threads (SharedArrayBuffer).
 const isolationHeaders = {
@@ -9,7 +51,7 @@ const isolationHeaders = {
 };
 
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), squintModels()],
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
   worker: { format: 'es' },

@@ -1,0 +1,356 @@
+/**
+ * What the agent worker does, as plain async methods that report through `emit`. The worker file
+ * only dispatches messages to these. Runs, loads and backend switches are serialised; `stop` is
+ * handled at once (the decoder yields a macrotask per step, so the message gets through).
+ */
+import * as tf from '../model/tf';
+import { loadSquintModel } from '../model/load';
+import { SquintModel } from '../model/squint-model';
+import { DecodeSession } from '../model/session';
+import { presetConfig, parameterCount } from '../model/config';
+import { initWeights } from '../model/init';
+import { SquintTokenizer, buildTokenizerJson } from '../model/tokenizer';
+import { ModelFileError, fetchFileReader, type LoadProgress } from '../model/weights';
+import { DEFAULT_EPISODE_OPTIONS, runEpisode, type EpisodeImage } from '../agent/loop';
+import type { TrajectoryStep } from '../agent/trajectory';
+import { GLYPH_FONT_FAMILY, type Canvas2D, type CreateCanvas, type RgbaImage } from '../world/canvas';
+import { generateSample } from '../world/generate';
+import { renderScene } from '../world/render';
+import { chooseBackend, type BackendChoice } from './backend';
+import { cachingFetch, checkForUpdate, evictModel, openModelCache, pruneShards } from './model-cache';
+import {
+  type BackendPreference, type BoxTuple, type ModelInfo, type RunSettings, type StepMessage, type WorkerEvent,
+  downscaleNotice, sanitizeSettings, sizeVerdict,
+} from './protocol';
+
+export type Emit = (event: WorkerEvent, transfer?: Transferable[]) => void;
+
+/** Resolves on the next macrotask (a MessageChannel round trip: no 4 ms timer clamping). */
+export function nextMacrotask(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
+/** A decode session that lets queued messages (a stop) run before each decoder step. */
+class YieldingSession extends DecodeSession {
+  override async appendTokens(ids: readonly number[]): Promise<Float32Array> {
+    await nextMacrotask();
+    return super.appendTokens(ids);
+  }
+
+  override async appendImage(patches: Float32Array): Promise<Float32Array> {
+    await nextMacrotask();
+    return super.appendImage(patches);
+  }
+}
+
+class YieldingModel extends SquintModel {
+  override newSession(): DecodeSession {
+    return new YieldingSession(this.vlm);
+  }
+}
+
+const createOffscreen: CreateCanvas = (w, h) => new OffscreenCanvas(Math.max(1, Math.round(w)), Math.max(1, Math.round(h))) as unknown as Canvas2D;
+
+const errorText = (e: unknown) => (e instanceof Error ? e.message : String(e));
+const tuple = (b: readonly number[] | null): BoxTuple | null => (b ? [b[0]!, b[1]!, b[2]!, b[3]!] : null);
+
+async function rgbaToPng(image: RgbaImage): Promise<Blob> {
+  const canvas = new OffscreenCanvas(image.width, image.height);
+  const ctx = canvas.getContext('2d')!;
+  ctx.putImageData(new ImageData(new Uint8ClampedArray(image.data), image.width, image.height), 0, 0);
+  return canvas.convertToBlob({ type: 'image/png' });
+}
+
+async function stepMessage(step: TrajectoryStep): Promise<StepMessage> {
+  return {
+    turn: step.turn,
+    kind: step.kind,
+    text: step.text,
+    thought: step.thought,
+    box: tuple(step.box),
+    requestedBox: tuple(step.requestedBox),
+    crop: step.crop ? { png: await rgbaToPng(step.crop), width: step.crop.width, height: step.crop.height } : null,
+    error: step.error,
+    answer: step.answer,
+    tokens: step.tokens,
+    timings: { ...step.timings },
+  };
+}
+
+interface RunJob {
+  readonly runId: number;
+  readonly controller: AbortController;
+}
+
+export class Engine {
+  private readonly emit: Emit;
+  private backend: BackendChoice | null = null;
+  private model: SquintModel | null = null;
+  private modelUrl: string | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly runs = new Map<number, RunJob>();
+  private fontReady: Promise<void> | null = null;
+  private readonly assetBase: string;
+
+  /** @param assetBase URL the app is served under (fonts are fetched relative to it). */
+  constructor(emit: Emit, assetBase: string) {
+    this.emit = emit;
+    this.assetBase = assetBase;
+  }
+
+  /** Runs `task` after everything queued before it; its failure does not block later tasks. */
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(task, task);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  init(preference: BackendPreference): Promise<void> {
+    return this.serial(async () => {
+      try {
+        const hadModel = this.model !== null;
+        this.disposeModel();
+        this.backend = await chooseBackend(preference);
+        this.emit({ type: 'backend', backend: this.backend.backend, preference, threads: this.backend.threads, notes: this.backend.notes });
+        if (hadModel && this.modelUrl) await this.loadNow(this.modelUrl);
+      } catch (e) {
+        this.emit({ type: 'error', scope: 'backend', message: errorText(e) });
+      }
+    });
+  }
+
+  load(url: string): Promise<void> {
+    return this.serial(() => this.loadNow(url));
+  }
+
+  private disposeModel(): void {
+    this.model?.dispose();
+    this.model = null;
+  }
+
+  private async loadNow(url: string): Promise<void> {
+    if (!this.backend) this.backend = await chooseBackend('auto').catch(() => null);
+    this.disposeModel();
+    this.modelUrl = url;
+    const base = new URL(url.endsWith('/') ? url : `${url}/`, globalThis.location?.href).href;
+    const cache = await openModelCache();
+    const t0 = performance.now();
+
+    const attempt = async () => {
+      const cf = cachingFetch(cache);
+      let overall = { loadedBytes: 0, totalBytes: 0 };
+      let lastEmit = 0;
+      const onFile = (p: LoadProgress) => {
+        const t = performance.now();
+        const complete = p.loadedBytes >= p.totalBytes;
+        if (!complete && t - lastEmit < 50) return;
+        lastEmit = t;
+        this.emit({
+          type: 'progress', file: p.file, fileLoadedBytes: p.loadedBytes, fileTotalBytes: p.totalBytes,
+          loadedBytes: overall.loadedBytes, totalBytes: overall.totalBytes, source: cf.sources.get(p.file) ?? 'network',
+        });
+      };
+      const read = fetchFileReader(base, onFile, { fetch: cf.fetch });
+      const loaded = await loadSquintModel(read, (p) => (overall = { loadedBytes: p.loadedBytes, totalBytes: p.totalBytes }));
+      return { loaded, cf, bytes: overall.totalBytes };
+    };
+
+    let result: Awaited<ReturnType<typeof attempt>>;
+    try {
+      try {
+        result = await attempt();
+      } catch (e) {
+        // A bad cached copy: drop it and fetch again. A bad network copy: the server may have been
+        // replacing the checkpoint mid-download; one more try after a moment.
+        if (!(e instanceof ModelFileError)) throw e;
+        await evictModel(cache, base);
+        this.emit({ type: 'notice', level: 'warning', message: `Model load failed (${e.message}); trying once more from the server.` });
+        await new Promise((r) => setTimeout(r, 1000));
+        result = await attempt();
+      }
+    } catch (e) {
+      const fileError = e instanceof ModelFileError ? e : null;
+      this.emit({
+        type: 'error', scope: 'load',
+        message: fileError ? `The model could not be loaded: ${fileError.file} — ${fileError.fault}: ${fileError.message}` : `The model could not be loaded: ${errorText(e)}`,
+        ...(fileError ? { file: fileError.file, fault: fileError.fault } : {}),
+      });
+      return;
+    }
+
+    const { loaded, cf, bytes } = result;
+    this.model = new YieldingModel(loaded.config, loaded.tokenizer, loaded.vlm.weights);
+    let card = '';
+    try {
+      const res = await cf.fetch(`${base}README.md`);
+      if (res.ok) card = await res.text();
+    } catch {
+      // the card is optional
+    }
+    await cf.commit();
+    const fromCache = [...cf.sources.values()].every((s) => s === 'cache');
+    const manifest = cf.manifestBytes();
+    let quantization = 'unknown';
+    try {
+      quantization = String((JSON.parse(new TextDecoder().decode(manifest!)) as { quantization: unknown }).quantization);
+    } catch {
+      // informational only
+    }
+    const info: ModelInfo = {
+      url: base, preset: loaded.config.preset, parameters: parameterCount(loaded.config), imageSize: loaded.config.imageSize,
+      maxSeq: loaded.config.maxSeq, quantization, bytes, card,
+    };
+    this.emit({ type: 'loaded', model: info, fromCache, ms: performance.now() - t0 });
+    await pruneShards(cache, base, manifest).catch(() => undefined);
+    if (fromCache) {
+      void checkForUpdate(cache, base, manifest).then((newer) => {
+        if (newer) this.emit({ type: 'notice', level: 'info', message: 'A newer model is on the server. Reload the model to use it.' });
+      });
+    }
+  }
+
+  run(runId: number, image: ImageBitmap, question: string, settings: RunSettings): Promise<void> {
+    const job: RunJob = { runId, controller: new AbortController() };
+    this.runs.set(runId, job);
+    return this.serial(() => this.runNow(job, image, question, sanitizeSettings(settings))).finally(() => this.runs.delete(runId));
+  }
+
+  stop(runId: number): void {
+    this.runs.get(runId)?.controller.abort();
+  }
+
+  private async runNow(job: RunJob, image: ImageBitmap, question: string, settings: RunSettings): Promise<void> {
+    const { runId, controller } = job;
+    let tokens = 0;
+    // Tokens and steps leave in order, even though a step's crop is encoded to PNG asynchronously.
+    let chain: Promise<void> = Promise.resolve();
+    const ordered = (f: () => Promise<void> | void) => (chain = chain.then(f).catch((e) => this.emit({ type: 'error', scope: 'run', runId, message: errorText(e) })));
+    try {
+      if (controller.signal.aborted) {
+        image.close();
+        this.emit({ type: 'done', runId, endReason: 'stopped', totalMs: 0, formatValid: false, tokens: 0 });
+        return;
+      }
+      const model = this.model;
+      if (!model) {
+        image.close();
+        this.emit({ type: 'error', scope: 'run', runId, message: 'The model is not loaded yet.' });
+        this.emit({ type: 'done', runId, endReason: 'error', totalMs: 0, formatValid: false, tokens: 0 });
+        return;
+      }
+      const canvas = this.drawOriginal(image);
+      this.emit({ type: 'started', runId, width: canvas.width, height: canvas.height });
+      const episodeImage: EpisodeImage = { size: { width: canvas.width, height: canvas.height }, canvas, createCanvas: createOffscreen };
+      const trajectory = await runEpisode(model, episodeImage, question, {
+        ...DEFAULT_EPISODE_OPTIONS,
+        maxTurns: settings.maxTurns,
+        maxTokensPerTurn: settings.maxTokensPerTurn,
+        toolEnabled: settings.toolEnabled,
+        sampling: { temperature: settings.temperature, topP: settings.topP },
+        seed: settings.seed,
+        signal: controller.signal,
+      }, {
+        onToken: (turn, piece) => {
+          tokens++;
+          ordered(() => this.emit({ type: 'token', runId, turn, piece }));
+        },
+        onStep: (step) => {
+          const message = stepMessage(step);
+          ordered(async () => this.emit({ type: 'step', runId, step: await message }));
+        },
+      });
+      await chain;
+      if (trajectory.answer !== null) this.emit({ type: 'answer', runId, answer: trajectory.answer });
+      this.emit({ type: 'done', runId, endReason: trajectory.endReason, totalMs: trajectory.totalMs, formatValid: trajectory.formatValid, tokens });
+    } catch (e) {
+      await chain;
+      this.emit({ type: 'error', scope: 'run', runId, message: `The run failed: ${errorText(e)}` });
+      this.emit({ type: 'done', runId, endReason: 'error', totalMs: 0, formatValid: false, tokens });
+    }
+  }
+
+  /** The original at full resolution on an OffscreenCanvas, within the size limit. */
+  private drawOriginal(image: ImageBitmap): OffscreenCanvas & Canvas2D {
+    const verdict = sizeVerdict(image.width, image.height);
+    if (verdict.kind === 'refuse') {
+      image.close();
+      throw new Error(verdict.reason);
+    }
+    if (verdict.kind === 'downscale') this.emit({ type: 'notice', level: 'warning', message: downscaleNotice(verdict) });
+    const canvas = new OffscreenCanvas(verdict.width, verdict.height);
+    const ctx = canvas.getContext('2d')!;
+    ctx.imageSmoothingQuality = 'high';
+    ctx.drawImage(image, 0, 0, verdict.width, verdict.height);
+    image.close();
+    return canvas as OffscreenCanvas & Canvas2D;
+  }
+
+  async newPuzzle(requestId: number, seed: number, difficulty: number): Promise<void> {
+    try {
+      await this.loadFont();
+      const d = Number.isFinite(difficulty) ? Math.min(1, Math.max(0, difficulty)) : 0.5;
+      const sample = generateSample(seed, { difficulty: d });
+      const canvas = renderScene(sample.scene, createOffscreen) as unknown as OffscreenCanvas;
+      const png = await canvas.convertToBlob({ type: 'image/png' });
+      this.emit({
+        type: 'puzzle', requestId, png, width: canvas.width, height: canvas.height,
+        info: {
+          seed, difficulty: d, question: sample.question, answer: sample.answer, family: sample.family,
+          resolvable: sample.resolvable, targets: sample.targets.map((b) => tuple(b)!),
+        },
+      });
+    } catch (e) {
+      this.emit({ type: 'error', scope: 'puzzle', requestId, message: `The puzzle could not be generated: ${errorText(e)}` });
+    }
+  }
+
+  private loadFont(): Promise<void> {
+    this.fontReady ??= (async () => {
+      const url = new URL('fonts/DejaVuSans-Bold.ttf', this.assetBase).href;
+      const face = new FontFace(GLYPH_FONT_FAMILY, `url(${url})`);
+      await face.load();
+      (self as unknown as { fonts: FontFaceSet }).fonts.add(face);
+    })().catch((e) => {
+      this.fontReady = null;
+      throw e;
+    });
+    return this.fontReady;
+  }
+
+  /** One forward pass of a tiny random model: proves the backend computes, and how fast. */
+  selfTest(requestId: number): Promise<void> {
+    return this.serial(async () => {
+      try {
+        if (!this.backend) {
+          this.backend = await chooseBackend('auto');
+          this.emit({ type: 'backend', backend: this.backend.backend, preference: 'auto', threads: this.backend.threads, notes: this.backend.notes });
+        }
+        const tokenizer = new SquintTokenizer(buildTokenizerJson(['What is written on the red object?', 'I will zoom in on it.', '0,1,2,3,42,100']));
+        const config = presetConfig('tiny', tokenizer.vocabSize);
+        const model = new SquintModel(config, tokenizer, initWeights(config, 7));
+        const t0 = performance.now();
+        const session = model.newSession();
+        let logits: Float32Array;
+        try {
+          const [P, D] = model.patchShape;
+          await session.appendImage(Float32Array.from({ length: P * D }, (_, i) => Math.sin(i * 0.37)));
+          logits = await session.appendTokens(tokenizer.encode('<bos><user>What is written on the red object?<assistant>'));
+        } finally {
+          session.dispose();
+          model.dispose();
+        }
+        const ms = performance.now() - t0;
+        this.emit({ type: 'selfTest', requestId, backend: tf.getBackend() as BackendChoice['backend'], finite: logits.every(Number.isFinite), logits: logits.length, ms });
+      } catch (e) {
+        this.emit({ type: 'error', scope: 'selfTest', requestId, message: `Self-test failed: ${errorText(e)}` });
+      }
+    });
+  }
+}
