@@ -29,6 +29,21 @@ export const fastMatMul = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.G
   };
 }) as never) as <T extends tf.Tensor>(a: T, b: tf.Tensor) => T;
 
+/**
+ * c @ w where c is a constant (one-hot ids, image placement, input patches): the gradient is
+ * computed for w only — fastMatMul would also compute the unused gradient of c.
+ */
+export function constantTimes(c: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  const f = tf.customGrad(((wIn: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([c]); // saved tensors outlive the forward pass's tidy; captured ones would not
+    return {
+      value: tf.matMul(c, wIn as tf.Tensor2D),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [tf.matMul(tf.transpose(saved[0] as tf.Tensor2D), dy as tf.Tensor2D)],
+    };
+  }) as never) as (w: tf.Tensor2D) => tf.Tensor2D;
+  return f(w);
+}
+
 /** x[..., in] @ w[in, out] + b[out], any leading shape. */
 export function dense(x: tf.Tensor, w: tf.Tensor, b?: tf.Tensor): tf.Tensor {
   const lead = x.shape.slice(0, -1) as number[];
@@ -45,7 +60,8 @@ export function layerNorm(x: tf.Tensor, gain: tf.Tensor, bias: tf.Tensor, eps = 
 
 /** GELU, tanh approximation (as GPT-2). */
 export function gelu(x: tf.Tensor): tf.Tensor {
-  const inner = x.add(x.pow(3).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
+  // x·x·x rather than pow(x, 3): WASM's Pow kernel (and its gradient) is ~10× slower
+  const inner = x.add(x.mul(x).mul(x).mul(0.044715)).mul(Math.sqrt(2 / Math.PI));
   return x.mul(0.5).mul(tf.tanh(inner).add(1));
 }
 

@@ -6,7 +6,7 @@
  */
 import * as tf from './tf';
 import { type ModelConfig, imageTokens, patchCount, patchDim } from './config';
-import { type LayerCache, causalMask, dense, fastMatMul, gelu, layerNorm, transformerBlock } from './ops';
+import { type LayerCache, causalMask, constantTimes, dense, gelu, layerNorm, transformerBlock } from './ops';
 
 export type WeightMap = Record<string, tf.Tensor>;
 
@@ -86,11 +86,11 @@ export class Vlm {
     const [B, T] = batch.ids.shape;
     // 1. text embeddings (image positions get the `<image>` type embedding)
     const oneHot = tf.oneHot(batch.ids.reshape([-1]), c.vocabSize).toFloat(); // [B·T, V]
-    let x = fastMatMul(oneHot, this.weights['decoder.embed']); // [B·T, C]
+    let x = constantTimes(oneHot as tf.Tensor2D, this.weights['decoder.embed'] as tf.Tensor2D); // [B·T, C]
     // 2. merge the image tokens into their positions
     if (batch.patches && batch.placement) {
       const images = this.encodeImages(batch.patches).reshape([-1, c.dim]); // [N·K, C]
-      x = x.add(fastMatMul(batch.placement, images));
+      x = x.add(constantTimes(batch.placement, images as tf.Tensor2D));
     }
     // 3. decoder + head
     return this.logits(this.decode(x.reshape([B, T, c.dim]) as tf.Tensor3D, 0).hidden);
