@@ -44,6 +44,24 @@ function squintModels(): Plugin {
   };
 }
 
+/**
+ * tfjs-backend-wasm's threaded build starts its thread pool from `factory.toString()`, so the
+ * factory must not reference its enclosing closure. Emscripten guards the one such reference
+ * with `typeof _scriptDir !== "undefined"`, which the minifier rewrites to `_scriptDir !== void 0`
+ * (ReferenceError in every pool thread). In a module worker `_scriptDir` is always undefined, so
+ * the guard is replaced by `false` before minification.
+ */
+function tfjsWasmThreadsFix(): Plugin {
+  return {
+    name: 'squint-tfjs-wasm-threads-fix',
+    transform(code, id) {
+      if (!/tfjs-backend-wasm-threaded-simd\.js$/.test(id)) return null;
+      const guard = 'typeof _scriptDir !== "undefined" && _scriptDir';
+      return code.includes(guard) ? { code: code.replace(guard, 'false'), map: null } : null;
+    },
+  };
+}
+
 // Cross-origin isolation lets the WASM backend use threads (SharedArrayBuffer).
 const isolationHeaders = {
   'Cross-Origin-Opener-Policy': 'same-origin',
@@ -54,7 +72,7 @@ export default defineConfig({
   plugins: [react(), squintModels()],
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
-  worker: { format: 'es' },
+  worker: { format: 'es', plugins: () => [tfjsWasmThreadsFix()] },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
   test: {
     include: ['src/**/*.test.ts', 'scripts/**/*.test.ts'],
