@@ -1,0 +1,136 @@
+import { useId, useState } from 'react';
+import { BACKEND_PREFERENCES, SETTING_BOUNDS } from '../worker/protocol';
+import { reloadModel, selfTest, setBackendPreference, urlBackend } from './actions';
+import { useSquint } from './store';
+
+const BACKEND_LABEL = { auto: 'Automatic (fastest available)', webgpu: 'WebGPU', wasm: 'WebAssembly (WASM)', cpu: 'Plain JavaScript (CPU)' } as const;
+
+function NumberSetting({ label, value, min, max, step, onChange, hint }: {
+  label: string; value: number; min: number; max: number; step: number; onChange(v: number): void; hint?: string;
+}) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      <div className="field-row">
+        <input type="range" min={min} max={max} step={step} value={value} onChange={(e) => onChange(Number(e.target.value))} aria-hidden="true" tabIndex={-1} />
+        <input id={id} type="number" min={min} max={max} step={step} value={value}
+          onChange={(e) => { const v = Number(e.target.value); if (e.target.value !== '' && Number.isFinite(v)) onChange(Math.min(max, Math.max(min, v))); }} />
+      </div>
+      {hint && <p className="hint">{hint}</p>}
+    </div>
+  );
+}
+
+function Diagnostics() {
+  const [result, setResult] = useState('');
+  const [busy, setBusy] = useState(false);
+  return (
+    <div className="field">
+      <button type="button" disabled={busy} onClick={() => {
+        setBusy(true);
+        setResult('');
+        selfTest().then(setResult, (e: Error) => setResult(e.message)).finally(() => setBusy(false));
+      }}>{busy ? 'Testing…' : 'Run backend self-test'}</button>
+      <output data-testid="self-test" className="small">{result}</output>
+    </div>
+  );
+}
+
+export function SettingsPanel({ onClose }: { onClose(): void }) {
+  const s = useSquint((st) => st.settings);
+  const update = useSquint((st) => st.updateSettings);
+  const reset = useSquint((st) => st.resetSettings);
+  const forced = urlBackend();
+  return (
+    <aside className="panel" aria-label="Settings" id="settings-panel">
+      <div className="panel-head">
+        <h2>Settings</h2>
+        <button type="button" className="quiet" onClick={onClose} aria-label="Close settings">✕</button>
+      </div>
+      <fieldset>
+        <legend>The run</legend>
+        <label className="check"><input type="checkbox" checked={s.toolEnabled} onChange={(e) => update({ toolEnabled: e.target.checked })} /> Zoom tool available</label>
+        <label className="check"><input type="checkbox" checked={s.compare} onChange={(e) => update({ compare: e.target.checked })} /> Compare: run with and without the tool, side by side</label>
+        <NumberSetting label="Temperature" value={s.temperature} {...rangeOf('temperature')} step={0.05} onChange={(temperature) => update({ temperature })} hint="0 = always the most likely token (repeatable)." />
+        <NumberSetting label="Top-p" value={s.topP} {...rangeOf('topP')} step={0.05} onChange={(topP) => update({ topP })} />
+        <NumberSetting label="Max turns" value={s.maxTurns} {...rangeOf('maxTurns')} step={1} onChange={(maxTurns) => update({ maxTurns })} hint="DeepEyes: 5 in training, up to 10 at evaluation." />
+        <NumberSetting label="Max tokens per turn" value={s.maxTokensPerTurn} {...rangeOf('maxTokensPerTurn')} step={8} onChange={(maxTokensPerTurn) => update({ maxTokensPerTurn })} />
+        <NumberSetting label="Seed" value={s.seed} min={0} max={1_000_000} step={1} onChange={(seed) => update({ seed: Math.round(seed) })} />
+      </fieldset>
+      <fieldset>
+        <legend>Compute</legend>
+        <div className="field">
+          <label htmlFor="backend-pref">Backend</label>
+          <select id="backend-pref" value={forced ?? s.backend} disabled={forced !== null} onChange={(e) => setBackendPreference(e.target.value as typeof s.backend)}>
+            {BACKEND_PREFERENCES.map((b) => <option key={b} value={b}>{BACKEND_LABEL[b]}</option>)}
+          </select>
+          {forced && <p className="hint">Set by the page address (?backend={forced}).</p>}
+          <p className="hint">Changing it reloads the model (from the browser's cache).</p>
+        </div>
+        <Diagnostics />
+      </fieldset>
+      <fieldset>
+        <legend>Display</legend>
+        <label className="check"><input type="checkbox" checked={s.largeText} onChange={(e) => update({ largeText: e.target.checked })} /> Large text (for projectors)</label>
+      </fieldset>
+      <button type="button" className="quiet" onClick={reset}>Reset to defaults</button>
+    </aside>
+  );
+}
+
+const rangeOf = (k: keyof typeof SETTING_BOUNDS) => ({ min: SETTING_BOUNDS[k][0], max: SETTING_BOUNDS[k][1] });
+
+const mb = (n: number) => `${(n / 1e6).toFixed(2)} MB`;
+
+/** Renders a markdown model card as plain text blocks (headings bold); never as HTML. */
+function CardText({ text }: { text: string }) {
+  const blocks = text.split(/\n{2,}/).map((b) => b.trim()).filter(Boolean);
+  return (
+    <div className="card-text">
+      {blocks.map((b, i) => (/^#{1,6}\s/.test(b) ? <h3 key={i}>{b.replace(/^#{1,6}\s+/, '')}</h3> : <p key={i}>{b}</p>))}
+    </div>
+  );
+}
+
+export function ModelPanel({ onClose }: { onClose(): void }) {
+  const model = useSquint((s) => s.model);
+  const backend = useSquint((s) => s.backend);
+  const fromCache = useSquint((s) => s.modelFromCache);
+  const loadMs = useSquint((s) => s.loadMs);
+  return (
+    <aside className="panel" aria-label="About the model" id="model-panel">
+      <div className="panel-head">
+        <h2>About the model</h2>
+        <button type="button" className="quiet" onClick={onClose} aria-label="Close model card">✕</button>
+      </div>
+      <p className="warning-box">
+        Squint's model is tiny and was trained only on a procedural world of coloured shapes, glyphs and clutter.
+        It has never seen a photograph: on real photos it will be wrong. It is here to show <em>how</em> a model can think with images — look, zoom, look again, answer — not to be right about your pictures.
+      </p>
+      {model ? (
+        <dl className="facts">
+          <dt>Model</dt><dd>{model.preset} · {(model.parameters / 1e6).toFixed(2)}M parameters · {model.quantization}</dd>
+          <dt>Input</dt><dd>{model.imageSize}×{model.imageSize} letterboxed view; crops are cut from the full-resolution original</dd>
+          <dt>Context</dt><dd>{model.maxSeq} tokens (text and image tokens)</dd>
+          <dt>Download</dt><dd>{mb(model.bytes)} · {fromCache ? 'from the browser cache' : 'from the server'} in {(loadMs / 1000).toFixed(1)} s · checksums verified</dd>
+          <dt>Served from</dt><dd><code>{model.url}</code></dd>
+        </dl>
+      ) : <p className="muted">No model loaded.</p>}
+      {backend && (
+        <>
+          <h3>Backend</h3>
+          <p data-testid="backend-detail">{backend.name === 'wasm' ? `WebAssembly, ${backend.threads} thread${backend.threads === 1 ? '' : 's'}` : backend.name === 'webgpu' ? 'WebGPU' : 'Plain JavaScript (CPU)'}</p>
+          {backend.notes.length > 0 && <ul className="notes">{backend.notes.map((n) => <li key={n}>{n}</li>)}</ul>}
+        </>
+      )}
+      {model?.card && (
+        <>
+          <h3>Model card</h3>
+          <CardText text={model.card} />
+        </>
+      )}
+      <button type="button" onClick={reloadModel}>Reload the model</button>
+    </aside>
+  );
+}

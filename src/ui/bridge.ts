@@ -1,0 +1,72 @@
+/** Worker events → store updates (from outside React) and token streams. */
+import { type WorkerEvent, assertNever } from '../worker/protocol';
+import { type EpisodeStatus, type SquintStore, stepView } from './store';
+import type { TokenStreams } from './tokens';
+
+export function statusFor(endReason: string): EpisodeStatus {
+  return endReason === 'stopped' ? 'stopped' : endReason === 'error' ? 'error' : 'done';
+}
+
+/** Applies one worker event to the store. Exhaustive: a new event type is a compile error here. */
+export function applyEvent(store: SquintStore, tokens: TokenStreams, event: WorkerEvent): void {
+  const s = store.getState();
+  switch (event.type) {
+    case 'backend':
+      s.setBackend({ name: event.backend, preference: event.preference, threads: event.threads, notes: event.notes });
+      break;
+    case 'progress':
+      s.setProgress(event.file, { loaded: event.fileLoadedBytes, total: event.fileTotalBytes, source: event.source }, event.loadedBytes, event.totalBytes);
+      break;
+    case 'loaded':
+      s.setLoaded(event.model, event.fromCache, event.ms);
+      break;
+    case 'notice':
+      s.notify(event.level, event.message);
+      break;
+    case 'started':
+      s.updateEpisode((e) => e.runId === event.runId, () => ({ status: 'running' }));
+      break;
+    case 'token':
+      tokens.push(event.runId, event.turn, event.piece);
+      break;
+    case 'step':
+      s.addStep(event.runId, stepView(event.step));
+      break;
+    case 'answer':
+      s.updateEpisode((e) => e.runId === event.runId, () => ({ answer: event.answer }));
+      break;
+    case 'done':
+      s.updateEpisode((e) => e.runId === event.runId, () => ({
+        status: statusFor(event.endReason), endReason: event.endReason, totalMs: event.totalMs, tokens: event.tokens,
+      }));
+      break;
+    case 'puzzle':
+    case 'selfTest':
+      // answered through the client's promises
+      break;
+    case 'error':
+      switch (event.scope) {
+        case 'load':
+          s.setLoadError(event.message, event.file, event.fault);
+          break;
+        case 'run':
+          if (event.runId !== undefined) s.updateEpisode((e) => e.runId === event.runId, () => ({ error: event.message }));
+          s.notify('error', event.message);
+          break;
+        case 'backend':
+        case 'protocol':
+          s.notify('error', event.message);
+          if (s.modelStatus === 'loading') s.setLoadError(event.message);
+          break;
+        case 'puzzle':
+        case 'selfTest':
+          // rejected through the client's promises
+          break;
+        default:
+          assertNever(event.scope, 'error scope');
+      }
+      break;
+    default:
+      assertNever(event, 'event');
+  }
+}
