@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { AgentClient, type WorkerLike } from './client';
+import { DEFAULT_RUN_SETTINGS, type WorkerEvent } from './protocol';
+
+class FakeWorker implements WorkerLike {
+  sent: { message: unknown; transfer: Transferable[] }[] = [];
+  private onMessage: ((e: MessageEvent) => void)[] = [];
+  private onError: ((e: ErrorEvent) => void)[] = [];
+  terminated = false;
+  postMessage(message: unknown, transfer: Transferable[]) { this.sent.push({ message, transfer }); }
+  addEventListener(type: 'message' | 'error', listener: ((e: MessageEvent) => void) | ((e: ErrorEvent) => void)) {
+    if (type === 'message') this.onMessage.push(listener as (e: MessageEvent) => void);
+    else this.onError.push(listener as (e: ErrorEvent) => void);
+  }
+  terminate() { this.terminated = true; }
+  emit(event: WorkerEvent) { for (const l of this.onMessage) l({ data: event } as MessageEvent); }
+  fail(message: string) { for (const l of this.onError) l({ message } as ErrorEvent); }
+}
+
+describe('AgentClient', () => {
+  it('sends typed requests, transferring the image of a run', () => {
+    const w = new FakeWorker();
+    const c = new AgentClient(w);
+    c.init('wasm');
+    c.load('/models/default/');
+    const image = {} as ImageBitmap;
+    const runId = c.run(image, 'What colour?', DEFAULT_RUN_SETTINGS);
+    c.stop(runId);
+    expect(w.sent.map((s) => (s.message as { type: string }).type)).toEqual(['init', 'load', 'run', 'stop']);
+    expect(w.sent[2]!.transfer).toEqual([image]);
+    expect(w.sent[3]!.message).toEqual({ type: 'stop', runId });
+  });
+
+  it('resolves request promises by request id and forwards every event to listeners', async () => {
+    const w = new FakeWorker();
+    const c = new AgentClient(w);
+    const seen: string[] = [];
+    const off = c.on((e) => seen.push(e.type));
+    const p1 = c.newPuzzle(5, 0.3);
+    const p2 = c.selfTest();
+    const id1 = (w.sent[0]!.message as { requestId: number }).requestId;
+    const id2 = (w.sent[1]!.message as { requestId: number }).requestId;
+    w.emit({ type: 'selfTest', requestId: id2, backend: 'wasm', finite: true, logits: 10, ms: 3 });
+    w.emit({ type: 'puzzle', requestId: id1, png: new Blob(), width: 10, height: 20, info: { seed: 5, difficulty: 0.3, question: 'q', answer: 'a', family: 'colour', resolvable: true, targets: [] } });
+    await expect(p1).resolves.toMatchObject({ width: 10, height: 20 });
+    await expect(p2).resolves.toMatchObject({ backend: 'wasm', finite: true });
+    off();
+    w.emit({ type: 'notice', level: 'info', message: 'x' });
+    expect(seen).toEqual(['selfTest', 'puzzle']);
+  });
+
+  it('rejects a request when the worker answers with an error for it', async () => {
+    const w = new FakeWorker();
+    const c = new AgentClient(w);
+    const p = c.newPuzzle(1, 0.5);
+    const requestId = (w.sent[0]!.message as { requestId: number }).requestId;
+    w.emit({ type: 'error', scope: 'puzzle', requestId, message: 'The puzzle could not be generated: boom' });
+    await expect(p).rejects.toThrow('boom');
+  });
+
+  it('reports a worker that fails to start as a protocol error, and rejects pending requests on terminate', async () => {
+    const w = new FakeWorker();
+    const c = new AgentClient(w);
+    const seen: WorkerEvent[] = [];
+    c.on((e) => seen.push(e));
+    w.fail('SyntaxError in worker');
+    expect(seen[0]).toMatchObject({ type: 'error', scope: 'protocol', message: expect.stringContaining('SyntaxError') });
+    const p = c.selfTest();
+    c.terminate();
+    expect(w.terminated).toBe(true);
+    await expect(p).rejects.toThrow(/terminated/);
+  });
+});
