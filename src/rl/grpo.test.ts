@@ -124,6 +124,23 @@ describe('GRPO (tiny preset, CPU backend)', () => {
     policy.dispose();
   });
 
+  it("treats an <image> the policy wrote as a text token, not as an image block", async () => {
+    const seq = handSequence([prompt, ['<think>', true], ['<image>', true], ['</think><answer>red</answer>', true]]);
+    const written = seq.ids.findIndex((id, i) => id === imageId && seq.modelMask[i] === 1);
+    // handSequence expanded the written <image> into a block: collapse it back to one token
+    const policySeq: TokenSequence = {
+      ids: [...seq.ids.slice(0, written + 1), ...seq.ids.slice(written + K)],
+      modelMask: [...seq.modelMask.slice(0, written + 1), ...seq.modelMask.slice(written + K)],
+      logprobs: [...seq.logprobs.slice(0, written + 1), ...seq.logprobs.slice(written + K)],
+      images: seq.images.slice(0, 1),
+    };
+    const batch = batchOf([{ sequence: policySeq, advantage: 1 }]);
+    expect(Array.from(await batch.ids.data())).toEqual(policySeq.ids);
+    expect((await batch.targets.data())[written - 1]).toBe(imageId);
+    expect(batch.patches!.shape[0]).toBe(1); // only the prompt's image
+    disposeGrpoBatch(batch);
+  });
+
   it('raises the log-prob of a high-advantage answer and lowers a low-advantage one', async () => {
     const good = handSequence([prompt, ['<think>It is red.</think><answer>seven</answer><eos>', true]]);
     const bad = handSequence([prompt, ['<think>It is red.</think><answer>zoom</answer><eos>', true]]);

@@ -43,21 +43,38 @@ export interface GrpoBatch extends LossBatch {
  * mask, old log-prob and advantage are those of token t+1; lossWeights is the model mask.
  */
 export function makeGrpoBatch(samples: readonly PolicySample[], imageId: number, tokensPerImage: number, padId: number, patchShape: [number, number]): GrpoBatch {
+  // A sampling policy may itself write `<image>`: that is a plain text token (the session embeds
+  // it without an image), but makeBatch would read it as the start of an image block. Hide such
+  // tokens from makeBatch's image placement, then put them back into ids and targets.
+  const written = (s: PolicySample, t: number) => s.sequence.ids[t] === imageId && s.sequence.modelMask[t] === 1;
   const base = makeBatch(
-    samples.map((s) => ({ ids: s.sequence.ids, weights: s.sequence.modelMask, images: s.sequence.images })),
+    samples.map((s) => ({ ids: s.sequence.ids.map((id, t) => (written(s, t) ? padId : id)), weights: s.sequence.modelMask, images: s.sequence.images })),
     imageId, tokensPerImage, padId, patchShape,
   );
   const [B, T] = base.ids.shape;
+  const ids = new Int32Array(B * T).fill(padId);
+  const targets = new Int32Array(B * T).fill(padId);
   const old = new Float32Array(B * T);
   const adv = new Float32Array(B * T);
   samples.forEach((s, b) => {
-    const { logprobs, modelMask } = s.sequence;
-    for (let t = 0; t + 1 < logprobs.length; t++) {
-      if (modelMask[t + 1]) old[b * T + t] = logprobs[t + 1];
+    const seq = s.sequence;
+    for (let t = 0; t < seq.ids.length; t++) {
+      ids[b * T + t] = seq.ids[t];
+      if (t + 1 === seq.ids.length) break;
+      targets[b * T + t] = seq.ids[t + 1];
+      if (seq.modelMask[t + 1]) old[b * T + t] = seq.logprobs[t + 1];
       adv[b * T + t] = s.advantage;
     }
   });
-  return { ...base, oldLogprobs: tf.tensor1d(old), advantages: tf.tensor1d(adv) };
+  base.ids.dispose();
+  base.targets.dispose();
+  return {
+    ...base,
+    ids: tf.tensor2d(ids, [B, T], 'int32'),
+    targets: tf.tensor1d(targets, 'int32'),
+    oldLogprobs: tf.tensor1d(old),
+    advantages: tf.tensor1d(adv),
+  };
 }
 
 export function disposeGrpoBatch(batch: GrpoBatch): void {
