@@ -21,7 +21,9 @@ import { Adam } from '../src/train/adam';
 import { disposeBatch, makeBatch, type SequenceLike } from '../src/train/batch';
 import { tokenizerCorpus } from '../src/train/data';
 import { DEFAULT_MIX } from '../src/train/oracle';
-import { learningRate, sftStep, toVariables } from '../src/train/sft';
+import { type AuxHead, createAuxHead, learningRate, sftStep, toVariables } from '../src/train/sft';
+import { AUX_CHANNELS } from '../src/train/vision-labels';
+import * as tf from '../src/model/tf';
 import { BACKGROUND_STYLES, type BackgroundStyle } from '../src/world/types';
 
 const args = cliArgs('npm run train:sft --', {
@@ -34,6 +36,7 @@ const args = cliArgs('npm run train:sft --', {
   'save-every': { type: 'string', default: '250', help: 'checkpoint interval in steps' },
   'log-every': { type: 'string', default: '10', help: 'console progress interval in steps' },
   'data-seed': { type: 'string', default: '0', help: 'first training seed (eval uses seeds from 1e9)' },
+  'aux-weight': { type: 'string', default: '1', help: 'weight of the dense vision loss (0 = off)' },
   'hold-out-background': { type: 'string', default: 'tiles', help: 'background style kept out of training (style-shift split), or "none"' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
@@ -62,10 +65,15 @@ let model: SquintModel;
 const adam = new Adam();
 let step = 0;
 let dataCursor = numberArg('data-seed', args['data-seed'], 0);
+const auxWeight = numberArg('aux-weight', args['aux-weight'], 0);
+let savedAux: Record<string, tf.Tensor> = {};
 if (hasCheckpoint(checkpointDir)) {
   const ck = await loadCheckpoint(checkpointDir);
   model = ck.model;
-  adam.restore(ck.state.step, ck.optimizer);
+  // the checkpoint's extra tensors: Adam's moments (m.*, v.*) and the aux vision head (aux.*)
+  const isAux = ([k]: [string, tf.Tensor]) => k.startsWith('aux.');
+  savedAux = Object.fromEntries(Object.entries(ck.optimizer).filter(isAux));
+  adam.restore(ck.state.step, Object.fromEntries(Object.entries(ck.optimizer).filter((e) => !isAux(e))));
   step = ck.state.step;
   dataCursor = ck.state.dataCursor;
   console.log(`resuming ${checkpointDir} at step ${step}`);
@@ -75,6 +83,11 @@ if (hasCheckpoint(checkpointDir)) {
   model = new SquintModel(config, tokenizer, initWeights(config, 1));
 }
 const vars = toVariables(model.vlm.weights);
+let aux: AuxHead | undefined;
+if (auxWeight > 0) {
+  aux = createAuxHead(model.config.visionDim, AUX_CHANNELS, auxWeight);
+  if (savedAux['aux.w']?.shape[1] === AUX_CHANNELS) aux.w.assign(savedAux['aux.w']), aux.b.assign(savedAux['aux.b']);
+}
 const trainable = new Vlm(model.config, vars, model.vlm.imageTokenId);
 const tok = model.tokenizer;
 console.log(`preset ${model.config.preset}: ${parameterCount(model.config).toLocaleString()} parameters, vocab ${tok.vocabSize}, backend ${backend}, batch ${batchSize}, held-out background: ${heldOut}`);
@@ -108,12 +121,13 @@ process.on('SIGINT', () => {
 });
 const card = `# Squint ${model.config.preset} (SFT checkpoint)\n\nTrained by scripts/train-sft.ts on oracle trajectories from the procedural world.\n`;
 const save = async () => {
-  await saveCheckpoint(checkpointDir, model, vars, adam.state(), { step, dataCursor, args }, card);
+  const extra: Record<string, tf.Tensor> = aux ? { 'aux.w': aux.w, 'aux.b': aux.b } : {};
+  await saveCheckpoint(checkpointDir, model, vars, { ...adam.state(), ...extra }, { step, dataCursor, args }, card);
 };
 
 const started = performance.now();
 const startStep = step;
-let window = { loss: 0, steps: 0, tokens: 0, trained: 0, ms: 0 };
+let window = { loss: 0, aux: 0, steps: 0, tokens: 0, trained: 0, ms: 0 };
 while (step < totalSteps && !stopRequested) {
   if (queue.length === 0) {
     const pool = (await pending).sort((a, b) => a.ids.length - b.ids.length);
@@ -125,22 +139,22 @@ while (step < totalSteps && !stopRequested) {
   const t0 = performance.now();
   const batch = makeBatch(seqs, model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape);
   const lr = learningRate(step, schedule);
-  const result = await sftStep(trainable, vars, adam, batch, lr);
+  const result = await sftStep(trainable, vars, adam, batch, lr, aux);
   disposeBatch(batch);
   const ms = performance.now() - t0;
   step++;
   if (!result.applied) console.warn(`step ${step}: non-finite loss or gradient (loss ${result.loss}, norm ${result.gradNorm}); update skipped`);
-  window = { loss: window.loss + result.loss, steps: window.steps + 1, tokens: window.tokens + batch.totalTokens, trained: window.trained + batch.trainedTokens, ms: window.ms + ms };
-  await appendFile(join(outDir, 'log.jsonl'), JSON.stringify({ step, loss: result.loss, gradNorm: result.gradNorm, lr, ms: Math.round(ms), tokens: batch.totalTokens, time: Date.now() }) + '\n');
+  window = { loss: window.loss + result.loss, aux: window.aux + result.auxLoss, steps: window.steps + 1, tokens: window.tokens + batch.totalTokens, trained: window.trained + batch.trainedTokens, ms: window.ms + ms };
+  await appendFile(join(outDir, 'log.jsonl'), JSON.stringify({ step, loss: result.loss, auxLoss: result.auxLoss, gradNorm: result.gradNorm, lr, ms: Math.round(ms), tokens: batch.totalTokens, time: Date.now() }) + '\n');
   if (step % logEvery === 0 || step === totalSteps) {
     const elapsed = performance.now() - started;
     const eta = ((totalSteps - step) * elapsed) / (step - startStep);
     console.log(
-      `step ${step}/${totalSteps}  loss ${(window.loss / window.steps).toFixed(4)}  lr ${lr.toExponential(2)}  ` +
+      `step ${step}/${totalSteps}  loss ${(window.loss / window.steps).toFixed(4)}${aux ? ` (aux ${(window.aux / window.steps).toFixed(4)})` : ''}  lr ${lr.toExponential(2)}  ` +
       `${Math.round((window.tokens / window.ms) * 1000)} tok/s  ${((window.steps * batchSize * 1000) / window.ms).toFixed(1)} seq/s  ` +
       `elapsed ${formatDuration(elapsed)}  ETA ${formatDuration(eta)}`,
     );
-    window = { loss: 0, steps: 0, tokens: 0, trained: 0, ms: 0 };
+    window = { loss: 0, aux: 0, steps: 0, tokens: 0, trained: 0, ms: 0 };
   }
   if (step % saveEvery === 0) await save();
 }

@@ -29,13 +29,13 @@ parentPort!.on('message', (msg: { setup?: WorkerSetup; seeds?: number[] }) => {
   if (msg.setup) {
     setup = msg.setup;
     const config = setup.config;
-    encoder = { tokenizer: new SquintTokenizer(setup.tokenizerJson), tokensPerImage: imageTokens(config), patches: (img) => imageToPatches(img, config) };
+    encoder = { config, tokenizer: new SquintTokenizer(setup.tokenizerJson), tokensPerImage: imageTokens(config), patches: (img) => imageToPatches(img, config) };
     return;
   }
   if (!encoder || !setup || !msg.seeds) return;
   const out = msg.seeds.map((seed) => {
     const ex = makeExample(encoder!, seed, createNodeCanvas, pickWorld(seed, setup!.world), setup!.mix);
-    return { seed, ids: ex.sequence.ids, weights: ex.sequence.weights, images: ex.sequence.images, kind: ex.plan.kind, family: ex.sample.family };
+    return { seed, ids: ex.sequence.ids, weights: ex.sequence.weights, images: ex.sequence.images, auxLabels: ex.auxLabels, kind: ex.plan.kind, family: ex.sample.family };
   });
-  parentPort!.postMessage(out, out.flatMap((e) => e.images.map((i) => i.buffer as ArrayBuffer)));
+  parentPort!.postMessage(out, out.flatMap((e) => [...e.images, ...e.auxLabels].map((a) => a.buffer as ArrayBuffer)));
 });

@@ -33,20 +33,30 @@ export class Vlm {
     this.tokensPerImage = imageTokens(config);
   }
 
-  /** Views → decoder-width image tokens. patches [N, P, patchDim] → [N, K, dim]. */
-  encodeImages(patches: tf.Tensor3D): tf.Tensor3D {
+  /** Vision transformer over patches [N, P, patchDim] → patch features [N, P, Cv]. */
+  encodePatches(patches: tf.Tensor3D): tf.Tensor3D {
     const c = this.config;
     const w = this.weights;
-    const N = patches.shape[0];
     // 1. patch embedding (a matMul, not a conv) + learned positions
     let x = dense(patches, w['vision.patch.w'], w['vision.patch.b']).add(w['vision.pos']) as tf.Tensor3D; // [N, P, Cv]
     // 2. bidirectional transformer over the patches
     for (let i = 0; i < c.visionLayers; i++) x = transformerBlock(x, w, `vision.block${i}`, c.visionHeads, null).out;
-    x = layerNorm(x, w['vision.ln.g'], w['vision.ln.b']) as tf.Tensor3D;
+    return layerNorm(x, w['vision.ln.g'], w['vision.ln.b']) as tf.Tensor3D;
+  }
+
+  /** Patch features [N, P, Cv] → decoder-width image tokens [N, K, C]. */
+  projectPatches(features: tf.Tensor3D): tf.Tensor3D {
+    const c = this.config;
+    const w = this.weights;
     // 3. merge each 2×2 group (contiguous by construction of the patch order) into one token
-    const merged = x.reshape([N, this.tokensPerImage, c.merge * c.merge * c.visionDim]); // [N, K, 4·Cv]
+    const merged = features.reshape([features.shape[0], this.tokensPerImage, c.merge * c.merge * c.visionDim]); // [N, K, 4·Cv]
     // 4. project into the decoder's width
     return dense(gelu(dense(merged, w['projector.w1'], w['projector.b1'])), w['projector.w2'], w['projector.b2']) as tf.Tensor3D; // [N, K, C]
+  }
+
+  /** Views → decoder-width image tokens. patches [N, P, patchDim] → [N, K, C]. */
+  encodeImages(patches: tf.Tensor3D): tf.Tensor3D {
+    return this.projectPatches(this.encodePatches(patches));
   }
 
   /** Decoder over input embeddings x [B, T, C] at positions start.. (with cache `past`). */
@@ -78,22 +88,29 @@ export class Vlm {
   }
 
   /**
-   * Full forward for training: logits [B, T, V]. Embeddings by one-hot · matMul and image tokens
+   * Full forward for training: logits [B, T, V], plus the vision encoder's patch features
+   * [N, P, Cv] (for auxiliary vision losses). Embeddings by one-hot · matMul and image tokens
    * placed by a one-hot matMul, because WASM has no gradient for gather/scatter.
    */
-  forward(batch: TrainBatch): tf.Tensor3D {
+  forwardWithFeatures(batch: TrainBatch): { logits: tf.Tensor3D; features: tf.Tensor3D | null } {
     const c = this.config;
     const [B, T] = batch.ids.shape;
     // 1. text embeddings (image positions get the `<image>` type embedding)
     const oneHot = tf.oneHot(batch.ids.reshape([-1]), c.vocabSize).toFloat(); // [B·T, V]
     let x = constantTimes(oneHot as tf.Tensor2D, this.weights['decoder.embed'] as tf.Tensor2D); // [B·T, C]
     // 2. merge the image tokens into their positions
+    let features: tf.Tensor3D | null = null;
     if (batch.patches && batch.placement) {
-      const images = this.encodeImages(batch.patches).reshape([-1, c.dim]); // [N·K, C]
+      features = this.encodePatches(batch.patches); // [N, P, Cv]
+      const images = this.projectPatches(features).reshape([-1, c.dim]); // [N·K, C]
       x = x.add(constantTimes(batch.placement, images as tf.Tensor2D));
     }
     // 3. decoder + head
-    return this.logits(this.decode(x.reshape([B, T, c.dim]) as tf.Tensor3D, 0).hidden);
+    return { logits: this.logits(this.decode(x.reshape([B, T, c.dim]) as tf.Tensor3D, 0).hidden), features };
+  }
+
+  forward(batch: TrainBatch): tf.Tensor3D {
+    return this.forwardWithFeatures(batch).logits;
   }
 }
 

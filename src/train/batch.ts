@@ -7,6 +7,8 @@ export interface SequenceLike {
   /** Weight of the loss for predicting ids[t] (0 = not trained). */
   readonly weights: readonly number[];
   readonly images: readonly Float32Array[];
+  /** Optional dense vision targets per image, [patches · AUX_CHANNELS] each. */
+  readonly auxLabels?: readonly Float32Array[];
 }
 
 export interface LossBatch extends TrainBatch {
@@ -17,6 +19,8 @@ export interface LossBatch extends TrainBatch {
   /** Tokens with a non-zero weight (for tokens/s). */
   readonly trainedTokens: number;
   readonly totalTokens: number;
+  /** [N, patches, channels] when every sequence carries aux labels, else null. */
+  readonly auxLabels: tf.Tensor3D | null;
 }
 
 /**
@@ -63,7 +67,10 @@ export function makeBatch(seqs: readonly SequenceLike[], imageId: number, tokens
     }
     if (ownImage !== s.images.length) throw new Error(`sequence ${b} has ${s.images.length} images but ${ownImage} image blocks`);
   }
+  const withAux = N > 0 && seqs.every((s) => s.auxLabels?.length === s.images.length);
+  const auxChannels = withAux ? seqs.find((s) => s.images.length)!.auxLabels![0].length / patchShape[0] : 0;
   return {
+    auxLabels: withAux ? tf.tensor3d(concatFloat(seqs.flatMap((s) => s.auxLabels!)), [N, patchShape[0], auxChannels]) : null,
     ids: tf.tensor2d(ids, [B, T], 'int32'),
     patches: patches ? tf.tensor3d(patches, [N, patchShape[0], patchShape[1]]) : null,
     placement: placement ? tf.tensor2d(placement, [B * T, N * K]) : null,
@@ -75,5 +82,12 @@ export function makeBatch(seqs: readonly SequenceLike[], imageId: number, tokens
 }
 
 export function disposeBatch(batch: LossBatch): void {
-  for (const t of [batch.ids, batch.patches, batch.placement, batch.targets, batch.lossWeights]) t?.dispose();
+  for (const t of [batch.ids, batch.patches, batch.placement, batch.targets, batch.lossWeights, batch.auxLabels]) t?.dispose();
+}
+
+function concatFloat(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) out.set(p, o), (o += p.length);
+  return out;
 }

@@ -9,18 +9,23 @@ import type { Sample, WorldOptions } from '../world/types';
 import { sampleImage } from '../agent/episode-image';
 import { DEFAULT_MIX, type OracleMix, type OraclePlan, oraclePlan } from './oracle';
 import { type SequenceEncoder, type TrainingSequence, planToSequence } from './sequence';
+import { visionLabels } from './vision-labels';
 
 export interface Example {
   readonly sample: Sample;
   readonly plan: OraclePlan;
   readonly sequence: TrainingSequence;
+  /** Dense vision targets per image block (see vision-labels.ts). */
+  readonly auxLabels: Float32Array[];
 }
 
 export function makeExample(encoder: SequenceEncoder, seed: number, createCanvas: CreateCanvas, world: WorldOptions = {}, mix: OracleMix = DEFAULT_MIX): Example {
   const sample = generateSample(seed, world);
   const plan = oraclePlan(sample, hashSeed(seed, 7), mix);
   const sequence = planToSequence(encoder, sampleImage(sample, createCanvas), sample.question, plan);
-  return { sample, plan, sequence };
+  const { imageSize, patchSize, merge } = encoder.config;
+  const auxLabels = sequence.views.map((box) => visionLabels(sample.scene, box, imageSize, patchSize, merge));
+  return { sample, plan, sequence, auxLabels };
 }
 
 /** Texts the tokenizer must encode compactly: every template's words, numbers 0..100, answers. */

@@ -4,9 +4,10 @@
  */
 import { checkBox, cropImage } from '../agent/crop';
 import { answerText, observationText, promptText, thinkText, toolCallText } from '../agent/format';
+import type { ModelConfig } from '../model/config';
 import type { SquintTokenizer } from '../model/tokenizer';
 import type { RgbaImage } from '../world/canvas';
-import { viewToPixel } from '../world/boxes';
+import { type PixelBox, pixelBox, viewToPixel } from '../world/boxes';
 import { context2d } from '../world/canvas';
 import type { EpisodeImage } from '../agent/loop';
 import type { OraclePlan } from './oracle';
@@ -17,10 +18,13 @@ export interface TrainingSequence {
   readonly weights: number[];
   /** Patches of each image block, in order. */
   readonly images: Float32Array[];
+  /** Where each image block was cut from the original (the whole image, then each crop). */
+  readonly views: PixelBox[];
 }
 
 /** What turning episodes into tokens needs of a model (SquintModel has it; no weights needed). */
 export interface SequenceEncoder {
+  readonly config: ModelConfig;
   readonly tokenizer: SquintTokenizer;
   readonly tokensPerImage: number;
   patches(image: RgbaImage): Float32Array;
@@ -34,7 +38,7 @@ export function planToSequence(model: SequenceEncoder, image: EpisodeImage, ques
   const tok = model.tokenizer;
   const imageId = tok.special('<image>');
   const K = model.tokensPerImage;
-  const seq: TrainingSequence = { ids: [], weights: [], images: [] };
+  const seq: TrainingSequence = { ids: [], weights: [], images: [], views: [] };
 
   const pushEnv = (text: string, images: Float32Array[]) => {
     for (const id of tok.encode(text)) {
@@ -49,6 +53,7 @@ export function planToSequence(model: SequenceEncoder, image: EpisodeImage, ques
 
   const full = context2d(image.canvas).getImageData(0, 0, image.size.width, image.size.height);
   pushEnv(promptText(question), [model.patches(full)]);
+  seq.views.push(pixelBox(0, 0, image.size.width, image.size.height));
   for (const turn of plan.turns) {
     pushModel(thinkText(turn.thought), 1);
     if (!turn.zoom) {
@@ -61,6 +66,7 @@ export function planToSequence(model: SequenceEncoder, image: EpisodeImage, ques
     const check = checkBox(viewToPixel(turn.zoom, image.size), image.size);
     if (!check.ok) throw new Error(`oracle box ${JSON.stringify(turn.zoom)} rejected: ${check.error}`);
     pushEnv(observationText({ kind: 'image' }), [model.patches(cropImage(image.canvas, check.box, image.createCanvas))]);
+    seq.views.push(check.box);
   }
   return seq;
 }

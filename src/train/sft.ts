@@ -3,6 +3,7 @@
  * `learningRate(step)`, one `sftStep()`, the caller's loop logs and checkpoints.
  */
 import * as tf from '../model/tf';
+import { dense } from '../model/ops';
 import type { Vlm } from '../model/vlm';
 import { type Adam, gradNorm } from './adam';
 import type { LossBatch } from './batch';
@@ -31,30 +32,61 @@ export function weightedCrossEntropy(logits: tf.Tensor3D, targets: tf.Tensor1D, 
   return picked.mul(weights).sum().neg().div(weights.sum().maximum(1e-6)) as tf.Scalar;
 }
 
+/** Training-only head that reads the dense vision labels from the encoder's patch features. */
+export interface AuxHead {
+  readonly w: tf.Variable; // [Cv, channels]
+  readonly b: tf.Variable; // [channels]
+  /** Weight of the auxiliary loss relative to the token cross-entropy. */
+  readonly weight: number;
+}
+
+export function createAuxHead(visionDim: number, channels: number, weight: number): AuxHead {
+  return { w: tf.variable(tf.randomNormal([visionDim, channels], 0, 0.02)), b: tf.variable(tf.zeros([channels])), weight };
+}
+
+/** Mean sigmoid cross-entropy of the aux head's predictions against soft labels in [0, 1]. */
+function auxLoss(features: tf.Tensor3D, labels: tf.Tensor3D, head: AuxHead): tf.Scalar {
+  const logits = dense(features, head.w, head.b); // [N, P, channels]
+  return tf.losses.sigmoidCrossEntropy(labels, logits) as tf.Scalar;
+}
+
 export interface StepResult {
   readonly loss: number;
+  /** The auxiliary vision loss (NaN when there was none). */
+  readonly auxLoss: number;
   readonly gradNorm: number;
   /** False when the loss or gradient was NaN/Inf: the update was skipped. */
   readonly applied: boolean;
 }
 
-/** One optimisation step on `batch`. Skips (and says so) when loss or gradients are not finite. */
-export async function sftStep(model: Vlm, vars: Record<string, tf.Variable>, adam: Adam, batch: LossBatch, lr: number): Promise<StepResult> {
-  const { value, grads } = tf.variableGrads(
-    () => weightedCrossEntropy(model.forward(batch), batch.targets, batch.lossWeights),
-    Object.values(vars),
-  );
+/**
+ * One optimisation step on `batch` (token cross-entropy, plus the aux vision loss when a head
+ * and labels are given). Skips (and says so) when loss or gradients are not finite.
+ */
+export async function sftStep(model: Vlm, vars: Record<string, tf.Variable>, adam: Adam, batch: LossBatch, lr: number, aux?: AuxHead): Promise<StepResult> {
+  const useAux = aux !== undefined && batch.auxLabels !== null;
+  const allVars: Record<string, tf.Variable> = useAux ? { ...vars, 'aux.w': aux.w, 'aux.b': aux.b } : vars;
+  let auxValue: tf.Scalar | null = null;
+  const { value, grads } = tf.variableGrads(() => {
+    const { logits, features } = model.forwardWithFeatures(batch);
+    const ce = weightedCrossEntropy(logits, batch.targets, batch.lossWeights);
+    if (!useAux || !features) return ce;
+    auxValue = tf.keep(auxLoss(features, batch.auxLabels!, aux));
+    return ce.add(auxValue.mul(aux.weight)) as tf.Scalar;
+  }, Object.values(allVars));
   try {
     const loss = (await value.data())[0];
+    const auxNumber = auxValue ? (await (auxValue as tf.Scalar).data())[0] : NaN;
     // variableGrads keys gradients by variable name; map back to weight names
     const byName: Record<string, tf.Tensor> = {};
-    for (const [name, v] of Object.entries(vars)) if (grads[v.name]) byName[name] = grads[v.name];
+    for (const [name, v] of Object.entries(allVars)) if (grads[v.name]) byName[name] = grads[v.name];
     const norm = await gradNorm(byName);
     const applied = Number.isFinite(loss) && Number.isFinite(norm);
-    if (applied) adam.apply(vars, byName, lr, norm);
-    return { loss, gradNorm: norm, applied };
+    if (applied) adam.apply(allVars, byName, lr, norm);
+    return { loss, auxLoss: auxNumber, gradNorm: norm, applied };
   } finally {
     value.dispose();
+    (auxValue as tf.Scalar | null)?.dispose();
     for (const g of Object.values(grads)) g.dispose();
   }
 }

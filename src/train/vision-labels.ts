@@ -1,0 +1,65 @@
+/**
+ * Dense auxiliary targets for the vision encoder: for each patch of a view (the global image or
+ * a crop), which colours cover it and which shape / glyph has its centre there. They come free
+ * from the world's ground truth and give the encoder a gradient at every patch, instead of only
+ * through the few answer and box tokens of a sequence. Training-only: the head that reads them
+ * is not part of the shipped model.
+ */
+import { type PixelBox, letterbox } from '../world/boxes';
+import { COLOUR_NAMES, GLYPHS, SHAPES, type Scene } from '../world/types';
+
+export const AUX_CHANNELS = COLOUR_NAMES.length + SHAPES.length + GLYPHS.length; // 8 + 6 + 20
+
+/** An object's shape is learnable in a view when it spans at least this many view pixels… */
+const SHAPE_VISIBLE_VIEW_PX = 6;
+/** …and its glyph when the object spans this many (glyph ≈ 0.55 of the object). */
+const GLYPH_VISIBLE_VIEW_PX = 14;
+
+/**
+ * Labels [patches, AUX_CHANNELS] for the view of `scene` cut at `box`, letterboxed into
+ * `imageSize` px and split into `patchSize` patches in the model's patch order (row-major
+ * merge groups; see preprocess.patchify).
+ */
+export function visionLabels(scene: Scene, box: PixelBox, imageSize: number, patchSize: number, merge: number): Float32Array {
+  const grid = imageSize / patchSize;
+  const labels = new Float32Array(grid * grid * AUX_CHANNELS);
+  const bw = box[2] - box[0];
+  const bh = box[3] - box[1];
+  const { scale, offsetX, offsetY } = letterbox({ width: bw, height: bh });
+  const toView = (x: number, y: number): [number, number] => [((x - box[0]) * scale + offsetX) * imageSize, ((y - box[1]) * scale + offsetY) * imageSize];
+  const patchIndex = patchOrder(grid, merge);
+  for (const obj of scene.objects) {
+    const [cx, cy] = toView(obj.cx, obj.cy);
+    const r = (obj.size * scale * imageSize) / 2; // radius in view px
+    if (cx + r < 0 || cy + r < 0 || cx - r > imageSize || cy - r > imageSize) continue;
+    const colour = COLOUR_NAMES.indexOf(obj.colour);
+    // 1. colour coverage: the object's disc area inside each patch (box estimate × π/4)
+    for (let gy = Math.max(0, Math.floor((cy - r) / patchSize)); gy <= Math.min(grid - 1, Math.floor((cy + r) / patchSize)); gy++) {
+      for (let gx = Math.max(0, Math.floor((cx - r) / patchSize)); gx <= Math.min(grid - 1, Math.floor((cx + r) / patchSize)); gx++) {
+        const ox = Math.max(0, Math.min(cx + r, (gx + 1) * patchSize) - Math.max(cx - r, gx * patchSize));
+        const oy = Math.max(0, Math.min(cy + r, (gy + 1) * patchSize) - Math.max(cy - r, gy * patchSize));
+        const cover = ((ox * oy) / (patchSize * patchSize)) * (Math.PI / 4);
+        const o = patchIndex[gy * grid + gx] * AUX_CHANNELS + colour;
+        labels[o] = Math.min(1, labels[o] + cover);
+      }
+    }
+    // 2. shape and glyph at the patch holding the centre, when big enough to be seen
+    const gx = Math.floor(cx / patchSize);
+    const gy = Math.floor(cy / patchSize);
+    if (gx < 0 || gy < 0 || gx >= grid || gy >= grid) continue;
+    const base = patchIndex[gy * grid + gx] * AUX_CHANNELS;
+    if (2 * r >= SHAPE_VISIBLE_VIEW_PX) labels[base + COLOUR_NAMES.length + SHAPES.indexOf(obj.shape)] = 1;
+    if (obj.glyph && 2 * r >= GLYPH_VISIBLE_VIEW_PX) labels[base + COLOUR_NAMES.length + SHAPES.length + GLYPHS.indexOf(obj.glyph)] = 1;
+  }
+  return labels;
+}
+
+/** Row-major grid cell → position in the model's patch order (merge groups contiguous). */
+function patchOrder(grid: number, merge: number): Int32Array {
+  const order = new Int32Array(grid * grid);
+  let i = 0;
+  for (let gy = 0; gy < grid; gy += merge)
+    for (let gx = 0; gx < grid; gx += merge)
+      for (let sy = 0; sy < merge; sy++) for (let sx = 0; sx < merge; sx++) order[(gy + sy) * grid + gx + sx] = i++;
+  return order;
+}
