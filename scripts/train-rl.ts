@@ -205,8 +205,15 @@ const fmt = (x: number | null, digits = 4) => (x === null || Number.isNaN(x) ? '
 
 // 4. the loop
 const stop = new AbortController();
+let stopRequestedAt = 0;
 process.on('SIGINT', () => {
-  if (stop.signal.aborted) process.exit(130);
+  // under npm/tsx one Ctrl-C arrives twice (the terminal's and tsx's relay, ms apart): only a
+  // second press a moment later aborts without saving
+  if (stop.signal.aborted) {
+    if (performance.now() - stopRequestedAt > 1000) process.exit(130);
+    return;
+  }
+  stopRequestedAt = performance.now();
   stop.abort();
   console.log('\nstopping: saving a checkpoint (Ctrl-C again to abort without saving)…');
 });
@@ -254,7 +261,7 @@ while (step < totalSteps && !stop.signal.aborted) {
   }) + '\n');
   console.log(
     `step ${step}/${totalSteps}  reward ${stats.meanReward.toFixed(3)}±${stats.stdReward.toFixed(3)}  acc ${pct(stats.accuracy)}  tool ${pct(stats.toolRate)}  ` +
-    `fmt-err ${stats.formatErrors}/${stats.rollouts}  skipped ${stats.skippedGroups}/${stats.groups}  kl ${fmt(kl)}  loss ${fmt(loss)}  clip ${fmt(clipFrac, 3)}  ` +
+    `fmt-err ${stats.formatErrors}/${stats.rollouts}  skipped ${stats.skippedGroups}/${stats.groups}  kl ${kl === null || Number.isNaN(kl) ? "-" : kl.toExponential(2)}  loss ${fmt(loss)}  clip ${fmt(clipFrac, 3)}  ` +
     `|g| ${fmt(norm, 3)}  ${rolloutsPerS.toFixed(2)} rollouts/s  update ${(updateMs / 1000).toFixed(2)}s  ETA ${formatDuration(eta)}`,
   );
   if (evalEvery > 0 && step % evalEvery === 0) {

@@ -67,6 +67,9 @@ export async function rolloutGroup(model: AgentModel, sample: Sample, createCanv
   const image = sampleImage(sample, createCanvas);
   const trajectories: Trajectory[] = [];
   for (let i = 0; i < options.groupSize; i++) {
+    // a macrotask boundary: decoding resolves as microtasks, so a stop request (SIGINT, a
+    // worker message) would otherwise wait for the whole group
+    await new Promise((resolve) => setTimeout(resolve, 0));
     if (options.episode.signal?.aborted) break;
     const seed = hashSeed(options.episode.seed, sample.seed, i);
     trajectories.push(await runEpisode(model, image, sample.question, { ...options.episode, seed }));
