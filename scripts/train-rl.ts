@@ -52,6 +52,7 @@ const args = cliArgs('npm run train:rl --', {
   clip: { type: 'string', default: '0.2', help: 'PPO clip range ε' },
   'reward-weights': { type: 'string', default: '0.8,0.2,1.2', help: 'accuracy,format,tool weights' },
   'mini-batch': { type: 'string', default: '0', help: 'rollouts per optimizer update (0 = all of the step in one update)' },
+  'micro-batch': { type: 'string', default: '8', help: 'rollouts per forward/backward (length-sorted; gradients accumulated into the update)' },
   epochs: { type: 'string', default: '1', help: 'passes over each step\'s rollouts (>1 makes the clip matter)' },
   rollback: { type: 'boolean', default: false, help: 'on a non-finite loss or gradient, restore weights and optimizer from the last checkpoint' },
   'eval-every': { type: 'string', default: '0', help: 'greedy evaluation interval in steps (0 = never)' },
@@ -69,6 +70,7 @@ const groupSize = numberArg('group', args.group, 2, 256);
 const lr = numberArg('lr', args.lr, 0, 1);
 const temperature = numberArg('temperature', args.temperature, 1e-3, 10);
 const miniBatch = numberArg('mini-batch', args['mini-batch'], 0, 4096);
+const microBatch = numberArg('micro-batch', args['micro-batch'], 1, 4096);
 const epochs = numberArg('epochs', args.epochs, 1, 100);
 const evalEvery = numberArg('eval-every', args['eval-every'], 0);
 const evalN = numberArg('eval-n', args['eval-n'], 1);
@@ -166,20 +168,24 @@ function* evalSamples(): Generator<Sample> {
   }
 }
 
-/** GRPO updates on the step's informative rollouts, by mini-batches of similar length. */
+/**
+ * GRPO updates on the step's informative rollouts: `epochs` passes, each split into
+ * mini-batches (one optimizer update each); a mini-batch runs as length-sorted micro-batches
+ * whose gradients are accumulated (less padding, bounded memory, same update).
+ */
 async function update(samples: PolicySample[]): Promise<GrpoStepResult[]> {
-  const size = miniBatch > 0 ? miniBatch : samples.length;
+  const perUpdate = miniBatch > 0 ? miniBatch : samples.length;
   const results: GrpoStepResult[] = [];
   for (let epoch = 0; epoch < epochs; epoch++) {
-    const sorted = [...samples].sort((a, b) => a.sequence.ids.length - b.sequence.ids.length);
-    const chunks = Array.from({ length: Math.ceil(sorted.length / size) }, (_, i) => sorted.slice(i * size, (i + 1) * size));
-    chunks.sort(() => Math.random() - 0.5);
-    for (const chunk of chunks) {
-      const batch = makeGrpoBatch(chunk, model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape);
+    const shuffled = [...samples].sort(() => Math.random() - 0.5);
+    for (let i = 0; i < shuffled.length; i += perUpdate) {
+      const sorted = shuffled.slice(i, i + perUpdate).sort((a, b) => a.sequence.ids.length - b.sequence.ids.length);
+      const batches = Array.from({ length: Math.ceil(sorted.length / microBatch) }, (_, j) =>
+        makeGrpoBatch(sorted.slice(j * microBatch, (j + 1) * microBatch), model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape));
       try {
-        results.push(await grpoStep(policy.vlm, vars, adam, batch, lr, grpo, reference));
+        results.push(await grpoStep(policy.vlm, vars, adam, batches, lr, grpo, reference));
       } finally {
-        disposeGrpoBatch(batch);
+        batches.forEach(disposeGrpoBatch);
       }
     }
   }
@@ -201,7 +207,8 @@ const save = () => saveCheckpoint(checkpointDir, model, vars, adam.state(), { st
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
-const fmt = (x: number | null, digits = 4) => (x === null || Number.isNaN(x) ? '-' : x.toFixed(digits));
+const fixed = (x: number | null, digits = 4) => (x === null || Number.isNaN(x) ? '-' : x.toFixed(digits));
+const sci = (x: number | null) => (x === null || Number.isNaN(x) ? '-' : x.toExponential(2));
 
 // 4. the loop
 const stop = new AbortController();
@@ -261,8 +268,8 @@ while (step < totalSteps && !stop.signal.aborted) {
   }) + '\n');
   console.log(
     `step ${step}/${totalSteps}  reward ${stats.meanReward.toFixed(3)}±${stats.stdReward.toFixed(3)}  acc ${pct(stats.accuracy)}  tool ${pct(stats.toolRate)}  ` +
-    `fmt-err ${stats.formatErrors}/${stats.rollouts}  skipped ${stats.skippedGroups}/${stats.groups}  kl ${kl === null || Number.isNaN(kl) ? "-" : kl.toExponential(2)}  loss ${fmt(loss)}  clip ${fmt(clipFrac, 3)}  ` +
-    `|g| ${fmt(norm, 3)}  ${rolloutsPerS.toFixed(2)} rollouts/s  update ${(updateMs / 1000).toFixed(2)}s  ETA ${formatDuration(eta)}`,
+    `fmt-err ${stats.formatErrors}/${stats.rollouts}  skipped ${stats.skippedGroups}/${stats.groups}  kl ${sci(kl)}  loss ${fixed(loss)}  clip ${fixed(clipFrac, 3)}  ` +
+    `|g| ${fixed(norm, 3)}  ${rolloutsPerS.toFixed(2)} rollouts/s  update ${(updateMs / 1000).toFixed(2)}s  ETA ${formatDuration(eta)}`,
   );
   if (evalEvery > 0 && step % evalEvery === 0) {
     const { report } = await evaluate(policy, evalSamples(), createNodeCanvas, { ...DEFAULT_EPISODE_OPTIONS, maxTurns: 10, signal: stop.signal });

@@ -185,6 +185,33 @@ describe('GRPO (tiny preset, CPU backend)', () => {
     policy.dispose();
   });
 
+  it('accumulating micro-batches gives the update of one batch of all their sequences (token-mean)', async () => {
+    const seqs = [
+      handSequence([prompt, ['<think>zoom</think><tool_call>{}</tool_call>', true], observation, ['<answer>red</answer><eos>', true]]),
+      handSequence([prompt, ['<answer>seven</answer><eos>', true]]),
+      handSequence([prompt, ['<think>It is red.</think><answer>red</answer><eos>', true]]),
+    ];
+    const samples = seqs.map((sequence, i) => ({ sequence, advantage: [1.2, -0.4, -0.8][i] }));
+    const run = async (split: boolean) => {
+      const policy = freshPolicy(9);
+      const reference = new Vlm(config, policy.weights, imageId);
+      const adam = new Adam();
+      const batches = split ? [batchOf(samples.slice(0, 1)), batchOf(samples.slice(1))] : [batchOf(samples)];
+      const baseline = tf.memory().numTensors;
+      const r = await grpoStep(policy.vlm, policy.vars, adam, batches, 1e-3, DEFAULT_GRPO, reference);
+      expect(tf.memory().numTensors).toBe(baseline + 2 * Object.keys(policy.vars).length);
+      const after = await policy.vars['decoder.head'].data();
+      batches.forEach(disposeGrpoBatch);
+      adam.dispose();
+      policy.dispose();
+      return { r, after };
+    };
+    const [whole, micro] = [await run(false), await run(true)];
+    expect(micro.r.loss).toBeCloseTo(whole.r.loss, 5);
+    expect(micro.r.gradNorm).toBeCloseTo(whole.r.gradNorm, 5);
+    for (let i = 0; i < whole.after.length; i += 97) expect(micro.after[i]).toBeCloseTo(whole.after[i], 6);
+  });
+
   it('skips the update and says so when the loss is not finite', async () => {
     const policy = freshPolicy(8);
     policy.vars['decoder.head'].assign(tf.fill([config.dim, config.vocabSize], NaN));

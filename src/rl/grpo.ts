@@ -133,36 +133,68 @@ export interface GrpoStepResult {
   readonly applied: boolean;
 }
 
-/**
- * One GRPO update of `vars` (the weights `model` reads). With a `reference` model the KL to it
- * is measured (and penalised when klCoef ≠ 0). Skips the update when loss or gradients are
- * not finite.
- */
-export async function grpoStep(
-  model: Vlm, vars: Record<string, tf.Variable>, adam: Adam, batch: GrpoBatch, lr: number, options: GrpoOptions = DEFAULT_GRPO, reference?: Vlm,
-): Promise<GrpoStepResult> {
+/** Loss, metrics and gradients of one micro-batch, the loss pre-scaled by its share of the tokens. */
+async function microBatchGrads(
+  model: Vlm, vars: Record<string, tf.Variable>, batch: GrpoBatch, share: number, options: GrpoOptions, reference?: Vlm,
+): Promise<{ loss: number; kl: number | null; clipFrac: number; grads: Record<string, tf.Tensor> }> {
   const refLogp = reference ? targetLogprobs(reference, batch, options.temperature) : null;
   const metrics: tf.Tensor[] = []; // [clipFrac, kl?] kept out of variableGrads' tidy
   const { value, grads } = tf.variableGrads(() => {
     const o = grpoObjective(targetLogprobs(model, batch, options.temperature), batch, refLogp, options);
     metrics.push(tf.keep(o.clipFrac));
     if (o.kl) metrics.push(tf.keep(o.kl));
-    return o.loss;
+    return o.loss.mul(share) as tf.Scalar;
   }, Object.values(vars));
   try {
-    const loss = (await value.data())[0];
-    const [clipFrac, kl] = await Promise.all(metrics.map(async (m) => (await m.data())[0]));
+    const [loss, clipFrac, kl] = await Promise.all([value, ...metrics].map(async (m) => (await m.data())[0]));
     // variableGrads keys gradients by variable name; map back to weight names
     const byName: Record<string, tf.Tensor> = {};
     for (const [name, v] of Object.entries(vars)) if (grads[v.name]) byName[name] = grads[v.name];
-    const norm = await gradNorm(byName);
-    const applied = Number.isFinite(loss) && Number.isFinite(norm);
-    if (applied) adam.apply(vars, byName, lr, norm);
-    return { loss, kl: kl ?? null, clipFrac, gradNorm: norm, applied };
+    return { loss, kl: kl ?? null, clipFrac, grads: byName };
   } finally {
     value.dispose();
-    for (const g of Object.values(grads)) g.dispose();
     for (const m of metrics) m.dispose();
     refLogp?.dispose();
+  }
+}
+
+/**
+ * One GRPO update of `vars` (the weights `model` reads) on one batch, or on several
+ * micro-batches whose gradients are accumulated: each micro-batch's token-mean is weighted by
+ * its share of the model tokens, so the update equals the one on a single batch of all of
+ * them, with less padding when the micro-batches group sequences of similar length. With a
+ * `reference` model the KL to it is measured (and penalised when klCoef ≠ 0). Skips the
+ * update when loss or gradients are not finite.
+ */
+export async function grpoStep(
+  model: Vlm, vars: Record<string, tf.Variable>, adam: Adam, batches: GrpoBatch | readonly GrpoBatch[], lr: number,
+  options: GrpoOptions = DEFAULT_GRPO, reference?: Vlm,
+): Promise<GrpoStepResult> {
+  const list: readonly GrpoBatch[] = Array.isArray(batches) ? batches : [batches];
+  if (list.length === 0) throw new Error('grpoStep needs at least one batch');
+  const total = Math.max(1, list.reduce((n, b) => n + b.trainedTokens, 0));
+  const sum: Record<string, tf.Tensor> = {}; // accumulated gradients by weight name
+  let loss = 0;
+  let kl: number | null = null;
+  let clipFrac = 0;
+  try {
+    for (const batch of list) {
+      const share = batch.trainedTokens / total;
+      const micro = await microBatchGrads(model, vars, batch, share, options, reference);
+      loss += micro.loss;
+      clipFrac += share * micro.clipFrac;
+      if (micro.kl !== null) kl = (kl ?? 0) + share * micro.kl;
+      for (const [name, g] of Object.entries(micro.grads)) {
+        const prev = sum[name];
+        sum[name] = prev ? tf.tidy(() => prev.add(g)) : g;
+        if (prev) prev.dispose(), g.dispose();
+      }
+    }
+    const norm = await gradNorm(sum);
+    const applied = Number.isFinite(loss) && Number.isFinite(norm);
+    if (applied) adam.apply(vars, sum, lr, norm);
+    return { loss, kl, clipFrac, gradNorm: norm, applied };
+  } finally {
+    for (const g of Object.values(sum)) g.dispose();
   }
 }
