@@ -10,6 +10,7 @@
 import { type PixelBox, type Size, type ViewBox, boxHeight, boxWidth, clampToImage, pixelBox, pixelToView, viewToPixel } from '../world/boxes';
 import { createRng, type Rng } from '../world/rng';
 import type { Sample } from '../world/types';
+import { viewPixels } from '../world/resolvability';
 import { MIN_CROP_SIDE } from '../agent/crop';
 
 export type OracleKind = 'direct' | 'zoom' | 'recover' | 'coarse';
@@ -35,6 +36,13 @@ export interface OracleMix {
 }
 
 export const DEFAULT_MIX: OracleMix = { recover: 0.15, coarse: 0.15, zoomResolvable: 0.05 };
+
+/**
+ * Glyph and shape targets are answered without a zoom only when they are clearly large in the
+ * view (view px). Between the world's resolvability threshold and these, the oracle still zooms:
+ * a margin that keeps the zoom decision from hinging on a size judgement at the edge.
+ */
+const DIRECT_VIEW_PX: Partial<Record<Sample['family'], number>> = { glyph: 24, shape: 12 };
 
 function regionName(cx: number, cy: number, size: Size): string {
   const col = cx < size.width / 3 ? 0 : cx < (2 * size.width) / 3 ? 1 : 2;
@@ -86,16 +94,16 @@ function boxAround(rng: Rng, target: PixelBox, size: Size, factor: number): Pixe
   return clampToImage(b, size) ?? b;
 }
 
-/** A box of similar size away from every target (for recovery trajectories). */
-function boxAway(rng: Rng, sample: Sample, size: Size, side: number): PixelBox {
+/** A box of similar size away from every target (for recovery trajectories), or null if none fits. */
+function boxAway(rng: Rng, sample: Sample, size: Size, side: number): PixelBox | null {
   for (let tries = 0; tries < 50; tries++) {
     const cx = rng.float(side / 2, Math.max(side / 2 + 1, size.width - side / 2));
     const cy = rng.float(side / 2, Math.max(side / 2 + 1, size.height - side / 2));
     const b = pixelBox(cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2);
     const overlaps = sample.targets.some((t) => !(b[2] < t[0] || b[0] > t[2] || b[3] < t[1] || b[1] > t[3]));
-    if (!overlaps) return clampToImage(b, size) ?? b;
+    if (!overlaps) return clampToImage(b, size);
   }
-  return pixelBox(0, 0, side, side);
+  return null;
 }
 
 /** The grid box the model writes, widened by one unit when rounding made it too small to crop. */
@@ -122,16 +130,21 @@ export function oraclePlan(sample: Sample, seed: number, mix: OracleMix = DEFAUL
   const target = targetsBox(sample);
   const region = regionName((target[0] + target[2]) / 2, (target[1] + target[3]) / 2, size);
   const zoomable = sample.family === 'glyph' || sample.family === 'shape';
-  const needsZoom = !sample.resolvable || (zoomable && rng.chance(mix.zoomResolvable));
+  const targetViewPx = Math.max(...sample.targets.map((t) => viewPixels(Math.max(boxWidth(t), boxHeight(t)), size)));
+  const clearlyLarge = targetViewPx >= (DIRECT_VIEW_PX[sample.family] ?? 0);
+  const needsZoom = !sample.resolvable || !clearlyLarge || (zoomable && rng.chance(mix.zoomResolvable));
   if (!needsZoom) {
     return { kind: 'direct', answer: sample.answer, turns: [{ thought: readingThought(rng, sample, false), zoom: null }] };
   }
   const tight = toGrid(boxAround(rng, target, size, rng.float(1.5, 2.4)), size);
   const answerTurn: OracleTurn = { thought: readingThought(rng, sample, true), zoom: null };
   const r = rng.next();
-  if (r < mix.recover) {
-    const side = Math.max(MIN_CROP_SIDE + 12, boxWidth(viewToPixel(tight, size)) * rng.float(1, 2));
-    const miss = toGrid(boxAway(rng, sample, size, side), size);
+  const side = Math.max(MIN_CROP_SIDE + 12, boxWidth(viewToPixel(tight, size)) * rng.float(1, 2));
+  const away = r < mix.recover ? boxAway(rng, sample, size, side) : null;
+  const miss = away ? toGrid(away, size) : null;
+  // the grid rounding may widen the box onto the target: then it is no miss
+  const missPx = miss ? clampToImage(viewToPixel(miss, size), size) : null;
+  if (miss && missPx && sample.targets.every((t) => missPx[2] <= t[0] || missPx[0] >= t[2] || missPx[3] <= t[1] || missPx[1] >= t[3])) {
     return {
       kind: 'recover', answer: sample.answer,
       turns: [

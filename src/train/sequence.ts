@@ -30,8 +30,10 @@ export interface SequenceEncoder {
   patches(image: RgbaImage): Float32Array;
 }
 
-/** Extra weight on the tokens that decide the episode: box coordinates and the answer. */
+/** Extra weight on the tokens that decide the episode: box coordinates and the answer… */
 export const KEY_TOKEN_WEIGHT = 3;
+/** …and the first words of each thought, where the model commits to zooming or answering. */
+const DECISION_TOKENS = 3;
 
 /** @throws when a planned box cannot be cropped (a bug in the oracle, not a data condition). */
 export function planToSequence(model: SequenceEncoder, image: EpisodeImage, question: string, plan: OraclePlan): TrainingSequence {
@@ -55,7 +57,8 @@ export function planToSequence(model: SequenceEncoder, image: EpisodeImage, ques
   pushEnv(promptText(question), [model.patches(full)]);
   seq.views.push(pixelBox(0, 0, image.size.width, image.size.height));
   for (const turn of plan.turns) {
-    pushModel(thinkText(turn.thought), 1);
+    const think = tok.encode(thinkText(turn.thought));
+    think.forEach((id, i) => (seq.ids.push(id), seq.weights.push(i >= 1 && i <= DECISION_TOKENS ? KEY_TOKEN_WEIGHT : 1)));
     if (!turn.zoom) {
       pushModel('<answer>', 1);
       pushModel(answerText(plan.answer).slice('<answer>'.length), KEY_TOKEN_WEIGHT);
