@@ -37,22 +37,48 @@ export function nextMacrotask(): Promise<void> {
   });
 }
 
-/** A decode session that lets queued messages (a stop) run before each decoder step. */
+/** Thrown inside a stopped run by the session, to end it between two decoder steps. */
+class RunStopped extends Error {
+  constructor() {
+    super('stopped');
+    this.name = 'RunStopped';
+  }
+}
+
+/**
+ * A decode session that lets queued messages (a stop) run before each decoder step, and ends a
+ * stopped run there, even in the middle of the prompt (which runEpisode does not check).
+ */
 class YieldingSession extends DecodeSession {
-  override async appendTokens(ids: readonly number[]): Promise<Float32Array> {
+  private readonly signal: AbortSignal | null;
+
+  constructor(model: SquintModel['vlm'], signal: AbortSignal | null) {
+    super(model);
+    this.signal = signal;
+  }
+
+  private async beforeStep(): Promise<void> {
     await nextMacrotask();
+    if (this.signal?.aborted) throw new RunStopped();
+  }
+
+  override async appendTokens(ids: readonly number[]): Promise<Float32Array> {
+    await this.beforeStep();
     return super.appendTokens(ids);
   }
 
   override async appendImage(patches: Float32Array): Promise<Float32Array> {
-    await nextMacrotask();
+    await this.beforeStep();
     return super.appendImage(patches);
   }
 }
 
 class YieldingModel extends SquintModel {
+  /** The signal of the run in progress (sessions created meanwhile watch it). */
+  signal: AbortSignal | null = null;
+
   override newSession(): DecodeSession {
-    return new YieldingSession(this.vlm);
+    return new YieldingSession(this.vlm, this.signal);
   }
 }
 
@@ -92,8 +118,7 @@ interface RunJob {
 export class Engine {
   private readonly emit: Emit;
   private backend: BackendChoice | null = null;
-  private model: SquintModel | null = null;
-  private modelUrl: string | null = null;
+  private model: YieldingModel | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly runs = new Map<number, RunJob>();
   private fontReady: Promise<void> | null = null;
@@ -115,11 +140,10 @@ export class Engine {
   init(preference: BackendPreference): Promise<void> {
     return this.serial(async () => {
       try {
-        const hadModel = this.model !== null;
+        // Weights live on the old backend: drop them (the caller loads again, from the cache).
         this.disposeModel();
         this.backend = await chooseBackend(preference);
         this.emit({ type: 'backend', backend: this.backend.backend, preference, threads: this.backend.threads, notes: this.backend.notes });
-        if (hadModel && this.modelUrl) await this.loadNow(this.modelUrl);
       } catch (e) {
         this.emit({ type: 'error', scope: 'backend', message: errorText(e) });
       }
@@ -138,7 +162,6 @@ export class Engine {
   private async loadNow(url: string): Promise<void> {
     if (!this.backend) this.backend = await chooseBackend('auto').catch(() => null);
     this.disposeModel();
-    this.modelUrl = url;
     const base = new URL(url.endsWith('/') ? url : `${url}/`, globalThis.location?.href).href;
     const cache = await openModelCache();
     const t0 = performance.now();
@@ -228,6 +251,7 @@ export class Engine {
 
   private async runNow(job: RunJob, image: ImageBitmap, question: string, settings: RunSettings): Promise<void> {
     const { runId, controller } = job;
+    const started = performance.now();
     let tokens = 0;
     // Tokens and steps leave in order, even though a step's crop is encoded to PNG asynchronously.
     let chain: Promise<void> = Promise.resolve();
@@ -246,6 +270,7 @@ export class Engine {
         return;
       }
       const canvas = this.drawOriginal(image);
+      model.signal = controller.signal;
       this.emit({ type: 'started', runId, width: canvas.width, height: canvas.height });
       const episodeImage: EpisodeImage = { size: { width: canvas.width, height: canvas.height }, canvas, createCanvas: createOffscreen };
       const trajectory = await runEpisode(model, episodeImage, question, {
@@ -271,8 +296,14 @@ export class Engine {
       this.emit({ type: 'done', runId, endReason: trajectory.endReason, totalMs: trajectory.totalMs, formatValid: trajectory.formatValid, tokens });
     } catch (e) {
       await chain;
+      if (e instanceof RunStopped) {
+        this.emit({ type: 'done', runId, endReason: 'stopped', totalMs: performance.now() - started, formatValid: false, tokens });
+        return;
+      }
       this.emit({ type: 'error', scope: 'run', runId, message: `The run failed: ${errorText(e)}` });
-      this.emit({ type: 'done', runId, endReason: 'error', totalMs: 0, formatValid: false, tokens });
+      this.emit({ type: 'done', runId, endReason: 'error', totalMs: performance.now() - started, formatValid: false, tokens });
+    } finally {
+      if (this.model) this.model.signal = null;
     }
   }
 

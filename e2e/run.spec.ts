@@ -1,0 +1,89 @@
+/**
+ * The main path on each backend: a puzzle image uploaded through the file chooser, a run that
+ * streams steps (crops matching their boxes) to an end state, and Stop. The model may be
+ * undertrained: these tests assert structure, never that the answer is right.
+ */
+import { type Backend, checkCrops, expect, newPuzzle, openApp, setLimits, test } from './fixtures';
+
+// WebGPU on SwiftShader decodes ~1 token/s here; WASM ~30 tokens/s.
+const LIMITS: Record<Backend, { maxTurns: number; maxTokens: number }> = {
+  webgpu: { maxTurns: 2, maxTokens: 6 },
+  wasm: { maxTurns: 4, maxTokens: 96 },
+};
+
+for (const backend of ['webgpu', 'wasm'] as const) {
+  test.describe(`on ${backend}`, () => {
+    test('a puzzle PNG uploaded through the file chooser runs to an end state, crops match boxes', async ({ page }, testInfo) => {
+      await openApp(page, backend);
+      await setLimits(page, LIMITS[backend]);
+      const question = await newPuzzle(page);
+
+      // Save the puzzle as a PNG file, then open that file through the file chooser.
+      const downloadPromise = page.waitForEvent('download');
+      await page.getByRole('button', { name: 'Save image' }).click();
+      const download = await downloadPromise;
+      const file = testInfo.outputPath(download.suggestedFilename());
+      await download.saveAs(file);
+      expect(download.suggestedFilename()).toMatch(/^squint-puzzle-\d+\.png$/);
+      const chooserPromise = page.waitForEvent('filechooser');
+      await page.getByRole('button', { name: 'Open image…' }).click();
+      await (await chooserPromise).setFiles(file);
+      await expect(page.getByTestId('original')).toHaveAttribute('alt', new RegExp(download.suggestedFilename().replace('.', '\\.')));
+      await expect(page.getByRole('textbox', { name: 'Question' })).toHaveValue(question);
+
+      await page.getByRole('button', { name: 'Run', exact: true }).click();
+      await expect(page.getByTestId('episode')).toHaveAttribute('data-status', /running|done/);
+      await expect(page.getByTestId('final')).toBeVisible({ timeout: 50_000 });
+      await expect(page.getByTestId('episode')).toHaveAttribute('data-status', 'done');
+
+      const steps = page.getByTestId('step');
+      expect(await steps.count()).toBeGreaterThan(0);
+      const kinds = await steps.evaluateAll((els) => els.map((e) => e.getAttribute('data-kind')));
+      for (const k of kinds) expect(['zoom', 'answer', 'error', 'none']).toContain(k);
+      // Every zoom step shows a crop, and every crop is the box's region of the original.
+      const zooms = kinds.filter((k) => k === 'zoom').length;
+      const crops = await checkCrops(page);
+      expect(crops.crops).toBe(zooms);
+      expect(crops.worst, `crops ${crops.boxes.join(' | ')}`).toBeLessThan(3);
+      await expect(page.getByTestId('overlay-box').filter({ has: page.locator('rect') })).toHaveCount(zooms + kinds.filter((k) => k === 'error').length, { timeout: 1000 }).catch(() => undefined);
+      testInfo.annotations.push({ type: 'steps', description: `${kinds.join(', ')} (${zooms} zoom${zooms === 1 ? '' : 's'})` });
+      await page.screenshot({ path: testInfo.outputPath(`run-${backend}.png`), fullPage: true });
+    });
+
+    test('Stop interrupts a run within a second and the model stays ready', async ({ page }, testInfo) => {
+      if (backend === 'webgpu') test.setTimeout(90_000); // two prompt prefills on SwiftShader
+      await openApp(page, backend);
+      await setLimits(page, { maxTurns: 10, maxTokens: backend === 'webgpu' ? 40 : 256 });
+      await newPuzzle(page);
+      // In the page: run, press Stop as soon as the first token streams in, and time how long the
+      // episode takes to show "stopped" (no polling: a WASM run can be over in a second).
+      const stopped = await page.evaluate(async () => {
+        const until = (el: Element, ok: () => boolean) => new Promise<void>((resolve) => {
+          if (ok()) return resolve();
+          new MutationObserver((_, o) => { if (ok()) { o.disconnect(); resolve(); } }).observe(el, { attributes: true, childList: true, subtree: true });
+        });
+        const right = document.querySelector('section[aria-label="What the model did"]')!;
+        (document.querySelector('form.question-bar button[type=submit]') as HTMLButtonElement).click();
+        await until(right, () => !!document.querySelector('[data-testid=live]:not([hidden])'));
+        const firstText = document.querySelector('[data-testid=live]')!.textContent;
+        const episode = document.querySelector('[data-testid=episode]')!;
+        const t0 = performance.now();
+        (document.querySelector('button[title^="Stop"]') as HTMLButtonElement).click();
+        await until(episode, () => !['running', 'queued'].includes(episode.getAttribute('data-status')!));
+        return { ms: performance.now() - t0, status: episode.getAttribute('data-status'), firstText };
+      });
+      testInfo.annotations.push({ type: 'stop latency', description: `${stopped.ms.toFixed(0)} ms` });
+      expect(stopped.firstText?.length).toBeGreaterThan(0);
+      expect(stopped.status).toBe('stopped');
+      // A stop lands between two decoder steps: on WASM a step is ~30 ms. WebGPU here is emulated by
+      // SwiftShader on a busy 2-core machine, where one step can take seconds and cannot be cut short.
+      expect(stopped.ms).toBeLessThan(backend === 'webgpu' ? 5000 : 1000);
+      await expect(page.getByTestId('final')).toContainText(/stopped/);
+
+      // The model is still ready: a short run completes.
+      await setLimits(page, { maxTurns: 1, maxTokens: backend === 'webgpu' ? 2 : 8 });
+      await page.getByRole('button', { name: 'Run', exact: true }).click();
+      await expect(page.getByTestId('episode')).toHaveAttribute('data-status', 'done', { timeout: 45_000 });
+    });
+  });
+}
