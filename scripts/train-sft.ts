@@ -114,9 +114,15 @@ let queue: Produced[][] = [];
 // 3. the loop
 const schedule = { peakLr, warmupSteps, totalSteps, minLrFraction: 0.05 };
 let stopRequested = false;
+let stopRequestedAt = 0;
 process.on('SIGINT', () => {
-  if (stopRequested) process.exit(130);
+  // under npm/tsx one Ctrl-C arrives twice, ms apart: only a second press later aborts unsaved
+  if (stopRequested) {
+    if (performance.now() - stopRequestedAt > 1000) process.exit(130);
+    return;
+  }
   stopRequested = true;
+  stopRequestedAt = performance.now();
   console.log('\nstopping after this step (Ctrl-C again to abort without saving)…');
 });
 const card = `# Squint ${model.config.preset} (SFT checkpoint)\n\nTrained by scripts/train-sft.ts on oracle trajectories from the procedural world.\n`;

@@ -66,6 +66,14 @@ describe('runEpisode with a scripted model', () => {
     expect(t.answer).toBe('red');
   });
 
+  it('the cache holds exactly the recorded sequence, even after a turn that ends on </answer> but parses as a tool call', async () => {
+    const model = scriptedModel(['<tool_call>{"name":"image_zoom_in_tool"</answer>', `<think>again</think>${squintCall([10, 20, 40, 50])}`, '<answer>red</answer>']);
+    const t = await runEpisode(model, testImage(), 'q', opts);
+    expect(t.steps.map((s) => s.kind)).toEqual(['error', 'zoom', 'answer']);
+    // everything but the final </answer> entered the cache, in the recorded order
+    expect(model.appended.ids).toEqual(t.sequence.ids.slice(0, -1));
+  });
+
   it('stops at maxTurns when the model never answers', async () => {
     const zoomForever = Array(20).fill(squintCall([10, 10, 60, 60]));
     const t = await runEpisode(scriptedModel(zoomForever), testImage(), 'q', { ...opts, maxTurns: 3 });

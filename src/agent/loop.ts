@@ -82,6 +82,9 @@ export async function runEpisode(
   const toolEndId = tok.special('</tool_call>');
   const episodeEndIds = new Set(TURN_END_TOKENS.filter((t) => t !== '</tool_call>').map((t) => tok.special(t)));
   const toolCallId = tok.special('<tool_call>');
+  // tokens only the environment writes: the model may not sample them
+  const environmentOnlyIds = (['<unk>', '<pad>', '<bos>', '<image>', '<user>', '<assistant>', '<tool_response>', '</tool_response>'] as const).map((t) =>
+    t === '<unk>' ? 0 : tok.special(t));
   const imageId = tok.special('<image>');
   const seq: TokenSequence = { ids: [], modelMask: [], logprobs: [], images: [] };
   const steps: TrajectoryStep[] = [];
@@ -124,15 +127,17 @@ export async function runEpisode(
       const t0 = now();
       const turnIds: number[] = [];
       let contextFull = false;
+      let unappended: number | null = null; // a sampled token not yet in the cache
       while (turnIds.length < options.maxTokensPerTurn) {
+        for (const id of environmentOnlyIds) logits[id] = -Infinity;
         if (!options.toolEnabled) logits[toolCallId] = -Infinity;
         const id = sampleToken(logits, options.sampling, random);
         const logp = logSoftmax(logits, options.sampling.temperature)[id];
         turnIds.push(id);
         seq.ids.push(id), seq.modelMask.push(1), seq.logprobs.push(logp);
         callbacks.onToken?.(turn, tok.pieceText(id));
-        if (episodeEndIds.has(id)) break;
-        if (session.remaining <= K + 16) { contextFull = true; break; }
+        if (episodeEndIds.has(id)) { unappended = id; break; }
+        if (session.remaining <= K + 16) { contextFull = true; unappended = id; break; }
         // every token that does not end the episode enters the cache (</tool_call> included:
         // the observation follows it, exactly as in the training sequences)
         logits = await session.appendTokens([id]);
@@ -165,6 +170,9 @@ export async function runEpisode(
 
       // 3. a tool call: crop, or explain what is wrong; the episode goes on
       if (session.remaining < K + 32) { endReason = 'context_full'; break; }
+      // a turn ended by </answer> or <eos> that still parsed as a tool call: its last token must
+      // enter the cache before the observation, as it stands in the sequence
+      if (unappended !== null) logits = await session.appendTokens([unappended]);
       const t1 = now();
       let observation: Observation;
       let step: TrajectoryStep;

@@ -10,10 +10,10 @@ export const testTokenizer = () =>
   new SquintTokenizer(buildTokenizerJson(['I will zoom in on the red object. The answer is seven.', 'image zoom in tool bbox view 2d label', Array.from({ length: 101 }, (_, i) => i).join(',')]));
 
 /** A model whose every turn is taken from `turns` in order (then it keeps answering "done"). */
-export function scriptedModel(turns: string[], tokenizer = testTokenizer(), tokensPerImage = 4): AgentModel & { appended: { images: number } } {
+export function scriptedModel(turns: string[], tokenizer = testTokenizer(), tokensPerImage = 4): AgentModel & { appended: { images: number; ids: number[] } } {
   const script = turns.flatMap((t) => tokenizer.encode(t));
   const fallback = tokenizer.encode('<answer>done</answer>');
-  const state = { images: 0 };
+  const state = { images: 0, ids: [] as number[] };
   return {
     tokenizer,
     tokensPerImage,
@@ -35,6 +35,7 @@ export function scriptedModel(turns: string[], tokenizer = testTokenizer(), toke
         },
         async appendTokens(ids) {
           used += ids.length;
+          state.ids.push(...ids);
           // a single appended id equal to the scripted one is the loop feeding back its sample
           if (ids.length === 1 && ids[0] === expected()) pointer++;
           return next();
@@ -42,6 +43,7 @@ export function scriptedModel(turns: string[], tokenizer = testTokenizer(), toke
         async appendImage() {
           used += tokensPerImage;
           state.images++;
+          state.ids.push(...Array(tokensPerImage).fill(tokenizer.special('<image>')));
           return next();
         },
         dispose() {},
