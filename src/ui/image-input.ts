@@ -85,7 +85,7 @@ export class ImageInputError extends Error {
   }
 }
 
-const kb = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1e3))} kB`);
+const kb = (n: number) => (n >= 1e6 ? `${(n / 1e6).toFixed(1)} MB` : n >= 1e3 ? `${Math.round(n / 1e3)} kB` : `${n} bytes`);
 
 /**
  * Decodes a file into an ImageBitmap within the size limit.
