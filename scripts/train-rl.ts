@@ -20,7 +20,7 @@ import { parameterCount } from '../src/model/config';
 import { loadSquintModel } from '../src/model/load';
 import { SquintModel } from '../src/model/squint-model';
 import { nodeFileReader } from '../src/model/weights/node-files';
-import { DEFAULT_EPISODE_OPTIONS, type EpisodeOptions } from '../src/agent/loop';
+import { DEFAULT_EPISODE_OPTIONS, type EpisodeOptions, environmentOnlyIds } from '../src/agent/loop';
 import { Adam } from '../src/train/adam';
 import { toVariables } from '../src/train/sft';
 import { evaluate } from '../src/rl/eval';
@@ -76,7 +76,9 @@ const evalEvery = numberArg('eval-every', args['eval-every'], 0);
 const evalN = numberArg('eval-n', args['eval-n'], 1);
 const saveEvery = numberArg('save-every', args['save-every'], 1);
 const samplingSeed = numberArg('seed', args.seed, 0);
-const grpo: GrpoOptions = { clipEps: numberArg('clip', args.clip, 0, 10), klCoef: numberArg('kl', args.kl, 0, 100), temperature };
+const grpo: GrpoOptions = {
+  clipEps: numberArg('clip', args.clip, 0, 10), klCoef: numberArg('kl', args.kl, 0, 100), temperature, maskedIds: [],
+};
 let rewardWeights: RewardWeights;
 try {
   rewardWeights = parseRewardWeights(args['reward-weights']);
@@ -147,6 +149,8 @@ if (hasCheckpoint(checkpointDir)) {
 const vars = toVariables(model.vlm.weights);
 // the policy reads the trainable variables; rollouts and the loss share it
 const policy = new SquintModel(model.config, model.tokenizer, vars);
+// the loss masks the same tokens the rollouts could not sample
+const grpoOptions: GrpoOptions = { ...grpo, maskedIds: environmentOnlyIds(model.tokenizer) };
 const tok = model.tokenizer;
 // the starting model, frozen: Adam assigns new tensors to the variables, the originals stay
 const needReference = grpo.klCoef > 0 || args['track-kl'];
@@ -183,7 +187,7 @@ async function update(samples: PolicySample[]): Promise<GrpoStepResult[]> {
       const batches = Array.from({ length: Math.ceil(sorted.length / microBatch) }, (_, j) =>
         makeGrpoBatch(sorted.slice(j * microBatch, (j + 1) * microBatch), model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape));
       try {
-        results.push(await grpoStep(policy.vlm, vars, adam, batches, lr, grpo, reference));
+        results.push(await grpoStep(policy.vlm, vars, adam, batches, lr, grpoOptions, reference));
       } finally {
         batches.forEach(disposeGrpoBatch);
       }

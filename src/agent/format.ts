@@ -27,5 +27,8 @@ export function toolCallText(box: readonly number[]): string {
 export const thinkText = (thought: string) => `<think>${thought}</think>`;
 export const answerText = (answer: string) => `<answer>${answer}</answer>`;
 
+/** Tokens only the environment writes: masked out of the model's sampling (and of RL's log-probs). */
+export const ENVIRONMENT_ONLY_TOKENS = ['<unk>', '<pad>', '<bos>', '<image>', '<user>', '<assistant>', '<tool_response>', '</tool_response>'] as const;
+
 /** Tokens that end a model turn. */
 export const TURN_END_TOKENS = ['</tool_call>', '</answer>', '<eos>'] as const;

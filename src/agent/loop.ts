@@ -11,7 +11,7 @@ import type { SquintTokenizer } from '../model/tokenizer';
 import type { Size } from '../world/boxes';
 import { type Canvas2D, type CreateCanvas, type RgbaImage, context2d } from '../world/canvas';
 import { checkBox, cropImage } from './crop';
-import { type Observation, TURN_END_TOKENS, observationText, promptText } from './format';
+import { ENVIRONMENT_ONLY_TOKENS, type Observation, TURN_END_TOKENS, observationText, promptText } from './format';
 import { parseTurn, tagsBalanced } from './parser';
 import type { EndReason, TokenSequence, Trajectory, TrajectoryStep } from './trajectory';
 
@@ -68,6 +68,9 @@ const MAX_ANSWER_CHARS = 1000;
 
 const now = () => performance.now();
 
+/** Ids the model may never sample (RL must mask the same ones when it recomputes log-probs). */
+export const environmentOnlyIds = (tok: SquintTokenizer): number[] => ENVIRONMENT_ONLY_TOKENS.map((t) => tok.special(t));
+
 /**
  * Runs one episode. Resolves with the trajectory whatever the model writes; a stop through
  * `signal` ends it with endReason 'stopped'. The model's session is always disposed.
@@ -82,9 +85,7 @@ export async function runEpisode(
   const toolEndId = tok.special('</tool_call>');
   const episodeEndIds = new Set(TURN_END_TOKENS.filter((t) => t !== '</tool_call>').map((t) => tok.special(t)));
   const toolCallId = tok.special('<tool_call>');
-  // tokens only the environment writes: the model may not sample them
-  const environmentOnlyIds = (['<unk>', '<pad>', '<bos>', '<image>', '<user>', '<assistant>', '<tool_response>', '</tool_response>'] as const).map((t) =>
-    t === '<unk>' ? 0 : tok.special(t));
+  const blockedIds = environmentOnlyIds(tok);
   const imageId = tok.special('<image>');
   const seq: TokenSequence = { ids: [], modelMask: [], logprobs: [], images: [] };
   const steps: TrajectoryStep[] = [];
@@ -129,7 +130,7 @@ export async function runEpisode(
       let contextFull = false;
       let unappended: number | null = null; // a sampled token not yet in the cache
       while (turnIds.length < options.maxTokensPerTurn) {
-        for (const id of environmentOnlyIds) logits[id] = -Infinity;
+        for (const id of blockedIds) logits[id] = -Infinity;
         if (!options.toolEnabled) logits[toolCallId] = -Infinity;
         const id = sampleToken(logits, options.sampling, random);
         const logp = logSoftmax(logits, options.sampling.temperature)[id];

@@ -92,8 +92,9 @@ export class SquintTokenizer {
     }
   }
 
-  special(token: SpecialToken): number {
-    return this.specialIds.get(token)!;
+  /** Id of a special token (or `<unk>`, id 0). */
+  special(token: SpecialToken | '<unk>'): number {
+    return token === '<unk>' ? 0 : this.specialIds.get(token)!;
   }
 
   isSpecial(id: number): boolean {

@@ -4,7 +4,7 @@ import { imageTokens, patchCount, patchDim, presetConfig } from '../model/config
 import { initWeights } from '../model/init';
 import { SquintModel } from '../model/squint-model';
 import { Vlm } from '../model/vlm';
-import { DEFAULT_EPISODE_OPTIONS, runEpisode } from '../agent/loop';
+import { DEFAULT_EPISODE_OPTIONS, environmentOnlyIds, runEpisode } from '../agent/loop';
 import { testTokenizer } from '../agent/testing';
 import type { TokenSequence } from '../agent/trajectory';
 import { sampleImage } from '../agent/episode-image';
@@ -40,7 +40,7 @@ const batchOf = (samples: PolicySample[]) => makeGrpoBatch(samples, imageId, K, 
 async function currentLogprobs(model: Vlm, seqs: TokenSequence[], temperature: number): Promise<number[][]> {
   const batch = batchOf(seqs.map((sequence) => ({ sequence, advantage: 0 })));
   const T = batch.ids.shape[1];
-  const lp = targetLogprobs(model, batch, temperature);
+  const lp = targetLogprobs(model, batch, temperature, environmentOnlyIds(tok));
   const flat = await lp.data();
   lp.dispose();
   disposeGrpoBatch(batch);
@@ -79,7 +79,7 @@ describe('GRPO (tiny preset, CPU backend)', () => {
     const vars = toVariables(model.vlm.weights);
     const adam = new Adam();
     const batch = batchOf([{ sequence: seq, advantage: 1 }]);
-    const r = await grpoStep(new Vlm(config, vars, imageId), vars, adam, batch, 1e-3, { ...DEFAULT_GRPO, temperature });
+    const r = await grpoStep(new Vlm(config, vars, imageId), vars, adam, batch, 1e-3, { ...DEFAULT_GRPO, temperature, maskedIds: environmentOnlyIds(tok) });
     expect(r.applied).toBe(true);
     expect(r.clipFrac).toBe(0);
     expect(r.loss).toBeCloseTo(-1, 3); // −mean(ratio · A) with ratio 1, A 1

@@ -21,9 +21,11 @@ export interface GrpoOptions {
   readonly klCoef: number;
   /** The rollouts' sampling temperature (logits are divided by it, as when sampling). */
   readonly temperature: number;
+  /** Token ids the rollouts could not sample (loop.environmentOnlyIds): masked the same way here. */
+  readonly maskedIds: readonly number[];
 }
 
-export const DEFAULT_GRPO: GrpoOptions = { clipEps: 0.2, klCoef: 0, temperature: 1 };
+export const DEFAULT_GRPO: GrpoOptions = { clipEps: 0.2, klCoef: 0, temperature: 1, maskedIds: [] };
 
 /** One rollout as the loss sees it. */
 export interface PolicySample {
@@ -84,11 +86,14 @@ export function disposeGrpoBatch(batch: GrpoBatch): void {
 }
 
 /** log π_τ(target) at every position: log-softmax(logits / τ) picked at the target. → [B·T] */
-export function targetLogprobs(model: Vlm, batch: TrainBatch & { readonly targets: tf.Tensor1D }, temperature: number): tf.Tensor1D {
+export function targetLogprobs(model: Vlm, batch: TrainBatch & { readonly targets: tf.Tensor1D }, temperature: number, maskedIds: readonly number[] = []): tf.Tensor1D {
   return tf.tidy(() => {
     const logits = model.forward(batch); // [B, T, V]
     const V = logits.shape[2];
-    const logp = tf.logSoftmax(logits.reshape([-1, V]).div(temperature)); // [B·T, V]
+    // the same vocabulary mask as the rollout's sampling (environment-only tokens)
+    const blocked = new Float32Array(V);
+    for (const id of maskedIds) blocked[id] = -1e9;
+    const logp = tf.logSoftmax(logits.reshape([-1, V]).div(temperature).add(tf.tensor1d(blocked))); // [B·T, V]
     // one-hot pick rather than gather: WASM has no gradient for gather
     return logp.mul(tf.oneHot(batch.targets, V)).sum(-1) as tf.Tensor1D; // [B·T]
   });
@@ -137,10 +142,10 @@ export interface GrpoStepResult {
 async function microBatchGrads(
   model: Vlm, vars: Record<string, tf.Variable>, batch: GrpoBatch, share: number, options: GrpoOptions, reference?: Vlm,
 ): Promise<{ loss: number; kl: number | null; clipFrac: number; grads: Record<string, tf.Tensor> }> {
-  const refLogp = reference ? targetLogprobs(reference, batch, options.temperature) : null;
+  const refLogp = reference ? targetLogprobs(reference, batch, options.temperature, options.maskedIds) : null;
   const metrics: tf.Tensor[] = []; // [clipFrac, kl?] kept out of variableGrads' tidy
   const { value, grads } = tf.variableGrads(() => {
-    const o = grpoObjective(targetLogprobs(model, batch, options.temperature), batch, refLogp, options);
+    const o = grpoObjective(targetLogprobs(model, batch, options.temperature, options.maskedIds), batch, refLogp, options);
     metrics.push(tf.keep(o.clipFrac));
     if (o.kl) metrics.push(tf.keep(o.kl));
     return o.loss.mul(share) as tf.Scalar;
