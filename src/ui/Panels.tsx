@@ -1,7 +1,25 @@
-import { useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { BACKEND_PREFERENCES, SETTING_BOUNDS } from '../worker/protocol';
 import { reloadModel, selfTest, setBackendPreference, urlBackend } from './actions';
 import { useSquint } from './store';
+
+/** A drawer: focus moves into it on open and back to its toggle on close; Esc closes it. */
+function Drawer({ id, label, onClose, children }: { id: string; label: string; onClose(): void; children: React.ReactNode }) {
+  const closeRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    closeRef.current?.focus();
+    return () => document.querySelector<HTMLElement>(`[aria-controls="${id}"]`)?.focus();
+  }, [id]);
+  return (
+    <aside className="panel" aria-label={label} id={id} onKeyDown={(e) => { if (e.key === 'Escape') { e.preventDefault(); onClose(); } }}>
+      <div className="panel-head">
+        <h2>{label}</h2>
+        <button ref={closeRef} type="button" className="quiet" onClick={onClose} aria-label={`Close ${label.toLowerCase()}`}>✕</button>
+      </div>
+      {children}
+    </aside>
+  );
+}
 
 const BACKEND_LABEL = { auto: 'Automatic (fastest available)', webgpu: 'WebGPU', wasm: 'WebAssembly (WASM)', cpu: 'Plain JavaScript (CPU)' } as const;
 
@@ -43,11 +61,7 @@ export function SettingsPanel({ onClose }: { onClose(): void }) {
   const reset = useSquint((st) => st.resetSettings);
   const forced = urlBackend();
   return (
-    <aside className="panel" aria-label="Settings" id="settings-panel">
-      <div className="panel-head">
-        <h2>Settings</h2>
-        <button type="button" className="quiet" onClick={onClose} aria-label="Close settings">✕</button>
-      </div>
+    <Drawer id="settings-panel" label="Settings" onClose={onClose}>
       <fieldset>
         <legend>The run</legend>
         <label className="check"><input type="checkbox" checked={s.toolEnabled} onChange={(e) => update({ toolEnabled: e.target.checked })} /> Zoom tool available</label>
@@ -75,7 +89,7 @@ export function SettingsPanel({ onClose }: { onClose(): void }) {
         <label className="check"><input type="checkbox" checked={s.largeText} onChange={(e) => update({ largeText: e.target.checked })} /> Large text (for projectors)</label>
       </fieldset>
       <button type="button" className="quiet" onClick={reset}>Reset to defaults</button>
-    </aside>
+    </Drawer>
   );
 }
 
@@ -99,11 +113,7 @@ export function ModelPanel({ onClose }: { onClose(): void }) {
   const fromCache = useSquint((s) => s.modelFromCache);
   const loadMs = useSquint((s) => s.loadMs);
   return (
-    <aside className="panel" aria-label="About the model" id="model-panel">
-      <div className="panel-head">
-        <h2>About the model</h2>
-        <button type="button" className="quiet" onClick={onClose} aria-label="Close model card">✕</button>
-      </div>
+    <Drawer id="model-panel" label="About the model" onClose={onClose}>
       <p className="warning-box">
         Squint's model is tiny and was trained only on a procedural world of coloured shapes, glyphs and clutter.
         It has never seen a photograph: on real photos it will be wrong. It is here to show <em>how</em> a model can think with images — look, zoom, look again, answer — not to be right about your pictures.
@@ -131,6 +141,6 @@ export function ModelPanel({ onClose }: { onClose(): void }) {
         </>
       )}
       <button type="button" onClick={reloadModel}>Reload the model</button>
-    </aside>
+    </Drawer>
   );
 }
