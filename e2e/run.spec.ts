@@ -16,6 +16,8 @@ for (const backend of ['webgpu', 'wasm'] as const) {
     test('a puzzle PNG uploaded through the file chooser runs to an end state, crops match boxes', async ({ page }, testInfo) => {
       await openApp(page, backend);
       await setLimits(page, LIMITS[backend]);
+      // Hard puzzles have small targets: the model is most likely to zoom there.
+      await page.getByRole('combobox', { name: 'Puzzle difficulty' }).selectOption({ label: 'Hard' });
       const question = await newPuzzle(page);
 
       // Save the puzzle as a PNG file, then open that file through the file chooser.

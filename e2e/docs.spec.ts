@@ -1,0 +1,37 @@
+/**
+ * The README screenshot: a real run on a hard puzzle, preferring one where the model zoomed.
+ * Skipped unless SQUINT_DOCS_SCREENSHOT=1. SQUINT_MODEL_DIR serves another model directory
+ * (e.g. a fresher checkpoint exported to /tmp) in place of models/default.
+ *
+ *   SQUINT_DOCS_SCREENSHOT=1 npx playwright test e2e/docs.spec.ts
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, newPuzzle, openApp, setLimits, test } from './fixtures';
+
+test('README screenshot', async ({ page, context }) => {
+  test.skip(!process.env.SQUINT_DOCS_SCREENSHOT, 'set SQUINT_DOCS_SCREENSHOT=1 to write docs/screenshot.png');
+  test.setTimeout(240_000);
+  const dir = process.env.SQUINT_MODEL_DIR;
+  if (dir) {
+    await context.route(/\/models\/default\/([A-Za-z0-9._-]+)$/, (route) => {
+      const name = new URL(route.request().url()).pathname.split('/').pop()!;
+      route.fulfill({ body: readFileSync(join(dir, name)), headers: { 'Content-Type': name.endsWith('.json') ? 'application/json' : 'application/octet-stream' } });
+    });
+  }
+  await page.setViewportSize({ width: 1440, height: 860 });
+  await openApp(page, 'wasm');
+  await setLimits(page, { maxTurns: 5, maxTokens: 96 });
+  await page.getByRole('combobox', { name: 'Puzzle difficulty' }).selectOption({ label: 'Hard' });
+  for (let attempt = 0; attempt < 10; attempt++) {
+    await newPuzzle(page);
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await expect(page.getByTestId('final')).toBeVisible({ timeout: 60_000 });
+    if (await page.locator('[data-testid=step][data-kind=zoom]').count()) break;
+  }
+  const zoom = page.locator('[data-testid=step][data-kind=zoom]').first();
+  if (await zoom.count()) await zoom.hover();
+  await page.mouse.move(5, 855);
+  if (await zoom.count()) await zoom.focus();
+  await page.screenshot({ path: 'docs/screenshot.png' });
+});
