@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { openImage, startEngine, stop } from './actions';
 import { Header, LoadBanner, Messages, type PanelName } from './Chrome';
 import { ImageBar, QuestionBar } from './Controls';
@@ -66,12 +66,21 @@ export function App() {
   const largeText = useSquint((s) => s.settings.largeText);
   const compare = useSquint((s) => s.episodes.length > 1);
   useGlobalInput(setDragging);
+  // Drawers open below the header, which stays usable; its height changes with large text.
+  const appRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const header = appRef.current?.querySelector('header.top');
+    if (!header) return;
+    const ro = new ResizeObserver(() => appRef.current?.style.setProperty('--header-h', `${header.getBoundingClientRect().height}px`));
+    ro.observe(header);
+    return () => ro.disconnect();
+  }, []);
   useEffect(() => startEngine(), []);
   useEffect(() => {
     document.documentElement.dataset.largeText = largeText ? 'on' : 'off';
   }, [largeText]);
   return (
-    <div className={`app${panel ? ' with-panel' : ''}`}>
+    <div className={`app${panel ? ' with-panel' : ''}`} ref={appRef}>
       <a className="skip" href="#question">Skip to the question</a>
       <Header panel={panel} setPanel={setPanel} />
       <LoadBanner />
