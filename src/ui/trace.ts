@@ -278,7 +278,7 @@ export function traceToHtml(trace: SquintTrace): string {
     const steps = ep.steps.map((s, si) => {
       const zi = s.kind === 'zoom' && s.box ? zoomIndex++ : -1;
       if (zi >= 0) zooms.push({ box: s.box!, i: zi, step: si });
-      const colour = zi >= 0 ? boxColour(zi) : '#868e96';
+      const colour = zi >= 0 ? boxColour(zi) : s.kind === 'answer' ? '#2b8a3e' : s.kind === 'error' ? '#c92a2a' : '#868e96';
       const action =
         s.kind === 'zoom' && s.box ? `Zoom into [${s.box.map((n) => Math.round(n)).join(', ')}]`
           : s.kind === 'answer' ? `Answer: <strong>${escapeHtml(s.answer ?? '')}</strong>`
@@ -314,7 +314,7 @@ body{font:18px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;margin:0;paddin
 h1{font-size:1.6rem;margin:0 0 .25rem}h2{font-size:1.15rem;margin:1.5rem 0 .75rem}
 .meta{color:#5c6370;font-size:.9rem;margin:0 0 1rem}
 .grid{display:grid;grid-template-columns:minmax(0,1.1fr) minmax(0,1fr);gap:1.5rem;align-items:start}
-figure{margin:0}.frame{position:relative;line-height:0}.frame img{width:100%;height:auto;border-radius:6px}
+figure{margin:0}.frame{position:relative;display:inline-block;line-height:0;max-width:100%}.frame img{display:block;max-width:100%;max-height:85vh;width:auto;height:auto;border-radius:6px}
 svg{position:absolute;inset:0;width:100%;height:100%}
 rect{fill:none;stroke-width:var(--sw)}text{font-weight:700;font-family:system-ui,sans-serif}
 .steps{list-style:none;padding:0;margin:0;display:flex;flex-direction:column;gap:.75rem}
