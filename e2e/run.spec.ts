@@ -48,6 +48,7 @@ for (const backend of ['webgpu', 'wasm'] as const) {
       expect(crops.crops).toBe(zooms);
       expect(crops.worst, `crops ${crops.boxes.join(' | ')}`).toBeLessThan(3);
       await expect(page.getByTestId('overlay-box').filter({ has: page.locator('rect') })).toHaveCount(zooms + kinds.filter((k) => k === 'error').length, { timeout: 1000 }).catch(() => undefined);
+      await expect(page.getByTestId('message').filter({ hasText: 'outlived the run' })).toHaveCount(0);
       testInfo.annotations.push({ type: 'steps', description: `${kinds.join(', ')} (${zooms} zoom${zooms === 1 ? '' : 's'})` });
       await page.screenshot({ path: testInfo.outputPath(`run-${backend}.png`), fullPage: true });
     });

@@ -57,6 +57,10 @@ export function applyEvent(store: SquintStore, tokens: TokenStreams, event: Work
         case 'protocol':
           s.notify('error', event.message);
           if (s.modelStatus === 'loading') s.setLoadError(event.message);
+          // A worker that failed cannot finish what it was doing.
+          if (event.scope === 'protocol') {
+            s.updateEpisode((e) => e.status === 'running' || e.status === 'queued', () => ({ status: 'error', endReason: 'error', error: event.message }));
+          }
           break;
         case 'puzzle':
         case 'selfTest':

@@ -95,6 +95,14 @@ describe('playground slice', () => {
     expect(store.getState().messages.map((m) => m.level)).toEqual(['error']);
   });
 
+  it('a failed worker ends the runs in progress', () => {
+    const store = createSquintStore(memoryStorage());
+    store.getState().setEpisodes([episode(1, { status: 'running' }), episode(2, { status: 'done' })]);
+    applyEvent(store, new TokenStreams(), { type: 'error', scope: 'protocol', message: 'The agent worker failed: out of memory' });
+    expect(store.getState().episodes.map((e) => e.status)).toEqual(['error', 'done']);
+    expect(store.getState().episodes[0]!.error).toContain('out of memory');
+  });
+
   it('keeps at most five messages, without repeats, and dismisses by id', () => {
     const store = createSquintStore(memoryStorage());
     const s = store.getState();

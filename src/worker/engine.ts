@@ -253,6 +253,7 @@ export class Engine {
     const { runId, controller } = job;
     const started = performance.now();
     let tokens = 0;
+    let tensorsBefore = -1;
     // Tokens and steps leave in order, even though a step's crop is encoded to PNG asynchronously.
     let chain: Promise<void> = Promise.resolve();
     const ordered = (f: () => Promise<void> | void) => (chain = chain.then(f).catch((e) => this.emit({ type: 'error', scope: 'run', runId, message: errorText(e) })));
@@ -271,6 +272,7 @@ export class Engine {
       }
       const canvas = this.drawOriginal(image);
       model.signal = controller.signal;
+      tensorsBefore = tf.memory().numTensors;
       this.emit({ type: 'started', runId, width: canvas.width, height: canvas.height });
       const episodeImage: EpisodeImage = { size: { width: canvas.width, height: canvas.height }, canvas, createCanvas: createOffscreen };
       const trajectory = await runEpisode(model, episodeImage, question, {
@@ -304,6 +306,9 @@ export class Engine {
       this.emit({ type: 'done', runId, endReason: 'error', totalMs: performance.now() - started, formatValid: false, tokens });
     } finally {
       if (this.model) this.model.signal = null;
+      // Every tensor of a run is disposed by its owner; report any that outlive it.
+      const leaked = tensorsBefore < 0 ? 0 : tf.memory().numTensors - tensorsBefore;
+      if (leaked > 0) this.emit({ type: 'notice', level: 'warning', message: `Memory: ${leaked} tensors outlived the run (a leak).` });
     }
   }
 
