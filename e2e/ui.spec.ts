@@ -61,3 +61,24 @@ test('keyboard: the whole flow works without a mouse', async ({ page }) => {
   await page.keyboard.press('End');
   await expect(page.getByTestId('replay-position')).toHaveText(/^The whole run/);
 });
+
+test('automatic backend choice explains itself, and switching backends in the settings reloads the model', async ({ page }) => {
+  await page.goto('/');
+  const badge = page.getByTestId('backend');
+  await expect(badge).toHaveClass(/ready/, { timeout: 30_000 });
+  const chosen = await badge.getAttribute('data-backend');
+  await page.getByRole('button', { name: 'Model', exact: true }).click();
+  const notes = page.getByRole('complementary', { name: 'About the model' }).locator('.notes');
+  if (chosen === 'wasm') await expect(notes).toContainText(/WebGPU (skipped|is not available)/);
+  await page.getByRole('button', { name: 'Close about the model' }).click();
+
+  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByLabel('Backend').selectOption('cpu');
+  await expect(badge).toHaveAttribute('data-backend', 'cpu', { timeout: 30_000 });
+  await expect(badge).toHaveClass(/ready/, { timeout: 30_000 });
+  await page.getByRole('button', { name: 'Run backend self-test' }).click();
+  await expect(page.getByTestId('self-test')).toHaveText(/^cpu: one forward pass in \d+ ms, \d+ logits, all finite$/, { timeout: 30_000 });
+  // The choice persists.
+  await page.reload();
+  await expect(badge).toHaveAttribute('data-backend', 'cpu', { timeout: 30_000 });
+});

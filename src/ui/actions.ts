@@ -67,6 +67,7 @@ export async function selfTest(): Promise<string> {
 // Images
 
 function useImage(bitmap: ImageBitmap, image: ImageState, puzzle: PuzzleInfo | null = null): void {
+  stop(); // runs on the previous image would no longer match what is shown
   original?.close();
   original = bitmap;
   store.getState().setImage(image, puzzle);
