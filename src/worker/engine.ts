@@ -231,11 +231,32 @@ export class Engine {
       maxSeq: loaded.config.maxSeq, quantization, bytes, card,
     };
     this.emit({ type: 'loaded', model: info, fromCache, ms: performance.now() - t0 });
+    // Queued behind this load, ahead of any run: compile the kernels of a prompt while the person
+    // picks an image (on WebGPU the first pass compiles shaders: seconds; on WASM ~0.1 s).
+    void this.serial(() => this.warmUp());
     await pruneShards(cache, base, manifest).catch(() => undefined);
     if (fromCache) {
       void checkForUpdate(cache, base, manifest).then((newer) => {
         if (newer) this.emit({ type: 'notice', level: 'info', message: 'A newer model is on the server. Reload the model to use it.' });
       });
+    }
+  }
+
+  private async warmUp(): Promise<void> {
+    const model = this.model;
+    if (!model) return;
+    const session = model.newSession();
+    try {
+      const tok = model.tokenizer;
+      const [P, D] = model.patchShape;
+      await session.appendTokens(tok.encode('<bos><user>'));
+      await session.appendImage(new Float32Array(P * D));
+      await session.appendTokens(tok.encode('What is it?<assistant>'));
+      await session.appendTokens([tok.special('<think>')]);
+    } catch {
+      // best effort: a real run reports real errors
+    } finally {
+      session.dispose();
     }
   }
 
