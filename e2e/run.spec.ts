@@ -35,7 +35,7 @@ for (const backend of ['webgpu', 'wasm'] as const) {
       await expect(page.getByRole('textbox', { name: 'Question' })).toHaveValue(question);
 
       await page.getByRole('button', { name: 'Run', exact: true }).click();
-      await expect(page.getByTestId('episode')).toHaveAttribute('data-status', /running|done/);
+      await expect(page.getByTestId('episode')).toHaveAttribute('data-status', /queued|running|done/, { timeout: 30_000 });
       await expect(page.getByTestId('final')).toBeVisible({ timeout: 50_000 });
       await expect(page.getByTestId('episode')).toHaveAttribute('data-status', 'done');
 

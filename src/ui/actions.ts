@@ -130,10 +130,10 @@ const LABEL_NO_TOOL = 'Without the tool';
 export async function run(): Promise<void> {
   const s = store.getState();
   if (!client) startEngine();
-  if (!s.image || !original) return void s.notify('info', 'Choose an image first (or press New puzzle).');
-  if (s.modelStatus !== 'ready') return void s.notify('info', s.modelStatus === 'error' ? 'The model failed to load; reload it first.' : 'The model is still loading.');
+  if (!s.image || !original) return void s.notify('warning', 'Choose an image first (or press New puzzle).');
+  if (s.modelStatus !== 'ready') return void s.notify('warning', s.modelStatus === 'error' ? 'The model failed to load; reload it first.' : 'The model is still loading.');
   const question = s.question.trim();
-  if (!question) return void s.notify('info', 'Type a question first.');
+  if (!question) return void s.notify('warning', 'Type a question first.');
   stop();
   const { settings } = s;
   const lanes = settings.compare ? [true, false] : [settings.toolEnabled];
