@@ -28,10 +28,14 @@ for (const backend of ['webgpu', 'wasm'] as const) {
       const file = testInfo.outputPath(download.suggestedFilename());
       await download.saveAs(file);
       expect(download.suggestedFilename()).toMatch(/^squint-puzzle-\d+\.png$/);
+      const shownBefore = await page.getByTestId('original').getAttribute('src');
       const chooserPromise = page.waitForEvent('filechooser');
       await page.getByRole('button', { name: 'Open image…' }).click();
       await (await chooserPromise).setFiles(file);
+      // Same file name as the puzzle: wait for the uploaded file itself to be shown.
+      await expect(page.getByTestId('original')).not.toHaveAttribute('src', shownBefore!);
       await expect(page.getByTestId('original')).toHaveAttribute('alt', new RegExp(download.suggestedFilename().replace('.', '\\.')));
+      await expect(page.getByText('Expected answer')).toHaveCount(0); // a file, not the generated puzzle
       await expect(page.getByRole('textbox', { name: 'Question' })).toHaveValue(question);
 
       await page.getByRole('button', { name: 'Run', exact: true }).click();
