@@ -40,13 +40,15 @@ export async function openApp(page: Page, backend: Backend): Promise<void> {
 
 /** Sets run limits through the settings panel (and closes it). */
 export async function setLimits(page: Page, limits: { maxTurns?: number; maxTokens?: number; temperature?: number; compare?: boolean }): Promise<void> {
-  await page.getByRole('button', { name: 'Settings' }).click();
+  const toggle = page.getByRole('button', { name: 'Settings', exact: true });
+  if ((await toggle.getAttribute('aria-expanded')) !== 'true') await toggle.click();
   const panel = page.getByRole('complementary', { name: 'Settings' });
   if (limits.maxTurns !== undefined) await panel.getByLabel('Max turns').fill(String(limits.maxTurns));
   if (limits.maxTokens !== undefined) await panel.getByLabel('Max tokens per turn').fill(String(limits.maxTokens));
   if (limits.temperature !== undefined) await panel.getByLabel('Temperature').fill(String(limits.temperature));
   if (limits.compare !== undefined) await panel.getByLabel(/Compare/).setChecked(limits.compare);
   await panel.getByRole('button', { name: 'Close settings' }).click();
+  await expect(panel).toHaveCount(0);
 }
 
 export async function newPuzzle(page: Page): Promise<string> {

@@ -1,5 +1,5 @@
 /** Getting images in: drag-and-drop, paste, and bad input that must be refused clearly. */
-import { dropFile, expect, openApp, pagePng, pasteFile, test } from './fixtures';
+import { dropFile, expect, openApp, pagePng, pasteFile, setLimits, test } from './fixtures';
 
 test('an image dropped on the page or pasted opens, and a pasted image can be run', async ({ page }) => {
   await openApp(page, 'wasm');
@@ -14,10 +14,7 @@ test('an image dropped on the page or pasted opens, and a pasted image can be ru
 
   // Text pasted into the question box stays text.
   await page.getByRole('textbox', { name: 'Question' }).fill('What colour is the circle?');
-  await page.getByRole('button', { name: 'Settings' }).click();
-  await page.getByLabel('Max turns').fill('1');
-  await page.getByLabel('Max tokens per turn').fill('16');
-  await page.getByRole('button', { name: 'Close settings' }).click();
+  await setLimits(page, { maxTurns: 1, maxTokens: 16 });
   await page.getByRole('textbox', { name: 'Question' }).press('Control+Enter');
   await expect(page.getByTestId('final')).toBeVisible({ timeout: 30_000 });
 });
@@ -56,10 +53,7 @@ test('a corrupt image, a non-image file and an oversized image each give a clear
   // Still working: a puzzle can be generated and run.
   await page.getByRole('button', { name: 'New puzzle' }).click();
   await expect(page.getByTestId('original')).toHaveAttribute('alt', /squint-puzzle-\d+\.png/, { timeout: 20_000 });
-  await page.getByRole('button', { name: 'Settings' }).click();
-  await page.getByLabel('Max turns').fill('1');
-  await page.getByLabel('Max tokens per turn').fill('8');
-  await page.getByRole('button', { name: 'Close settings' }).click();
+  await setLimits(page, { maxTurns: 1, maxTokens: 8 });
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(page.getByTestId('episode')).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
 });

@@ -89,7 +89,7 @@ for (const backend of ['webgpu', 'wasm'] as const) {
       await expect(page.getByTestId('final')).toContainText(/stopped/);
 
       // The model is still ready: a short run completes.
-      await setLimits(page, { maxTurns: 1, maxTokens: backend === 'webgpu' ? 2 : 8 });
+      await setLimits(page, { maxTurns: 1, maxTokens: backend === 'webgpu' ? 1 : 8 });
       await page.getByRole('button', { name: 'Run', exact: true }).click();
       await expect(page.getByTestId('episode')).toHaveAttribute('data-status', 'done', { timeout: 45_000 });
     });

@@ -72,7 +72,7 @@ test('automatic backend choice explains itself, and switching backends in the se
   if (chosen === 'wasm') await expect(notes).toContainText(/WebGPU (skipped|is not available)/);
   await page.getByRole('button', { name: 'Close about the model' }).click();
 
-  await page.getByRole('button', { name: 'Settings' }).click();
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
   await page.getByLabel('Backend').selectOption('cpu');
   await expect(badge).toHaveAttribute('data-backend', 'cpu', { timeout: 30_000 });
   await expect(badge).toHaveClass(/ready/, { timeout: 30_000 });

@@ -69,7 +69,7 @@ export function SettingsPanel({ onClose }: { onClose(): void }) {
         <NumberSetting label="Temperature" value={s.temperature} {...rangeOf('temperature')} step={0.05} onChange={(temperature) => update({ temperature })} hint="0 = always the most likely token (repeatable)." />
         <NumberSetting label="Top-p" value={s.topP} {...rangeOf('topP')} step={0.05} onChange={(topP) => update({ topP })} />
         <NumberSetting label="Max turns" value={s.maxTurns} {...rangeOf('maxTurns')} step={1} onChange={(maxTurns) => update({ maxTurns })} hint="DeepEyes: 5 in training, up to 10 at evaluation." />
-        <NumberSetting label="Max tokens per turn" value={s.maxTokensPerTurn} {...rangeOf('maxTokensPerTurn')} step={8} onChange={(maxTokensPerTurn) => update({ maxTokensPerTurn })} />
+        <NumberSetting label="Max tokens per turn" value={s.maxTokensPerTurn} {...rangeOf('maxTokensPerTurn')} step={1} onChange={(maxTokensPerTurn) => update({ maxTokensPerTurn })} />
         <NumberSetting label="Seed" value={s.seed} min={0} max={1_000_000} step={1} onChange={(seed) => update({ seed: Math.round(seed) })} />
       </fieldset>
       <fieldset>

@@ -37,7 +37,7 @@ export const SETTING_BOUNDS = {
   temperature: [0, 2],
   topP: [0.05, 1],
   maxTurns: [1, 10],
-  maxTokensPerTurn: [8, 256],
+  maxTokensPerTurn: [1, 256],
 } as const;
 
 const clamp = (v: number, [lo, hi]: readonly [number, number], fallback: number) =>
