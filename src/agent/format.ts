@@ -14,8 +14,12 @@ export const promptText = (question: string) => `<bos><user><image>${question}<a
 
 export type Observation = { readonly kind: 'image' } | { readonly kind: 'error'; readonly message: string };
 
+/** Error observations are capped and lose angle brackets, so model-chosen text echoed in them
+ * (a tool name, say) can never spell a special token such as `<image>`. */
+const MAX_ERROR_CHARS = 160;
+
 export function observationText(obs: Observation): string {
-  const body = obs.kind === 'image' ? '<image>' : obs.message;
+  const body = obs.kind === 'image' ? '<image>' : obs.message.replace(/[<>]/g, '').slice(0, MAX_ERROR_CHARS);
   return `<user><tool_response>${body}</tool_response><assistant>`;
 }
 

@@ -74,6 +74,19 @@ describe('runEpisode with a scripted model', () => {
     expect(model.appended.ids).toEqual(t.sequence.ids.slice(0, -1));
   });
 
+  it('model text echoed in an error can never spell a special token or flood the context', async () => {
+    // "<image>" written piece by piece, as a model could: its text spells the special token
+    const tok = testTokenizer();
+    const sneaky = [...tok.encode('<tool_call>{"name":"'), ...tok.encode('<'), ...tok.encode('image'), ...tok.encode('>'), ...tok.encode('","arguments":{"bbox_2d":[0,0,50,50]}}</tool_call>')];
+    const long = `<tool_call>{"name":"${'x'.repeat(600)}","arguments":{}}</tool_call>`;
+    const t = await runEpisode(scriptedModel([sneaky, long, '<answer>red</answer>'], tok), testImage(), 'q', { ...opts, maxTokensPerTurn: 1000 });
+    expect(t.steps[0].error).toMatch(/unknown tool "<image>"/);
+    expect(t.steps.map((s) => s.kind)).toEqual(['error', 'error', 'answer']);
+    expect(t.sequence.images.length).toBe(1); // only the question image
+    const envText = t.sequence.ids.filter((_, i) => !t.sequence.modelMask[i]).length;
+    expect(envText).toBeLessThan(4 + 2 * 200); // the 600-character name was capped
+  });
+
   it('stops at maxTurns when the model never answers', async () => {
     const zoomForever = Array(20).fill(squintCall([10, 10, 60, 60]));
     const t = await runEpisode(scriptedModel(zoomForever), testImage(), 'q', { ...opts, maxTurns: 3 });

@@ -169,25 +169,24 @@ export async function runEpisode(
       }
       if (contextFull) { endReason = 'context_full'; break; }
 
-      // 3. a tool call: crop, or explain what is wrong; the episode goes on
-      if (session.remaining < K + 32) { endReason = 'context_full'; break; }
+      // 3. a tool call: crop, or explain what is wrong; the episode goes on (if it still fits)
+      const check = parsed.kind === 'tool' ? checkBox(parsed.box, image.size) : null;
+      const error = check?.ok ? null : parsed.kind === 'invalid' ? parsed.error : check && !check.ok ? check.error : 'Error: invalid tool call.';
+      const observation: Observation = error === null ? { kind: 'image' } : { kind: 'error', message: error };
+      const observationTokens = tok.encode(observationText(observation)).length + (error === null ? K - 1 : 0);
+      if (session.remaining < observationTokens + 16 + (unappended !== null ? 1 : 0)) { endReason = 'context_full'; break; }
       // a turn ended by </answer> or <eos> that still parsed as a tool call: its last token must
       // enter the cache before the observation, as it stands in the sequence
       if (unappended !== null) logits = await session.appendTokens([unappended]);
       const t1 = now();
-      let observation: Observation;
       let step: TrajectoryStep;
-      const check = parsed.kind === 'tool' ? checkBox(parsed.box, image.size) : null;
       if (parsed.kind === 'tool' && check?.ok) {
         const crop = cropImage(image.canvas, check.box, image.createCanvas);
         const cropMs = now() - t1;
         const t2 = now();
-        logits = await appendEnvironment(observationText({ kind: 'image' }), [model.patches(crop)]);
+        logits = await appendEnvironment(observationText(observation), [model.patches(crop)]);
         step = { ...base, kind: 'zoom', requestedBox: parsed.box, viewBox: parsed.viewBox, box: check.box, crop, error: null, answer: null, timings: { generateMs, cropMs, encodeMs: now() - t2 } };
-        observation = { kind: 'image' };
       } else {
-        const error = parsed.kind === 'invalid' ? parsed.error : check && !check.ok ? check.error : 'Error: invalid tool call.';
-        observation = { kind: 'error', message: error };
         logits = await appendEnvironment(observationText(observation), []);
         step = {
           ...base, kind: 'error', requestedBox: parsed.kind === 'tool' ? parsed.box : null, viewBox: parsed.kind === 'tool' ? parsed.viewBox : null,

@@ -9,9 +9,12 @@ import type { AgentModel, AgentSession } from './loop';
 export const testTokenizer = () =>
   new SquintTokenizer(buildTokenizerJson(['I will zoom in on the red object. The answer is seven.', 'image zoom in tool bbox view 2d label', Array.from({ length: 101 }, (_, i) => i).join(',')]));
 
-/** A model whose every turn is taken from `turns` in order (then it keeps answering "done"). */
-export function scriptedModel(turns: string[], tokenizer = testTokenizer(), tokensPerImage = 4): AgentModel & { appended: { images: number; ids: number[] } } {
-  const script = turns.flatMap((t) => tokenizer.encode(t));
+/**
+ * A model whose every turn is taken from `turns` in order (then it keeps answering "done").
+ * A turn is text (tokenized canonically) or explicit ids (to write text token by token).
+ */
+export function scriptedModel(turns: (string | number[])[], tokenizer = testTokenizer(), tokensPerImage = 4): AgentModel & { appended: { images: number; ids: number[] } } {
+  const script = turns.flatMap((t) => (typeof t === 'string' ? tokenizer.encode(t) : t));
   const fallback = tokenizer.encode('<answer>done</answer>');
   const state = { images: 0, ids: [] as number[] };
   return {
