@@ -25,6 +25,7 @@ import { type AuxHead, createAuxHead, learningRate, sftStep, toVariables } from 
 import { AUX_CHANNELS } from '../src/train/vision-labels';
 import * as tf from '../src/model/tf';
 import { BACKGROUND_STYLES, type BackgroundStyle } from '../src/world/types';
+import { createRng } from '../src/world/rng';
 
 const args = cliArgs('npm run train:sft --', {
   preset: { type: 'string', default: 'default', help: 'model preset (tiny, default)' },
@@ -138,8 +139,8 @@ while (step < totalSteps && !stopRequested) {
   if (queue.length === 0) {
     const pool = (await pending).sort((a, b) => a.ids.length - b.ids.length);
     pending = requestPool(nextSeeds());
-    queue = Array.from({ length: POOL_BATCHES }, (_, i) => pool.slice(i * batchSize, (i + 1) * batchSize));
-    queue.sort(() => Math.random() - 0.5);
+    // length-sorted batches, visited in a seeded random order (reproducible runs)
+    queue = createRng(dataCursor).shuffle(Array.from({ length: POOL_BATCHES }, (_, i) => pool.slice(i * batchSize, (i + 1) * batchSize)));
   }
   const seqs = queue.pop()!;
   const t0 = performance.now();
