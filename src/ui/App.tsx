@@ -43,20 +43,16 @@ function useGlobalInput(setDragging: (b: boolean) => void) {
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape' && !e.defaultPrevented) stop();
     };
-    window.addEventListener('dragenter', onEnter);
-    window.addEventListener('dragleave', onLeave);
-    window.addEventListener('dragover', onOver);
-    window.addEventListener('drop', onDrop);
-    document.addEventListener('paste', onPaste);
-    document.addEventListener('keydown', onKey);
-    return () => {
-      window.removeEventListener('dragenter', onEnter);
-      window.removeEventListener('dragleave', onLeave);
-      window.removeEventListener('dragover', onOver);
-      window.removeEventListener('drop', onDrop);
-      document.removeEventListener('paste', onPaste);
-      document.removeEventListener('keydown', onKey);
-    };
+    // one signal removes every listener on unmount
+    const listeners = new AbortController();
+    const { signal } = listeners;
+    window.addEventListener('dragenter', onEnter, { signal });
+    window.addEventListener('dragleave', onLeave, { signal });
+    window.addEventListener('dragover', onOver, { signal });
+    window.addEventListener('drop', onDrop, { signal });
+    document.addEventListener('paste', onPaste, { signal });
+    document.addEventListener('keydown', onKey, { signal });
+    return () => listeners.abort();
   }, [setDragging]);
 }
 

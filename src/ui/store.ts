@@ -9,7 +9,7 @@ import {
   type BackendName, type BackendPreference, type ModelInfo, type PuzzleInfo, type StepMessage, DEFAULT_RUN_SETTINGS,
   SETTING_BOUNDS, isBackendPreference,
 } from '../worker/protocol';
-import type { Box, StepKind } from './trace';
+import type { StepRecord, StepTimings } from './trace';
 
 // ---------------------------------------------------------------------------------------------
 // Engine slice
@@ -68,18 +68,9 @@ export interface ImageState {
   readonly downscaled: boolean;
 }
 
-export interface StepView {
-  readonly turn: number;
-  readonly kind: StepKind;
-  readonly text: string;
-  readonly thought: string;
-  readonly box: Box | null;
-  readonly requestedBox: Box | null;
+export interface StepView extends StepRecord {
   readonly crop: { readonly url: string; readonly blob: Blob; readonly width: number; readonly height: number } | null;
-  readonly error: string | null;
-  readonly answer: string | null;
-  readonly tokens: number;
-  readonly timings: { readonly generateMs: number; readonly cropMs: number; readonly encodeMs: number } | null;
+  readonly timings: StepTimings | null;
 }
 
 export type EpisodeStatus = 'queued' | 'running' | 'done' | 'stopped' | 'error';

@@ -22,7 +22,8 @@ export interface TraceCrop {
   readonly height: number;
 }
 
-export interface TraceStep {
+/** What every step shows, whether live in the store or in a trace file. */
+export interface StepRecord {
   readonly turn: number;
   readonly kind: StepKind;
   readonly text: string;
@@ -32,7 +33,16 @@ export interface TraceStep {
   readonly error: string | null;
   readonly answer: string | null;
   readonly tokens: number;
-  readonly timings?: { readonly generateMs: number; readonly cropMs: number; readonly encodeMs: number };
+}
+
+export interface StepTimings {
+  readonly generateMs: number;
+  readonly cropMs: number;
+  readonly encodeMs: number;
+}
+
+export interface TraceStep extends StepRecord {
+  readonly timings?: StepTimings;
   readonly crop: TraceCrop | null;
 }
 
