@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { useNodeBackend } from './lib/backend';
 import { cliArgs, formatDuration, numberArg } from './lib/args';
+import { onInterrupt } from './lib/interrupt';
 import { type TrainerState, hasCheckpoint, loadCheckpoint, saveCheckpoint } from './lib/checkpoint';
 import { pickWorld } from './lib/training-mix';
 import * as tf from '../src/model/tf';
@@ -215,19 +216,7 @@ const fixed = (x: number | null, digits = 4) => (x === null || Number.isNaN(x) ?
 const sci = (x: number | null) => (x === null || Number.isNaN(x) ? '-' : x.toExponential(2));
 
 // 4. the loop
-const stop = new AbortController();
-let stopRequestedAt = 0;
-process.on('SIGINT', () => {
-  // under npm/tsx one Ctrl-C arrives twice (the terminal's and tsx's relay, ms apart): only a
-  // second press a moment later aborts without saving
-  if (stop.signal.aborted) {
-    if (performance.now() - stopRequestedAt > 1000) process.exit(130);
-    return;
-  }
-  stopRequestedAt = performance.now();
-  stop.abort();
-  console.log('\nstopping: saving a checkpoint (Ctrl-C again to abort without saving)…');
-});
+const stop = onInterrupt('stopping: saving a checkpoint');
 const started = performance.now();
 const startStep = step;
 while (step < totalSteps && !stop.signal.aborted) {

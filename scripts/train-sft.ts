@@ -10,7 +10,8 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { useNodeBackend } from './lib/backend';
 import { cliArgs, formatDuration, numberArg } from './lib/args';
-import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from './lib/checkpoint';
+import { hasCheckpoint, loadCheckpoint, loadVisionPretraining, saveCheckpoint } from './lib/checkpoint';
+import { onInterrupt } from './lib/interrupt';
 import type { WorkerSetup } from './lib/example-worker';
 import { presetConfig, parameterCount } from '../src/model/config';
 import { initWeights } from '../src/model/init';
@@ -38,6 +39,7 @@ const args = cliArgs('npm run train:sft --', {
   'log-every': { type: 'string', default: '10', help: 'console progress interval in steps' },
   'data-seed': { type: 'string', default: '0', help: 'first training seed (eval uses seeds from 1e9)' },
   'aux-weight': { type: 'string', default: '1', help: 'weight of the dense vision loss (0 = off)' },
+  'init-vision': { type: 'string', help: 'start the encoder (and aux head) from a pretrain:vision output directory' },
   'hold-out-background': { type: 'string', default: 'tiles', help: 'background style kept out of training (style-shift split), or "none"' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
@@ -81,7 +83,16 @@ if (hasCheckpoint(checkpointDir)) {
 } else {
   const tokenizer = new SquintTokenizer(buildTokenizerJson(tokenizerCorpus(3000)));
   const config = presetConfig(preset, tokenizer.vocabSize);
-  model = new SquintModel(config, tokenizer, initWeights(config, 1));
+  const weights = initWeights(config, 1);
+  if (args['init-vision']) {
+    const pretrained = await loadVisionPretraining(args['init-vision'], config);
+    for (const [name, t] of Object.entries(pretrained)) {
+      if (name.startsWith('aux.')) savedAux[name] = t;
+      else weights[name].dispose(), (weights[name] = t);
+    }
+    console.log(`encoder initialised from ${args['init-vision']}`);
+  }
+  model = new SquintModel(config, tokenizer, weights);
 }
 const vars = toVariables(model.vlm.weights);
 let aux: AuxHead | undefined;
@@ -114,18 +125,7 @@ let queue: Produced[][] = [];
 
 // 3. the loop
 const schedule = { peakLr, warmupSteps, totalSteps, minLrFraction: 0.05 };
-let stopRequested = false;
-let stopRequestedAt = 0;
-process.on('SIGINT', () => {
-  // under npm/tsx one Ctrl-C arrives twice, ms apart: only a second press later aborts unsaved
-  if (stopRequested) {
-    if (performance.now() - stopRequestedAt > 1000) process.exit(130);
-    return;
-  }
-  stopRequested = true;
-  stopRequestedAt = performance.now();
-  console.log('\nstopping after this step (Ctrl-C again to abort without saving)…');
-});
+const stop = onInterrupt();
 const card = `# Squint ${model.config.preset} (SFT checkpoint)\n\nTrained by scripts/train-sft.ts on oracle trajectories from the procedural world.\n`;
 const save = async () => {
   const extra: Record<string, tf.Tensor> = aux ? { 'aux.w': aux.w, 'aux.b': aux.b } : {};
@@ -135,7 +135,7 @@ const save = async () => {
 const started = performance.now();
 const startStep = step;
 let window = { loss: 0, aux: 0, steps: 0, tokens: 0, trained: 0, ms: 0 };
-while (step < totalSteps && !stopRequested) {
+while (step < totalSteps && !stop.requested) {
   if (queue.length === 0) {
     const pool = (await pending).sort((a, b) => a.ids.length - b.ids.length);
     pending = requestPool(nextSeeds());

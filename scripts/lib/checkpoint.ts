@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import * as tf from '../../src/model/tf';
 import { loadSquintModel, modelFiles } from '../../src/model/load';
 import type { SquintModel } from '../../src/model/squint-model';
+import { type ModelConfig, weightShapes } from '../../src/model/config';
 import type { WeightMap } from '../../src/model/vlm';
 import { nodeFileReader, writeModelDir } from '../../src/model/weights/node-files';
 
@@ -49,4 +50,23 @@ export async function loadCheckpoint(dir: string): Promise<{ model: SquintModel;
   const optimizer = tf.io.decodeWeights(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength), specs) as Record<string, tf.Tensor>;
   const state = JSON.parse(await readFile(join(dir, STATE_JSON), 'utf8')) as TrainerState;
   return { model, optimizer, state };
+}
+
+/**
+ * The encoder weights (vision.*) and aux head (aux.*) from a pretrain:vision directory.
+ * @throws when a tensor is missing or its shape does not fit `config`.
+ */
+export async function loadVisionPretraining(dir: string, config: ModelConfig): Promise<Record<string, tf.Tensor>> {
+  const meta = JSON.parse(await readFile(join(dir, 'vision.json'), 'utf8')) as { specs: tf.io.WeightsManifestEntry[] };
+  const bin = await readFile(join(dir, 'vision.bin'));
+  const saved = tf.io.decodeWeights(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength), meta.specs) as Record<string, tf.Tensor>;
+  const out: Record<string, tf.Tensor> = {};
+  for (const [name, shape] of Object.entries(weightShapes(config)).filter(([n]) => n.startsWith('vision.'))) {
+    const t = saved[name];
+    if (!t || t.shape.join() !== shape.join()) throw new Error(`${dir}: ${name} is ${t ? `[${t.shape}]` : 'missing'}, the ${config.preset} preset needs [${shape}]`);
+    out[name] = t;
+  }
+  for (const name of ['aux.w', 'aux.b']) if (saved[name]) out[name] = saved[name];
+  tf.dispose(Object.entries(saved).filter(([n]) => !(n in out)).map(([, t]) => t));
+  return out;
 }

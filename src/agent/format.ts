@@ -23,9 +23,15 @@ export function observationText(obs: Observation): string {
   return `<user><tool_response>${body}</tool_response><assistant>`;
 }
 
-/** Squint's own tool call: a box on the 0..100 grid of the global view. */
-export function toolCallText(box: readonly number[]): string {
-  return `<tool_call>{"name":"${TOOL_NAME}","arguments":{"bbox_view":[${box.map((v) => Math.round(v)).join(',')}]}}</tool_call>`;
+/**
+ * Which view a Squint box is written on: `view` = the global view (`bbox_view`), `crop` = the
+ * last crop the model was shown (`bbox_crop`), so a second zoom is as easy to aim as the first.
+ */
+export type BoxFrame = 'view' | 'crop';
+
+/** Squint's own tool call: a box on the 0..100 grid of the global view or of the last crop. */
+export function toolCallText(box: readonly number[], frame: BoxFrame = 'view'): string {
+  return `<tool_call>{"name":"${TOOL_NAME}","arguments":{"bbox_${frame}":[${box.map((v) => Math.round(v)).join(',')}]}}</tool_call>`;
 }
 
 export const thinkText = (thought: string) => `<think>${thought}</think>`;

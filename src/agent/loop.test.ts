@@ -48,6 +48,14 @@ describe('runEpisode with a scripted model', () => {
     expect(mask.filter(Boolean).length).toBe(t.steps.reduce((n, s) => n + s.tokens, 0));
   });
 
+  it('a bbox_crop zoom is read on the last crop; after a failed call the last good crop still counts', async () => {
+    const model = scriptedModel([squintCall([10, 20, 40, 50]), squintCall([0, 0, 1, 1], 'crop'), squintCall([0, 0, 50, 50], 'crop'), '<answer>red</answer>']);
+    const t = await runEpisode(model, testImage(), 'q', opts);
+    expect(t.steps.map((s) => s.kind)).toEqual(['zoom', 'error', 'zoom', 'answer']);
+    // first crop [80, 60, 320, 300] (240 px square): its left-top quarter
+    expect(t.steps[2].box).toEqual([80, 60, 200, 180]);
+  });
+
   it("accepts DeepEyes' absolute pixel boxes", async () => {
     const t = await runEpisode(scriptedModel([deepEyesCall([100, 100, 180, 180]), '<answer>red</answer>']), testImage(), 'q', opts);
     expect(t.steps[0].kind).toBe('zoom');

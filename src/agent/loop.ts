@@ -8,7 +8,7 @@
  */
 import { type SamplingOptions, logSoftmax, sampleToken, seededRandom } from '../model/sampling';
 import type { SquintTokenizer } from '../model/tokenizer';
-import type { Size } from '../world/boxes';
+import type { PixelBox, Size } from '../world/boxes';
 import { type Canvas2D, type CreateCanvas, type RgbaImage, context2d } from '../world/canvas';
 import { checkBox, cropImage } from './crop';
 import { ENVIRONMENT_ONLY_TOKENS, type Observation, TURN_END_TOKENS, observationText, promptText } from './format';
@@ -92,6 +92,8 @@ export async function runEpisode(
   const session = model.newSession();
   let endReason: EndReason = 'max_turns';
   let answer: string | null = null;
+  /** `bbox_crop` boxes are read on the last crop the model was shown (the whole image before any). */
+  let lastCrop: PixelBox | undefined;
   let formatValid = true;
 
   const stopped = () => options.signal?.aborted === true;
@@ -148,7 +150,7 @@ export async function runEpisode(
       const text = tok.decode(turnIds);
       if (!tagsBalanced(text)) formatValid = false;
       if (stopped()) { endReason = 'stopped'; break; }
-      const parsed = parseTurn(text, image.size);
+      const parsed = parseTurn(text, image.size, lastCrop);
       const base = { turn, text, thought: parsed.thought, tokens: turnIds.length };
       const noTimings = { generateMs, cropMs: 0, encodeMs: 0 };
 
@@ -186,6 +188,7 @@ export async function runEpisode(
         const t2 = now();
         logits = await appendEnvironment(observationText(observation), [model.patches(crop)]);
         step = { ...base, kind: 'zoom', requestedBox: parsed.box, viewBox: parsed.viewBox, box: check.box, crop, error: null, answer: null, timings: { generateMs, cropMs, encodeMs: now() - t2 } };
+        lastCrop = check.box;
       } else {
         logits = await appendEnvironment(observationText(observation), []);
         step = {

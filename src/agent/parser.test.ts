@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseTurn, tagsBalanced } from './parser';
 import { deepEyesCall, squintCall } from './testing';
+import { pixelBox } from '../world/boxes';
 
 const size = { width: 1000, height: 500 };
 
@@ -25,6 +26,14 @@ describe('parseTurn', () => {
     if (t.kind !== 'tool') return;
     expect(t.box.map((v) => Math.round(v))).toEqual([0, 0, 1000, 500]);
     expect([...t.viewBox!]).toEqual([0, 25, 100, 75]);
+  });
+
+  it('reads bbox_crop on the grid of the last crop (the whole image before any crop)', () => {
+    const crop = pixelBox(200, 100, 400, 200); // 200×100: letterboxed, y offset 25 units; 1 unit = 2 px
+    const t = parseTurn(squintCall([50, 25, 100, 75], 'crop'), size, crop);
+    expect(t.kind === 'tool' && [t.frame, t.box.map((v) => Math.round(v))]).toEqual(['crop', [300, 100, 400, 200]]);
+    const before = parseTurn(squintCall([0, 25, 100, 75], 'crop'), size);
+    expect(before.kind === 'tool' && before.box.map((v) => Math.round(v))).toEqual([0, 0, 1000, 500]);
   });
 
   it.each([

@@ -55,5 +55,5 @@ export function scriptedModel(turns: (string | number[])[], tokenizer = testToke
   };
 }
 
-export const squintCall = (box: number[]) => `<tool_call>{"name":"image_zoom_in_tool","arguments":{"bbox_view":[${box.join(',')}]}}</tool_call>`;
+export const squintCall = (box: number[], frame: 'view' | 'crop' = 'view') => `<tool_call>{"name":"image_zoom_in_tool","arguments":{"bbox_${frame}":[${box.join(',')}]}}</tool_call>`;
 export const deepEyesCall = (box: number[]) => `<tool_call>{"name":"image_zoom_in_tool","arguments":{"bbox_2d":[${box.join(',')}],"label":"red object"}}</tool_call>`;

@@ -17,6 +17,7 @@ export type SpecialToken = (typeof SPECIAL_TOKENS)[number];
 /** Long literal pieces that get one token each, so a tool call costs ~11 tokens instead of ~40. */
 export const LITERAL_PIECES = [
   '{"name":"image_zoom_in_tool","arguments":{"bbox_view":[',
+  '{"name":"image_zoom_in_tool","arguments":{"bbox_crop":[',
   '{"name":"image_zoom_in_tool","arguments":{"bbox_2d":[',
   ']}}',
 ] as const;

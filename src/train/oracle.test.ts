@@ -1,43 +1,77 @@
 import { describe, expect, it } from 'vitest';
 import { checkBox } from '../agent/crop';
-import { containsBox, intersectionOverUnion, viewToPixel } from '../world/boxes';
+import { parseTurn } from '../agent/parser';
+import { toolCallText } from '../agent/format';
+import { type PixelBox, containsBox, intersectionOverUnion } from '../world/boxes';
 import { generateSample } from '../world/generate';
-import { oraclePlan } from './oracle';
+import { MODEL_VIEW_SIZE } from '../world/resolvability';
+import { ANSWER_VIEW_PX, MAX_ZOOM, oraclePlan } from './oracle';
+
+const side = (b: PixelBox) => Math.max(b[2] - b[0], b[3] - b[1]);
 
 describe('oraclePlan', () => {
   const samples = Array.from({ length: 300 }, (_, i) => generateSample(5000 + i, { families: i % 2 ? ['glyph'] : ['shape', 'colour', 'count', 'relation'] }));
   const plans = samples.map((s, i) => [s, oraclePlan(s, i)] as const);
 
-  it('answers resolvable targets directly and zooms on the others', () => {
+  it('answers resolvable targets directly and zooms on the others; every kind occurs', () => {
     for (const [s, p] of plans) {
       if (!s.resolvable) expect(p.kind).not.toBe('direct');
       expect(p.turns.at(-1)!.zoom).toBeNull();
       expect(p.answer).toBe(s.answer);
+      expect(p.turns.length).toBeLessThanOrEqual(5);
     }
-    const kinds = new Set(plans.map(([, p]) => p.kind));
-    expect(kinds).toEqual(new Set(['direct', 'zoom', 'recover', 'coarse']));
+    expect(new Set(plans.map(([, p]) => p.kind))).toEqual(new Set(['direct', 'zoom', 'recover', 'coarse']));
   });
 
-  it('every planned box passes the crop tool, and the last zoom contains the target', () => {
+  it('each planned box is what the agent loop would crop: parsed on the right frame, accepted by the tool', () => {
     for (const [s, p] of plans) {
       const size = { width: s.scene.width, height: s.scene.height };
-      const zooms = p.turns.filter((t) => t.zoom).map((t) => viewToPixel(t.zoom!, size));
-      for (const z of zooms) expect(checkBox(z, size).ok).toBe(true);
-      if (zooms.length) {
-        const last = checkBox(zooms.at(-1)!, size);
-        if (last.ok) expect(s.targets.every((t) => containsBox(last.box, t))).toBe(true);
+      let lastCrop: PixelBox | undefined;
+      for (const t of p.turns.filter((t) => t.zoom)) {
+        expect(t.zoom!.frame).toBe(lastCrop ? 'crop' : 'view');
+        const parsed = parseTurn(toolCallText(t.zoom!.box, t.zoom!.frame), size, lastCrop);
+        expect(parsed.kind).toBe('tool');
+        const check = checkBox(parsed.kind === 'tool' ? parsed.box : t.zoom!.crop, size);
+        expect(check.ok && [...check.box]).toEqual([...t.zoom!.crop]);
+        // after a deliberate miss the agent looks at the full image again
+        lastCrop = t.imitate ? t.zoom!.crop : undefined;
       }
     }
   });
 
-  it('recovery trajectories start with a box that misses the target', () => {
+  it('the final crop contains the target, large enough to answer unless the crop cannot get tighter', () => {
+    let magnified = 0;
+    for (const [s, p] of plans) {
+      const zooms = p.turns.filter((t) => t.zoom && t.imitate);
+      if (!zooms.length) continue;
+      const last = zooms.at(-1)!.zoom!.crop;
+      const target = s.targets[0];
+      expect(containsBox(last, target)).toBe(true);
+      if ((side(target) * MODEL_VIEW_SIZE) / side(last) >= ANSWER_VIEW_PX[s.family]!) magnified++;
+      // no zoom magnifies more than MAX_ZOOM× (a little more where rounding to whole grid units shrank the box)
+      let frameSide = Math.max(s.scene.width, s.scene.height);
+      for (const z of zooms) {
+        expect(frameSide / side(z.zoom!.crop)).toBeLessThan(MAX_ZOOM * 1.15);
+        frameSide = side(z.zoom!.crop);
+      }
+    }
+    expect(magnified / plans.filter(([, p]) => p.kind !== 'direct').length).toBeGreaterThan(0.9);
+  });
+
+  it('recovery trajectories start with an un-imitated box that misses the target, then say so', () => {
     const recover = plans.filter(([, p]) => p.kind === 'recover');
     expect(recover.length).toBeGreaterThan(3);
     for (const [s, p] of recover) {
-      const size = { width: s.scene.width, height: s.scene.height };
-      const first = viewToPixel(p.turns[0].zoom!, size);
-      expect(s.targets.every((t) => intersectionOverUnion(first, t) === 0)).toBe(true);
+      expect(p.turns[0].imitate).toBe(false);
+      expect(s.targets.every((t) => intersectionOverUnion(p.turns[0].zoom!.crop, t) === 0)).toBe(true);
       expect(p.turns[1].thought).toMatch(/not in this crop|missed|do not see/);
+      expect(p.turns[1].zoom!.frame).toBe('view');
     }
+  });
+
+  it('tiny targets take a wide zoom and then a closer one inside the crop', () => {
+    const coarse = plans.filter(([, p]) => p.kind === 'coarse');
+    expect(coarse.length).toBeGreaterThan(10);
+    for (const [, p] of coarse) expect(p.turns.filter((t) => t.zoom?.frame === 'crop').length).toBeGreaterThan(0);
   });
 });

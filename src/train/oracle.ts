@@ -1,24 +1,42 @@
 /**
  * Oracle trajectories from world ground truth: what a good agent would think, where it would
- * zoom, and what it would answer. SFT trains on these. Four kinds:
- *   direct    — the target is resolvable in the global view: think, answer
- *   zoom      — think, zoom on the target, read the crop, answer
- *   recover   — the first box misses the target; say so, zoom on it, answer
- *   coarse    — zoom on a wide region first, then closer on the target, answer
+ * zoom, and what it would answer. SFT trains on these.
+ *
+ * The policy is one rule applied to whatever view the agent is looking at: if the target is
+ * large enough in this view, answer; otherwise zoom on it, magnifying at most MAX_ZOOM× per step
+ * (a box of at least a quarter of the view's side). So a tiny target takes a wide zoom first
+ * (`bbox_view`) and a tight one inside that crop (`bbox_crop`), and every box only has to be
+ * aimed to within a quarter of the view it is written on. Kinds:
+ *   direct  — the target is large enough in the global view: think, answer
+ *   zoom    — one zoom, then answer
+ *   coarse  — a wide zoom, a closer one inside the crop, then answer
+ *   recover — the first box misses; say so, zoom on the target in the full image, go on
  * Thoughts are drawn from paraphrase templates so the wording varies.
  */
-import { type PixelBox, type Size, type ViewBox, boxHeight, boxWidth, clampToImage, pixelBox, pixelToView, viewToPixel } from '../world/boxes';
+import { type PixelBox, type Size, type ViewBox, boxHeight, boxWidth, containsBox, pixelBox, pixelToView, viewToPixel } from '../world/boxes';
 import { createRng, type Rng } from '../world/rng';
 import type { Sample } from '../world/types';
-import { viewPixels } from '../world/resolvability';
-import { MIN_CROP_SIDE } from '../agent/crop';
+import { MODEL_VIEW_SIZE } from '../world/resolvability';
+import { MIN_CROP_SIDE, checkBox } from '../agent/crop';
+import type { BoxFrame } from '../agent/format';
+import { cropViewToPixel } from '../agent/parser';
 
-export type OracleKind = 'direct' | 'zoom' | 'recover' | 'coarse';
+export type OracleKind = 'direct' | 'zoom' | 'coarse' | 'recover';
+
+export interface OracleZoom {
+  /** The grid box the model writes, on the view named by `frame`. */
+  readonly box: ViewBox;
+  readonly frame: BoxFrame;
+  /** What the crop tool cuts for it (pixels of the original). */
+  readonly crop: PixelBox;
+}
 
 export interface OracleTurn {
   readonly thought: string;
-  /** A zoom on this box (Squint grid), or null when the turn answers. */
-  readonly zoom: ViewBox | null;
+  /** A zoom, or null when the turn answers. */
+  readonly zoom: OracleZoom | null;
+  /** False for a recovery trajectory's deliberate miss: SFT shows it but does not train on it. */
+  readonly imitate: boolean;
 }
 
 export interface OraclePlan {
@@ -28,23 +46,32 @@ export interface OraclePlan {
 }
 
 export interface OracleMix {
-  /** Probability of each trajectory kind for samples whose target needs a zoom. */
+  /** Probability that a trajectory which zooms starts with a box that misses the target. */
   readonly recover: number;
-  readonly coarse: number;
-  /** Probability of zooming anyway on a resolvable target (keeps the tool familiar). */
+  /** Probability of zooming anyway on a glyph/shape target large enough to answer (keeps the tool familiar). */
   readonly zoomResolvable: number;
 }
 
-export const DEFAULT_MIX: OracleMix = { recover: 0.15, coarse: 0.15, zoomResolvable: 0.05 };
+export const DEFAULT_MIX: OracleMix = { recover: 0.12, zoomResolvable: 0.05 };
 
 /**
- * Glyph and shape targets are answered without a zoom only when they are clearly large in the
- * view (view px). Between the world's resolvability threshold and these, the oracle still zooms:
- * a margin that keeps the zoom decision from hinging on a size judgement at the edge.
+ * A glyph or shape target is answered when it spans at least this many px of the current view.
+ * Above the world's resolvability thresholds (16 and 8): a margin that keeps the zoom decision
+ * from hinging on a size judgement at the edge, and gives the reader large glyphs.
  */
-const DIRECT_VIEW_PX: Partial<Record<Sample['family'], number>> = { glyph: 24, shape: 12 };
+export const ANSWER_VIEW_PX: Partial<Record<Sample['family'], number>> = { glyph: 24, shape: 12 };
 
-function regionName(cx: number, cy: number, size: Size): string {
+/** One zoom magnifies at most this much: its box is at least 1/MAX_ZOOM of the view's side. */
+export const MAX_ZOOM = 4;
+
+/** A final box is this many times the target's size (the target fills 50–70% of the crop). */
+const TIGHT_FACTOR: [number, number] = [1.4, 2.0];
+
+const cap = (t: string) => t.charAt(0).toUpperCase() + t.slice(1);
+
+function regionName(box: PixelBox, size: Size): string {
+  const cx = (box[0] + box[2]) / 2;
+  const cy = (box[1] + box[3]) / 2;
   const col = cx < size.width / 3 ? 0 : cx < (2 * size.width) / 3 ? 1 : 2;
   const row = cy < size.height / 3 ? 0 : cy < (2 * size.height) / 3 ? 1 : 2;
   return [
@@ -54,7 +81,9 @@ function regionName(cx: number, cy: number, size: Size): string {
   ][row][col];
 }
 
-/** What the crop shows, phrased per family (the thought before the answer). */
+const WHAT = { glyph: 'read what is written on it', shape: 'tell its shape', colour: 'tell its colour', relation: 'compare them', count: 'count them' } as const;
+
+/** What the view shows, phrased per family (the thought before the answer). */
 function readingThought(rng: Rng, sample: Sample, zoomed: boolean): string {
   const s = sample.subject;
   const a = sample.answer;
@@ -73,49 +102,44 @@ function readingThought(rng: Rng, sample: Sample, zoomed: boolean): string {
   }
 }
 
-function needThought(rng: Rng, sample: Sample, region: string): string {
+/** The thought before a zoom from the global view. `wide`: the box is a first, wider look. */
+function firstZoomThought(rng: Rng, sample: Sample, region: string, wide: boolean): string {
   const s = sample.subject;
-  const what = { glyph: 'read what is written on it', shape: 'tell its shape', colour: 'tell its colour', relation: 'compare them', count: 'count them' }[sample.family];
+  const what = WHAT[sample.family];
+  return wide
+    ? rng.pick([
+      `${cap(s)} is a tiny spot in ${region}. I zoom in on that area first.`,
+      `I can find ${s} in ${region}, but it is far too small to ${what}. I take a closer look at that area.`,
+      `To ${what}, I first zoom in on ${region}, where ${s} is.`,
+    ])
+    : rng.pick([
+      `I can find ${s} in ${region}, but it is too small to ${what}. I will zoom in on it.`,
+      `${cap(s)} is in ${region}. It is too small here, so I zoom in to ${what}.`,
+      `To ${what}, I need a closer look at ${s} in ${region}.`,
+    ]);
+}
+
+/** The thought before a zoom inside the current crop. */
+function closerThought(rng: Rng, sample: Sample): string {
+  const s = sample.subject;
   return rng.pick([
-    `I can find ${s} in ${region}, but it is too small to ${what}. I will zoom in on it.`,
-    `${cap(s)} is in ${region}. It is too small here, so I zoom in to ${what}.`,
-    `To ${what}, I need a closer look at ${s} in ${region}.`,
+    `I see ${s} in this crop, but it is still too small to ${WHAT[sample.family]}. I zoom closer.`,
+    `There is ${s}. It is still small, so I zoom in further.`,
+    `${cap(s)} is in the crop now. I need one more, closer look.`,
   ]);
 }
 
-const cap = (t: string) => t.charAt(0).toUpperCase() + t.slice(1);
-
-/** A zoom box around `target`: `factor`× its size, jittered, at least MIN_CROP_SIDE + margin. */
-function boxAround(rng: Rng, target: PixelBox, size: Size, factor: number): PixelBox {
-  const cx = (target[0] + target[2]) / 2 + rng.float(-0.15, 0.15) * boxWidth(target);
-  const cy = (target[1] + target[3]) / 2 + rng.float(-0.15, 0.15) * boxHeight(target);
-  const side = Math.max(MIN_CROP_SIDE + 12, Math.max(boxWidth(target), boxHeight(target)) * factor);
-  const b = pixelBox(cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2);
-  return clampToImage(b, size) ?? b;
+function searchThought(rng: Rng, sample: Sample, region: string): string {
+  return rng.pick([`I cannot make out ${sample.subject} yet. I look in ${region} first.`, `${cap(sample.subject)} may be in ${region}. I zoom there.`]);
 }
 
-/** A box of similar size away from every target (for recovery trajectories), or null if none fits. */
-function boxAway(rng: Rng, sample: Sample, size: Size, side: number): PixelBox | null {
-  for (let tries = 0; tries < 50; tries++) {
-    const cx = rng.float(side / 2, Math.max(side / 2 + 1, size.width - side / 2));
-    const cy = rng.float(side / 2, Math.max(side / 2 + 1, size.height - side / 2));
-    const b = pixelBox(cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2);
-    const overlaps = sample.targets.some((t) => !(b[2] < t[0] || b[0] > t[2] || b[3] < t[1] || b[1] > t[3]));
-    if (!overlaps) return clampToImage(b, size);
-  }
-  return null;
-}
-
-/** The grid box the model writes, widened by one unit when rounding made it too small to crop. */
-function toGrid(box: PixelBox, size: Size): ViewBox {
-  let v = pixelToView(box, size);
-  for (let i = 0; i < 5; i++) {
-    const px = viewToPixel(v, size);
-    const clamped = clampToImage(px, size);
-    if (clamped && boxWidth(clamped) > MIN_CROP_SIDE + 1 && boxHeight(clamped) > MIN_CROP_SIDE + 1) break;
-    v = pixelToView(pixelBox(px[0] - 8, px[1] - 8, px[2] + 8, px[3] + 8), size);
-  }
-  return v;
+function missThought(rng: Rng, sample: Sample, region: string): string {
+  const s = sample.subject;
+  return rng.pick([
+    `${cap(s)} is not in this crop. It is in ${region} of the image; I will zoom there instead.`,
+    `This crop missed ${s}. I look again in ${region}.`,
+    `I do not see ${s} here, so I zoom on ${region} instead.`,
+  ]);
 }
 
 /** Union box of all targets. */
@@ -124,57 +148,94 @@ function targetsBox(sample: Sample): PixelBox {
   return pixelBox(Math.min(...t.map((b) => b[0])), Math.min(...t.map((b) => b[1])), Math.max(...t.map((b) => b[2])), Math.max(...t.map((b) => b[3])));
 }
 
+const sideOf = (b: PixelBox) => Math.max(boxWidth(b), boxHeight(b));
+
+/** Target size in px of the view of `frame` (letterboxed into the model's view). */
+const viewPx = (target: PixelBox, frame: PixelBox) => (sideOf(target) * MODEL_VIEW_SIZE) / sideOf(frame);
+
+/** Square box of `side` centred at (cx, cy), shifted to lie inside `frame` where it fits. */
+function squareIn(cx: number, cy: number, side: number, frame: PixelBox): PixelBox {
+  const s = Math.max(side, MIN_CROP_SIDE + 12);
+  const x1 = Math.min(Math.max(frame[0], cx - s / 2), Math.max(frame[0], frame[2] - s));
+  const y1 = Math.min(Math.max(frame[1], cy - s / 2), Math.max(frame[1], frame[3] - s));
+  return pixelBox(x1, y1, x1 + s, y1 + s);
+}
+
+/**
+ * The grid box for pixel box `box` written on `frame` ('view' when the frame is the whole
+ * image), the crop the tool will cut for it, or null when it cannot be cropped. Rounding is
+ * outward, and a box the tool would call too small is widened a unit at a time.
+ */
+function writeBox(box: PixelBox, frame: PixelBox, kind: BoxFrame, size: Size): OracleZoom | null {
+  const frameSize = { width: boxWidth(frame), height: boxHeight(frame) };
+  const local = (b: PixelBox) => pixelBox(b[0] - frame[0], b[1] - frame[1], b[2] - frame[0], b[3] - frame[1]);
+  const toPixels = (v: ViewBox) => (kind === 'view' ? viewToPixel(v, size) : cropViewToPixel(v, frame));
+  let grid = pixelToView(local(box), frameSize);
+  for (let i = 0; i < 8; i++) {
+    const check = checkBox(toPixels(grid), size);
+    if (check.ok) return { box: grid, frame: kind, crop: check.box };
+    grid = pixelToView(local(pixelBox(box[0] - 4 * (i + 1), box[1] - 4 * (i + 1), box[2] + 4 * (i + 1), box[3] + 4 * (i + 1))), frameSize);
+  }
+  return null;
+}
+
+/** The next zoom on `target` from the view of `frame`: tight when ≤ MAX_ZOOM× magnifies enough, else wide. */
+function zoomOn(rng: Rng, target: PixelBox, frame: PixelBox, kind: BoxFrame, size: Size): { zoom: OracleZoom; wide: boolean } | null {
+  const t = sideOf(target);
+  const tight = t * rng.float(...TIGHT_FACTOR);
+  const minSide = sideOf(frame) / MAX_ZOOM;
+  const wide = tight < minSide;
+  const side = wide ? minSide * rng.float(1, 1.25) : tight;
+  const slack = wide ? ((side - t) / 2) * 0.6 : 0.15 * t;
+  const cx = (target[0] + target[2]) / 2 + rng.float(-slack, slack);
+  const cy = (target[1] + target[3]) / 2 + rng.float(-slack, slack);
+  const zoom = writeBox(squareIn(cx, cy, side, frame), frame, kind, size);
+  return zoom && containsBox(zoom.crop, target) ? { zoom, wide } : null;
+}
+
+/** A box like the first zoom's, away from every target (for recovery trajectories), or null. */
+function missBox(rng: Rng, sample: Sample, side: number, size: Size): OracleZoom | null {
+  const full = pixelBox(0, 0, size.width, size.height);
+  for (let tries = 0; tries < 30; tries++) {
+    const zoom = writeBox(squareIn(rng.float(0, size.width), rng.float(0, size.height), side, full), full, 'view', size);
+    const c = zoom?.crop;
+    if (c && sample.targets.every((t) => c[2] <= t[0] || c[0] >= t[2] || c[3] <= t[1] || c[1] >= t[3])) return zoom;
+  }
+  return null;
+}
+
 export function oraclePlan(sample: Sample, seed: number, mix: OracleMix = DEFAULT_MIX): OraclePlan {
   const rng = createRng(seed);
   const size = { width: sample.scene.width, height: sample.scene.height };
+  const full = pixelBox(0, 0, size.width, size.height);
   const target = targetsBox(sample);
-  const region = regionName((target[0] + target[2]) / 2, (target[1] + target[3]) / 2, size);
-  const zoomable = sample.family === 'glyph' || sample.family === 'shape';
-  const targetViewPx = Math.max(...sample.targets.map((t) => viewPixels(Math.max(boxWidth(t), boxHeight(t)), size)));
-  const clearlyLarge = targetViewPx >= (DIRECT_VIEW_PX[sample.family] ?? 0);
-  const needsZoom = !sample.resolvable || !clearlyLarge || (zoomable && rng.chance(mix.zoomResolvable));
-  if (!needsZoom) {
-    return { kind: 'direct', answer: sample.answer, turns: [{ thought: readingThought(rng, sample, false), zoom: null }] };
+  const region = regionName(target, size);
+  const answerAt = ANSWER_VIEW_PX[sample.family];
+  const direct = (): OraclePlan => ({ kind: 'direct', answer: sample.answer, turns: [{ thought: readingThought(rng, sample, false), zoom: null, imitate: true }] });
+  if (answerAt === undefined) return direct();
+  const forceZoom = rng.chance(mix.zoomResolvable);
+  if (viewPx(target, full) >= answerAt && !forceZoom) return direct();
+
+  const turns: OracleTurn[] = [];
+  let frame = full;
+  let kind: OracleKind = 'zoom';
+  // a deliberate miss first: a box of the size the first zoom would have, away from the target
+  const first = zoomOn(rng, target, full, 'view', size);
+  const miss = first && rng.chance(mix.recover) ? missBox(rng, sample, sideOf(first.zoom.crop), size) : null;
+  if (miss) {
+    turns.push({ thought: searchThought(rng, sample, regionName(miss.crop, size)), zoom: miss, imitate: false });
+    kind = 'recover';
   }
-  const tight = toGrid(boxAround(rng, target, size, rng.float(1.5, 2.4)), size);
-  const answerTurn: OracleTurn = { thought: readingThought(rng, sample, true), zoom: null };
-  const r = rng.next();
-  const side = Math.max(MIN_CROP_SIDE + 12, boxWidth(viewToPixel(tight, size)) * rng.float(1, 2));
-  const away = r < mix.recover ? boxAway(rng, sample, size, side) : null;
-  const miss = away ? toGrid(away, size) : null;
-  // the grid rounding may widen the box onto the target: then it is no miss
-  const missPx = miss ? clampToImage(viewToPixel(miss, size), size) : null;
-  if (miss && missPx && sample.targets.every((t) => missPx[2] <= t[0] || missPx[0] >= t[2] || missPx[3] <= t[1] || missPx[1] >= t[3])) {
-    return {
-      kind: 'recover', answer: sample.answer,
-      turns: [
-        { thought: needThought(rng, sample, region), zoom: miss },
-        { thought: rng.pick([
-          `${cap(sample.subject)} is not in this crop. It is in ${region}; I will zoom there instead.`,
-          `This crop missed ${sample.subject}. I look again in ${region}.`,
-          `I do not see ${sample.subject} here, so I zoom on ${region} instead.`,
-        ]), zoom: tight },
-        answerTurn,
-      ],
-    };
+  for (let zooms = 0; zooms < 3 && (viewPx(target, frame) < answerAt || (forceZoom && frame === full)); zooms++) {
+    const fromFull = frame === full;
+    const next = zoomOn(rng, target, frame, fromFull ? 'view' : 'crop', size);
+    if (!next) break; // cannot be framed any tighter (image edge, minimum crop): answer from here
+    const thought = miss && fromFull ? missThought(rng, sample, region) : fromFull ? firstZoomThought(rng, sample, region, next.wide) : closerThought(rng, sample);
+    turns.push({ thought, zoom: next.zoom, imitate: true });
+    if (!fromFull && kind === 'zoom') kind = 'coarse';
+    frame = next.zoom.crop;
   }
-  const wideFactor = rng.float(4, 7);
-  if (r < mix.recover + mix.coarse && boxWidth(viewToPixel(tight, size)) * wideFactor < Math.min(size.width, size.height)) {
-    const wide = toGrid(boxAround(rng, target, size, wideFactor * 1.0), size);
-    return {
-      kind: 'coarse', answer: sample.answer,
-      turns: [
-        { thought: rng.pick([
-          `${cap(sample.subject)} is somewhere in ${region}. I will first zoom on that area.`,
-          `First I take a wider look at ${region}, where ${sample.subject} is.`,
-        ]), zoom: wide },
-        { thought: rng.pick([
-          `I see ${sample.subject} now, but it is still small. I zoom closer.`,
-          `There it is. It is still too small, so I zoom in further.`,
-        ]), zoom: tight },
-        answerTurn,
-      ],
-    };
-  }
-  return { kind: 'zoom', answer: sample.answer, turns: [{ thought: needThought(rng, sample, region), zoom: tight }, answerTurn] };
+  if (turns.length === 0) return direct();
+  turns.push({ thought: readingThought(rng, sample, true), zoom: null, imitate: true });
+  return { kind, answer: sample.answer, turns };
 }

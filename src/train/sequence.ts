@@ -7,7 +7,8 @@ import { answerText, observationText, promptText, thinkText, toolCallText } from
 import type { ModelConfig } from '../model/config';
 import type { SquintTokenizer } from '../model/tokenizer';
 import type { RgbaImage } from '../world/canvas';
-import { type PixelBox, pixelBox, viewToPixel } from '../world/boxes';
+import { type PixelBox, pixelBox } from '../world/boxes';
+import { parseTurn } from '../agent/parser';
 import { context2d } from '../world/canvas';
 import type { EpisodeImage } from '../agent/loop';
 import type { OraclePlan } from './oracle';
@@ -56,20 +57,25 @@ export function planToSequence(model: SequenceEncoder, image: EpisodeImage, ques
   const full = context2d(image.canvas).getImageData(0, 0, image.size.width, image.size.height);
   pushEnv(promptText(question), [model.patches(full)]);
   seq.views.push(pixelBox(0, 0, image.size.width, image.size.height));
+  let lastCrop: PixelBox | undefined;
   for (const turn of plan.turns) {
+    const scale = turn.imitate ? 1 : 0; // a deliberate miss is shown, not learnt
     const think = tok.encode(thinkText(turn.thought));
-    think.forEach((id, i) => (seq.ids.push(id), seq.weights.push(i >= 1 && i <= DECISION_TOKENS ? KEY_TOKEN_WEIGHT : 1)));
+    think.forEach((id, i) => (seq.ids.push(id), seq.weights.push(scale * (i >= 1 && i <= DECISION_TOKENS ? KEY_TOKEN_WEIGHT : 1))));
     if (!turn.zoom) {
       pushModel('<answer>', 1);
       pushModel(answerText(plan.answer).slice('<answer>'.length), KEY_TOKEN_WEIGHT);
       pushModel('<eos>', 1);
       break;
     }
-    pushModel(toolCallText(turn.zoom), KEY_TOKEN_WEIGHT);
-    const check = checkBox(viewToPixel(turn.zoom, image.size), image.size);
-    if (!check.ok) throw new Error(`oracle box ${JSON.stringify(turn.zoom)} rejected: ${check.error}`);
+    pushModel(toolCallText(turn.zoom.box, turn.zoom.frame), scale * KEY_TOKEN_WEIGHT);
+    // the crop the agent loop would cut for this call (parsed exactly as the loop parses it)
+    const parsed = parseTurn(toolCallText(turn.zoom.box, turn.zoom.frame), image.size, lastCrop);
+    const check = parsed.kind === 'tool' ? checkBox(parsed.box, image.size) : null;
+    if (!check?.ok) throw new Error(`oracle box ${JSON.stringify(turn.zoom.box)} (${turn.zoom.frame}) rejected: ${check?.error ?? 'unparsable'}`);
     pushEnv(observationText({ kind: 'image' }), [model.patches(cropImage(image.canvas, check.box, image.createCanvas))]);
     seq.views.push(check.box);
+    lastCrop = check.box;
   }
   return seq;
 }

@@ -3,10 +3,10 @@
  * `learningRate(step)`, one `sftStep()`, the caller's loop logs and checkpoints.
  */
 import * as tf from '../model/tf';
-import { dense } from '../model/ops';
 import type { Vlm } from '../model/vlm';
 import { type Adam, gradNorm } from './adam';
 import type { LossBatch } from './batch';
+import { visionLoss } from './vision-pretrain';
 
 export interface Schedule {
   readonly peakLr: number;
@@ -44,11 +44,6 @@ export function createAuxHead(visionDim: number, channels: number, weight: numbe
   return { w: tf.variable(tf.randomNormal([visionDim, channels], 0, 0.02)), b: tf.variable(tf.zeros([channels])), weight };
 }
 
-/** Mean sigmoid cross-entropy of the aux head's predictions against soft labels in [0, 1]. */
-function auxLoss(features: tf.Tensor3D, labels: tf.Tensor3D, head: AuxHead): tf.Scalar {
-  const logits = dense(features, head.w, head.b); // [N, P, channels]
-  return tf.losses.sigmoidCrossEntropy(labels, logits) as tf.Scalar;
-}
 
 export interface StepResult {
   readonly loss: number;
@@ -71,7 +66,7 @@ export async function sftStep(model: Vlm, vars: Record<string, tf.Variable>, ada
     const { logits, features } = model.forwardWithFeatures(batch);
     const ce = weightedCrossEntropy(logits, batch.targets, batch.lossWeights);
     if (!useAux || !features) return ce;
-    auxValue = tf.keep(auxLoss(features, batch.auxLabels!, aux));
+    auxValue = tf.keep(visionLoss(features, batch.auxLabels!, aux));
     return ce.add(auxValue.mul(aux.weight)) as tf.Scalar;
   }, Object.values(allVars));
   try {

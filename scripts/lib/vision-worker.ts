@@ -1,0 +1,45 @@
+/**
+ * Worker thread for pretrain-vision: renders scenes, cuts the pre-training views and answers each
+ * {seeds} request with patches and dense labels (buffers transferred), so the main thread's core
+ * only trains.
+ */
+import { parentPort } from 'node:worker_threads';
+import type { ModelConfig } from '../../src/model/config';
+import { imageToPatches } from '../../src/model/preprocess';
+import { cropImage } from '../../src/agent/crop';
+import { sampleImage } from '../../src/agent/episode-image';
+import { visionLabels } from '../../src/train/vision-labels';
+import { pretrainViews } from '../../src/train/vision-views';
+import { generateSample } from '../../src/world/generate';
+import { createNodeCanvas } from '../../src/world/node-canvas';
+import { createRng, hashSeed } from '../../src/world/rng';
+import type { WorldOptions } from '../../src/world/types';
+import { pickWorld } from './training-mix';
+
+export interface VisionWorkerSetup {
+  readonly config: ModelConfig;
+  readonly world: WorldOptions;
+  readonly cropsPerScene: number;
+}
+
+let setup: VisionWorkerSetup | null = null;
+
+parentPort!.on('message', (msg: { setup?: VisionWorkerSetup; seeds?: number[] }) => {
+  if (msg.setup) {
+    setup = msg.setup;
+    return;
+  }
+  if (!setup || !msg.seeds) return;
+  const { config, cropsPerScene } = setup;
+  const patches: Float32Array[] = [];
+  const labels: Float32Array[] = [];
+  for (const seed of msg.seeds) {
+    const sample = generateSample(seed, pickWorld(seed, setup.world));
+    const image = sampleImage(sample, createNodeCanvas);
+    for (const box of pretrainViews(createRng(hashSeed(seed, 11)), sample.scene, cropsPerScene)) {
+      patches.push(imageToPatches(cropImage(image.canvas, box, createNodeCanvas), config));
+      labels.push(visionLabels(sample.scene, box, config.imageSize, config.patchSize, config.merge));
+    }
+  }
+  parentPort!.postMessage({ patches, labels }, [...patches, ...labels].map((a) => a.buffer as ArrayBuffer));
+});

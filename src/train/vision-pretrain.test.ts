@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '../model/tf';
+import '@tensorflow/tfjs-backend-cpu';
+import { patchCount, patchDim, presetConfig } from '../model/config';
+import { initWeights } from '../model/init';
+import { Vlm } from '../model/vlm';
+import { generateSample } from '../world/generate';
+import { createRng } from '../world/rng';
+import { Adam } from './adam';
+import { createAuxHead, toVariables } from './sft';
+import { AUX_CHANNELS } from './vision-labels';
+import { visionMetrics, visionStep } from './vision-pretrain';
+import { pretrainViews } from './vision-views';
+
+describe('vision pre-training', () => {
+  it('views: the full image first, then checked crops inside the image', () => {
+    const s = generateSample(42, { families: ['glyph'] });
+    const views = pretrainViews(createRng(1), s.scene, 7);
+    expect([...views[0]]).toEqual([0, 0, s.scene.width, s.scene.height]);
+    expect(views.length).toBe(8);
+    for (const v of views.slice(1)) {
+      expect(v[0]).toBeGreaterThanOrEqual(0);
+      expect(v[2]).toBeLessThanOrEqual(s.scene.width);
+      expect(v[2] - v[0]).toBeGreaterThan(30);
+    }
+  });
+
+  it('a step lowers the loss on a fixed batch, leaves no tensors behind, and metrics read labelled patches', async () => {
+    await tf.setBackend('cpu');
+    const config = presetConfig('tiny', 16);
+    const init = initWeights(config, 3);
+    const vars = toVariables(Object.fromEntries(Object.entries(init).filter(([n]) => n.startsWith('vision.'))));
+    tf.dispose(Object.values(init));
+    const head = createAuxHead(config.visionDim, AUX_CHANNELS, 1);
+    const model = new Vlm(config, vars, 0);
+    const adam = new Adam();
+    const rng = createRng(5);
+    const patches = tf.tensor3d(Array.from({ length: 4 * patchCount(config) * patchDim(config) }, () => rng.float(0, 1)), [4, patchCount(config), patchDim(config)]);
+    // one glyph label (channel 14 + 3) at patch 0 of each view, colour coverage elsewhere
+    const labelData = new Float32Array(4 * patchCount(config) * AUX_CHANNELS);
+    for (let n = 0; n < 4; n++) labelData[n * patchCount(config) * AUX_CHANNELS + 17] = 1, labelData[(n * patchCount(config) + 1) * AUX_CHANNELS + 2] = 0.5;
+    const labels = tf.tensor3d(labelData, [4, patchCount(config), AUX_CHANNELS]);
+    const before = tf.memory().numTensors;
+    const losses: number[] = [];
+    for (let i = 0; i < 15; i++) losses.push((await visionStep(model, vars, head, adam, patches, labels, 1e-2)).loss);
+    // Adam's moments are created on the first step; after that the count must hold
+    const afterFirst = tf.memory().numTensors;
+    await visionStep(model, vars, head, adam, patches, labels, 1e-2);
+    expect(tf.memory().numTensors).toBe(afterFirst);
+    expect(afterFirst - before).toBe(2 * (Object.keys(vars).length + 2));
+    expect(losses.at(-1)!).toBeLessThan(losses[0] * 0.7);
+    const features = tf.tidy(() => model.encodePatches(patches));
+    const m = await visionMetrics(features, labels, head);
+    features.dispose();
+    expect(m.glyphPatches).toBe(4);
+    expect(m.glyphAccuracy).toBe(1);
+    expect(m.shapePatches).toBe(0);
+    tf.dispose([patches, labels, head.w, head.b, ...Object.values(vars)]);
+  });
+});

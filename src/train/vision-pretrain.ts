@@ -1,0 +1,89 @@
+/**
+ * Pre-training of the vision encoder alone on the dense labels of vision-labels.ts. An encoder
+ * step costs about a hundredth of a full sequence step, so the encoder can see ~100k views
+ * (global views and crops) before SFT, instead of the few thousand crops SFT alone gives it.
+ */
+import * as tf from '../model/tf';
+import { dense } from '../model/ops';
+import type { Vlm } from '../model/vlm';
+import { COLOUR_NAMES, GLYPHS, SHAPES } from '../world/types';
+import { type Adam, gradNorm } from './adam';
+import type { AuxHead } from './sft';
+import { AUX_CHANNELS } from './vision-labels';
+
+/** Shape and glyph labels sit at one patch per object: up-weight them against the empty patches. */
+export const POSITIVE_WEIGHT = 20;
+
+const SHAPE_START = COLOUR_NAMES.length;
+const GLYPH_START = SHAPE_START + SHAPES.length;
+
+/** Per-element loss weights [channels]: 1 for colour coverage; shape/glyph positives get POSITIVE_WEIGHT. */
+function elementWeights(labels: tf.Tensor3D): tf.Tensor {
+  const isClass = tf.tensor1d(Array.from({ length: AUX_CHANNELS }, (_, c) => (c >= SHAPE_START ? 1 : 0)));
+  return labels.mul(isClass).mul(POSITIVE_WEIGHT - 1).add(1);
+}
+
+/** Weighted mean sigmoid cross-entropy of the head on patch features [N, P, Cv] vs labels [N, P, channels]. */
+export function visionLoss(features: tf.Tensor3D, labels: tf.Tensor3D, head: AuxHead): tf.Scalar {
+  const logits = dense(features, head.w, head.b);
+  return tf.losses.sigmoidCrossEntropy(labels, logits, elementWeights(labels)) as tf.Scalar;
+}
+
+export interface VisionMetrics {
+  /** Patches labelled with a glyph / shape, and the fraction where the head's argmax is right. */
+  readonly glyphPatches: number;
+  readonly glyphAccuracy: number;
+  readonly shapePatches: number;
+  readonly shapeAccuracy: number;
+}
+
+/** Argmax accuracy of the head over the glyph and shape channels, at labelled patches only. */
+export async function visionMetrics(features: tf.Tensor3D, labels: tf.Tensor3D, head: AuxHead): Promise<VisionMetrics> {
+  const [logits, truth] = tf.tidy(() => [dense(features, head.w, head.b).reshape([-1, AUX_CHANNELS]), labels.reshape([-1, AUX_CHANNELS])]);
+  const [l, t] = await Promise.all([logits.data(), truth.data()]);
+  logits.dispose(), truth.dispose();
+  const score = (start: number, count: number) => {
+    let n = 0;
+    let right = 0;
+    for (let p = 0; p < l.length / AUX_CHANNELS; p++) {
+      const o = p * AUX_CHANNELS + start;
+      let truthIdx = -1;
+      let best = 0;
+      for (let c = 0; c < count; c++) {
+        if (t[o + c] > 0.5) truthIdx = c;
+        if (l[o + c] > l[o + best]) best = c;
+      }
+      if (truthIdx < 0) continue;
+      n++;
+      if (best === truthIdx) right++;
+    }
+    return { n, accuracy: n ? right / n : NaN };
+  };
+  const g = score(GLYPH_START, GLYPHS.length);
+  const s = score(SHAPE_START, SHAPES.length);
+  return { glyphPatches: g.n, glyphAccuracy: g.accuracy, shapePatches: s.n, shapeAccuracy: s.accuracy };
+}
+
+export interface VisionStepResult {
+  readonly loss: number;
+  readonly gradNorm: number;
+  readonly applied: boolean;
+}
+
+/** One Adam step of encoder + head on a batch of views; skipped when not finite. */
+export async function visionStep(model: Vlm, vars: Record<string, tf.Variable>, head: AuxHead, adam: Adam, patches: tf.Tensor3D, labels: tf.Tensor3D, lr: number): Promise<VisionStepResult> {
+  const all: Record<string, tf.Variable> = { ...vars, 'aux.w': head.w, 'aux.b': head.b };
+  const { value, grads } = tf.variableGrads(() => visionLoss(model.encodePatches(patches), labels, head), Object.values(all));
+  try {
+    const loss = (await value.data())[0];
+    const byName: Record<string, tf.Tensor> = {};
+    for (const [name, v] of Object.entries(all)) if (grads[v.name]) byName[name] = grads[v.name];
+    const norm = await gradNorm(byName);
+    const applied = Number.isFinite(loss) && Number.isFinite(norm);
+    if (applied) adam.apply(all, byName, lr, norm);
+    return { loss, gradNorm: norm, applied };
+  } finally {
+    value.dispose();
+    for (const g of Object.values(grads)) g.dispose();
+  }
+}

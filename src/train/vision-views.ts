@@ -1,0 +1,46 @@
+/**
+ * Which views of a scene the vision encoder pre-trains on: the global view plus crops at the
+ * scales the agent produces — wide first zooms (a quarter of the frame), second-stage zooms and
+ * tight final crops around objects (where glyphs become readable) — and one random crop.
+ * Objects that carry a glyph are picked more often: reading them is the hardest skill.
+ */
+import { MIN_CROP_SIDE, checkBox } from '../agent/crop';
+import { type PixelBox, pixelBox } from '../world/boxes';
+import type { Rng } from '../world/rng';
+import type { Scene, SceneObject } from '../world/types';
+
+/** Square box of `side` centred at (cx, cy), shifted to lie inside the image where it fits. */
+export function squareInside(cx: number, cy: number, side: number, width: number, height: number): PixelBox {
+  const s = Math.max(MIN_CROP_SIDE + 2, side);
+  const x1 = Math.min(Math.max(0, cx - s / 2), Math.max(0, width - s));
+  const y1 = Math.min(Math.max(0, cy - s / 2), Math.max(0, height - s));
+  return pixelBox(x1, y1, Math.min(width, x1 + s), Math.min(height, y1 + s));
+}
+
+function pickObject(rng: Rng, scene: Scene): SceneObject {
+  const withGlyph = scene.objects.filter((o) => o.glyph);
+  return withGlyph.length && rng.chance(0.75) ? rng.pick(withGlyph) : rng.pick(scene.objects);
+}
+
+/** The full image first, then `crops` checked crop boxes (whole pixels, inside the image). */
+export function pretrainViews(rng: Rng, scene: Scene, crops: number): PixelBox[] {
+  const { width, height } = scene;
+  const size = { width, height };
+  const long = Math.max(width, height);
+  const views: PixelBox[] = [pixelBox(0, 0, width, height)];
+  for (let i = 0; views.length <= crops && i < crops * 3; i++) {
+    const o = pickObject(rng, scene);
+    const kind = i % 5;
+    let side: number;
+    if (kind <= 2) side = o.size * Math.exp(rng.float(Math.log(1.3), Math.log(2.6))); // tight final crop
+    else if (kind === 3) side = rng.chance(0.5) ? (long / 4) * rng.float(1, 1.3) : o.size * rng.float(3, 8); // wide / second stage
+    else side = long * rng.float(0.1, 0.6); // anywhere
+    const random = kind === 4;
+    const jitter = random ? 0 : Math.max(0, (side - o.size) / 2) * 0.7;
+    const cx = random ? rng.float(0, width) : o.cx + rng.float(-jitter, jitter);
+    const cy = random ? rng.float(0, height) : o.cy + rng.float(-jitter, jitter);
+    const check = checkBox(squareInside(cx, cy, side, width, height), size);
+    if (check.ok) views.push(check.box);
+  }
+  return views;
+}
