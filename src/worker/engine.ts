@@ -94,7 +94,8 @@ async function rgbaToPng(image: RgbaImage): Promise<Blob> {
   return canvas.convertToBlob({ type: 'image/png' });
 }
 
-async function stepMessage(step: TrajectoryStep): Promise<StepMessage> {
+/** A trajectory step as the UI receives it (the crop as a PNG). Also used by the training worker's gallery. */
+export async function stepMessage(step: TrajectoryStep): Promise<StepMessage> {
   return {
     turn: step.turn,
     kind: step.kind,

@@ -11,7 +11,7 @@ import { DEFAULT_EPISODE_OPTIONS, type EpisodeOptions, environmentOnlyIds } from
 import { Adam } from '../train/adam';
 import { toVariables } from '../train/sft';
 import { type EvalReport, evaluate } from '../rl/eval';
-import { type GrpoOptions, type GrpoStepResult, disposeGrpoBatch, grpoStep, makeGrpoBatch } from '../rl/grpo';
+import { type GrpoOptions, type GrpoStepResult, type PolicySample, disposeGrpoBatch, grpoStep, makeGrpoBatch } from '../rl/grpo';
 import { type RolloutGroup, type RolloutStats, rolloutGroup, rolloutStats } from '../rl/rollout';
 import type { CreateCanvas } from '../world/canvas';
 import { generateSample } from '../world/generate';
@@ -80,6 +80,10 @@ export class GrpoTrainer {
   private readonly reference: SquintModel | null;
   private readonly createCanvas: CreateCanvas;
   private position: TrainerPosition;
+  /** A reader of the weights in progress (a save): the next update waits for it. */
+  private reading: Promise<unknown> = Promise.resolve();
+  /** The update in progress: a reader waits for it. */
+  private updating: Promise<unknown> = Promise.resolve();
 
   /**
    * Takes ownership of `start` (its weights become the trainable variables' initial values and,
@@ -171,6 +175,13 @@ export class GrpoTrainer {
       .flatMap((g) => g.rollouts.map((r) => ({ sequence: r.trajectory.sequence, advantage: r.advantage })))
       .sort((a, b) => a.sequence.ids.length - b.sequence.ids.length);
     if (!samples.length) return [];
+    await this.reading;
+    const done = this.updateNow(samples);
+    this.updating = done.catch(() => undefined);
+    return done;
+  }
+
+  private async updateNow(samples: PolicySample[]): Promise<GrpoStepResult[]> {
     const m = this.policy;
     const options: GrpoOptions = { clipEps: this.settings.clipEps, klCoef: this.settings.klCoef, temperature: this.settings.temperature, maskedIds: environmentOnlyIds(m.tokenizer) };
     const micro = 8;
@@ -189,9 +200,14 @@ export class GrpoTrainer {
     return report;
   }
 
-  /** The current weights as a model directory (float32: fine-tuning steps are below float16's resolution). */
+  /**
+   * The current weights as a model directory (float32: fine-tuning steps are below float16's
+   * resolution). Safe while a step runs: that step's update waits until the files are read.
+   */
   modelFiles(card: string): Promise<Map<string, Uint8Array>> {
-    return modelFiles(this.policy, 'float32', card, this.vars);
+    const files = this.updating.then(() => modelFiles(this.policy, 'float32', card, this.vars));
+    this.reading = files.catch(() => undefined);
+    return files;
   }
 
   /** Adam's moments as one binary blob plus its tfjs weight specs. */
