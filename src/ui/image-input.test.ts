@@ -36,3 +36,15 @@ describe('readImageHeader', () => {
     expect(readImageHeader(new Uint8Array(0))).toBeNull();
   });
 });
+
+describe('looksLikeSvg', () => {
+  const text = (s: string) => new TextEncoder().encode(s);
+  it('knows SVG by type or by content, and nothing else', async () => {
+    const { looksLikeSvg } = await import('./image-input');
+    expect(looksLikeSvg('image/svg+xml', new Uint8Array(0))).toBe(true);
+    expect(looksLikeSvg('image/png', text('  <svg xmlns="http://www.w3.org/2000/svg"></svg>'))).toBe(true);
+    expect(looksLikeSvg('', text('\uFEFF<?xml version="1.0"?>\n<svg width="10"></svg>'))).toBe(true);
+    expect(looksLikeSvg('text/plain', text('<?xml version="1.0"?><note/>'))).toBe(false);
+    expect(looksLikeSvg('image/png', new Uint8Array([0x89, 0x50, 0x4e, 0x47]))).toBe(false);
+  });
+});

@@ -68,6 +68,17 @@ export function readImageHeader(b: Uint8Array): ImageHeader | null {
   return null;
 }
 
+/**
+ * True for SVG: by MIME type, or by content (an XML or <svg> start) when the type is missing or
+ * wrong. Browsers decode SVG only with a size and a document around it, and the model needs
+ * pixels, so SVG is refused with its own message rather than as "corrupt".
+ */
+export function looksLikeSvg(type: string, head: Uint8Array): boolean {
+  if (type === 'image/svg+xml') return true;
+  const text = new TextDecoder('utf-8', { fatal: false }).decode(head.subarray(0, 1024)).replace(/^\uFEFF/, '').trimStart().toLowerCase();
+  return text.startsWith('<svg') || (text.startsWith('<?xml') && text.includes('<svg')) || (text.startsWith('<!doctype svg'));
+}
+
 export interface LoadedImage {
   readonly bitmap: ImageBitmap;
   /** Size of the bitmap (after any downscale): the pixel space of every box. */
@@ -96,6 +107,9 @@ export async function loadImageFile(file: Blob & { name?: string }): Promise<Loa
   if (file.size === 0) throw new ImageInputError(`${name} is empty.`);
   const head = new Uint8Array(await file.slice(0, HEADER_BYTES).arrayBuffer());
   const header = readImageHeader(head);
+  if (!header && looksLikeSvg(file.type, head)) {
+    throw new ImageInputError(`${name} is an SVG (vector) image. Squint works on pixels: export it as PNG or JPEG first.`);
+  }
   if (!header && !file.type.startsWith('image/')) {
     throw new ImageInputError(`${name} is not an image (${file.type || 'unknown type'}, ${kb(file.size)}). Use a PNG, JPEG, WebP, GIF or BMP file.`);
   }
