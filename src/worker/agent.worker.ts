@@ -20,6 +20,9 @@ scope.onmessage = (e: MessageEvent<WorkerRequest>) => {
     case 'load':
       void engine.load(req.url);
       break;
+    case 'loadSaved':
+      void engine.loadSaved(req.id);
+      break;
     case 'run':
       void engine.run(req.runId, req.image, req.question, req.settings);
       break;

@@ -76,6 +76,11 @@ export class AgentClient {
     this.send({ type: 'load', url });
   }
 
+  /** Loads a checkpoint that Train mode saved in IndexedDB. */
+  loadSaved(id: string): void {
+    this.send({ type: 'loadSaved', id });
+  }
+
   /** Starts a run; the image is transferred (unusable here afterwards). @returns the run id. */
   run(image: ImageBitmap, question: string, settings: RunSettings): number {
     const runId = this.nextId++;

@@ -16,6 +16,8 @@ import type { TrajectoryStep } from '../agent/trajectory';
 import { GLYPH_FONT_FAMILY, type Canvas2D, type CreateCanvas, type RgbaImage } from '../world/canvas';
 import { generateSample } from '../world/generate';
 import { renderScene } from '../world/render';
+import { openSquintDb } from '../storage/db';
+import { memoryFileReader, readCheckpointFiles } from '../storage/checkpoints';
 import { chooseBackend, type BackendChoice } from './backend';
 import { cachingFetch, checkForUpdate, evictModel, openModelCache, pruneShards } from './model-cache';
 import {
@@ -153,6 +155,43 @@ export class Engine {
 
   load(url: string): Promise<void> {
     return this.serial(() => this.loadNow(url));
+  }
+
+  loadSaved(id: string): Promise<void> {
+    return this.serial(() => this.loadSavedNow(id));
+  }
+
+  /** A checkpoint from IndexedDB: the same validation as a served model, no network, no Cache API. */
+  private async loadSavedNow(id: string): Promise<void> {
+    if (!this.backend) this.backend = await chooseBackend('auto').catch(() => null);
+    this.disposeModel();
+    const t0 = performance.now();
+    try {
+      const db = await openSquintDb();
+      const { record, files } = await readCheckpointFiles(db, id).finally(() => db.close());
+      const loaded = await loadSquintModel(memoryFileReader(files));
+      this.model = new YieldingModel(loaded.config, loaded.tokenizer, loaded.vlm.weights);
+      const text = (f: string) => (files.has(f) ? new TextDecoder().decode(files.get(f)!) : '');
+      let quantization = 'unknown';
+      try {
+        quantization = String((JSON.parse(text('model.json')) as { quantization: unknown }).quantization);
+      } catch {
+        // informational only
+      }
+      const info: ModelInfo = {
+        url: `indexeddb:${record.name}`, preset: loaded.config.preset, parameters: parameterCount(loaded.config), imageSize: loaded.config.imageSize,
+        maxSeq: loaded.config.maxSeq, quantization, bytes: record.bytes, card: text('README.md'),
+      };
+      this.emit({ type: 'loaded', model: info, fromCache: true, ms: performance.now() - t0 });
+      void this.serial(() => this.warmUp());
+    } catch (e) {
+      const fileError = e instanceof ModelFileError ? e : null;
+      this.emit({
+        type: 'error', scope: 'load',
+        message: fileError ? `The saved checkpoint could not be loaded: ${fileError.file} — ${fileError.fault}: ${fileError.message}` : `The saved checkpoint could not be loaded: ${errorText(e)}`,
+        ...(fileError ? { file: fileError.file, fault: fileError.fault } : {}),
+      });
+    }
   }
 
   private disposeModel(): void {

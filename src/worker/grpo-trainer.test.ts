@@ -21,7 +21,7 @@ const tinyModel = (seed = 3) => new SquintModel(config, tok, initWeights(config,
  */
 function answeringModel(): SquintModel {
   const w = initWeights(config, 3);
-  const allowed = ['<answer>', '</answer>', '<think>', '</think>'].map((t) => tok.special(t)).concat(tok.encode('7 red'));
+  const allowed = (['<answer>', '</answer>', '<think>', '</think>'] as const).map((t) => tok.special(t)).concat(tok.encode('7 red'));
   const head = new Float32Array(config.dim * config.vocabSize).fill(0);
   for (let v = 0; v < config.vocabSize; v++) head[v] = allowed.includes(v) ? 0 : -20;
   const replace = (name: string, t: tf.Tensor) => { w[name]!.dispose(); w[name] = t; };

@@ -104,6 +104,8 @@ export type WorkerRequest =
   | { readonly type: 'init'; readonly backend: BackendPreference }
   /** Loads a model directory (served at `url`), through the Cache API. */
   | { readonly type: 'load'; readonly url: string }
+  /** Loads a checkpoint saved in IndexedDB by Train mode (by its id). */
+  | { readonly type: 'loadSaved'; readonly id: string }
   /** Runs one episode on `image` (transferred). */
   | { readonly type: 'run'; readonly runId: number; readonly image: ImageBitmap; readonly question: string; readonly settings: RunSettings }
   /** Stops the run in progress (no-op when none). */
@@ -165,6 +167,7 @@ export function transferablesOf(req: WorkerRequest): Transferable[] {
       return [req.image];
     case 'init':
     case 'load':
+    case 'loadSaved':
     case 'stop':
     case 'newPuzzle':
     case 'selfTest':
