@@ -1,7 +1,7 @@
 /// <reference types="vitest/config" />
 import { defineConfig, type Connect, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
-import { cpSync, createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { cpSync, createReadStream, existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -15,8 +15,15 @@ function squintModels(): Plugin {
   const servable = /^[A-Za-z0-9_-][A-Za-z0-9._-]*\/[A-Za-z0-9_-][A-Za-z0-9._-]*\.(json|bin|md)$/;
   const types: Record<string, string> = { json: 'application/json', bin: 'application/octet-stream', md: 'text/markdown; charset=utf-8' };
   let outDir = '';
+  // models/index.json lists the served model directories (Train mode offers them as starting points)
+  const index = () => JSON.stringify({ models: existsSync(modelsDir) ? readdirSync(modelsDir).filter((n) => /^[A-Za-z0-9_-]+$/.test(n) && existsSync(join(modelsDir, n, 'model.json'))).sort() : [] });
   const middleware: Connect.NextHandleFunction = (req, res, next) => {
     const rel = decodeURIComponent((req.url ?? '').split('?')[0]!.replace(/^\//, ''));
+    if (rel === 'index.json') {
+      res.setHeader('Content-Type', 'application/json');
+      res.setHeader('Cache-Control', 'no-cache');
+      return void res.end(index());
+    }
     const file = resolve(modelsDir, rel);
     if (!servable.test(rel) || !file.startsWith(modelsDir + sep) || !existsSync(file) || !statSync(file).isFile()) return next();
     res.setHeader('Content-Type', types[rel.split('.').pop()!]!);
@@ -34,6 +41,8 @@ function squintModels(): Plugin {
       server.middlewares.use('/models', middleware);
     },
     writeBundle() {
+      mkdirSync(join(outDir, 'models'), { recursive: true });
+      writeFileSync(join(outDir, 'models', 'index.json'), index());
       if (!existsSync(modelsDir)) return;
       for (const name of readdirSync(modelsDir)) {
         const dir = join(modelsDir, name);
