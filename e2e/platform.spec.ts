@@ -13,3 +13,21 @@ test('WebGPU is selected inside a module worker and runs a forward pass of a ran
   // The worker reports the backend it computed on and whether every logit is finite.
   await expect(page.getByTestId('self-test')).toHaveText(/^webgpu: one forward pass in \d+ ms, \d+ logits, all finite$/, { timeout: 45_000 });
 });
+
+test('a crashed agent worker is restarted, the page says so, and the model runs again', async ({ page }) => {
+  const { openApp, newPuzzle, setLimits } = await import('./fixtures');
+  await openApp(page, 'wasm');
+  await newPuzzle(page);
+  const agent = page.workers().find((w) => /agent/.test(w.url()));
+  expect(agent, 'the agent worker is visible to Playwright').toBeTruthy();
+  // an uncaught error inside the worker (what a bug or a failed allocation there looks like)
+  await agent!.evaluate(() => void setTimeout(() => { throw new Error('simulated crash'); }));
+  const messages = page.getByTestId('message');
+  await expect(messages.filter({ hasText: 'The agent worker failed: ' })).toBeVisible();
+  await expect(messages.filter({ hasText: 'The agent worker crashed and was restarted; the model is loading again.' })).toBeVisible();
+  await expect(page.getByTestId('backend')).toHaveClass(/ready/, { timeout: 30_000 });
+  await expect.poll(() => page.workers().filter((w) => /agent/.test(w.url())).length).toBe(1);
+  await setLimits(page, { maxTurns: 1, maxTokens: 8 });
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(page.getByTestId('episode')).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
+});

@@ -35,6 +35,7 @@ export function startEngine(): void {
   if (client) return;
   client = new AgentClient();
   client.on((e) => applyEvent(store, tokens, e));
+  client.onRestart(() => store.getState().startLoading()); // a crashed worker was replaced: the model reloads
   const s = store.getState();
   client.init(urlBackend() ?? s.settings.backend);
   s.startLoading();

@@ -71,3 +71,50 @@ describe('AgentClient', () => {
     await expect(p).rejects.toThrow(/terminated/);
   });
 });
+
+describe('AgentClient after a worker crash', () => {
+  it('ends the runs (a protocol error), starts a new worker with the same backend and model, and says so', () => {
+    const workers: FakeWorker[] = [];
+    const spawn = () => (workers.push(new FakeWorker()), workers.at(-1)!);
+    const c = new AgentClient(spawn(), spawn);
+    const seen: WorkerEvent[] = [];
+    c.on((e) => seen.push(e));
+    let restarted = 0;
+    c.onRestart(() => restarted++);
+    c.init('wasm');
+    c.load('/models/default/');
+    c.run({} as ImageBitmap, 'q', DEFAULT_RUN_SETTINGS);
+    const pending = c.selfTest();
+    workers[0]!.fail('RangeError: out of memory');
+    expect(workers[0]!.terminated).toBe(true);
+    expect(workers).toHaveLength(2);
+    expect(workers[1]!.sent.map((s) => s.message)).toEqual([{ type: 'init', backend: 'wasm' }, { type: 'load', url: '/models/default/' }]);
+    expect(seen[0]).toMatchObject({ type: 'error', scope: 'protocol', message: expect.stringContaining('out of memory') });
+    expect(seen[1]).toMatchObject({ type: 'notice', level: 'warning', message: expect.stringContaining('restarted') });
+    expect(restarted).toBe(1);
+    void expect(pending).rejects.toThrow(/crashed/);
+    // the old worker's late events are ignored; the new one's arrive
+    workers[0]!.emit({ type: 'notice', level: 'info', message: 'stale' });
+    workers[1]!.emit({ type: 'notice', level: 'info', message: 'fresh' });
+    expect(seen.slice(2).map((e) => (e as { message: string }).message)).toEqual(['fresh']);
+  });
+
+  it('gives up after repeated crashes within a minute, with a message', () => {
+    const workers: FakeWorker[] = [];
+    const spawn = () => (workers.push(new FakeWorker()), workers.at(-1)!);
+    const c = new AgentClient(spawn(), spawn);
+    const notices: string[] = [];
+    c.on((e) => e.type === 'notice' && notices.push(e.message));
+    for (let i = 0; i < 10; i++) workers.at(-1)!.fail('boom');
+    expect(workers).toHaveLength(4); // the first + 3 restarts
+    expect(notices.at(-1)).toMatch(/not restarted again\. Reload the page/);
+  });
+
+  it('does not restart a worker it was given without a way to make another', () => {
+    const w = new FakeWorker();
+    const c = new AgentClient(w);
+    w.fail('boom');
+    expect(w.terminated).toBe(false);
+    void c;
+  });
+});

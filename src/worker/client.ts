@@ -22,18 +22,73 @@ export function createAgentWorker(): Worker {
   return new Worker(new URL('./agent.worker.ts', import.meta.url), { type: 'module', name: 'squint-agent' });
 }
 
+/** Restarts allowed within RESTART_WINDOW_MS before the client gives up (a worker that cannot start at all). */
+export const MAX_RESTARTS = 3;
+export const RESTART_WINDOW_MS = 60_000;
+
 export class AgentClient {
-  private readonly worker: WorkerLike;
+  private worker: WorkerLike;
+  /** Makes a replacement worker after a crash (none: a crash is only reported). */
+  private readonly respawn: (() => WorkerLike) | undefined;
   private readonly listeners = new Set<(e: WorkerEvent) => void>();
+  private readonly restartListeners = new Set<() => void>();
   private readonly waiting = new Map<number, { resolve(e: WorkerEvent): void; reject(e: Error): void }>();
   private nextId = 1;
+  /** The requests that set the worker up (backend, model), replayed into a restarted worker. */
+  private setup: { init?: WorkerRequest; load?: WorkerRequest } = {};
+  private restarts: number[] = [];
 
-  constructor(worker: WorkerLike = createAgentWorker()) {
-    this.worker = worker;
-    worker.addEventListener('message', (e: MessageEvent) => this.dispatch(e.data as WorkerEvent));
-    worker.addEventListener('error', (e: ErrorEvent) => {
-      this.dispatch({ type: 'error', scope: 'protocol', message: `The agent worker failed: ${e.message || 'it could not start'}` });
-    });
+  /**
+   * @param worker the worker to talk to (default: a new agent worker)
+   * @param respawn makes a replacement when the worker crashes (default: a new agent worker when
+   *   `worker` was defaulted too; none otherwise)
+   */
+  constructor(worker?: WorkerLike, respawn?: () => WorkerLike) {
+    this.respawn = respawn ?? (worker ? undefined : createAgentWorker);
+    this.worker = worker ?? createAgentWorker();
+    this.attach(this.worker);
+  }
+
+  private attach(worker: WorkerLike): void {
+    // events of a worker that has been replaced are ignored
+    worker.addEventListener('message', (e: MessageEvent) => worker === this.worker && this.dispatch(e.data as WorkerEvent));
+    worker.addEventListener('error', (e: ErrorEvent) => worker === this.worker && this.crashed(e.message || 'it could not start'));
+  }
+
+  /**
+   * The worker threw an uncaught error or could not start. Whatever it was doing is lost: the
+   * runs in progress end (a protocol error), pending requests are rejected, and a fresh worker
+   * is started with the same backend and model, at most MAX_RESTARTS times a minute.
+   */
+  private crashed(reason: string): void {
+    this.dispatch({ type: 'error', scope: 'protocol', message: `The agent worker failed: ${reason}` });
+    if (!this.respawn) return;
+    const now = Date.now();
+    this.restarts = this.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
+    if (this.restarts.length >= MAX_RESTARTS) {
+      this.dispatch({ type: 'notice', level: 'error', message: `The agent worker failed ${MAX_RESTARTS + 1} times within a minute and was not restarted again. Reload the page to try once more.` });
+      return;
+    }
+    this.restarts.push(now);
+    this.worker.terminate();
+    this.rejectWaiting('The agent worker crashed and was restarted.');
+    this.worker = this.respawn();
+    this.attach(this.worker);
+    if (this.setup.init) this.send(this.setup.init);
+    if (this.setup.load) this.send(this.setup.load);
+    for (const l of this.restartListeners) l();
+    this.dispatch({ type: 'notice', level: 'warning', message: 'The agent worker crashed and was restarted; the model is loading again.' });
+  }
+
+  /** Called after a crashed worker was replaced (its set-up requests already re-sent). */
+  onRestart(listener: () => void): () => void {
+    this.restartListeners.add(listener);
+    return () => this.restartListeners.delete(listener);
+  }
+
+  private rejectWaiting(message: string): void {
+    for (const w of this.waiting.values()) w.reject(new Error(message));
+    this.waiting.clear();
   }
 
   /** Subscribes to every event; returns the unsubscribe function. */
@@ -69,16 +124,19 @@ export class AgentClient {
   }
 
   init(backend: BackendPreference): void {
-    this.send({ type: 'init', backend });
+    this.setup = { init: { type: 'init', backend } };
+    this.send(this.setup.init!);
   }
 
   load(url: string): void {
-    this.send({ type: 'load', url });
+    this.setup.load = { type: 'load', url };
+    this.send(this.setup.load);
   }
 
   /** Loads a checkpoint that Train mode saved in IndexedDB. */
   loadSaved(id: string): void {
-    this.send({ type: 'loadSaved', id });
+    this.setup.load = { type: 'loadSaved', id };
+    this.send(this.setup.load);
   }
 
   /** Starts a run; the image is transferred (unusable here afterwards). @returns the run id. */
@@ -104,8 +162,7 @@ export class AgentClient {
 
   terminate(): void {
     this.worker.terminate();
-    for (const w of this.waiting.values()) w.reject(new Error('The agent worker was terminated.'));
-    this.waiting.clear();
+    this.rejectWaiting('The agent worker was terminated.');
   }
 }
 
