@@ -104,7 +104,7 @@ describe('AgentClient after a worker crash', () => {
     const spawn = () => (workers.push(new FakeWorker()), workers.at(-1)!);
     const c = new AgentClient(spawn(), spawn);
     const notices: string[] = [];
-    c.on((e) => e.type === 'notice' && notices.push(e.message));
+    c.on((e) => (e.type === 'notice' || e.type === 'error') && notices.push(e.message));
     for (let i = 0; i < 10; i++) workers.at(-1)!.fail('boom');
     expect(workers).toHaveLength(4); // the first + 3 restarts
     expect(notices.at(-1)).toMatch(/not restarted again\. Reload the page/);

@@ -66,7 +66,7 @@ export class AgentClient {
     const now = Date.now();
     this.restarts = this.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
     if (this.restarts.length >= MAX_RESTARTS) {
-      this.dispatch({ type: 'notice', level: 'error', message: `The agent worker failed ${MAX_RESTARTS + 1} times within a minute and was not restarted again. Reload the page to try once more.` });
+      this.dispatch({ type: 'error', scope: 'protocol', message: `The agent worker failed ${MAX_RESTARTS + 1} times within a minute and was not restarted again. Reload the page to try once more.` });
       return;
     }
     this.restarts.push(now);
