@@ -1,6 +1,6 @@
 /**
  * Dense auxiliary targets for the vision encoder: for each patch of a view (the global image or
- * a crop), which colours cover it and which shape / glyph has its centre there. They come free
+ * a crop), which colours cover it and which object's shape / glyph covers it. They come free
  * from the world's ground truth and give the encoder a gradient at every patch, instead of only
  * through the few answer and box tokens of a sequence. Training-only: the head that reads them
  * is not part of the shipped model.
@@ -14,6 +14,8 @@ export const AUX_CHANNELS = COLOUR_NAMES.length + SHAPES.length + GLYPHS.length;
 const SHAPE_VISIBLE_VIEW_PX = 6;
 /** …and its glyph when the object spans this many (glyph ≈ 0.55 of the object). */
 const GLYPH_VISIBLE_VIEW_PX = 14;
+/** Shape and glyph labels cover the patches within this fraction of the object's half-side (its core, where the glyph is). */
+const CORE_FRACTION = 0.5;
 
 /**
  * Labels [patches, AUX_CHANNELS] for the view of `scene` cut at `box`, letterboxed into
@@ -43,13 +45,19 @@ export function visionLabels(scene: Scene, box: PixelBox, imageSize: number, pat
         labels[o] = Math.min(1, labels[o] + cover);
       }
     }
-    // 2. shape and glyph at the patch holding the centre, when big enough to be seen
-    const gx = Math.floor(cx / patchSize);
-    const gy = Math.floor(cy / patchSize);
-    if (gx < 0 || gy < 0 || gx >= grid || gy >= grid) continue;
-    const base = patchIndex[gy * grid + gx] * AUX_CHANNELS;
-    if (2 * r >= SHAPE_VISIBLE_VIEW_PX) labels[base + COLOUR_NAMES.length + SHAPES.indexOf(obj.shape)] = 1;
-    if (obj.glyph && 2 * r >= GLYPH_VISIBLE_VIEW_PX) labels[base + COLOUR_NAMES.length + SHAPES.length + GLYPHS.indexOf(obj.glyph)] = 1;
+    // 2. shape and glyph at every patch the object's core covers, when big enough to be seen:
+    // a glyph spans several patches, and each of them should learn to say which glyph it is part of
+    const shapeOn = 2 * r >= SHAPE_VISIBLE_VIEW_PX;
+    const glyphOn = obj.glyph !== null && 2 * r >= GLYPH_VISIBLE_VIEW_PX;
+    if (!shapeOn && !glyphOn) continue;
+    const core = Math.max(patchSize / 2, r * CORE_FRACTION);
+    for (let gy = Math.max(0, Math.floor((cy - core) / patchSize)); gy <= Math.min(grid - 1, Math.floor((cy + core - 1e-6) / patchSize)); gy++) {
+      for (let gx = Math.max(0, Math.floor((cx - core) / patchSize)); gx <= Math.min(grid - 1, Math.floor((cx + core - 1e-6) / patchSize)); gx++) {
+        const base = patchIndex[gy * grid + gx] * AUX_CHANNELS;
+        if (shapeOn) labels[base + COLOUR_NAMES.length + SHAPES.indexOf(obj.shape)] = 1;
+        if (glyphOn) labels[base + COLOUR_NAMES.length + SHAPES.length + GLYPHS.indexOf(obj.glyph!)] = 1;
+      }
+    }
   }
   return labels;
 }
