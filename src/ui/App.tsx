@@ -6,6 +6,8 @@ import { ModelPanel, SettingsPanel } from './Panels';
 import { Stage } from './Stage';
 import { Trajectory } from './Trajectory';
 import { useSquint } from './store';
+import { openTrainTab } from './train/train-actions';
+import { TrainView } from './train/TrainView';
 
 /** The first file in a DataTransfer (drop or paste), if any. */
 function firstFile(dt: DataTransfer | null): File | null {
@@ -61,6 +63,7 @@ export function App() {
   const [dragging, setDragging] = useState(false);
   const largeText = useSquint((s) => s.settings.largeText);
   const compare = useSquint((s) => s.episodes.length > 1);
+  const view = useSquint((s) => s.view);
   useGlobalInput(setDragging);
   // Drawers open below the header, which stays usable; its height changes with large text.
   const appRef = useRef<HTMLDivElement>(null);
@@ -72,6 +75,8 @@ export function App() {
     return () => ro.disconnect();
   }, []);
   useEffect(() => startEngine(), []);
+  // the model picker lists bundled and saved models; a run stored by an earlier visit shows up
+  useEffect(() => openTrainTab(), []);
   useEffect(() => {
     document.documentElement.dataset.largeText = largeText ? 'on' : 'off';
   }, [largeText]);
@@ -81,6 +86,7 @@ export function App() {
       <Header panel={panel} setPanel={setPanel} />
       <LoadBanner />
       <div className="body">
+        {view === 'train' ? <TrainView /> : (
         <main className={`layout${compare ? ' compare' : ''}`}>
           <section className="left" aria-label="Image and question">
             <ImageBar />
@@ -91,6 +97,7 @@ export function App() {
             <Trajectory />
           </section>
         </main>
+        )}
         {panel === 'settings' && <SettingsPanel onClose={() => setPanel(null)} />}
         {panel === 'model' && <ModelPanel onClose={() => setPanel(null)} />}
       </div>

@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
-import { exportTrace, importTrace, reloadModel } from './actions';
+import { exportTrace, importTrace, reloadModel, useModel } from './actions';
+import { sourceFor } from './train/train-actions';
 import { useSquint } from './store';
 
 export type PanelName = 'settings' | 'model' | null;
@@ -13,6 +14,46 @@ function BackendBadge({ onClick }: { onClick(): void }) {
       <span className="dot" aria-hidden="true" />{label}
       <span className="visually-hidden">, model {status}</span>
     </button>
+  );
+}
+
+/** Which tab is shown: the playground or Train mode (a run keeps going in its worker either way). */
+function Tabs() {
+  const view = useSquint((s) => s.view);
+  const setView = useSquint((s) => s.setView);
+  const training = useSquint((s) => s.trainState === 'running');
+  return (
+    <div className="tabs" role="tablist" aria-label="Mode">
+      <button type="button" role="tab" aria-selected={view === 'playground'} onClick={() => setView('playground')}>Playground</button>
+      <button type="button" role="tab" aria-selected={view === 'train'} onClick={() => setView('train')}>
+        Train{training && <span className="dot live" aria-label=" (training)" />}
+      </button>
+    </div>
+  );
+}
+
+/** The model the playground runs: the shipped ones, and checkpoints saved by Train mode. */
+function ModelPicker() {
+  const current = useSquint((s) => s.playgroundModel);
+  const bundled = useSquint((s) => s.bundled);
+  const saved = useSquint((s) => s.checkpoints);
+  const value = current.kind === 'bundled' ? `bundled:${current.name}` : `saved:${current.id}`;
+  return (
+    <label className="inline model-picker">
+      <span className="muted small">Model</span>
+      <select value={value} data-testid="model-picker" aria-label="Model the playground runs"
+        onChange={(e) => { const src = sourceFor(e.target.value); if (src) useModel(src); }}>
+        <optgroup label="Shipped">
+          {bundled.map((b) => <option key={b} value={`bundled:${b}`}>{b}</option>)}
+        </optgroup>
+        {saved.length > 0 && (
+          <optgroup label="Saved in this browser">
+            {saved.map((c) => <option key={c.id} value={`saved:${c.id}`}>{c.name}</option>)}
+          </optgroup>
+        )}
+        {current.kind === 'saved' && !saved.some((c) => c.id === current.id) && <option value={value}>{current.name}</option>}
+      </select>
+    </label>
   );
 }
 
@@ -35,7 +76,9 @@ export function Header({ panel, setPanel }: { panel: PanelName; setPanel(p: Pane
           <p className="tagline">a small model that thinks with images</p>
         </div>
       </div>
+      <Tabs />
       <nav className="toolbar" aria-label="Tools">
+        <ModelPicker />
         <BackendBadge onClick={() => toggle('model')} />
         <button type="button" className="quiet" onClick={() => importRef.current?.click()}>Import trace…</button>
         <input ref={importRef} type="file" accept=".json,application/json" hidden data-testid="import-input"

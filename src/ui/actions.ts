@@ -9,7 +9,9 @@ import { AgentClient } from '../worker/client';
 import { type BackendPreference, type PuzzleInfo, isBackendPreference } from '../worker/protocol';
 import { applyEvent } from './bridge';
 import { ImageInputError, loadImageFile } from './image-input';
-import { type EpisodeView, type ImageState, type StepView, store } from './store';
+import type { ModelSource } from '../storage/runs';
+import type { RolloutView } from '../worker/train-protocol';
+import { type EpisodeView, type ImageState, type StepView, stepView, store } from './store';
 import { tokens } from './tokens';
 import {
   MAX_TRACE_BYTES, type SquintTrace, type TraceCrop, type TraceEpisode, type TraceStep, TraceImportError, conversationSteps,
@@ -17,6 +19,23 @@ import {
 } from './trace';
 
 export const MODEL_URL = `${import.meta.env.BASE_URL}models/default/`;
+
+/** Loads the playground's chosen model: a served directory, or a checkpoint Train mode saved. */
+function loadChosenModel(c: AgentClient): void {
+  const m = store.getState().playgroundModel;
+  if (m.kind === 'saved') c.loadSaved(m.id);
+  else c.load(m.url);
+}
+
+/** Switches the playground to another model (the model picker, Train mode's "Use in playground"). */
+export function useModel(source: ModelSource): void {
+  const s = store.getState();
+  s.setPlaygroundModel(source);
+  if (!client) return startEngine();
+  stop();
+  s.startLoading();
+  loadChosenModel(client);
+}
 
 let client: AgentClient | null = null;
 /** The original as decoded (within the size limit); each run gets a copy, transferred. */
@@ -39,13 +58,13 @@ export function startEngine(): void {
   const s = store.getState();
   client.init(urlBackend() ?? s.settings.backend);
   s.startLoading();
-  client.load(MODEL_URL);
+  loadChosenModel(client);
 }
 
 export function reloadModel(): void {
   if (!client) return startEngine();
   store.getState().startLoading();
-  client.load(MODEL_URL);
+  loadChosenModel(client);
 }
 
 export function setBackendPreference(backend: BackendPreference): void {
@@ -55,7 +74,7 @@ export function setBackendPreference(backend: BackendPreference): void {
   stop();
   s.startLoading();
   client.init(backend);
-  client.load(MODEL_URL);
+  loadChosenModel(client);
 }
 
 export async function selfTest(): Promise<string> {
@@ -235,7 +254,7 @@ export async function exportTrace(kind: 'json' | 'html'): Promise<void> {
   }
 }
 
-function download(blob: Blob, name: string): void {
+export function download(blob: Blob, name: string): void {
   const url = URL.createObjectURL(blob);
   const a = document.createElement('a');
   a.href = url;
@@ -324,4 +343,22 @@ export async function importTrace(file: File): Promise<boolean> {
     s.notify('error', e instanceof TraceImportError ? e.message : `The trace could not be imported: ${errorText(e)}`);
     return false;
   }
+}
+
+let rolloutCount = 0;
+
+/** Shows a Train-mode rollout in the playground, as an imported episode (replay, export work). */
+export async function showRollout(view: RolloutView): Promise<void> {
+  const loaded = await loadImageFile(view.png);
+  useImage(loaded.bitmap, {
+    url: URL.createObjectURL(view.png), width: view.width, height: view.height, name: `squint-rollout-${view.key}.png`, source: 'trace', blob: view.png, downscaled: false,
+  });
+  const episode: EpisodeView = {
+    id: `rollout-${++rolloutCount}`, runId: null, label: `Training rollout (reward ${view.reward.toFixed(2)}, expected "${view.truth}")`, toolEnabled: true,
+    question: view.question, status: 'done', steps: view.steps.map(stepView), answer: view.answer, endReason: view.endReason, totalMs: view.totalMs,
+    tokens: view.steps.reduce((n, st) => n + st.tokens, 0), error: null, imported: true,
+  };
+  const st = store.getState();
+  st.setEpisodes([episode]);
+  st.setQuestion(view.question);
 }

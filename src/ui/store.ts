@@ -1,6 +1,6 @@
 /**
- * The app's one store, in three slices: engine (backend, model), playground (image, question,
- * episodes, replay), settings (persisted). The worker bridge updates it from outside React;
+ * The app's one store, in four slices: engine (backend, model), playground (image, question,
+ * episodes, replay), settings (persisted), training (the Train tab, train/train-slice.ts). The worker bridge updates it from outside React;
  * components select single fields. Token streams do not pass through here (see tokens.ts).
  */
 import { createStore, type StateCreator, type StoreApi } from 'zustand/vanilla';
@@ -10,6 +10,7 @@ import {
   SETTING_BOUNDS, isBackendPreference,
 } from '../worker/protocol';
 import type { StepRecord, StepTimings } from './trace';
+import { type TrainSlice, createTrainSlice } from './train/train-slice';
 
 // ---------------------------------------------------------------------------------------------
 // Engine slice
@@ -265,7 +266,7 @@ const createSettingsSlice = (storage: SettingsStorage): StateCreator<SquintState
 
 // ---------------------------------------------------------------------------------------------
 
-export type SquintState = EngineSlice & PlaygroundSlice & SettingsSlice;
+export type SquintState = EngineSlice & PlaygroundSlice & SettingsSlice & TrainSlice;
 export type SquintStore = StoreApi<SquintState>;
 
 export function createSquintStore(storage: SettingsStorage = localSettingsStorage): SquintStore {
@@ -273,6 +274,7 @@ export function createSquintStore(storage: SettingsStorage = localSettingsStorag
     ...createEngineSlice(...a),
     ...createPlaygroundSlice(...a),
     ...createSettingsSlice(storage)(...a),
+    ...(createTrainSlice as unknown as StateCreator<SquintState, [], [], TrainSlice>)(...a),
   }));
 }
 
