@@ -77,10 +77,41 @@ const isolationHeaders = {
   'Cross-Origin-Embedder-Policy': 'require-corp',
 };
 
+/**
+ * Content-Security-Policy of the built app: only its own origin, plus what it makes itself —
+ * blob: (crops and exports as object URLs, the WASM thread pool's workers), data: (the icon,
+ * images embedded in imported traces) and 'wasm-unsafe-eval' (compiling tfjs' WASM backend).
+ * No inline script, no eval, no remote anything. Sent as a header by `vite preview` (which also
+ * covers the worker scripts) and written into the built index.html as a meta tag for static
+ * hosts that cannot set headers (a meta policy does not reach workers: send the header there).
+ * Not applied to the dev server, whose HMR client needs inline scripts.
+ */
+export const CONTENT_SECURITY_POLICY = [
+  "default-src 'self'",
+  "script-src 'self' 'wasm-unsafe-eval' blob:",
+  "worker-src 'self' blob:",
+  "connect-src 'self' blob: data:",
+  "img-src 'self' blob: data:",
+  "font-src 'self'",
+  "style-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
+
+/** The CSP as a meta tag in the built index.html. */
+function cspMetaTag(): Plugin {
+  return {
+    name: 'squint-csp-meta',
+    apply: 'build',
+    transformIndexHtml: () => [{ tag: 'meta', attrs: { 'http-equiv': 'Content-Security-Policy', content: CONTENT_SECURITY_POLICY }, injectTo: 'head-prepend' }],
+  };
+}
+
 export default defineConfig({
-  plugins: [react(), squintModels()],
+  plugins: [react(), squintModels(), cspMetaTag()],
   server: { headers: isolationHeaders },
-  preview: { headers: isolationHeaders },
+  preview: { headers: { ...isolationHeaders, 'Content-Security-Policy': `${CONTENT_SECURITY_POLICY}; frame-ancestors 'none'` } },
   worker: { format: 'es', plugins: () => [tfjsWasmThreadsFix()] },
   build: { target: 'es2022', chunkSizeWarningLimit: 4096 },
   test: {
