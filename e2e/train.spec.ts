@@ -4,9 +4,11 @@
  * validated before anything is stored.
  *
  * The run is made to show learning within a dozen steps: two fixed easy scenes (scene pool 2,
- * colour and relation questions), 2 prompts × 6 rollouts a step, lr 5e-4, temperature 1.2. The
+ * colour and relation questions), 2 prompts × 6 rollouts a step, lr 3e-4, temperature 1. The
  * assertion compares the mean reward of the last 4 steps with the first 4 (a per-step curve is
- * noisy; measured in Node: ≈0.35 → ≈0.65 over 12 steps).
+ * noisy). Measured with the same trainer in Node on the shipped default, 14 steps, 5 sampling
+ * seeds: first 4 ≈ 0.38–0.48, last 4 ≈ 0.68–0.76. (lr 1e-3 sometimes collapsed into format
+ * errors; 5e-4 at temperature 1.2 once did not rise in the browser.)
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -29,7 +31,8 @@ async function setNumber(page: Page, label: string, value: number) {
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
 test('a short run raises the mean reward; the saved checkpoint survives a reload and runs in the playground', async ({ page }) => {
-  test.setTimeout(150_000);
+  // a dozen steps take ≈1 min on this 2-core machine when it is otherwise idle; far longer when it is not
+  test.setTimeout(240_000);
   await openTrain(page);
   await page.getByLabel('Start from').selectOption('bundled:default');
   for (const f of ['glyph', 'shape', 'count']) await page.getByLabel(f, { exact: true }).setChecked(false);
@@ -38,10 +41,10 @@ test('a short run raises the mean reward; the saved checkpoint survives a reload
   await setNumber(page, 'Scene pool', 2);
   await setNumber(page, 'Prompts per step (P)', 2);
   await setNumber(page, 'Group size (G)', 6);
-  await setNumber(page, 'Learning rate', 0.0005);
-  await setNumber(page, 'Temperature', 1.2);
+  await setNumber(page, 'Learning rate', 0.0003);
+  await setNumber(page, 'Temperature', 1);
   await setNumber(page, 'Max turns', 3);
-  await setNumber(page, 'Held-out episodes', 6);
+  await setNumber(page, 'Held-out episodes', 4);
   await page.getByRole('button', { name: /Start training/ }).click();
 
   // before-evaluation, then steps; the worker keeps the page responsive meanwhile
@@ -50,7 +53,7 @@ test('a short run raises the mean reward; the saved checkpoint survives a reload
     const s = (await page.getByTestId('train-history').getAttribute('data-rewards')) ?? '';
     return s ? s.split(',').map(Number) : [];
   };
-  await expect.poll(async () => (await rewards()).length, { timeout: 100_000, intervals: [1000] }).toBeGreaterThanOrEqual(STEPS);
+  await expect.poll(async () => (await rewards()).length, { timeout: 180_000, intervals: [1000] }).toBeGreaterThanOrEqual(STEPS);
   await page.getByRole('button', { name: 'Pause' }).click();
   await expect(page.getByTestId('train-state')).toHaveAttribute('data-state', 'paused', { timeout: 30_000 });
   const r = await rewards();
@@ -78,7 +81,14 @@ test('a short run raises the mean reward; the saved checkpoint survives a reload
   const saved = page.locator('[data-testid=checkpoint][data-name="e2e fine-tuned"]');
   await expect(saved).toBeVisible({ timeout: 15_000 });
   await expect(page.getByTestId('train-state')).toContainText(/press Resume/);
-  expect((await rewards()).length).toBeGreaterThanOrEqual(STEPS - 5); // curves back from the last autosave
+  const restored = (await rewards()).length; // curves back to the last autosave (every 5 steps, and on pause)
+  expect(restored).toBeGreaterThanOrEqual(STEPS);
+  // resume continues from the autosave: the step count goes on from there
+  await page.getByRole('button', { name: 'Resume' }).click();
+  await expect.poll(async () => (await rewards()).length, { timeout: 60_000 }).toBeGreaterThan(restored);
+  expect(Number(await page.getByTestId('train-step').textContent())).toBe(restored + 1);
+  await page.getByRole('button', { name: 'Pause' }).click();
+  await expect(page.getByTestId('train-state')).toHaveAttribute('data-state', 'paused', { timeout: 30_000 });
 
   // use it in the playground and run an episode with it
   await saved.getByRole('button', { name: 'Use in playground' }).click();
