@@ -86,7 +86,7 @@ test('a short run raises the mean reward; the saved checkpoint survives a reload
   // resume continues from the autosave: the step count goes on from there
   await page.getByRole('button', { name: 'Resume' }).click();
   await expect.poll(async () => (await rewards()).length, { timeout: 60_000 }).toBeGreaterThan(restored);
-  expect(Number(await page.getByTestId('train-step').textContent())).toBe(restored + 1);
+  expect(Number(await page.getByTestId('train-step').textContent())).toBeGreaterThan(restored);
   await page.getByRole('button', { name: 'Pause' }).click();
   await expect(page.getByTestId('train-state')).toHaveAttribute('data-state', 'paused', { timeout: 30_000 });
 

@@ -45,8 +45,9 @@ export function TrainChart({ title, series, range, testId }: { title: string; se
       const at = uSeries.length;
       uSeries.push({ label: s.label, stroke: s.colour, width: 2, dash: s.dash ? [5, 4] : undefined, spanGaps: true, points: { show: false } });
       if (s.spread) {
-        uSeries.push({ label: `${s.label} − std`, stroke: 'transparent', show: true, points: { show: false } });
-        uSeries.push({ label: `${s.label} + std`, stroke: 'transparent', show: true, points: { show: false } });
+        // the band's edges: invisible series, kept out of the legend (CSS .band-edge)
+        uSeries.push({ label: `${s.label} − std`, stroke: 'transparent', class: 'band-edge', points: { show: false } });
+        uSeries.push({ label: `${s.label} + std`, stroke: 'transparent', class: 'band-edge', points: { show: false } });
         bands.push({ series: [at + 2, at + 1], fill: `${s.colour}22` });
       }
     }

@@ -62,7 +62,8 @@ function Controls() {
   return (
     <div className="train-controls">
       <div className="buttons">
-        <button type="button" className="primary" onClick={startTraining} disabled={busy || active}>{run ? 'Start a new run' : 'Start training'}</button>
+        <button type="button" className="primary" disabled={busy || active}
+          onClick={() => { if (!run || confirm('Start a new run? The current run and its autosave are replaced (saved checkpoints stay).')) startTraining(); }}>{run ? 'Start a new run' : 'Start training'}</button>
         {active
           ? <button type="button" onClick={pauseTraining}>Pause</button>
           : <button type="button" onClick={resumeTraining} disabled={busy || !run}>Resume</button>}

@@ -39,6 +39,8 @@ export function applyTrainEvent(store: SquintStore, event: TrainEvent): void {
     case 'error':
       // requests with an id are answered through the client's promises (their caller tells the user)
       if (event.requestId === undefined) s.notify('error', event.message);
+      // a worker that failed cannot go on with the run (the last autosave can still be resumed after a reload)
+      if (event.scope === 'protocol') s.setTrainState('error', s.trainStep, event.message);
       break;
     default:
       assertNever(event, 'training event');
