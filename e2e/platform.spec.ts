@@ -31,3 +31,26 @@ test('a crashed agent worker is restarted, the page says so, and the model runs 
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(page.getByTestId('episode')).toHaveAttribute('data-status', 'done', { timeout: 30_000 });
 });
+
+test('a lost WebGPU device (simulated: destroyed) falls back to WASM with a message, and the model runs again', async ({ page }) => {
+  test.setTimeout(120_000);
+  const { newPuzzle } = await import('./fixtures');
+  await page.goto('/?backend=webgpu');
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', 'webgpu', { timeout: 30_000 });
+  await expect(page.getByTestId('backend')).toHaveClass(/ready/, { timeout: 45_000 });
+  await newPuzzle(page);
+  const agent = page.workers().find((w) => /agent/.test(w.url()))!;
+  // tfjs keeps its engine on the global object; its WebGPU backend holds the GPUDevice
+  const destroyed = await agent.evaluate(() => {
+    const engine = (self as unknown as { _tfengine?: { backendName: string; backendInstance: { device?: { destroy(): void } } } })._tfengine;
+    if (engine?.backendName !== 'webgpu' || !engine.backendInstance.device) return false;
+    engine.backendInstance.device.destroy();
+    return true;
+  });
+  expect(destroyed, 'the worker ran on a WebGPU device').toBe(true);
+  await expect(page.getByTestId('message').filter({ hasText: /The WebGPU device was lost \(destroyed.*Switched to WASM; the model is loading again\./ })).toBeVisible();
+  await expect(page.getByTestId('backend')).toHaveAttribute('data-backend', 'wasm', { timeout: 30_000 });
+  await expect(page.getByTestId('backend')).toHaveClass(/ready/, { timeout: 30_000 });
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(page.getByTestId('episode')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
+});

@@ -50,6 +50,27 @@ async function probeWebGpu(): Promise<WebGpuProbe> {
   }
 }
 
+/** Called once when the GPU device of the WebGPU backend in use is lost (driver reset, GPU removed, …). */
+export type DeviceLostListener = (message: string) => void;
+
+let deviceLostListener: DeviceLostListener | null = null;
+
+/** Sets who hears about a lost WebGPU device (the engine: it falls back to WASM). */
+export function onDeviceLost(listener: DeviceLostListener | null): void {
+  deviceLostListener = listener;
+}
+
+/** Watches the current WebGPU backend's device; reports its loss unless that backend is no longer in use. */
+function watchDevice(): void {
+  const device = (tf.backend() as unknown as { device?: { lost?: Promise<{ reason?: string; message?: string }> } }).device;
+  const backend = tf.backend();
+  void device?.lost?.then((info) => {
+    if (tf.getBackend() !== 'webgpu' || tf.backend() !== backend) return; // replaced already
+    const why = [info?.reason, info?.message].filter(Boolean).join(': ') || 'no reason given';
+    deviceLostListener?.(`The WebGPU device was lost (${why}).`);
+  });
+}
+
 async function trySetBackend(name: BackendName): Promise<string | null> {
   try {
     const ok = await tf.setBackend(name);
@@ -102,6 +123,7 @@ export async function chooseBackend(preference: BackendPreference): Promise<Back
       else if (threaded && threads <= 1) notes.push(`WASM threads are available, but the pool has ${threads} thread (this device reports ${navigator.hardwareConcurrency} cores).`);
     }
     if (name === 'cpu') notes.push('Using the pure-JavaScript CPU backend: expect it to be slow.');
+    if (name === 'webgpu') watchDevice();
     return { backend: name, threads, notes };
   }
   throw new Error(`No tfjs backend could be initialised. ${notes.join(' ')}`);

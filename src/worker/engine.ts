@@ -18,7 +18,7 @@ import { generateSample } from '../world/generate';
 import { renderScene } from '../world/render';
 import { openSquintDb } from '../storage/db';
 import { memoryFileReader, readCheckpointFiles } from '../storage/checkpoints';
-import { chooseBackend, type BackendChoice } from './backend';
+import { chooseBackend, onDeviceLost, type BackendChoice } from './backend';
 import { cachingFetch, checkForUpdate, evictModel, openModelCache, pruneShards } from './model-cache';
 import {
   type BackendPreference, type BoxTuple, type ModelInfo, type RunSettings, type StepMessage, type WorkerEvent,
@@ -142,6 +142,20 @@ export class Engine {
   constructor(emit: Emit, assetBase: string) {
     this.emit = emit;
     this.assetBase = assetBase;
+    onDeviceLost((message) => this.deviceLost(message));
+  }
+
+  /** The last model load asked for, repeated after a fallback to another backend. */
+  private lastLoad: (() => Promise<void>) | null = null;
+
+  /**
+   * The WebGPU device is gone, and the weights with it: the runs in progress are stopped, the
+   * backend falls back to WASM and the same model loads again (from the Cache API).
+   */
+  private deviceLost(message: string): void {
+    for (const job of this.runs.values()) job.controller.abort();
+    this.emit({ type: 'notice', level: 'warning', message: `${message} Switched to WASM; the model is loading again.` });
+    void this.init('wasm').then(() => this.lastLoad && this.serial(this.lastLoad));
   }
 
   /** Runs `task` after everything queued before it; its failure does not block later tasks. */
@@ -165,11 +179,13 @@ export class Engine {
   }
 
   load(url: string): Promise<void> {
-    return this.serial(() => this.loadNow(url));
+    this.lastLoad = () => this.loadNow(url);
+    return this.serial(this.lastLoad);
   }
 
   loadSaved(id: string): Promise<void> {
-    return this.serial(() => this.loadSavedNow(id));
+    this.lastLoad = () => this.loadSavedNow(id);
+    return this.serial(this.lastLoad);
   }
 
   /** A checkpoint from IndexedDB: the same validation as a served model, no network, no Cache API. */
