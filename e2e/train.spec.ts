@@ -118,4 +118,15 @@ test('model import validates every file: a corrupt shard is refused by name, not
   await page.getByTestId('checkpoint-import').setInputFiles(files);
   await expect(page.getByTestId('checkpoint')).toHaveCount(before + 1, { timeout: 20_000 });
   await expect(page.getByTestId('import-error')).toHaveCount(0);
+
+  // export downloads the model directory's files; importing them again gives a second, equal checkpoint
+  const downloads: { name: string; mimeType: string; buffer: Buffer }[] = [];
+  page.on('download', async (d) => downloads.push({ name: d.suggestedFilename(), mimeType: 'application/octet-stream', buffer: readFileSync((await d.path())!) }));
+  await page.getByTestId('checkpoint').first().getByRole('button', { name: 'Export files' }).click();
+  await expect.poll(() => downloads.length, { timeout: 20_000 }).toBe(files.length);
+  expect(downloads.map((d) => d.name).sort()).toEqual(files.map((f) => f.name).sort());
+  for (const f of files) expect(Buffer.compare(downloads.find((d) => d.name === f.name)!.buffer, f.buffer), f.name).toBe(0);
+  await page.waitForTimeout(1100); // the import's default name has one-second resolution
+  await page.getByTestId('checkpoint-import').setInputFiles(downloads);
+  await expect(page.getByTestId('checkpoint')).toHaveCount(before + 2, { timeout: 20_000 });
 });

@@ -52,7 +52,7 @@ export function Checkpoints() {
             e.target.value = '';
             if (!files.length) return;
             setImportError(null);
-            const base = `imported ${new Date().toISOString().slice(0, 16).replace('T', ' ')}`;
+            const base = `imported ${new Date().toLocaleString()}`;
             void importCheckpoint(files, base).then(setImportError);
           }} />
         <span className="muted small">Choose every file of an exported model at once (model.json, its .bin shards, config.json, tokenizer.json).</span>
