@@ -1,6 +1,7 @@
 /**
  * The Chromium benchmark (not part of `npm test`): `npm run bench:browser`. Starts the Vite dev
- * server (which serves /models and sends COOP/COEP) and opens bench/browser/ per backend.
+ * server (which serves /models and sends COOP/COEP) for bench/browser/, and `vite preview` of the
+ * build (port + 1) for the app's own load times.
  */
 import { existsSync } from 'node:fs';
 import { defineConfig } from '@playwright/test';
@@ -22,13 +23,25 @@ export default defineConfig({
       args: ['--no-sandbox', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--use-angle=swiftshader', '--use-webgpu-adapter=swiftshader'],
     },
   },
-  webServer: {
-    command: `npx vite --port ${port} --strictPort`,
-    cwd: '..',
-    url: `http://localhost:${port}/bench/browser/index.html`,
-    reuseExistingServer: false,
-    timeout: 120_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-  },
+  webServer: [
+    {
+      command: `npx vite --port ${port} --strictPort`,
+      cwd: '..',
+      url: `http://localhost:${port}/bench/browser/index.html`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      // the built app (npm run bench:browser builds first), for the app's cold and cached load
+      command: `npx vite preview --port ${port + 1} --strictPort`,
+      cwd: '..',
+      url: `http://localhost:${port + 1}`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+  ],
 });

@@ -7,6 +7,7 @@
  *   2. preparing the global view: reading the original's pixels (with and without a
  *      willReadFrequently context) and patchifying, the work an episode does before decoding
  *   3. episodes: runEpisode on world samples (OffscreenCanvas), first and later episodes
+ * The page measures a postMessage round trip to this worker (main.ts) after the result.
  */
 import * as tf from '../../src/model/tf';
 import { chooseBackend } from '../../src/worker/backend';
@@ -46,9 +47,10 @@ async function cachedRun(model: SquintModel, ids: number[], steps: number): Prom
   return ms;
 }
 
-scope.onmessage = async (e: MessageEvent<{ backend: BackendPreference; quick: boolean; sentAt: number }>) => {
+scope.onmessage = async (e: MessageEvent<{ backend: BackendPreference; quick: boolean; sentAt: number } | { ping: number }>) => {
+  if ('ping' in e.data) return void scope.postMessage({ type: 'pong', ping: e.data.ping });
   try {
-    const { backend, quick } = e.data;
+    const { backend, quick } = e.data as { backend: BackendPreference; quick: boolean };
     const t0 = performance.now();
     const choice = await chooseBackend(backend);
     const backendMs = performance.now() - t0;
