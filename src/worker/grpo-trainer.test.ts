@@ -93,4 +93,16 @@ describe('GrpoTrainer (tiny preset, CPU backend)', () => {
     trainer.dispose();
     resumed.dispose();
   });
+
+  it('with a KL term the reference (the given one on resume) measures KL and is disposed with the trainer', async () => {
+    const before = tf.memory().numTensors;
+    const trainer = new GrpoTrainer(answeringModel(), { ...settings, klCoef: 0.1, rewardAccuracy: 0, rewardFormat: 1 }, createNodeCanvas, {
+      position: { step: 4, dataCursor: 8, adamStep: 0 }, optimizer: {}, reference: answeringModel(),
+    });
+    const r = await trainer.trainStep();
+    expect(r!.step).toBe(5);
+    if (r!.loss !== null) expect(r!.kl).not.toBeNull();
+    trainer.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
 });

@@ -88,17 +88,23 @@ export class GrpoTrainer {
   /**
    * Takes ownership of `start` (its weights become the trainable variables' initial values and,
    * with a KL term, the frozen reference). `resume` restores a saved position and Adam's moments
-   * (the tensors are copied; the caller disposes them).
+   * (the tensors are copied; the caller disposes them) and, for the KL term, takes ownership of
+   * the run's original starting model as the reference (else the resumed weights are it).
    */
-  constructor(start: SquintModel, settings: TrainSettings, createCanvas: CreateCanvas, resume?: { position: TrainerPosition; optimizer: Record<string, tf.Tensor> }) {
+  constructor(
+    start: SquintModel, settings: TrainSettings, createCanvas: CreateCanvas,
+    resume?: { position: TrainerPosition; optimizer: Record<string, tf.Tensor>; reference?: SquintModel },
+  ) {
     this.settings = settings;
     this.createCanvas = createCanvas;
     this.vars = toVariables(start.vlm.weights);
     this.policy = new SquintModel(start.config, start.tokenizer, this.vars);
-    if (settings.klCoef > 0) this.reference = start;
+    const reference = resume?.reference ?? start;
+    if (reference !== start) start.dispose(); // the variables hold their own references to the data
+    if (settings.klCoef > 0) this.reference = reference;
     else {
       this.reference = null;
-      start.dispose(); // the variables hold their own copies
+      reference.dispose();
     }
     this.position = resume?.position ?? { step: 0, dataCursor: 0, adamStep: 0 };
     if (resume) this.adam.restore(resume.position.adamStep, resume.optimizer);

@@ -228,9 +228,17 @@ export class TrainEngine {
         const specs = JSON.parse(new TextDecoder().decode(files.get(OPTIMIZER_JSON)!)) as unknown;
         const optimizer = decodeOptimizer(files.get(OPTIMIZER_BIN)!, specs);
         const settings = sanitizeTrainSettings(record.settings);
+        // the KL term compares with the run's starting model, not with the autosave
+        let reference: SquintModel | undefined;
+        if (settings.klCoef > 0) {
+          reference = await this.loadModel(record.start).catch(() => {
+            this.emit({ type: 'notice', level: 'warning', message: `The run's starting model "${record.start.name}" is gone; the KL term now compares with the autosave.` });
+            return undefined;
+          });
+        }
         let trainer: GrpoTrainer;
         try {
-          trainer = new GrpoTrainer(model, settings, createOffscreen, { position: record.position, optimizer });
+          trainer = new GrpoTrainer(model, settings, createOffscreen, { position: record.position, optimizer, reference });
         } finally {
           for (const t of Object.values(optimizer)) t.dispose();
         }

@@ -44,7 +44,8 @@ function Latest() {
       <div><dt>loss</dt><dd>{fmt(last?.loss, 4)}</dd></div>
       <div><dt>rollouts/s</dt><dd>{fmt(last?.rolloutsPerS, 1)}</dd></div>
       {/* the whole reward curve, for tests and for copying */}
-      <output hidden data-testid="train-history" data-rewards={history.map((p) => p.reward.toFixed(4)).join(',')} />
+      <output hidden data-testid="train-history" data-rewards={history.map((p) => p.reward.toFixed(4)).join(',')}
+        data-rollouts-per-s={history.map((p) => p.rolloutsPerS.toFixed(2)).join(',')} data-times={history.map((p) => p.time).join(',')} />
     </dl>
   );
 }
