@@ -6,7 +6,7 @@ import { ModelPanel, SettingsPanel } from './Panels';
 import { Stage } from './Stage';
 import { Trajectory } from './Trajectory';
 import { useSquint } from './store';
-import { openTrainTab } from './train/train-actions';
+import { loadLocalState } from './train/train-actions';
 import { TrainView } from './train/TrainView';
 
 /** The first file in a DataTransfer (drop or paste), if any. */
@@ -75,8 +75,8 @@ export function App() {
     return () => ro.disconnect();
   }, []);
   useEffect(() => startEngine(), []);
-  // the model picker lists bundled and saved models; a run stored by an earlier visit shows up
-  useEffect(() => openTrainTab(), []);
+  // the model picker lists saved checkpoints; a run stored by an earlier visit shows up
+  useEffect(() => loadLocalState(), []);
   useEffect(() => {
     document.documentElement.dataset.largeText = largeText ? 'on' : 'off';
   }, [largeText]);

@@ -1,6 +1,6 @@
 import { useEffect, useRef } from 'react';
 import { exportTrace, importTrace, reloadModel, useModel } from './actions';
-import { sourceFor } from './train/train-actions';
+import { pickerOpened, sourceFor } from './train/train-actions';
 import { useSquint } from './store';
 
 export type PanelName = 'settings' | 'model' | null;
@@ -41,7 +41,7 @@ function ModelPicker() {
   return (
     <label className="inline model-picker">
       <span className="muted small">Model</span>
-      <select value={value} data-testid="model-picker" aria-label="Model the playground runs"
+      <select value={value} data-testid="model-picker" aria-label="Model the playground runs" onFocus={pickerOpened} onPointerDown={pickerOpened}
         onChange={(e) => { const src = sourceFor(e.target.value); if (src) useModel(src); }}>
         <optgroup label="Shipped">
           {bundled.map((b) => <option key={b} value={`bundled:${b}`}>{b}</option>)}

@@ -75,6 +75,24 @@ export function openTrainTab(): void {
   void checkStoredRun();
 }
 
+/**
+ * At page start: only what is in the browser (saved checkpoints for the model picker, a run to
+ * resume). The list of served models is fetched when the Train tab or the picker is used, so an
+ * offline start that loads the model from the Cache API makes no network request for it.
+ */
+export function loadLocalState(): void {
+  void refreshCheckpoints();
+  void checkStoredRun();
+}
+
+let bundledFetched = false;
+/** The model picker was opened: list the served models once per page. */
+export function pickerOpened(): void {
+  if (bundledFetched) return;
+  bundledFetched = true;
+  void refreshBundled();
+}
+
 /** "bundled:<name>" or "saved:<id>" (the start picker's value) as a model source. */
 export function sourceFor(key: string): ModelSource | null {
   const [kind, rest] = [key.slice(0, key.indexOf(':')), key.slice(key.indexOf(':') + 1)];
