@@ -18,6 +18,13 @@ import { expect, newPuzzle, test } from './fixtures';
 const STEPS = 12;
 const K = 4;
 
+/** Console reports of Content-Security-Policy violations (charts and the gallery must need no inline styles or eval). */
+function cspViolations(page: Page): string[] {
+  const seen: string[] = [];
+  page.on('console', (m) => { if (/Content.Security.Policy/i.test(m.text())) seen.push(m.text()); });
+  return seen;
+}
+
 async function openTrain(page: Page) {
   await page.goto('/?backend=wasm');
   await page.getByRole('tab', { name: /Train/ }).click();
@@ -33,6 +40,7 @@ const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 test('a short run raises the mean reward; the saved checkpoint survives a reload and runs in the playground', async ({ page }) => {
   // a dozen steps take ≈1 min on this 2-core machine when it is otherwise idle; far longer when it is not
   test.setTimeout(240_000);
+  const csp = cspViolations(page);
   await openTrain(page);
   await page.getByLabel('Start from').selectOption('bundled:default');
   for (const f of ['glyph', 'shape', 'count']) await page.getByLabel(f, { exact: true }).setChecked(false);
@@ -100,6 +108,7 @@ test('a short run raises the mean reward; the saved checkpoint survives a reload
   await newPuzzle(page);
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(page.getByTestId('final')).toBeVisible({ timeout: 30_000 });
+  expect(csp).toEqual([]);
 });
 
 test('model import validates every file: a corrupt shard is refused by name, nothing stored; a good export imports', async ({ page }) => {
