@@ -3,8 +3,9 @@
  * autosaves to IndexedDB (so a reload can resume), before/after evaluation, named saves, imports
  * and a gallery of recent rollouts. Reports through `emit`; the worker file only dispatches.
  *
- * Weights are only read between two steps (saves and evaluations wait for the step in
- * progress), so a saved checkpoint is always the weights after a whole update.
+ * A named save reads the weights while the run goes on; GrpoTrainer makes the next update wait
+ * for that read (and the read wait for an update in progress), so a saved checkpoint is always
+ * the weights after a whole update. Evaluations pause the run first.
  */
 import * as tf from '../model/tf';
 import { parameterCount } from '../model/config';
@@ -12,18 +13,16 @@ import { loadSquintModel } from '../model/load';
 import type { SquintModel } from '../model/squint-model';
 import { ModelFileError, decodeModelFiles, fetchFileReader, MODEL_JSON } from '../model/weights';
 import { sampleImage } from '../agent/episode-image';
-import type { Trajectory } from '../agent/trajectory';
+import { type Trajectory, zoomSteps } from '../agent/trajectory';
 import type { EvalReport } from '../rl/eval';
 import type { RolloutGroup } from '../rl/rollout';
-import { zoomSteps } from '../agent/trajectory';
-import { type Db, type CheckpointMeta, StorageError, openSquintDb } from '../storage/db';
-import { memoryFileReader, readCheckpointFiles, saveNamedCheckpoint, checkName } from '../storage/checkpoints';
+import { type CheckpointMeta, type Db, StorageError, openSquintDb } from '../storage/db';
+import { checkName, memoryFileReader, readCheckpointFiles, saveNamedCheckpoint } from '../storage/checkpoints';
 import {
   type EvalSummary, type ModelSource, type RunRecord, type StepPoint, OPTIMIZER_BIN, OPTIMIZER_JSON, autosaveRun, clearRun, loadRun, saveRunRecord,
 } from '../storage/runs';
-import type { Canvas2D, CreateCanvas } from '../world/canvas';
+import { type Canvas2D, type CreateCanvas, GLYPH_FONT_FAMILY } from '../world/canvas';
 import type { Sample } from '../world/types';
-import { GLYPH_FONT_FAMILY } from '../world/canvas';
 import { chooseBackend } from './backend';
 import { stepMessage } from './engine';
 import { GrpoTrainer, decodeOptimizer, type StepReport } from './grpo-trainer';
