@@ -13,14 +13,14 @@ export function createTrainWorker(): Worker {
   return new Worker(new URL('./train.worker.ts', import.meta.url), { type: 'module', name: 'squint-train' });
 }
 
-/** A refused import: the file at fault and the fault, when a model file was the reason. */
-export class ImportRefused extends Error {
+/** A request the training worker refused (save, import, rollout); for a model file: the file at fault and the fault. */
+export class TrainRequestError extends Error {
   readonly file: string | null;
   readonly fault: string | null;
 
   constructor(message: string, file?: string, fault?: string) {
     super(message);
-    this.name = 'ImportRefused';
+    this.name = 'TrainRequestError';
     this.file = file ?? null;
     this.fault = fault ?? null;
   }
@@ -57,7 +57,7 @@ export class TrainClient {
     const w = this.waiting.get(requestId);
     if (!w) return;
     this.waiting.delete(requestId);
-    if (event.type === 'error') w.reject(new ImportRefused(event.message, event.file, event.fault));
+    if (event.type === 'error') w.reject(new TrainRequestError(event.message, event.file, event.fault));
     else w.resolve(event);
   }
 
@@ -102,7 +102,7 @@ export class TrainClient {
     return (await this.request<Extract<TrainEvent, { type: 'saved' }>>((requestId) => ({ type: 'save', requestId, name }))).record;
   }
 
-  /** The files are transferred. @throws ImportRefused naming the file and fault. */
+  /** The files are transferred. @throws TrainRequestError naming the file and fault. */
   async import(name: string, files: ImportFile[]): Promise<CheckpointRecord> {
     const r = await this.request<Extract<TrainEvent, { type: 'imported' }>>((requestId) => ({ type: 'import', requestId, name, files }), files.map((f) => f.data));
     return r.record;
