@@ -108,6 +108,7 @@ describe('AgentClient after a worker crash', () => {
     for (let i = 0; i < 10; i++) workers.at(-1)!.fail('boom');
     expect(workers).toHaveLength(4); // the first + 3 restarts
     expect(notices.at(-1)).toMatch(/not restarted again\. Reload the page/);
+    expect(notices.filter((m) => /not restarted again/.test(m))).toHaveLength(1); // said once, not per later error
   });
 
   it('does not restart a worker it was given without a way to make another', () => {

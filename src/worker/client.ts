@@ -37,6 +37,8 @@ export class AgentClient {
   /** The requests that set the worker up (backend, model), replayed into a restarted worker. */
   private setup: { init?: WorkerRequest; load?: WorkerRequest } = {};
   private restarts: number[] = [];
+  /** Set once the client stopped restarting: later errors of the dead worker stay quiet. */
+  private gaveUp = false;
 
   /**
    * @param worker the worker to talk to (default: a new agent worker)
@@ -61,11 +63,13 @@ export class AgentClient {
    * is started with the same backend and model, at most MAX_RESTARTS times a minute.
    */
   private crashed(reason: string): void {
+    if (this.gaveUp) return;
     this.dispatch({ type: 'error', scope: 'protocol', message: `The agent worker failed: ${reason}` });
     if (!this.respawn) return;
     const now = Date.now();
     this.restarts = this.restarts.filter((t) => now - t < RESTART_WINDOW_MS);
     if (this.restarts.length >= MAX_RESTARTS) {
+      this.gaveUp = true;
       this.dispatch({ type: 'error', scope: 'protocol', message: `The agent worker failed ${MAX_RESTARTS + 1} times within a minute and was not restarted again. Reload the page to try once more.` });
       return;
     }
