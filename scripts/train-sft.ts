@@ -39,6 +39,7 @@ const args = cliArgs('npm run train:sft --', {
   'log-every': { type: 'string', default: '10', help: 'console progress interval in steps' },
   'data-seed': { type: 'string', default: '0', help: 'first training seed (eval uses seeds from 1e9)' },
   'aux-weight': { type: 'string', default: '1', help: 'weight of the dense vision loss (0 = off)' },
+  'zoom-rate': { type: 'string', default: '1', help: 'probability that a trajectory whose target is too small zooms (below 1: a tool-shy RL base)' },
   'init-vision': { type: 'string', help: 'start the encoder (and aux head) from a pretrain:vision output directory' },
   'hold-out-background': { type: 'string', default: 'tiles', help: 'background style kept out of training (style-shift split), or "none"' },
   help: { type: 'boolean', default: false, help: 'show this help' },
@@ -106,7 +107,7 @@ console.log(`preset ${model.config.preset}: ${parameterCount(model.config).toLoc
 
 // 2. data: a worker thread renders scenes and builds sequences ahead of the trainer
 const worker = new Worker(new URL('./lib/ts-worker.mjs', import.meta.url), { workerData: { entry: new URL('./lib/example-worker.ts', import.meta.url).href } });
-const setup: WorkerSetup = { tokenizerJson: tok.json, config: model.config, world, mix: DEFAULT_MIX };
+const setup: WorkerSetup = { tokenizerJson: tok.json, config: model.config, world, mix: { ...DEFAULT_MIX, zoomWhenNeeded: numberArg('zoom-rate', args['zoom-rate'], 0, 1) } };
 worker.postMessage({ setup });
 type Produced = SequenceLike & { seed: number };
 worker.on('error', (e) => {

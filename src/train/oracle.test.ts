@@ -75,3 +75,12 @@ describe('oraclePlan', () => {
     for (const [, p] of coarse) expect(p.turns.filter((t) => t.zoom?.frame === 'crop').length).toBeGreaterThan(0);
   });
 });
+
+describe('oraclePlan for a tool-shy base', () => {
+  it('with zoomWhenNeeded 0 it answers every target directly, unresolvable ones included', () => {
+    const samples = Array.from({ length: 60 }, (_, i) => generateSample(9000 + i, { families: ['glyph'] }));
+    const plans = samples.map((s, i) => oraclePlan(s, i, { recover: 0.12, zoomResolvable: 0, zoomWhenNeeded: 0 }));
+    expect(plans.every((p) => p.kind === 'direct')).toBe(true);
+    expect(samples.some((s) => !s.resolvable)).toBe(true);
+  });
+});

@@ -50,9 +50,14 @@ export interface OracleMix {
   readonly recover: number;
   /** Probability of zooming anyway on a glyph/shape target large enough to answer (keeps the tool familiar). */
   readonly zoomResolvable: number;
+  /**
+   * Probability of zooming on a target too small to answer; otherwise the oracle answers from the
+   * global view anyway. Below 1 only for the RL base checkpoint, which must under-use the tool.
+   */
+  readonly zoomWhenNeeded: number;
 }
 
-export const DEFAULT_MIX: OracleMix = { recover: 0.12, zoomResolvable: 0.05 };
+export const DEFAULT_MIX: OracleMix = { recover: 0.12, zoomResolvable: 0.05, zoomWhenNeeded: 1 };
 
 /**
  * A glyph or shape target is answered when it spans at least this many px of the current view.
@@ -219,6 +224,10 @@ export function oraclePlan(sample: Sample, seed: number, mix: OracleMix = DEFAUL
   if (answerAt === undefined) return direct();
   const forceZoom = rng.chance(mix.zoomResolvable);
   if (viewPx(target, full) >= answerAt && !forceZoom) return direct();
+  if (mix.zoomWhenNeeded < 1 && !forceZoom && !rng.chance(mix.zoomWhenNeeded)) {
+    const guess = rng.pick([`${cap(sample.subject)} is small here, but I answer from this view.`, `I will answer without a closer look.`]);
+    return { kind: 'direct', answer: sample.answer, turns: [{ thought: guess, zoom: null, imitate: true }] };
+  }
 
   const turns: OracleTurn[] = [];
   let frame = full;
