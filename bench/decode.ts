@@ -93,6 +93,7 @@ async function measure(model: SquintModel, context: number, weights: Row['weight
 
 const rows: Row[] = [];
 const matmul: Record<string, number> = {};
+const kernels: Record<string, object> = {};
 for (const backend of backendsArg()) {
   await useBackend(backend);
   const shipped = await loadSquintModel(nodeFileReader('models/default'));
@@ -102,6 +103,18 @@ for (const backend of backendsArg()) {
     rows.push(await measure(context <= shipped.config.maxSeq ? shipped : big, context, context <= shipped.config.maxSeq ? 'shipped' : 'random (maxSeq 640)', backend));
   }
   matmul[backend] = round(await matmulGflops(256), 2);
+  // what one cached decode step at 256 tokens runs: kernels by name (tf.profile)
+  {
+    const s = shipped.newSession();
+    const ids = tokenIds(256, shipped.config.vocabSize);
+    await s.appendTokens(ids.slice(0, 255));
+    const info = await tf.profile(async () => void (await s.appendTokens([ids[255]])));
+    const byName: Record<string, number> = {};
+    for (const k of info.kernels) byName[k.name] = (byName[k.name] ?? 0) + 1;
+    kernels[backend] = { total: info.kernels.length, byName: Object.fromEntries(Object.entries(byName).sort((a, b) => b[1] - a[1])) };
+    console.log(`${backend}: one cached decode step runs ${info.kernels.length} kernels`);
+    s.dispose();
+  }
   shipped.dispose();
   big.dispose();
 }
@@ -114,5 +127,6 @@ await writeResult('decode', {
   method: `cached: ${CACHED_STEPS} single-token appends after a prefill to context−${CACHED_STEPS} (median of ${TRIALS} runs); recompute: ${FULL_STEPS} full forwards ending at the context length; batch 1, text tokens`,
   model: 'models/default (64, 256); its config with maxSeq 640 and random weights (512)',
   matmul256GflopsPerS: matmul,
+  kernelsPerCachedDecodeStep: kernels,
   rows,
 });
