@@ -40,6 +40,19 @@ for (const backend of ['wasm', 'webgpu'] as const) {
 test('the app (built, WASM): cold load, then cached load, to a ready model and to the first streamed token', async ({ browser }) => {
   // one context for both loads: the second finds the model in the Cache API
   const context = await browser.newContext();
+  // when the agent worker's first event of each type arrives (ms since navigation start)
+  await context.addInitScript(() => {
+    const seen: Record<string, number> = {};
+    (window as unknown as { __events: Record<string, number> }).__events = seen;
+    const Original = window.Worker;
+    window.Worker = class extends Original {
+      constructor(url: string | URL, options?: WorkerOptions) {
+        super(url, options);
+        seen.workerCreated ??= performance.now();
+        this.addEventListener('message', (e: MessageEvent) => void (seen[(e.data as { type: string }).type] ??= performance.now()));
+      }
+    } as typeof Worker;
+  });
   const page = await context.newPage();
   const base = `http://localhost:${appPort}`;
   const loads: object[] = [];
@@ -48,6 +61,8 @@ test('the app (built, WASM): cold load, then cached load, to a ready model and t
     await page.goto(`${base}/?backend=wasm`);
     await expect(page.getByTestId('backend')).toHaveClass(/ready/, { timeout: 60_000 });
     const readyMs = Date.now() - t0;
+    const events = await page.evaluate(() => (window as unknown as { __events: Record<string, number> }).__events);
+    const sinceNavigation = Object.fromEntries(Object.entries(events).map(([k, v]) => [k, Math.round(v)]));
     await page.getByRole('button', { name: 'Model', exact: true }).click();
     const download = await page.getByRole('complementary', { name: 'About the model' }).getByText(/from the (server|browser cache) in/).innerText();
     await page.getByRole('button', { name: 'Model', exact: true }).click();
@@ -59,7 +74,7 @@ test('the app (built, WASM): cold load, then cached load, to a ready model and t
     await page.waitForFunction(() => !!document.querySelector('[data-testid=live] .raw span')?.textContent || !!document.querySelector('[data-testid=step]'), undefined, { timeout: 60_000, polling: 'raf' });
     const firstOutputMs = Date.now() - t1;
     await expect(page.getByTestId('episode')).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
-    loads.push({ kind, navigationToReadyMs: readyMs, modelCard: download, runClickToFirstOutputMs: firstOutputMs });
+    loads.push({ kind, navigationToReadyMs: readyMs, workerEventsMsSinceNavigation: sinceNavigation, modelCard: download, runClickToFirstOutputMs: firstOutputMs });
   }
   console.log(JSON.stringify(loads, null, 1));
   expect((loads[1] as { modelCard: string }).modelCard).toContain('from the browser cache');
