@@ -51,7 +51,7 @@ export function machine() {
     cores: c.length,
     memoryGB: +(totalmem() / 2 ** 30).toFixed(1),
     node: process.version,
-    tfjs: tf.version.tfjs,
+    tfjs: tf.version_core,
     /** 1-minute load average when the benchmark started: > 1 means another process shared the cores. */
     loadAverageAtStart: +loadavg()[0].toFixed(2),
     note: 'the CPU is shared with other work (a training run) on this machine: compare ratios within one run, not absolute numbers across runs',
