@@ -162,8 +162,8 @@ const sideOf = (b: PixelBox) => Math.max(boxWidth(b), boxHeight(b));
 /** Target size in px of the view of `frame` (letterboxed into the model's view). */
 const viewPx = (target: PixelBox, frame: PixelBox) => (sideOf(target) * MODEL_VIEW_SIZE) / sideOf(frame);
 
-/** Square box of `side` centred at (cx, cy), shifted to lie inside `frame` where it fits. */
-function squareIn(cx: number, cy: number, side: number, frame: PixelBox): PixelBox {
+/** Square box of `side` (at least a croppable size) centred at (cx, cy), shifted to lie inside `frame` where it fits. */
+export function squareIn(cx: number, cy: number, side: number, frame: PixelBox): PixelBox {
   const s = Math.max(side, MIN_CROP_SIDE + 12);
   const x1 = Math.min(Math.max(frame[0], cx - s / 2), Math.max(frame[0], frame[2] - s));
   const y1 = Math.min(Math.max(frame[1], cy - s / 2), Math.max(frame[1], frame[3] - s));

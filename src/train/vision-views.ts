@@ -4,18 +4,11 @@
  * tight final crops around objects (where glyphs become readable) — and one random crop.
  * Objects that carry a glyph are picked more often: reading them is the hardest skill.
  */
-import { MIN_CROP_SIDE, checkBox } from '../agent/crop';
+import { checkBox } from '../agent/crop';
+import { squareIn } from './oracle';
 import { type PixelBox, pixelBox } from '../world/boxes';
 import type { Rng } from '../world/rng';
 import type { Scene, SceneObject } from '../world/types';
-
-/** Square box of `side` centred at (cx, cy), shifted to lie inside the image where it fits. */
-export function squareInside(cx: number, cy: number, side: number, width: number, height: number): PixelBox {
-  const s = Math.max(MIN_CROP_SIDE + 2, side);
-  const x1 = Math.min(Math.max(0, cx - s / 2), Math.max(0, width - s));
-  const y1 = Math.min(Math.max(0, cy - s / 2), Math.max(0, height - s));
-  return pixelBox(x1, y1, Math.min(width, x1 + s), Math.min(height, y1 + s));
-}
 
 function pickObject(rng: Rng, scene: Scene): SceneObject {
   const withGlyph = scene.objects.filter((o) => o.glyph);
@@ -39,7 +32,7 @@ export function pretrainViews(rng: Rng, scene: Scene, crops: number): PixelBox[]
     const jitter = random ? 0 : Math.max(0, (side - o.size) / 2) * 0.7;
     const cx = random ? rng.float(0, width) : o.cx + rng.float(-jitter, jitter);
     const cy = random ? rng.float(0, height) : o.cy + rng.float(-jitter, jitter);
-    const check = checkBox(squareInside(cx, cy, side, width, height), size);
+    const check = checkBox(squareIn(cx, cy, side, views[0]), size);
     if (check.ok) views.push(check.box);
   }
   return views;
