@@ -6,12 +6,13 @@
  * from it. Resumes from <out>/vision.json + vision.bin; Ctrl-C saves.
  */
 import { Worker } from 'node:worker_threads';
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { useNodeBackend } from './lib/backend';
 import { cliArgs, formatDuration, numberArg } from './lib/args';
 import { onInterrupt } from './lib/interrupt';
+import { readVisionState } from './lib/checkpoint';
 import type { VisionWorkerSetup } from './lib/vision-worker';
 import * as tf from '../src/model/tf';
 import { presetConfig, patchCount, patchDim } from '../src/model/config';
@@ -65,9 +66,7 @@ let dataCursor = numberArg('data-seed', args['data-seed'], 0);
 const binPath = join(outDir, 'vision.bin');
 const jsonPath = join(outDir, 'vision.json');
 if (existsSync(jsonPath)) {
-  const meta = JSON.parse(await readFile(jsonPath, 'utf8'));
-  const bin = await readFile(binPath);
-  const saved = tf.io.decodeWeights(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength), meta.specs) as Record<string, tf.Tensor>;
+  const { meta, tensors: saved } = await readVisionState(outDir);
   for (const [name, v] of Object.entries(vars)) v.assign(saved[name]);
   head.w.assign(saved['aux.w']), head.b.assign(saved['aux.b']);
   adam.restore(meta.step, Object.fromEntries(Object.entries(saved).filter(([k]) => k.startsWith('m.') || k.startsWith('v.'))));

@@ -57,9 +57,7 @@ export async function loadCheckpoint(dir: string): Promise<{ model: SquintModel;
  * @throws when a tensor is missing or its shape does not fit `config`.
  */
 export async function loadVisionPretraining(dir: string, config: ModelConfig): Promise<Record<string, tf.Tensor>> {
-  const meta = JSON.parse(await readFile(join(dir, 'vision.json'), 'utf8')) as { specs: tf.io.WeightsManifestEntry[] };
-  const bin = await readFile(join(dir, 'vision.bin'));
-  const saved = tf.io.decodeWeights(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength), meta.specs) as Record<string, tf.Tensor>;
+  const { tensors: saved } = await readVisionState(dir);
   const out: Record<string, tf.Tensor> = {};
   for (const [name, shape] of Object.entries(weightShapes(config)).filter(([n]) => n.startsWith('vision.'))) {
     const t = saved[name];
@@ -69,4 +67,18 @@ export async function loadVisionPretraining(dir: string, config: ModelConfig): P
   for (const name of ['aux.w', 'aux.b']) if (saved[name]) out[name] = saved[name];
   tf.dispose(Object.entries(saved).filter(([n]) => !(n in out)).map(([, t]) => t));
   return out;
+}
+
+/** What pretrain:vision writes: vision.json (position, args, tensor specs) + vision.bin (encoder, head, Adam's moments). */
+export interface VisionStateMeta {
+  readonly step: number;
+  readonly dataCursor: number;
+  readonly specs: tf.io.WeightsManifestEntry[];
+}
+
+export async function readVisionState(dir: string): Promise<{ meta: VisionStateMeta; tensors: Record<string, tf.Tensor> }> {
+  const meta = JSON.parse(await readFile(join(dir, 'vision.json'), 'utf8')) as VisionStateMeta;
+  const bin = await readFile(join(dir, 'vision.bin'));
+  const tensors = tf.io.decodeWeights(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength), meta.specs) as Record<string, tf.Tensor>;
+  return { meta, tensors };
 }

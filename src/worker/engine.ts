@@ -3,6 +3,7 @@
  * only dispatches messages to these. Runs, loads and backend switches are serialised; `stop` is
  * handled at once (the decoder yields a macrotask per step, so the message gets through).
  */
+import { loadGlyphFont } from './glyph-font';
 import * as tf from '../model/tf';
 import { loadSquintModel } from '../model/load';
 import { SquintModel } from '../model/squint-model';
@@ -13,7 +14,7 @@ import { SquintTokenizer, buildTokenizerJson } from '../model/tokenizer';
 import { ModelFileError, fetchFileReader, type LoadProgress } from '../model/weights';
 import { DEFAULT_EPISODE_OPTIONS, runEpisode, type EpisodeImage } from '../agent/loop';
 import type { TrajectoryStep } from '../agent/trajectory';
-import { GLYPH_FONT_FAMILY, type Canvas2D, type CreateCanvas, type RgbaImage } from '../world/canvas';
+import { type Canvas2D, type CreateCanvas, type RgbaImage } from '../world/canvas';
 import { generateSample } from '../world/generate';
 import { renderScene } from '../world/render';
 import { openSquintDb } from '../storage/db';
@@ -135,7 +136,6 @@ export class Engine {
   private model: YieldingModel | null = null;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly runs = new Map<number, RunJob>();
-  private fontReady: Promise<void> | null = null;
   private readonly assetBase: string;
 
   /** @param assetBase URL the app is served under (fonts are fetched relative to it). */
@@ -436,16 +436,7 @@ export class Engine {
   }
 
   private loadFont(): Promise<void> {
-    this.fontReady ??= (async () => {
-      const url = new URL('fonts/DejaVuSans-Bold.ttf', this.assetBase).href;
-      const face = new FontFace(GLYPH_FONT_FAMILY, `url(${url})`);
-      await face.load();
-      (self as unknown as { fonts: FontFaceSet }).fonts.add(face);
-    })().catch((e) => {
-      this.fontReady = null;
-      throw e;
-    });
-    return this.fontReady;
+    return loadGlyphFont(this.assetBase);
   }
 
   /** One forward pass of a tiny random model: proves the backend computes, and how fast. */

@@ -7,6 +7,7 @@
  * for that read (and the read wait for an update in progress), so a saved checkpoint is always
  * the weights after a whole update. Evaluations pause the run first.
  */
+import { loadGlyphFont } from './glyph-font';
 import * as tf from '../model/tf';
 import { parameterCount } from '../model/config';
 import { loadSquintModel } from '../model/load';
@@ -21,7 +22,7 @@ import { checkName, memoryFileReader, readCheckpointFiles, saveNamedCheckpoint }
 import {
   type EvalSummary, type ModelSource, type RunRecord, type StepPoint, OPTIMIZER_BIN, OPTIMIZER_JSON, autosaveRun, clearRun, loadRun, saveRunRecord,
 } from '../storage/runs';
-import { type Canvas2D, type CreateCanvas, GLYPH_FONT_FAMILY } from '../world/canvas';
+import { type Canvas2D, type CreateCanvas } from '../world/canvas';
 import type { Sample } from '../world/types';
 import { chooseBackend } from './backend';
 import { stepMessage } from './engine';
@@ -97,7 +98,6 @@ export class TrainEngine {
   private state: TrainState = 'idle';
   private gallery: GalleryEntry[] = [];
   private queue: Promise<unknown> = Promise.resolve();
-  private fontReady: Promise<void> | null = null;
   /** Tensors alive after the first step: later steps must not add to it. */
   private tensorBaseline = -1;
 
@@ -143,15 +143,7 @@ export class TrainEngine {
   }
 
   private loadFont(): Promise<void> {
-    this.fontReady ??= (async () => {
-      const face = new FontFace(GLYPH_FONT_FAMILY, `url(${new URL('fonts/DejaVuSans-Bold.ttf', this.assetBase).href})`);
-      await face.load();
-      (self as unknown as { fonts: FontFaceSet }).fonts.add(face);
-    })().catch((e) => {
-      this.fontReady = null;
-      throw e;
-    });
-    return this.fontReady;
+    return loadGlyphFont(this.assetBase);
   }
 
   /** A model from its source. @throws ModelFileError / StorageError naming what is wrong. */
