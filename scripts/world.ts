@@ -52,7 +52,7 @@ function parseList<T extends string>(name: string, value: string | undefined, kn
   return items as T[];
 }
 
-function main(): void {
+async function main(): Promise<void> {
   let values;
   try {
     ({ values } = parseArgs({
@@ -107,6 +107,9 @@ function main(): void {
     const sample = generateSample(seed + i, options);
     if (!values['no-images']) {
       writeFileSync(join(out, `${sample.id}.png`), canvasToPng(renderScene(sample.scene, createNodeCanvas)));
+      // @napi-rs/canvas frees pixel memory in finalisers that run only between event-loop turns:
+      // without this yield, 300 scenes peaked at 1.8 GB RSS instead of 0.2 GB
+      await new Promise((r) => setImmediate(r));
     }
     const { scene } = sample;
     records.push({
@@ -148,4 +151,4 @@ function main(): void {
   console.log(`  ${'all'.padEnd(9)} ${String(n).padStart(5)}  resolvable ${((100 * totalResolvable) / n).toFixed(0).padStart(3)}%`);
 }
 
-main();
+await main();
