@@ -131,17 +131,18 @@ function spaceToDepth(x: tf.Tensor, n: number, h: number, c: number): tf.Tensor 
 
 const inputs = (set: CropSet, indices: number[]): tf.Tensor => (encoderKind === 'cnn' ? windows(set, indices) : patches(set, indices));
 const he = (i: number, o: number) => tf.variable(tf.randomNormal([i, o], 0, Math.sqrt(2 / i)));
-// encoder (fresh, as SFT starts it) + mean-pooled linear head
+const zeros = (n: number) => tf.variable(tf.zeros([n]));
+// a fresh encoder (as SFT starts it) + a mean-pooled linear head
 const vars: Record<string, tf.Variable> = encoderKind === 'cnn'
-  ? { c1: he(48, 32), c2: he(128, 64), c3: he(256, 64), c4: he(256, 128), ...Object.fromEntries(['b1', 'b2', 'b3', 'b4'].map((b, i) => [b, tf.variable(tf.zeros([[32, 64, 64, 128][i]]))])) }
+  ? { c1: he(48, 32), b1: zeros(32), c2: he(128, 64), b2: zeros(64), c3: he(256, 64), b3: zeros(64), c4: he(256, 128), b4: zeros(128) }
   : toVariables(Object.fromEntries(Object.entries(initWeights(config, 3)).filter(([n]) => n.startsWith('vision.'))));
 const featureDim = encoderKind === 'cnn' ? 128 : config.visionDim;
-const head = { 'head.w': tf.variable(tf.randomNormal([featureDim, classes], 0, 0.02)), 'head.b': tf.variable(tf.zeros([classes])) };
+const head = { 'head.w': tf.variable(tf.randomNormal([featureDim, classes], 0, 0.02)), 'head.b': zeros(classes) };
 const all: Record<string, tf.Variable> = { ...vars, ...head };
-const vit = new Vlm(config, vars, 0);
+const vit = encoderKind === 'vit' ? new Vlm(config, vars, 0) : null;
 /** Pooled features [N, featureDim]. */
 function features(x: tf.Tensor): tf.Tensor2D {
-  if (encoderKind === 'vit') return vit.encodePatches(x as tf.Tensor3D).mean(1);
+  if (vit) return vit.encodePatches(x as tf.Tensor3D).mean(1);
   const n = x.shape[0] / 1024;
   const layer = (t: tf.Tensor, w: string, b: string) => tf.relu(t.reshape([-1, vars[w].shape[0]]).matMul(vars[w]).add(vars[b]));
   let h = layer(x, 'c1', 'b1').reshape([n, 32, 32, 32]); // 4×4/2 conv → 32×32×32
