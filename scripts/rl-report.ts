@@ -42,8 +42,8 @@ if (steps.length < 2) {
 }
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
-interface Window { steps: string; lastStep: number; reward: number; rewardSe: number; accuracy: number; toolRate: number; formatErrorRate: number; skippedGroupRate: number }
-const windows: Window[] = [];
+interface CurveWindow { steps: string; lastStep: number; reward: number; rewardSe: number; accuracy: number; toolRate: number; formatErrorRate: number; skippedGroupRate: number }
+const windows: CurveWindow[] = [];
 for (let i = 0; i < steps.length; i += windowSize) {
   const w = steps.slice(i, i + windowSize);
   const rewards = w.map((r) => r.meanReward);
@@ -84,11 +84,11 @@ if (args.svg) {
   const top = Math.min(1, Math.ceil(Math.max(...all) * 10 + 0.5) / 10);
   const y = (v: number) => T + (1 - v / top) * (H - T - B);
   const series = [
-    { name: 'reward / 2.2', colour: '#1f6feb', value: (w: Window) => w.reward / 2.2 },
-    { name: 'accuracy', colour: '#2da44e', value: (w: Window) => w.accuracy },
-    { name: 'tool-call rate', colour: '#d4a72c', value: (w: Window) => w.toolRate },
+    { name: 'reward / 2.2', colour: '#1f6feb', value: (w: CurveWindow) => w.reward / 2.2 },
+    { name: 'accuracy', colour: '#2da44e', value: (w: CurveWindow) => w.accuracy },
+    { name: 'tool-call rate', colour: '#d4a72c', value: (w: CurveWindow) => w.toolRate },
   ];
-  const path = (f: (w: Window) => number) => windows.map((w, i) => `${i ? 'L' : 'M'}${x(w.lastStep).toFixed(1)},${y(f(w)).toFixed(1)}`).join(' ');
+  const path = (f: (w: CurveWindow) => number) => windows.map((w, i) => `${i ? 'L' : 'M'}${x(w.lastStep).toFixed(1)},${y(f(w)).toFixed(1)}`).join(' ');
   const grid = [0, 0.25, 0.5, 0.75, 1].map((f) => +(f * top).toFixed(3)).map((v) => `<line x1="${L}" x2="${W - R}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/><text x="${L - 6}" y="${y(v) + 4}" text-anchor="end">${v}</text>`).join('');
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="sans-serif" font-size="11">
 <rect width="100%" height="100%" fill="#fff"/>${grid}
