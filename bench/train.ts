@@ -19,7 +19,7 @@ import * as tf from '../src/model/tf';
 import { loadSquintModel } from '../src/model/load';
 import { nodeFileReader } from '../src/model/weights/node-files';
 import type { ModelConfig } from '../src/model/config';
-import { imageTokens, patchCount, patchDim } from '../src/model/config';
+import { convChannels, imageTokens, inputShape, patchCount, patchDim } from '../src/model/config';
 import { Vlm } from '../src/model/vlm';
 import { SquintModel } from '../src/model/squint-model';
 import { Adam } from '../src/train/adam';
@@ -49,8 +49,14 @@ function forwardFlops(c: ModelConfig, B: number, T: number, N: number, aux: bool
   const Cv = c.visionDim;
   const C = c.dim;
   let both = 0;
-  // vision: patch embedding, blocks (qkv, scores, context, proj, mlp), aux head
-  both += 2 * NP * patchDim(c) * Cv;
+  // vision: patch embedding or conv stem, blocks (qkv, scores, context, proj, mlp), aux head
+  if (c.stem === 'conv') {
+    const [c1, c2, c3] = convChannels(c);
+    const [rows, windowDim] = inputShape(c);
+    both += 2 * N * rows * windowDim * c1 + 2 * N * (rows / 4) * 4 * c1 * c2 + 2 * NP * 4 * c2 * c3;
+  } else {
+    both += 2 * NP * patchDim(c) * Cv;
+  }
   both += c.visionLayers * (2 * NP * Cv * 3 * Cv + 2 * 2 * N * P * P * Cv + 2 * NP * Cv * Cv + 2 * 2 * NP * Cv * 4 * Cv);
   if (aux) both += 2 * NP * Cv * AUX_CHANNELS;
   // projector

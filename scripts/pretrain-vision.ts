@@ -15,7 +15,7 @@ import { onInterrupt } from './lib/interrupt';
 import { readVisionState } from './lib/checkpoint';
 import type { VisionWorkerSetup } from './lib/vision-worker';
 import * as tf from '../src/model/tf';
-import { presetConfig, patchCount, patchDim } from '../src/model/config';
+import { inputShape, patchCount, presetConfig } from '../src/model/config';
 import { initWeights } from '../src/model/init';
 import { Vlm } from '../src/model/vlm';
 import { Adam } from '../src/train/adam';
@@ -115,7 +115,7 @@ while (step < totalSteps && !stop.requested) {
   const views = await pending;
   pending = request();
   const t0 = performance.now();
-  const patches = stack(views.patches, [patchCount(config), patchDim(config)]);
+  const patches = stack(views.patches, inputShape(config));
   const labels = stack(views.labels, [patchCount(config), AUX_CHANNELS]);
   if (step % logEvery === 0) {
     // measured before the update: these views are new to the model

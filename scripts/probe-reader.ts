@@ -1,8 +1,9 @@
 /**
  * npm run probe:reader -- --task glyph --steps 1000
  *
- * Can the vision encoder learn to *read* what a final zoom shows? Trains a fresh encoder (the
- * chosen preset's ViT, or `--encoder cnn`, a convolutional candidate) plus a mean-pooled linear head to classify the glyph (20 classes) or shape (6)
+ * Can the vision encoder learn to *read* what a final zoom shows? Trains a fresh encoder of the
+ * chosen preset (`default`: conv stem; `vit`: linear patch embedding) plus a mean-pooled linear
+ * head to classify the glyph (20 classes) or shape (6)
  * of the object a crop is centred on, from crops cut the way the oracle's final zoom cuts them
  * (a square 1.2–3.4× the object, centre jittered by ±15%), and reports held-out accuracy by the
  * object's size in the 64-px view. A cheap test of an encoder change before a full SFT run.
@@ -13,9 +14,9 @@ import { join } from 'node:path';
 import { useNodeBackend } from './lib/backend';
 import { cliArgs, numberArg } from './lib/args';
 import * as tf from '../src/model/tf';
-import { patchCount, patchDim, presetConfig } from '../src/model/config';
+import { inputShape, presetConfig } from '../src/model/config';
 import { initWeights } from '../src/model/init';
-import { letterboxResize, patchify } from '../src/model/preprocess';
+import { letterboxResize, viewToInput } from '../src/model/preprocess';
 import { Vlm } from '../src/model/vlm';
 import { cropImage, checkBox } from '../src/agent/crop';
 import { sampleImage } from '../src/agent/episode-image';
@@ -31,7 +32,6 @@ import { GLYPHS, SHAPES } from '../src/world/types';
 const args = cliArgs('npm run probe:reader --', {
   task: { type: 'string', default: 'glyph', help: 'glyph or shape' },
   preset: { type: 'string', default: 'default', help: 'model preset whose encoder is probed' },
-  encoder: { type: 'string', default: 'vit', help: 'vit: the preset\'s vision transformer; cnn: a 4-layer convolutional candidate (im2col + matMul, WASM-trainable)' },
   crops: { type: 'string', default: '24000', help: 'training crops (generated once, then cached)' },
   steps: { type: 'string', default: '1000', help: 'Adam steps' },
   batch: { type: 'string', default: '32', help: 'crops per step' },
@@ -39,7 +39,6 @@ const args = cliArgs('npm run probe:reader --', {
   out: { type: 'string', default: 'runs/probe-reader', help: 'output directory' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
-const encoderKind = args.encoder === 'cnn' ? 'cnn' : args.encoder === 'vit' ? 'vit' : (console.error('--encoder must be vit or cnn'), process.exit(2));
 const task = args.task === 'shape' ? 'shape' : args.task === 'glyph' ? 'glyph' : (console.error('--task must be glyph or shape'), process.exit(2));
 const steps = numberArg('steps', args.steps, 1);
 const batchSize = numberArg('batch', args.batch, 1, 1024);
@@ -98,60 +97,24 @@ const test = await cachedCrops('test', 4_000_000, 1500);
 const config = presetConfig(args.preset, 8);
 const classes = task === 'glyph' ? GLYPHS.length : SHAPES.length;
 
-function patches(set: CropSet, indices: number[]): tf.Tensor3D {
-  const per = patchCount(config) * patchDim(config);
-  const out = new Float32Array(indices.length * per);
+/** The encoder's input for the crops at `indices`, [n, rows, dim]. */
+function inputs(set: CropSet, indices: number[]): tf.Tensor3D {
+  const [rows, dim] = inputShape(config);
+  const out = new Float32Array(indices.length * rows * dim);
   const view = new Float32Array(VIEW_BYTES);
   indices.forEach((i, k) => {
     for (let j = 0; j < VIEW_BYTES; j++) view[j] = set.pixels[i * VIEW_BYTES + j] / 255;
-    out.set(patchify(view, config), k * per);
+    out.set(viewToInput(view, config), k * rows * dim);
   });
-  return tf.tensor3d(out, [indices.length, patchCount(config), patchDim(config)]);
+  return tf.tensor3d(out, [indices.length, rows, dim]);
 }
 
-/** The CNN's first layer input: 4×4 windows at stride 2 (padding 1) of each view, [N·32·32, 48] (im2col, so no conv gradient is needed). */
-function windows(set: CropSet, indices: number[]): tf.Tensor2D {
-  const out = new Float32Array(indices.length * 1024 * 48);
-  let o = 0;
-  for (const i of indices) {
-    for (let oy = 0; oy < 32; oy++) for (let ox = 0; ox < 32; ox++) for (let ky = 0; ky < 4; ky++) for (let kx = 0; kx < 4; kx++) {
-      const y = oy * 2 - 1 + ky;
-      const x = ox * 2 - 1 + kx;
-      const inside = y >= 0 && y < VIEW && x >= 0 && x < VIEW;
-      for (let c = 0; c < 3; c++) out[o++] = inside ? set.pixels[i * VIEW_BYTES + (y * VIEW + x) * 3 + c] / 127.5 - 1 : 0;
-    }
-  }
-  return tf.tensor2d(out, [indices.length * 1024, 48]);
-}
-
-/** [N, H, H, C] → [N, H/2, H/2, 4C]: each 2×2 block into channels (a stride-2 2×2 conv is then a matMul). Rank ≤ 4 for WASM. */
-function spaceToDepth(x: tf.Tensor, n: number, h: number, c: number): tf.Tensor {
-  return x.reshape([n * (h / 2), 2, h / 2, 2 * c]).transpose([0, 2, 1, 3]).reshape([n, h / 2, h / 2, 4 * c]);
-}
-
-const inputs = (set: CropSet, indices: number[]): tf.Tensor => (encoderKind === 'cnn' ? windows(set, indices) : patches(set, indices));
-const he = (i: number, o: number) => tf.variable(tf.randomNormal([i, o], 0, Math.sqrt(2 / i)));
-const zeros = (n: number) => tf.variable(tf.zeros([n]));
-// a fresh encoder (as SFT starts it) + a mean-pooled linear head
-const vars: Record<string, tf.Variable> = encoderKind === 'cnn'
-  ? { c1: he(48, 32), b1: zeros(32), c2: he(128, 64), b2: zeros(64), c3: he(256, 64), b3: zeros(64), c4: he(256, 128), b4: zeros(128) }
-  : toVariables(Object.fromEntries(Object.entries(initWeights(config, 3)).filter(([n]) => n.startsWith('vision.'))));
-const featureDim = encoderKind === 'cnn' ? 128 : config.visionDim;
-const head = { 'head.w': tf.variable(tf.randomNormal([featureDim, classes], 0, 0.02)), 'head.b': zeros(classes) };
+// a fresh encoder (as pre-training starts it) + a mean-pooled linear head
+const vars = toVariables(Object.fromEntries(Object.entries(initWeights(config, 3)).filter(([n]) => n.startsWith('vision.'))));
+const head = { 'head.w': tf.variable(tf.randomNormal([config.visionDim, classes], 0, 0.02)), 'head.b': tf.variable(tf.zeros([classes])) };
 const all: Record<string, tf.Variable> = { ...vars, ...head };
-const vit = encoderKind === 'vit' ? new Vlm(config, vars, 0) : null;
-/** Pooled features [N, featureDim]. */
-function features(x: tf.Tensor): tf.Tensor2D {
-  if (vit) return vit.encodePatches(x as tf.Tensor3D).mean(1);
-  const n = x.shape[0] / 1024;
-  const layer = (t: tf.Tensor, w: string, b: string) => tf.relu(t.reshape([-1, vars[w].shape[0]]).matMul(vars[w]).add(vars[b]));
-  let h = layer(x, 'c1', 'b1').reshape([n, 32, 32, 32]); // 4×4/2 conv → 32×32×32
-  h = layer(spaceToDepth(h, n, 32, 32), 'c2', 'b2').reshape([n, 16, 16, 64]); // 2×2/2 → 16×16×64
-  h = layer(spaceToDepth(h, n, 16, 64), 'c3', 'b3').reshape([n, 8, 8, 64]); // → 8×8×64
-  h = layer(spaceToDepth(h, n, 8, 64), 'c4', 'b4').reshape([n, 16, 128]); // → 4×4×128
-  return h.mean(1) as tf.Tensor2D;
-}
-const logits = (x: tf.Tensor) => features(x).matMul(head['head.w']).add(head['head.b']) as tf.Tensor2D;
+const encoder = new Vlm(config, vars, 0);
+const logits = (x: tf.Tensor3D) => encoder.encodePatches(x).mean(1).matMul(head['head.w']).add(head['head.b']) as tf.Tensor2D;
 const adam = new Adam();
 
 const SIZE_BINS = [[0, 16], [16, 24], [24, 36], [36, Infinity]] as const;
@@ -196,7 +159,7 @@ for (let step = 0; step <= steps; step++) {
   adam.apply(all, byName, lr, await gradNorm(byName));
   tf.dispose([p, y, value, ...Object.values(grads)]);
 }
-const result = { task, encoder: encoderKind, preset: config.preset, classes, trainCrops: train.labels.length, testCrops: test.labels.length, steps, batch: batchSize, lr, seconds: Math.round((Date.now() - started) / 1000), curve };
-const resultFile = join(args.out, `probe-${task}${encoderKind === 'cnn' ? '-cnn' : ''}.json`);
+const result = { task, preset: config.preset, stem: config.stem, classes, trainCrops: train.labels.length, testCrops: test.labels.length, steps, batch: batchSize, lr, seconds: Math.round((Date.now() - started) / 1000), curve };
+const resultFile = join(args.out, `probe-${task}-${config.preset}.json`);
 writeFileSync(resultFile, JSON.stringify(result, null, 1));
 console.log(`wrote ${resultFile}`);

@@ -6,7 +6,7 @@
 import { parentPort } from 'node:worker_threads';
 import type { ModelConfig } from '../../src/model/config';
 import { imageTokens } from '../../src/model/config';
-import { imageToPatches } from '../../src/model/preprocess';
+import { imageToInput } from '../../src/model/preprocess';
 import { SquintTokenizer } from '../../src/model/tokenizer';
 import { makeExample } from '../../src/train/data';
 import type { OracleMix } from '../../src/train/oracle';
@@ -29,7 +29,7 @@ parentPort!.on('message', (msg: { setup?: WorkerSetup; seeds?: number[] }) => {
   if (msg.setup) {
     setup = msg.setup;
     const config = setup.config;
-    encoder = { config, tokenizer: new SquintTokenizer(setup.tokenizerJson), tokensPerImage: imageTokens(config), patches: (img) => imageToPatches(img, config) };
+    encoder = { config, tokenizer: new SquintTokenizer(setup.tokenizerJson), tokensPerImage: imageTokens(config), patches: (img) => imageToInput(img, config) };
     return;
   }
   if (!encoder || !setup || !msg.seeds) return;

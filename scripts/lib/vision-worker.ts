@@ -5,7 +5,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { ModelConfig } from '../../src/model/config';
-import { imageToPatches } from '../../src/model/preprocess';
+import { imageToInput } from '../../src/model/preprocess';
 import { cropImage } from '../../src/agent/crop';
 import { sampleImage } from '../../src/agent/episode-image';
 import { visionLabels } from '../../src/train/vision-labels';
@@ -37,7 +37,7 @@ parentPort!.on('message', (msg: { setup?: VisionWorkerSetup; seeds?: number[] })
     const sample = generateSample(seed, pickWorld(seed, setup.world));
     const image = sampleImage(sample, createNodeCanvas);
     for (const box of pretrainViews(createRng(hashSeed(seed, 11)), sample.scene, cropsPerScene)) {
-      patches.push(imageToPatches(cropImage(image.canvas, box, createNodeCanvas), config));
+      patches.push(imageToInput(cropImage(image.canvas, box, createNodeCanvas), config));
       labels.push(visionLabels(sample.scene, box, config.imageSize, config.patchSize, config.merge));
     }
   }

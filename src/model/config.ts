@@ -2,13 +2,23 @@
  * The one typed config of Squint's VLM, with named presets. Stored as config.json beside the
  * weights; `validateConfig` checks a loaded one field by field.
  */
+export type Stem = 'patch' | 'conv';
+export const STEMS: readonly Stem[] = ['patch', 'conv'];
+
 export interface ModelConfig {
   /** Preset this config came from (informational). */
   readonly preset: string;
   /** Side of the square, letterboxed view the vision encoder sees, in pixels. */
   readonly imageSize: number;
-  /** Side of one vision patch in pixels (patchify by reshape + matMul: no conv, WASM-friendly). */
+  /** Side of one vision patch (one encoder token) in pixels. */
   readonly patchSize: number;
+  /**
+   * How pixels become patch features. `patch`: a linear embedding of each flattened patch (ViT).
+   * `conv`: three stride-2 convolutions (4×4 as im2col in preprocessing, then two 2×2 as
+   * space-to-depth + matMul, so WASM can train them), which learn to read glyphs where the linear
+   * embedding does not (README, "Reader probe"). Configs saved before this field existed are `patch`.
+   */
+  readonly stem: Stem;
   /** Vision transformer width and depth. */
   readonly visionDim: number;
   readonly visionLayers: number;
@@ -29,12 +39,22 @@ export interface ModelConfig {
 const PRESETS = {
   /** For tests: runs in milliseconds. */
   tiny: {
-    preset: 'tiny', imageSize: 32, patchSize: 8, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    preset: 'tiny', imageSize: 32, patchSize: 8, stem: 'patch', visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
-  /** The shipped model: ~1M parameters, trains in a couple of hours on 2 CPU cores (WASM). */
+  /** The tiny model with the conv stem (tests of that path). */
+  'tiny-conv': {
+    preset: 'tiny-conv', imageSize: 32, patchSize: 8, stem: 'conv', visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
+  },
+  /** The model to train: ~0.9M parameters, conv stem; trains in a couple of hours on 2 CPU cores (WASM). */
   default: {
-    preset: 'default', imageSize: 64, patchSize: 8, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'default', imageSize: 64, patchSize: 8, stem: 'conv', visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
+  },
+  /** The v1 model and models/base: `default` with the linear patch embedding. */
+  vit: {
+    preset: 'vit', imageSize: 64, patchSize: 8, stem: 'patch', visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
 } as const satisfies Record<string, ModelConfig>;
@@ -52,6 +72,18 @@ export const gridSide = (c: ModelConfig) => c.imageSize / c.patchSize;
 export const patchCount = (c: ModelConfig) => gridSide(c) ** 2;
 export const imageTokens = (c: ModelConfig) => (gridSide(c) / c.merge) ** 2;
 export const patchDim = (c: ModelConfig) => c.patchSize * c.patchSize * 3;
+/** The conv stem's first layer: 4×4 windows at stride 2 (padding 1), 3 channels. */
+export const CONV_WINDOW = 4;
+export const convWindowDim = CONV_WINDOW * CONV_WINDOW * 3;
+/** Channels of the conv stem's three layers. */
+export const convChannels = (c: ModelConfig): [number, number, number] => [c.visionDim / 2, c.visionDim, c.visionDim];
+/**
+ * One image's model input, [rows, dim]: flattened patches (stem `patch`) or the conv stem's
+ * first-layer windows, one per pixel of the half-resolution grid (stem `conv`).
+ */
+export function inputShape(c: ModelConfig): [number, number] {
+  return c.stem === 'conv' ? [(c.imageSize / 2) ** 2, convWindowDim] : [patchCount(c), patchDim(c)];
+}
 
 const INTEGER_FIELDS = [
   'imageSize', 'patchSize', 'visionDim', 'visionLayers', 'visionHeads', 'merge',
@@ -68,19 +100,34 @@ export function validateConfig(raw: unknown): ModelConfig {
       throw new Error(`config field "${field}" must be a positive integer (got ${JSON.stringify(v)})`);
     }
   }
-  const config = { preset: typeof c.preset === 'string' ? c.preset : 'custom', ...Object.fromEntries(INTEGER_FIELDS.map((f) => [f, c[f]])) } as ModelConfig;
+  const stem = c.stem ?? 'patch';
+  if (!STEMS.includes(stem as Stem)) throw new Error(`config field "stem" must be one of ${STEMS.join(', ')} (got ${JSON.stringify(c.stem)})`);
+  const config = { preset: typeof c.preset === 'string' ? c.preset : 'custom', stem, ...Object.fromEntries(INTEGER_FIELDS.map((f) => [f, c[f]])) } as ModelConfig;
   if (config.imageSize % config.patchSize !== 0) throw new Error('config: imageSize must be a multiple of patchSize');
   if (gridSide(config) % config.merge !== 0) throw new Error('config: the patch grid must be a multiple of merge');
   if (config.dim % config.heads !== 0) throw new Error('config: dim must be a multiple of heads');
   if (config.visionDim % config.visionHeads !== 0) throw new Error('config: visionDim must be a multiple of visionHeads');
+  if (config.stem === 'conv') {
+    // three stride-2 layers make one feature per 8 px, and the merge reuses their space-to-depth
+    if (config.patchSize !== 8 || config.merge !== 2 || config.visionDim % 2 !== 0) {
+      throw new Error('config: the conv stem needs patchSize 8, merge 2 and an even visionDim');
+    }
+  }
   return config;
 }
 
 /** Name → shape of every weight tensor the model expects (the contract of the weights file). */
 export function weightShapes(c: ModelConfig): Record<string, number[]> {
+  const [c1, c2, c3] = convChannels(c);
+  const embedding: Record<string, number[]> = c.stem === 'conv'
+    ? {
+      'vision.stem1.w': [convWindowDim, c1], 'vision.stem1.b': [c1],
+      'vision.stem2.w': [4 * c1, c2], 'vision.stem2.b': [c2],
+      'vision.stem3.w': [4 * c2, c3], 'vision.stem3.b': [c3],
+    }
+    : { 'vision.patch.w': [patchDim(c), c.visionDim], 'vision.patch.b': [c.visionDim] };
   const shapes: Record<string, number[]> = {
-    'vision.patch.w': [patchDim(c), c.visionDim],
-    'vision.patch.b': [c.visionDim],
+    ...embedding,
     'vision.pos': [patchCount(c), c.visionDim],
     'vision.ln.g': [c.visionDim],
     'vision.ln.b': [c.visionDim],

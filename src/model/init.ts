@@ -10,7 +10,10 @@ export function initWeights(config: ModelConfig, seed = 1): WeightMap {
     const last = name.split('.').pop()!;
     if (last === 'g') weights[name] = tf.ones(shape);
     else if (last === 'b' || last.startsWith('b')) weights[name] = tf.zeros(shape);
-    else {
+    else if (name.startsWith('vision.stem')) {
+      // He initialisation: the conv stem stacks ReLU layers with no normalisation between them
+      weights[name] = tf.randomNormal(shape, 0, Math.sqrt(2 / shape[0]), 'float32', s++);
+    } else {
       // residual projections scaled down with depth (GPT-2)
       const residual = name.endsWith('proj.w') || name.endsWith('out.w');
       const std = residual ? 0.02 / Math.sqrt(2 * Math.max(config.layers, config.visionLayers)) : 0.02;

@@ -3,7 +3,7 @@
  * (canvas downscaling filters differ between Skia builds; an area average does not).
  */
 import type { RgbaImage } from '../world/canvas';
-import type { ModelConfig } from './config';
+import { CONV_WINDOW, type ModelConfig, convWindowDim } from './config';
 
 /**
  * Letterboxes `image` into a side×side square (black padding) with an exact area average.
@@ -105,7 +105,44 @@ export function patchify(view: Float32Array, config: ModelConfig): Float32Array 
   return out;
 }
 
+/**
+ * A [side, side, 3] view → the conv stem's first-layer input: for each pixel of the
+ * (side/2)×(side/2) output grid, row-major, its 4×4 window at stride 2 with one pixel of zero
+ * padding, normalised to about [-1, 1], [(side/2)², 48] (im2col: the model's first convolution
+ * is then a matMul, which WASM can differentiate).
+ */
+export function convWindows(view: Float32Array, config: ModelConfig): Float32Array {
+  const side = config.imageSize;
+  const half = side / 2;
+  const out = new Float32Array(half * half * convWindowDim);
+  let o = 0;
+  for (let oy = 0; oy < half; oy++) {
+    for (let ox = 0; ox < half; ox++) {
+      for (let ky = 0; ky < CONV_WINDOW; ky++) {
+        const y = oy * 2 - 1 + ky;
+        for (let kx = 0; kx < CONV_WINDOW; kx++) {
+          const x = ox * 2 - 1 + kx;
+          if (y < 0 || y >= side || x < 0 || x >= side) {
+            o += 3; // zero padding (the array starts zeroed)
+            continue;
+          }
+          const i = (y * side + x) * 3;
+          out[o++] = view[i] * 2 - 1;
+          out[o++] = view[i + 1] * 2 - 1;
+          out[o++] = view[i + 2] * 2 - 1;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** A [side, side, 3] view → the model's input rows for its stem (see config.inputShape). */
+export function viewToInput(view: Float32Array, config: ModelConfig): Float32Array {
+  return config.stem === 'conv' ? convWindows(view, config) : patchify(view, config);
+}
+
 /** Image → the model's input for one image block. */
-export function imageToPatches(image: RgbaImage, config: ModelConfig): Float32Array {
-  return patchify(letterboxResize(image, config.imageSize), config);
+export function imageToInput(image: RgbaImage, config: ModelConfig): Float32Array {
+  return viewToInput(letterboxResize(image, config.imageSize), config);
 }

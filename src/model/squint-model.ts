@@ -1,7 +1,7 @@
 /** A loaded model: config, tokenizer and network together, as the agent loop and trainers use it. */
 import type { RgbaImage } from '../world/canvas';
-import { type ModelConfig, patchCount, patchDim } from './config';
-import { imageToPatches } from './preprocess';
+import { type ModelConfig, inputShape } from './config';
+import { imageToInput } from './preprocess';
 import { DecodeSession } from './session';
 import { SquintTokenizer } from './tokenizer';
 import { Vlm, type WeightMap } from './vlm';
@@ -29,13 +29,14 @@ export class SquintModel {
     return new DecodeSession(this.vlm);
   }
 
-  /** Image → patches [P·patchDim] for one image block. */
+  /** Image → the model's input [rows·dim] for one image block (patches or conv windows). */
   patches(image: RgbaImage): Float32Array {
-    return imageToPatches(image, this.config);
+    return imageToInput(image, this.config);
   }
 
+  /** [rows, dim] of one image's input (config.inputShape). */
   get patchShape(): [number, number] {
-    return [patchCount(this.config), patchDim(this.config)];
+    return inputShape(this.config);
   }
 
   dispose(): void {

@@ -10,9 +10,9 @@ import { makeBatch } from '../train/batch';
 /** Tolerance for cached vs full-recompute logits (float32 accumulation order differs). */
 const CACHE_TOLERANCE = 1e-4;
 
-function tinyModel(seed = 3) {
+function tinyModel(seed = 3, preset = 'tiny') {
   const tok = new SquintTokenizer(buildTokenizerJson(['What is written on the red object?', 'I will zoom in on it.', '0,1,2,3,42,100']));
-  const config = presetConfig('tiny', tok.vocabSize);
+  const config = presetConfig(preset, tok.vocabSize);
   return new SquintModel(config, tok, initWeights(config, seed));
 }
 
@@ -22,8 +22,8 @@ describe.each(['cpu', 'wasm'])('VLM on %s', (backend) => {
     await tf.ready();
   });
 
-  it('cached decoding gives the same logits as full recomputation, with image blocks mid-sequence', async () => {
-    const model = tinyModel();
+  it.each(['tiny', 'tiny-conv'])('cached decoding gives the same logits as full recomputation, with image blocks mid-sequence (%s)', async (preset) => {
+    const model = tinyModel(3, preset);
     const tok = model.tokenizer;
     const K = model.tokensPerImage;
     const img = () => Float32Array.from({ length: model.patchShape[0] * model.patchShape[1] }, (_, i) => Math.sin(i * 0.37 + K));

@@ -5,7 +5,7 @@
  * mid-sequence). No I/O here: weights come in as a name → tensor map (see weights/).
  */
 import * as tf from './tf';
-import { type ModelConfig, imageTokens, patchCount, patchDim } from './config';
+import { type ModelConfig, imageTokens, inputShape } from './config';
 import { type LayerCache, causalMask, constantTimes, dense, gelu, layerNorm, transformerBlock } from './ops';
 
 export type WeightMap = Record<string, tf.Tensor>;
@@ -13,7 +13,7 @@ export type WeightMap = Record<string, tf.Tensor>;
 export interface TrainBatch {
   /** Token ids [B, T]; image positions hold the `<image>` id. */
   readonly ids: tf.Tensor2D;
-  /** Patchified views of every image in the batch, [N, patches, patchDim] (see preprocess.ts). */
+  /** Every image's model input, [N, rows, dim] (config.inputShape; preprocess.ts builds it). */
   readonly patches: tf.Tensor3D | null;
   /** One-hot placement [B·T, N·tokensPerImage]: row r has a 1 where image token r comes from. */
   readonly placement: tf.Tensor2D | null;
@@ -33,15 +33,35 @@ export class Vlm {
     this.tokensPerImage = imageTokens(config);
   }
 
-  /** Vision transformer over patches [N, P, patchDim] → patch features [N, P, Cv]. */
-  encodePatches(patches: tf.Tensor3D): tf.Tensor3D {
+  /** Vision encoder over the images' input [N, rows, dim] → patch features [N, P, Cv]. */
+  encodePatches(input: tf.Tensor3D): tf.Tensor3D {
     const c = this.config;
     const w = this.weights;
-    // 1. patch embedding (a matMul, not a conv) + learned positions
-    let x = dense(patches, w['vision.patch.w'], w['vision.patch.b']).add(w['vision.pos']) as tf.Tensor3D; // [N, P, Cv]
+    // 1. patch embedding (a linear map of each patch, or the conv stem) + learned positions
+    const embedded = c.stem === 'conv' ? this.convStem(input) : dense(input, w['vision.patch.w'], w['vision.patch.b']);
+    let x = embedded.add(w['vision.pos']) as tf.Tensor3D; // [N, P, Cv]
     // 2. bidirectional transformer over the patches
     for (let i = 0; i < c.visionLayers; i++) x = transformerBlock(x, w, `vision.block${i}`, c.visionHeads, null).out;
     return layerNorm(x, w['vision.ln.g'], w['vision.ln.b']) as tf.Tensor3D;
+  }
+
+  /**
+   * Conv windows [N, (S/2)², 48] → patch features [N, P, Cv] in the merge-contiguous patch order
+   * (see preprocess.patchify). A 4×4/2 convolution (its im2col done in preprocessing), then two
+   * 2×2/2 convolutions, each a space-to-depth reshape + matMul; ReLU between, linear at the end
+   * like a patch embedding.
+   */
+  private convStem(input: tf.Tensor3D): tf.Tensor3D {
+    const w = this.weights;
+    const n = input.shape[0];
+    const half = this.config.imageSize / 2;
+    const layer = (x: tf.Tensor, name: string) => dense(x.reshape([-1, w[`${name}.w`].shape[0]]), w[`${name}.w`], w[`${name}.b`]);
+    let x = tf.relu(layer(input, 'vision.stem1')); // [N·(S/2)², C1]
+    x = tf.relu(layer(spaceToDepth(x, n, half), 'vision.stem2')); // [N·(S/4)², C2]
+    x = layer(spaceToDepth(x, n, half / 2), 'vision.stem3'); // [N·(S/8)², Cv], row-major grid
+    // one more space-to-depth puts each 2×2 merge group's patches next to each other
+    const grid = half / 4;
+    return spaceToDepth(x, n, grid).reshape([n, grid * grid, -1]) as tf.Tensor3D;
   }
 
   /** Patch features [N, P, Cv] → decoder-width image tokens [N, K, C]. */
@@ -114,10 +134,20 @@ export class Vlm {
   }
 }
 
-/** Shape check for a patches tensor built outside (clear message instead of a matMul shape error). */
+/**
+ * A row-major [N·H·H, C] feature map → [N, H/2, H/2, 4C], each 2×2 block moved into channels
+ * (row, column, channel order), so a stride-2 2×2 convolution is a matMul. Rank ≤ 4 throughout:
+ * WASM's transpose fails on rank 6.
+ */
+function spaceToDepth(x: tf.Tensor, n: number, side: number): tf.Tensor4D {
+  const c = x.size / (n * side * side);
+  return x.reshape([n * (side / 2), 2, side / 2, 2 * c]).transpose([0, 2, 1, 3]).reshape([n, side / 2, side / 2, 4 * c]);
+}
+
+/** Shape check for an input tensor built outside (clear message instead of a matMul shape error). */
 export function checkPatches(config: ModelConfig, patches: tf.Tensor): void {
-  const want = [patchCount(config), patchDim(config)];
+  const want = inputShape(config);
   if (patches.rank !== 3 || patches.shape[1] !== want[0] || patches.shape[2] !== want[1]) {
-    throw new Error(`patches must be [N, ${want[0]}, ${want[1]}], got [${patches.shape.join(', ')}]`);
+    throw new Error(`image input must be [N, ${want[0]}, ${want[1]}], got [${patches.shape.join(', ')}]`);
   }
 }

@@ -1,6 +1,7 @@
 /** Padded training tensors from token sequences (built in JS, moved to the backend once). */
 import * as tf from '../model/tf';
 import type { TrainBatch } from '../model/vlm';
+import { AUX_CHANNELS } from './vision-labels';
 
 export interface SequenceLike {
   readonly ids: readonly number[];
@@ -68,9 +69,10 @@ export function makeBatch(seqs: readonly SequenceLike[], imageId: number, tokens
     if (ownImage !== s.images.length) throw new Error(`sequence ${b} has ${s.images.length} images but ${ownImage} image blocks`);
   }
   const withAux = N > 0 && seqs.every((s) => s.auxLabels?.length === s.images.length);
-  const auxChannels = withAux ? seqs.find((s) => s.images.length)!.auxLabels![0].length / patchShape[0] : 0;
+  // aux labels are per encoder patch, which with the conv stem is not per input row
+  const auxPatches = withAux ? seqs.find((s) => s.images.length)!.auxLabels![0].length / AUX_CHANNELS : 0;
   return {
-    auxLabels: withAux ? tf.tensor3d(concatFloat(seqs.flatMap((s) => s.auxLabels!)), [N, patchShape[0], auxChannels]) : null,
+    auxLabels: withAux ? tf.tensor3d(concatFloat(seqs.flatMap((s) => s.auxLabels!)), [N, auxPatches, AUX_CHANNELS]) : null,
     ids: tf.tensor2d(ids, [B, T], 'int32'),
     patches: patches ? tf.tensor3d(patches, [N, patchShape[0], patchShape[1]]) : null,
     placement: placement ? tf.tensor2d(placement, [B * T, N * K]) : null,

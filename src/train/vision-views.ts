@@ -25,7 +25,7 @@ export function pretrainViews(rng: Rng, scene: Scene, crops: number): PixelBox[]
     const o = pickObject(rng, scene);
     const kind = i % 5;
     let side: number;
-    if (kind <= 2) side = o.size * rng.float(2.2, 3.6); // a final crop (the oracle's are 2.6–3.2×)
+    if (kind <= 2) side = o.size * rng.float(2.2, 3.6); // a final crop (the oracle's are 2.0–2.6×)
     else if (kind === 3) side = rng.chance(0.5) ? (long / 4) * rng.float(1, 1.3) : o.size * rng.float(3, 8); // wide / second stage
     else side = long * rng.float(0.1, 0.6); // anywhere
     const random = kind === 4;

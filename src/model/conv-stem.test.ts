@@ -1,0 +1,102 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import '@tensorflow/tfjs-backend-wasm';
+import * as tf from './tf';
+import { inputShape, patchCount, presetConfig, validateConfig, weightShapes } from './config';
+import { initWeights } from './init';
+import { convWindows, patchify } from './preprocess';
+import { Vlm } from './vlm';
+
+const config = presetConfig('tiny-conv', 10); // 32 px view, 16×16 → 8×8 → 4×4 grid, visionDim 16
+const side = config.imageSize;
+const randomView = (seed: number) => Float32Array.from({ length: side * side * 3 }, (_, i) => (Math.sin(i * 12.9898 + seed) * 43758.5453) % 1 * 0.5 + 0.5);
+
+describe('conv windows (im2col of the stem\'s first layer)', () => {
+  it('holds each 4×4 stride-2 window, zero-padded by one pixel, normalised to [-1, 1]', () => {
+    const view = randomView(1);
+    const windows = convWindows(view, config);
+    expect(windows.length).toBe(inputShape(config)[0] * inputShape(config)[1]);
+    const at = (oy: number, ox: number, ky: number, kx: number, c: number) => windows[(oy * (side / 2) + ox) * 48 + (ky * 4 + kx) * 3 + c];
+    const pixel = (y: number, x: number, c: number) => view[(y * side + x) * 3 + c] * 2 - 1;
+    // window (3, 5) covers rows 5..8 and columns 9..12
+    expect(at(3, 5, 0, 0, 0)).toBeCloseTo(pixel(5, 9, 0), 6);
+    expect(at(3, 5, 3, 2, 2)).toBeCloseTo(pixel(8, 11, 2), 6);
+    // window (0, 0) starts one pixel outside the view
+    expect(at(0, 0, 0, 0, 1)).toBe(0);
+    expect(at(0, 0, 1, 1, 1)).toBeCloseTo(pixel(0, 0, 1), 6);
+    expect(at(side / 2 - 1, 0, 3, 1, 0)).toBe(0);
+  });
+});
+
+describe('conv stem', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+    await tf.ready();
+  });
+
+  it('equals three strided tf.conv2d layers, its features in the same patch order as patchify', async () => {
+    const weights = initWeights(config, 5);
+    // non-zero biases, so a misplaced bias would show
+    for (const name of ['vision.stem1.b', 'vision.stem2.b', 'vision.stem3.b']) {
+      weights[name].dispose();
+      weights[name] = tf.randomNormal(weightShapes(config)[name], 0, 0.1, 'float32', 9);
+    }
+    const view = randomView(2);
+    const input = tf.tensor3d(convWindows(view, config), [1, ...inputShape(config)]);
+    const vlm = new Vlm(config, weights, 0);
+    // the stem alone: the encoder's features minus its learned positions, before the blocks
+    const stem = (vlm as unknown as { convStem(x: tf.Tensor3D): tf.Tensor3D }).convStem(input);
+
+    // reference: NHWC convolutions; a matMul weight [kh·kw·cin, cout] is an HWIO kernel
+    const kernel = (name: string, k: number) => {
+      const [inDim, outDim] = weights[`vision.${name}.w`].shape as [number, number];
+      return weights[`vision.${name}.w`].reshape([k, k, inDim / (k * k), outDim]) as tf.Tensor4D;
+    };
+    const image = tf.tensor4d(view.map((v) => v * 2 - 1), [1, side, side, 3]);
+    const conv = (x: tf.Tensor4D, name: string, k: number) => tf.conv2d(x, kernel(name, k), 2, 'valid').add(weights[`vision.${name}.b`]) as tf.Tensor4D;
+    let x = tf.relu(conv(tf.pad(image, [[0, 0], [1, 1], [1, 1], [0, 0]]), 'stem1', 4));
+    x = tf.relu(conv(x, 'stem2', 2));
+    x = conv(x, 'stem3', 2); // [1, 4, 4, Cv]
+    // each feature into its patch slot: patchify's order, read off a view whose pixels name their patch
+    const grid = side / 8;
+    const labelView = new Float32Array(side * side * 3);
+    for (let y = 0; y < side; y++) for (let xx = 0; xx < side; xx++) labelView[(y * side + xx) * 3] = (Math.floor(y / 8) * grid + Math.floor(xx / 8)) / 100;
+    const patches = patchify(labelView, config);
+    const order = Array.from({ length: patchCount(config) }, (_, i) => Math.round(((patches[i * 192] + 1) / 2) * 100));
+    const reference = tf.gather(x.reshape([grid * grid, -1]), order);
+
+    const [got, want] = [await stem.reshape([grid * grid, -1]).array(), await reference.array()] as number[][][];
+    expect(got.length).toBe(16);
+    let maxDiff = 0;
+    for (let p = 0; p < got.length; p++) for (let c = 0; c < got[p].length; c++) maxDiff = Math.max(maxDiff, Math.abs(got[p][c] - want[p][c]));
+    expect(maxDiff).toBeLessThan(1e-4);
+    expect(Math.max(...want.flat().map(Math.abs))).toBeGreaterThan(0.01); // not trivially zero
+    tf.dispose([input, stem, image, x, reference, ...Object.values(weights)]);
+  });
+
+  it('trains on WASM: every stem weight gets a finite, non-zero gradient', async () => {
+    await tf.setBackend('wasm');
+    const weights = initWeights(config, 6);
+    const vars = Object.fromEntries(Object.entries(weights).filter(([n]) => n.startsWith('vision.')).map(([n, t]) => [n, tf.variable(t)]));
+    const vlm = new Vlm(config, vars, 0);
+    const input = tf.tensor3d(new Float32Array([...convWindows(randomView(3), config), ...convWindows(randomView(4), config)]), [2, ...inputShape(config)]);
+    const { value, grads } = tf.variableGrads(() => vlm.encodePatches(input).square().mean() as tf.Scalar, Object.values(vars));
+    for (const name of ['vision.stem1.w', 'vision.stem2.w', 'vision.stem3.w', 'vision.stem3.b']) {
+      const g = await grads[vars[name].name].data();
+      expect(g.every(Number.isFinite), name).toBe(true);
+      expect(g.some((v) => v !== 0), name).toBe(true);
+    }
+    tf.dispose([input, value, ...Object.values(grads), ...Object.values(weights), ...Object.values(vars)]);
+    await tf.setBackend('cpu');
+  });
+});
+
+describe('config stem field', () => {
+  const { stem: _omitted, ...withoutStem } = presetConfig('vit', 50);
+  it('reads configs saved before the field existed as the linear patch embedding', () => {
+    expect(validateConfig(withoutStem).stem).toBe('patch');
+  });
+  it('names a bad stem and a conv stem the geometry does not allow', () => {
+    expect(() => validateConfig({ ...withoutStem, stem: 'resnet' })).toThrow(/"stem" must be one of patch, conv/);
+    expect(() => validateConfig({ ...withoutStem, stem: 'conv', patchSize: 16 })).toThrow(/conv stem needs patchSize 8/);
+  });
+});
