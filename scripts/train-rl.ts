@@ -14,7 +14,7 @@ import { basename, join } from 'node:path';
 import { useNodeBackend } from './lib/backend';
 import { cliArgs, formatDuration, numberArg } from './lib/args';
 import { onInterrupt } from './lib/interrupt';
-import { type TrainerState, hasCheckpoint, loadCheckpoint, saveCheckpoint } from './lib/checkpoint';
+import { type TrainerState, hasCheckpoint, loadCheckpoint, readTrainerState, saveCheckpoint } from './lib/checkpoint';
 import { pickWorld } from './lib/training-mix';
 import * as tf from '../src/model/tf';
 import { parameterCount } from '../src/model/config';
@@ -57,7 +57,9 @@ const args = cliArgs('npm run train:rl --', {
   epochs: { type: 'string', default: '1', help: 'passes over each step\'s rollouts (>1 makes the clip matter)' },
   rollback: { type: 'boolean', default: false, help: 'on a non-finite loss or gradient, restore weights and optimizer from the last checkpoint' },
   'eval-every': { type: 'string', default: '0', help: 'greedy evaluation interval in steps (0 = never)' },
-  'eval-n': { type: 'string', default: '50', help: 'episodes per evaluation (seeds from 1e9, as npm run eval)' },
+  'eval-n': { type: 'string', default: '50', help: 'episodes per evaluation' },
+  'eval-seed': { type: 'string', default: String(EVAL_SEED), help: 'first seed of the periodic evaluation (default: the test set of npm run eval; use another range, e.g. 900000000, when --keep-best selects on it)' },
+  'keep-best': { type: 'boolean', default: false, help: 'also save the policy with the best greedy eval accuracy so far to <out>/best' },
   'save-every': { type: 'string', default: '10', help: 'checkpoint interval in steps' },
   'data-seed': { type: 'string', default: String(RL_SEED), help: 'first prompt seed' },
   seed: { type: 'string', default: '1', help: 'sampling seed of the rollouts' },
@@ -75,6 +77,11 @@ const microBatch = numberArg('micro-batch', args['micro-batch'], 1, 4096);
 const epochs = numberArg('epochs', args.epochs, 1, 100);
 const evalEvery = numberArg('eval-every', args['eval-every'], 0);
 const evalN = numberArg('eval-n', args['eval-n'], 1);
+const evalSeed = numberArg('eval-seed', args['eval-seed'], 0);
+if (args['keep-best'] && evalEvery === 0) {
+  console.error('--keep-best needs --eval-every');
+  process.exit(2);
+}
 const saveEvery = numberArg('save-every', args['save-every'], 1);
 const samplingSeed = numberArg('seed', args.seed, 0);
 const grpo: GrpoOptions = {
@@ -114,6 +121,8 @@ const modelDir = (dir: string) => (existsSync(join(dir, 'checkpoint', 'model.jso
 /** RL's trainer state: Adam counts updates, which differ from steps with mini-batches. */
 interface RlState extends TrainerState {
   readonly adamStep: number;
+  /** In <out>/best only: the greedy eval accuracy it was kept for. */
+  readonly bestAccuracy?: number;
 }
 
 // 2. model, reference, optimizer and position: from <out>/checkpoint, or fresh from --from
@@ -167,8 +176,8 @@ const promptSample = (seed: number): Sample => generateSample(seed, pickWorld(se
 
 function* evalSamples(): Generator<Sample> {
   for (let i = 0; i < evalN; i++) {
-    const s = EVAL_SEED + i;
-    // the same held-out set as `npm run eval` with these families
+    const s = evalSeed + i;
+    // from EVAL_SEED: the same held-out set as `npm run eval` with these families
     yield generateSample(s, { families, difficulty: (s * 0.6180339887) % 1 });
   }
 }
@@ -208,7 +217,10 @@ async function rollBack(): Promise<boolean> {
 }
 
 const card = `# Squint ${model.config.preset} (GRPO checkpoint)\n\nFine-tuned by scripts/train-rl.ts from ${fromDir} with DeepEyes' reward.\n`;
-const save = () => saveCheckpoint(checkpointDir, model, vars, adam.state(), { step, dataCursor, adamStep: adam.step, args: { ...args, from: fromDir } } as RlState, card);
+const bestDir = join(outDir, 'best');
+/** Greedy eval accuracy of what <out>/best holds (kept across resumes). */
+let bestAccuracy = hasCheckpoint(bestDir) ? ((await readTrainerState(bestDir)) as RlState).bestAccuracy ?? -1 : -1;
+const save = (dir = checkpointDir) => saveCheckpoint(dir, model, vars, adam.state(), { step, dataCursor, adamStep: adam.step, args: { ...args, from: fromDir }, ...(dir === bestDir ? { bestAccuracy } : {}) } as RlState, card);
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
@@ -268,6 +280,11 @@ while (step < totalSteps && !stop.signal.aborted) {
     const { report } = await evaluate(policy, evalSamples(), createNodeCanvas, { ...DEFAULT_EPISODE_OPTIONS, maxTurns: 10, signal: stop.signal });
     console.log(`  eval (greedy, ${report.n} held-out): acc ${pct(report.accuracy)}  tool ${pct(report.toolRate)}  format ${pct(report.formatValidity)}  turns ${report.meanTurns.toFixed(2)}`);
     await appendFile(join(outDir, 'log.jsonl'), JSON.stringify({ step, eval: { n: report.n, accuracy: report.accuracy, toolRate: report.toolRate, formatValidity: report.formatValidity, byFamily: report.byFamily } }) + '\n');
+    if (args['keep-best'] && report.accuracy > bestAccuracy && !stop.signal.aborted) {
+      bestAccuracy = report.accuracy;
+      await save(bestDir);
+      console.log(`  best so far: saved ${bestDir}`);
+    }
   }
   if (step % saveEvery === 0) await save();
 }

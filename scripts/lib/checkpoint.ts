@@ -43,13 +43,16 @@ export function hasCheckpoint(dir: string): boolean {
   return existsSync(join(dir, STATE_JSON));
 }
 
+export async function readTrainerState(dir: string): Promise<TrainerState> {
+  return JSON.parse(await readFile(join(dir, STATE_JSON), 'utf8')) as TrainerState;
+}
+
 export async function loadCheckpoint(dir: string): Promise<{ model: SquintModel; optimizer: Record<string, tf.Tensor>; state: TrainerState }> {
   const model = await loadSquintModel(nodeFileReader(dir));
   const specs = JSON.parse(await readFile(join(dir, OPTIMIZER_JSON), 'utf8'));
   const bin = await readFile(join(dir, OPTIMIZER_BIN));
   const optimizer = tf.io.decodeWeights(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength), specs) as Record<string, tf.Tensor>;
-  const state = JSON.parse(await readFile(join(dir, STATE_JSON), 'utf8')) as TrainerState;
-  return { model, optimizer, state };
+  return { model, optimizer, state: await readTrainerState(dir) };
 }
 
 /**
