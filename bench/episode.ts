@@ -21,10 +21,10 @@ import { sampleImage } from '../src/agent/episode-image';
 import { generateSample } from '../src/world/generate';
 import { createNodeCanvas } from '../src/world/node-canvas';
 import { context2d } from '../src/world/canvas';
+import { EVAL_SEED } from '../src/world/seeds';
 import { backendsArg, median, numberFlag, percentile, quick, round, sum, table, useBackend, writeResult } from './lib';
 
 const N = numberFlag('n', quick ? 5 : 30);
-const EVAL_SEED = 1_000_000_000;
 
 type Part = 'preprocess' | 'image' | 'prefill' | 'decode' | 'readPixels';
 

@@ -13,10 +13,10 @@ import { nodeFileReader } from '../src/model/weights/node-files';
 import { DEFAULT_EPISODE_OPTIONS } from '../src/agent/loop';
 import { evaluate, type EvalReport, type GroupStats } from '../src/rl/eval';
 import { generateSample } from '../src/world/generate';
+import { EVAL_SEED } from '../src/world/seeds';
 import { createNodeCanvas } from '../src/world/node-canvas';
 import { BACKGROUND_STYLES, FAMILIES, type BackgroundStyle, type Family, type WorldOptions } from '../src/world/types';
 
-export const EVAL_SEED = 1_000_000_000;
 
 const args = cliArgs('npm run eval --', {
   model: { type: 'string', default: 'models/default', help: 'model directory' },

@@ -29,12 +29,12 @@ import { type GrpoOptions, type GrpoStepResult, type PolicySample, disposeGrpoBa
 import { type RewardWeights, parseRewardWeights } from '../src/rl/reward';
 import { type RolloutGroup, rolloutGroup, rolloutStats } from '../src/rl/rollout';
 import { generateSample } from '../src/world/generate';
+import { EVAL_SEED } from '../src/world/seeds';
 import { createNodeCanvas } from '../src/world/node-canvas';
 import { hashSeed } from '../src/world/rng';
 import { BACKGROUND_STYLES, FAMILIES, type BackgroundStyle, type Family, type Sample } from '../src/world/types';
 
 const RL_SEED = 500_000_000;
-const EVAL_SEED = 1_000_000_000;
 
 const args = cliArgs('npm run train:rl --', {
   from: { type: 'string', help: 'starting model: a model directory, a checkpoint, or an SFT run directory (required unless resuming)' },

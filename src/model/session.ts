@@ -6,6 +6,7 @@
 import * as tf from './tf';
 import type { LayerCache } from './ops';
 import type { Vlm } from './vlm';
+import { inputShape } from './config';
 
 export class DecodeSession {
   private readonly model: Vlm;
@@ -31,11 +32,12 @@ export class DecodeSession {
     return this.append(() => this.model.embedIds(tf.tensor2d([...ids], [1, ids.length], 'int32')));
   }
 
-  /** Appends one image block from its patches [P·patchDim]. @returns logits after its last token. */
+  /** Appends one image block from its model input [rows·dim] (config.inputShape). @returns logits after its last token. */
   async appendImage(patches: Float32Array): Promise<Float32Array> {
-    const c = this.model.config;
+    const [rows, dim] = inputShape(this.model.config);
+    if (patches.length !== rows * dim) throw new Error(`an image block needs ${rows}×${dim} input values, got ${patches.length}`);
     return this.append(() => {
-      const p = tf.tensor3d(patches, [1, patches.length / (c.patchSize * c.patchSize * 3), c.patchSize * c.patchSize * 3]);
+      const p = tf.tensor3d(patches, [1, rows, dim]);
       const image = this.model.encodeImages(p); // [1, K, C]
       const marker = this.model.embedIds(tf.tensor2d([this.model.imageTokenId], [1, 1], 'int32')); // [1, 1, C]
       return image.add(marker) as tf.Tensor3D;
