@@ -7,7 +7,8 @@
  * of the object a crop is centred on, from crops cut the way the oracle's final zoom cuts them
  * (a square 1.2–3.4× the object, centre jittered by ±15%), and reports held-out accuracy by the
  * object's size in the 64-px view. A cheap test of an encoder change before a full SFT run.
- * Writes <out>/probe-<task>.json; the crops are cached in <out>/crops-*.bin.
+ * `--init-vision DIR --freeze` instead measures a pre-trained encoder: a linear probe of its features.
+ * Writes <out>/probe-<task>-<preset>[-pretrained][-frozen].json; the crops are cached in <out>/crops-*.bin.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,6 +24,9 @@ import { sampleImage } from '../src/agent/episode-image';
 import { Adam, gradNorm } from '../src/train/adam';
 import { squareIn } from '../src/train/oracle';
 import { toVariables } from '../src/train/sft';
+import { loadVisionPretraining } from './lib/checkpoint';
+import { loadSquintModel } from '../src/model/load';
+import { nodeFileReader } from '../src/model/weights/node-files';
 import { pixelBox } from '../src/world/boxes';
 import { generateSample } from '../src/world/generate';
 import { createNodeCanvas } from '../src/world/node-canvas';
@@ -37,6 +41,8 @@ const args = cliArgs('npm run probe:reader --', {
   batch: { type: 'string', default: '32', help: 'crops per step' },
   lr: { type: 'string', default: '1e-3', help: 'learning rate (constant)' },
   out: { type: 'string', default: 'runs/probe-reader', help: 'output directory' },
+  'init-vision': { type: 'string', help: 'start the encoder from a pretrain:vision or model directory instead of fresh' },
+  freeze: { type: 'boolean', default: false, help: 'train the head only (a linear probe of the encoder\'s features)' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
 const task = args.task === 'shape' ? 'shape' : args.task === 'glyph' ? 'glyph' : (console.error('--task must be glyph or shape'), process.exit(2));
@@ -110,9 +116,16 @@ function inputs(set: CropSet, indices: number[]): tf.Tensor3D {
 }
 
 // a fresh encoder (as pre-training starts it) + a mean-pooled linear head
-const vars = toVariables(Object.fromEntries(Object.entries(initWeights(config, 3)).filter(([n]) => n.startsWith('vision.'))));
+/** The encoder's starting weights: fresh, from a pretrain:vision directory, or from a model directory (e.g. an SFT checkpoint). */
+async function startingEncoder(dir: string | undefined): Promise<Record<string, tf.Tensor>> {
+  const weights = !dir ? initWeights(config, 3)
+    : existsSync(join(dir, 'model.json')) ? (await loadSquintModel(nodeFileReader(dir))).vlm.weights
+      : await loadVisionPretraining(dir, config);
+  return Object.fromEntries(Object.entries(weights).filter(([n]) => n.startsWith('vision.')));
+}
+const vars = toVariables(await startingEncoder(args['init-vision']));
 const head = { 'head.w': tf.variable(tf.randomNormal([config.visionDim, classes], 0, 0.02)), 'head.b': tf.variable(tf.zeros([classes])) };
-const all: Record<string, tf.Variable> = { ...vars, ...head };
+const all: Record<string, tf.Variable> = args.freeze ? { ...head } : { ...vars, ...head };
 const encoder = new Vlm(config, vars, 0);
 const logits = (x: tf.Tensor3D) => encoder.encodePatches(x).mean(1).matMul(head['head.w']).add(head['head.b']) as tf.Tensor2D;
 const adam = new Adam();
@@ -159,7 +172,7 @@ for (let step = 0; step <= steps; step++) {
   adam.apply(all, byName, lr, await gradNorm(byName));
   tf.dispose([p, y, value, ...Object.values(grads)]);
 }
-const result = { task, preset: config.preset, stem: config.stem, classes, trainCrops: train.labels.length, testCrops: test.labels.length, steps, batch: batchSize, lr, seconds: Math.round((Date.now() - started) / 1000), curve };
-const resultFile = join(args.out, `probe-${task}-${config.preset}.json`);
+const result = { task, preset: config.preset, stem: config.stem, initVision: args['init-vision'] ?? null, frozen: args.freeze, classes, trainCrops: train.labels.length, testCrops: test.labels.length, steps, batch: batchSize, lr, seconds: Math.round((Date.now() - started) / 1000), curve };
+const resultFile = join(args.out, `probe-${task}-${config.preset}${args['init-vision'] ? '-pretrained' : ''}${args.freeze ? '-frozen' : ''}.json`);
 writeFileSync(resultFile, JSON.stringify(result, null, 1));
 console.log(`wrote ${resultFile}`);
