@@ -121,7 +121,9 @@ async function startingEncoder(dir: string | undefined): Promise<Record<string, 
   const weights = !dir ? initWeights(config, 3)
     : existsSync(join(dir, 'model.json')) ? (await loadSquintModel(nodeFileReader(dir))).vlm.weights
       : await loadVisionPretraining(dir, config);
-  return Object.fromEntries(Object.entries(weights).filter(([n]) => n.startsWith('vision.')));
+  const [vision, rest] = [Object.entries(weights).filter(([n]) => n.startsWith('vision.')), Object.entries(weights).filter(([n]) => !n.startsWith('vision.'))];
+  tf.dispose(rest.map(([, t]) => t)); // the decoder (and aux head) are not probed
+  return Object.fromEntries(vision);
 }
 const vars = toVariables(await startingEncoder(args['init-vision']));
 const head = { 'head.w': tf.variable(tf.randomNormal([config.visionDim, classes], 0, 0.02)), 'head.b': tf.variable(tf.zeros([classes])) };
