@@ -10,6 +10,8 @@ import { COLOUR_NAMES, GLYPHS, SHAPES, type Scene } from '../world/types';
 
 export const AUX_CHANNELS = COLOUR_NAMES.length + SHAPES.length + GLYPHS.length; // 8 + 6 + 20
 
+/** A colour counts as present in a patch when its object covers this much of it (in view px²). */
+const VISIBLE_AREA_VIEW_PX2 = 0.25;
 /** An object's shape is learnable in a view when it spans at least this many view pixels… */
 const SHAPE_VISIBLE_VIEW_PX = 6;
 /** …and its glyph when the object spans this many (glyph ≈ 0.55 of the object). */
@@ -35,14 +37,15 @@ export function visionLabels(scene: Scene, box: PixelBox, imageSize: number, pat
     const r = (obj.size * scale * imageSize) / 2; // radius in view px
     if (cx + r < 0 || cy + r < 0 || cx - r > imageSize || cy - r > imageSize) continue;
     const colour = COLOUR_NAMES.indexOf(obj.colour);
-    // 1. colour coverage: the object's disc area inside each patch (box estimate × π/4)
+    // 1. colour presence: 1 wherever the object's disc covers a visible part of the patch. Not
+    // its coverage: the agent finds tiny targets by colour, and a speck's colour should be as
+    // strong a target as a large object's (with coverage labels, specks barely counted).
     for (let gy = Math.max(0, Math.floor((cy - r) / patchSize)); gy <= Math.min(grid - 1, Math.floor((cy + r) / patchSize)); gy++) {
       for (let gx = Math.max(0, Math.floor((cx - r) / patchSize)); gx <= Math.min(grid - 1, Math.floor((cx + r) / patchSize)); gx++) {
         const ox = Math.max(0, Math.min(cx + r, (gx + 1) * patchSize) - Math.max(cx - r, gx * patchSize));
         const oy = Math.max(0, Math.min(cy + r, (gy + 1) * patchSize) - Math.max(cy - r, gy * patchSize));
-        const cover = ((ox * oy) / (patchSize * patchSize)) * (Math.PI / 4);
-        const o = patchIndex[gy * grid + gx] * AUX_CHANNELS + colour;
-        labels[o] = Math.min(1, labels[o] + cover);
+        const area = ox * oy * (Math.PI / 4); // view px² (box estimate × π/4)
+        if (area >= VISIBLE_AREA_VIEW_PX2) labels[patchIndex[gy * grid + gx] * AUX_CHANNELS + colour] = 1;
       }
     }
     // 2. shape and glyph at every patch the object's core covers, when big enough to be seen:
