@@ -1,0 +1,119 @@
+/**
+ * npm run probe:aim -- --model runs/sft-v3/checkpoint [--layer merged|projected]
+ *
+ * Can the target be *found* in the model's image tokens? To aim a zoom the agent has to locate
+ * "the blue object" in the global view, often a speck of a few view pixels. This probe freezes
+ * the model's encoder, takes the global view's 16 image tokens (before the projector: `merged`,
+ * the 2×2-merged encoder features; after it: `projected`, what the decoder sees), and trains a
+ * colour-conditioned linear pointer — one weight vector per colour, softmax over the 16 tokens —
+ * to pick the token holding the target's centre, on glyph/shape questions. Held-out top-1
+ * accuracy, overall and by the target's size in the view, says whether the encoder carries
+ * *where* each colour is; the decoder cannot aim better than its features allow.
+ * Chance is about 1/16 (the pointer also learns that targets sit mostly in the middle tokens).
+ * Writes runs/eval/<model>-aim-<layer>.json.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { useNodeBackend } from './lib/backend';
+import { cliArgs, numberArg } from './lib/args';
+import * as tf from '../src/model/tf';
+import { loadSquintModel } from '../src/model/load';
+import { nodeFileReader } from '../src/model/weights/node-files';
+import { sampleImage } from '../src/agent/episode-image';
+import { pixelToView, VIEW_GRID } from '../src/world/boxes';
+import { context2d } from '../src/world/canvas';
+import { generateSample } from '../src/world/generate';
+import { createNodeCanvas } from '../src/world/node-canvas';
+import { createRng } from '../src/world/rng';
+import { COLOUR_NAMES } from '../src/world/types';
+
+const args = cliArgs('npm run probe:aim --', {
+  model: { type: 'string', default: 'models/default', help: 'model directory' },
+  layer: { type: 'string', default: 'merged', help: 'merged (encoder features, 2×2-merged) or projected (the decoder\'s image tokens)' },
+  train: { type: 'string', default: '1500', help: 'training scenes (world seeds from 5e6)' },
+  test: { type: 'string', default: '400', help: 'held-out scenes (world seeds from 6e6)' },
+  steps: { type: 'string', default: '1500', help: 'Adam steps of the pointer' },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+});
+if (args.layer !== 'merged' && args.layer !== 'projected') {
+  console.error(`--layer must be merged or projected (got "${args.layer}")`);
+  process.exit(2);
+}
+const steps = numberArg('steps', args.steps, 1);
+/** Size bands of the target's side in the global view (0–100 grid units; 64 view px = 100 units). */
+const BANDS: [string, number, number][] = [['< 5 view px', 0, 8], ['5–10 view px', 8, 16], ['≥ 10 view px', 16, Infinity]];
+
+await useNodeBackend('wasm');
+const model = await loadSquintModel(nodeFileReader(args.model));
+const K = model.tokensPerImage;
+const side = Math.sqrt(K);
+
+interface Scenes { features: Float32Array; colours: number[]; tokens: number[]; sizes: number[] }
+/** Each scene's K image tokens (frozen), the target's colour, its token, its size in grid units. */
+async function scenes(firstSeed: number, n: number): Promise<Scenes> {
+  const chunks: Float32Array[] = [];
+  const out: Scenes = { features: new Float32Array(), colours: [], tokens: [], sizes: [] };
+  for (let seed = firstSeed; seed < firstSeed + n; seed++) {
+    const sample = generateSample(seed, { families: ['glyph', 'shape'], difficulty: (seed * 0.6180339887) % 1 });
+    const image = sampleImage(sample, createNodeCanvas);
+    const input = model.patches(context2d(image.canvas).getImageData(0, 0, image.size.width, image.size.height));
+    chunks.push(tf.tidy(() => {
+      const features = model.vlm.encodePatches(tf.tensor3d(input, [1, ...model.patchShape]));
+      const tokens = args.layer === 'projected' ? model.vlm.projectPatches(features) : features.reshape([1, K, -1]);
+      return tokens.dataSync() as Float32Array;
+    }));
+    const target = sample.scene.objects.find((o) => o.id === sample.targetIds[0])!;
+    const box = pixelToView(sample.targets[0], image.size);
+    const cell = (a: number, b: number) => Math.min(side - 1, Math.floor(((a + b) / 2 / VIEW_GRID) * side));
+    out.colours.push(COLOUR_NAMES.indexOf(target.colour));
+    out.tokens.push(cell(box[1], box[3]) * side + cell(box[0], box[2]));
+    out.sizes.push(Math.max(box[2] - box[0], box[3] - box[1]));
+    await new Promise((r) => setImmediate(r)); // let @napi-rs/canvas free the scene's pixels
+  }
+  const D = chunks[0].length;
+  out.features = new Float32Array(chunks.length * D);
+  chunks.forEach((c, i) => out.features.set(c, i * D));
+  return out;
+}
+
+const train = await scenes(5_000_000, numberArg('train', args.train, 16));
+const test = await scenes(6_000_000, numberArg('test', args.test, 16));
+const D = train.features.length / train.colours.length / K;
+const toTensors = (s: Scenes) => ({ x: tf.tensor3d(s.features, [s.colours.length, K, D]), colour: tf.oneHot(tf.tensor1d(s.colours, 'int32'), COLOUR_NAMES.length).toFloat() });
+const trainT = toTensors(train);
+const testT = toTensors(test);
+const targets = tf.oneHot(tf.tensor1d(train.tokens, 'int32'), K).toFloat();
+// per-channel standardisation from the training scenes, so one learning rate suits every model
+const mean = trainT.x.mean([0, 1], true);
+const std = trainT.x.sub(mean).square().mean([0, 1], true).sqrt().add(1e-5);
+const pointer = tf.variable(tf.randomNormal([COLOUR_NAMES.length, D], 0, 0.01, 'float32', 1));
+/** Scores [B, K]: each token's features · the weight vector of the target's colour. */
+const scores = (x: tf.Tensor, colour: tf.Tensor) => x.sub(mean).div(std).mul(colour.matMul(pointer).expandDims(1)).sum(2);
+const optimizer = tf.train.adam(3e-3);
+const rng = createRng(2);
+for (let step = 1; step <= steps; step++) {
+  const loss = tf.tidy(() => {
+    const idx = tf.tensor1d(Array.from({ length: 128 }, () => rng.int(0, train.colours.length - 1)), 'int32');
+    return optimizer.minimize(() => tf.losses.softmaxCrossEntropy(tf.gather(targets, idx), scores(tf.gather(trainT.x, idx), tf.gather(trainT.colour, idx))) as tf.Scalar, true)!;
+  });
+  if (step % 250 === 0 || step === steps) console.log(`step ${step}/${steps}  loss ${(await loss.data())[0].toFixed(3)}`);
+  loss.dispose();
+}
+
+const predicted = tf.tidy(() => scores(testT.x, testT.colour).argMax(1).dataSync());
+const hits = test.tokens.map((t, i) => predicted[i] === t);
+const rate = (keep: (i: number) => boolean) => {
+  const idx = hits.map((_, i) => i).filter(keep);
+  return { n: idx.length, top1: idx.filter((i) => hits[i]).length / Math.max(1, idx.length) };
+};
+const report = {
+  all: rate(() => true),
+  ...Object.fromEntries(BANDS.map(([name, lo, hi]) => [name, rate((i) => test.sizes[i] >= lo && test.sizes[i] < hi)])),
+};
+console.log(`model ${args.model}, ${args.layer} tokens: held-out top-1 of the target's token (${K} tokens)`);
+for (const [k, v] of Object.entries(report)) console.log(`${k.padEnd(14)} n ${String(v.n).padStart(4)}  top-1 ${(100 * v.top1).toFixed(1).padStart(5)}%`);
+const name = basename(args.model) === 'checkpoint' ? basename(dirname(args.model)) : basename(args.model);
+const out = `runs/eval/${name}-aim-${args.layer}.json`;
+await mkdir('runs/eval', { recursive: true });
+await writeFile(out, JSON.stringify({ model: args.model, layer: args.layer, steps, train: train.colours.length, test: test.colours.length, report }, null, 1));
+console.log(`wrote ${out}`);
