@@ -26,7 +26,7 @@ function classLoss(logits: tf.Tensor2D, labels: tf.Tensor2D, start: number, coun
 }
 
 /**
- * The dense vision loss: sigmoid cross-entropy of colour coverage at every patch, plus softmax
+ * The dense vision loss: sigmoid cross-entropy of colour presence at every patch, plus softmax
  * cross-entropy of the shape and of the glyph at each object's centre patch. (One sigmoid loss
  * over all channels let "no glyph anywhere" drown the few labelled patches: glyph accuracy
  * stayed at chance for 25k views.)
