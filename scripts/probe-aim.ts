@@ -8,7 +8,9 @@
  * colour-conditioned linear pointer — one weight vector per colour, softmax over the 16 tokens —
  * to pick the token holding the target's centre, on glyph/shape questions. Held-out top-1
  * accuracy, overall and by the target's size in the view, says whether the encoder carries
- * *where* each colour is; the decoder cannot aim better than its features allow.
+ * *where* each colour is; the decoder cannot aim better than its features allow. `--layer pixels`
+ * is the same pointer on a hand-made feature of the input view itself (no encoder): the ceiling
+ * the 64-px view allows.
  * Chance is about 1/16 (the pointer also learns that targets sit mostly in the middle tokens).
  * Writes runs/eval/<model>-aim-<layer>.json.
  */
@@ -19,24 +21,26 @@ import { cliArgs, numberArg } from './lib/args';
 import * as tf from '../src/model/tf';
 import { loadSquintModel } from '../src/model/load';
 import { nodeFileReader } from '../src/model/weights/node-files';
+import { letterboxResize } from '../src/model/preprocess';
 import { sampleImage } from '../src/agent/episode-image';
 import { pixelToView, VIEW_GRID } from '../src/world/boxes';
 import { context2d } from '../src/world/canvas';
 import { generateSample } from '../src/world/generate';
 import { createNodeCanvas } from '../src/world/node-canvas';
 import { createRng } from '../src/world/rng';
-import { COLOUR_NAMES } from '../src/world/types';
+import { COLOURS, COLOUR_NAMES } from '../src/world/types';
 
 const args = cliArgs('npm run probe:aim --', {
   model: { type: 'string', default: 'models/default', help: 'model directory' },
-  layer: { type: 'string', default: 'merged', help: 'merged (encoder features, 2×2-merged) or projected (the decoder\'s image tokens)' },
+  layer: { type: 'string', default: 'merged', help: 'merged (encoder features, 2×2-merged), projected (the decoder\'s image tokens) or pixels (no model: per token and colour, the best colour match among its view pixels — what the input allows)' },
   train: { type: 'string', default: '1500', help: 'training scenes (world seeds from 5e6)' },
   test: { type: 'string', default: '400', help: 'held-out scenes (world seeds from 6e6)' },
   steps: { type: 'string', default: '1500', help: 'Adam steps of the pointer' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
-if (args.layer !== 'merged' && args.layer !== 'projected') {
-  console.error(`--layer must be merged or projected (got "${args.layer}")`);
+const LAYERS = ['merged', 'projected', 'pixels'];
+if (!LAYERS.includes(args.layer)) {
+  console.error(`--layer must be one of ${LAYERS.join(', ')} (got "${args.layer}")`);
   process.exit(2);
 }
 const steps = numberArg('steps', args.steps, 1);
@@ -48,6 +52,29 @@ const model = await loadSquintModel(nodeFileReader(args.model));
 const K = model.tokensPerImage;
 const side = Math.sqrt(K);
 
+const PALETTE = COLOUR_NAMES.map((c) => [1, 3, 5].map((i) => parseInt(COLOURS[c].slice(i, i + 2), 16) / 255));
+/**
+ * The `pixels` baseline: [K, colours], for each token's square of the view and each world colour,
+ * minus the smallest squared RGB distance of any of its pixels to that colour. A speck of the
+ * colour gives a value near 0 even after the area-average downscale has blended it.
+ */
+function colourMatches(view: Float32Array): Float32Array {
+  const size = model.config.imageSize;
+  const cellPx = size / side;
+  const out = new Float32Array(K * PALETTE.length).fill(-Infinity);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) {
+      const token = Math.floor(y / cellPx) * side + Math.floor(x / cellPx);
+      const o = (y * size + x) * 3;
+      PALETTE.forEach(([r, g, b], c) => {
+        const match = -((view[o] - r) ** 2 + (view[o + 1] - g) ** 2 + (view[o + 2] - b) ** 2);
+        if (match > out[token * PALETTE.length + c]) out[token * PALETTE.length + c] = match;
+      });
+    }
+  }
+  return out;
+}
+
 interface Scenes { features: Float32Array; colours: number[]; tokens: number[]; sizes: number[] }
 /** Each scene's K image tokens (frozen), the target's colour, its token, its size in grid units. */
 async function scenes(firstSeed: number, n: number): Promise<Scenes> {
@@ -56,8 +83,9 @@ async function scenes(firstSeed: number, n: number): Promise<Scenes> {
   for (let seed = firstSeed; seed < firstSeed + n; seed++) {
     const sample = generateSample(seed, { families: ['glyph', 'shape'], difficulty: (seed * 0.6180339887) % 1 });
     const image = sampleImage(sample, createNodeCanvas);
-    const input = model.patches(context2d(image.canvas).getImageData(0, 0, image.size.width, image.size.height));
-    chunks.push(tf.tidy(() => {
+    const full = context2d(image.canvas).getImageData(0, 0, image.size.width, image.size.height);
+    const input = model.patches(full);
+    chunks.push(args.layer === 'pixels' ? colourMatches(letterboxResize(full, model.config.imageSize)) : tf.tidy(() => {
       const features = model.vlm.encodePatches(tf.tensor3d(input, [1, ...model.patchShape]));
       const tokens = args.layer === 'projected' ? model.vlm.projectPatches(features) : features.reshape([1, K, -1]);
       return tokens.dataSync() as Float32Array;
