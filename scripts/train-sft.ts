@@ -15,6 +15,8 @@ import { onInterrupt } from './lib/interrupt';
 import type { WorkerSetup } from './lib/example-worker';
 import { presetConfig, parameterCount } from '../src/model/config';
 import { initWeights } from '../src/model/init';
+import { loadSquintModel } from '../src/model/load';
+import { nodeFileReader } from '../src/model/weights/node-files';
 import { SquintModel } from '../src/model/squint-model';
 import { SquintTokenizer, buildTokenizerJson } from '../src/model/tokenizer';
 import { Vlm } from '../src/model/vlm';
@@ -41,6 +43,7 @@ const args = cliArgs('npm run train:sft --', {
   'aux-weight': { type: 'string', default: '1', help: 'weight of the dense vision loss (0 = off)' },
   'zoom-rate': { type: 'string', default: '1', help: 'probability that a trajectory whose target is too small zooms (below 1: a tool-shy RL base)' },
   'init-vision': { type: 'string', help: 'start the encoder (and aux head) from a pretrain:vision output directory' },
+  'init-from': { type: 'string', help: 'start from a model or checkpoint directory (its tokenizer and weights; the preset\'s architecture, so weights it lacks, e.g. a newly added colour pool, start fresh); new optimizer and schedule' },
   'hold-out-background': { type: 'string', default: 'tiles', help: 'background style kept out of training (style-shift split), or "none"' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
@@ -81,6 +84,8 @@ if (hasCheckpoint(checkpointDir)) {
   step = ck.state.step;
   dataCursor = ck.state.dataCursor;
   console.log(`resuming ${checkpointDir} at step ${step}`);
+} else if (args['init-from']) {
+  model = await growFrom(args['init-from']);
 } else {
   const tokenizer = new SquintTokenizer(buildTokenizerJson(tokenizerCorpus(3000)));
   const config = presetConfig(preset, tokenizer.vocabSize);
@@ -95,6 +100,33 @@ if (hasCheckpoint(checkpointDir)) {
   }
   model = new SquintModel(config, tokenizer, weights);
 }
+/**
+ * A model of the chosen preset whose weights come from `dir` (a model or an SFT checkpoint, with
+ * its aux head) wherever the source has them; weights it lacks keep their initialisation (a new
+ * colour pool's projection starts at zero, so the grown model first computes what the source did).
+ * @throws when a shared weight's shape differs (the preset does not fit the source).
+ */
+async function growFrom(dir: string): Promise<SquintModel> {
+  const source = hasCheckpoint(dir) ? await loadCheckpoint(dir) : { model: await loadSquintModel(nodeFileReader(dir)), optimizer: {} };
+  const config = presetConfig(preset, source.model.tokenizer.vocabSize);
+  const weights = initWeights(config, 1);
+  const fresh: string[] = [];
+  for (const name of Object.keys(weights)) {
+    const t = source.model.vlm.weights[name];
+    if (!t) { fresh.push(name); continue; }
+    if (t.shape.join() !== weights[name].shape.join()) throw new Error(`${dir}: ${name} is [${t.shape}], the ${preset} preset needs [${weights[name].shape}]`);
+    weights[name].dispose();
+    weights[name] = t.clone();
+  }
+  for (const [name, t] of Object.entries(source.optimizer)) {
+    if (name.startsWith('aux.')) savedAux[name] = t;
+    else t.dispose();
+  }
+  source.model.dispose();
+  console.log(`initialised from ${dir}; fresh: ${fresh.length ? fresh.join(', ') : 'none'}`);
+  return new SquintModel(config, source.model.tokenizer, weights);
+}
+
 const vars = toVariables(model.vlm.weights);
 let aux: AuxHead | undefined;
 if (auxWeight > 0) {

@@ -19,6 +19,13 @@ export interface ModelConfig {
    * embedding does not (README, "Reader probe"). Configs saved before this field existed are `patch`.
    */
   readonly stem: Stem;
+  /**
+   * Channels of the colour max-pool pathway (0 = none; conv stem only): a ReLU embedding of every
+   * stem window, max-pooled over each patch and projected into the patch features. The strided
+   * stem averages a speck of a few view pixels away; a max keeps it, so the agent can find a tiny
+   * target by its colour (README, "Aim probe"). Configs saved before this field existed have 0.
+   */
+  readonly colourPool: number;
   /** Vision transformer width and depth. */
   readonly visionDim: number;
   readonly visionLayers: number;
@@ -39,22 +46,22 @@ export interface ModelConfig {
 const PRESETS = {
   /** For tests: runs in milliseconds. */
   tiny: {
-    preset: 'tiny', imageSize: 32, patchSize: 8, stem: 'patch', visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    preset: 'tiny', imageSize: 32, patchSize: 8, stem: 'patch', colourPool: 0, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
   /** The tiny model with the conv stem (tests of that path). */
   'tiny-conv': {
-    preset: 'tiny-conv', imageSize: 32, patchSize: 8, stem: 'conv', visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    preset: 'tiny-conv', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
-  /** The model to train: ~0.9M parameters, conv stem; trains in a couple of hours on 2 CPU cores (WASM). */
+  /** The model to train: ~0.8M parameters, conv stem + colour pool; trains in a couple of hours on 2 CPU cores (WASM). */
   default: {
-    preset: 'default', imageSize: 64, patchSize: 8, stem: 'conv', visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'default', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** The v1 model and models/base: `default` with the linear patch embedding. */
   vit: {
-    preset: 'vit', imageSize: 64, patchSize: 8, stem: 'patch', visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'vit', imageSize: 64, patchSize: 8, stem: 'patch', colourPool: 0, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
 } as const satisfies Record<string, ModelConfig>;
@@ -102,7 +109,12 @@ export function validateConfig(raw: unknown): ModelConfig {
   }
   const stem = c.stem ?? 'patch';
   if (!STEMS.includes(stem as Stem)) throw new Error(`config field "stem" must be one of ${STEMS.join(', ')} (got ${JSON.stringify(c.stem)})`);
-  const config = { preset: typeof c.preset === 'string' ? c.preset : 'custom', stem, ...Object.fromEntries(INTEGER_FIELDS.map((f) => [f, c[f]])) } as ModelConfig;
+  const colourPool = c.colourPool ?? 0;
+  if (typeof colourPool !== 'number' || !Number.isInteger(colourPool) || colourPool < 0) {
+    throw new Error(`config field "colourPool" must be a non-negative integer (got ${JSON.stringify(c.colourPool)})`);
+  }
+  if (colourPool > 0 && stem !== 'conv') throw new Error('config: colourPool needs the conv stem (it pools the stem\'s windows)');
+  const config = { preset: typeof c.preset === 'string' ? c.preset : 'custom', stem, colourPool, ...Object.fromEntries(INTEGER_FIELDS.map((f) => [f, c[f]])) } as ModelConfig;
   if (config.imageSize % config.patchSize !== 0) throw new Error('config: imageSize must be a multiple of patchSize');
   if (gridSide(config) % config.merge !== 0) throw new Error('config: the patch grid must be a multiple of merge');
   if (config.dim % config.heads !== 0) throw new Error('config: dim must be a multiple of heads');
@@ -126,6 +138,11 @@ export function weightShapes(c: ModelConfig): Record<string, number[]> {
       'vision.stem3.w': [4 * c2, c3], 'vision.stem3.b': [c3],
     }
     : { 'vision.patch.w': [patchDim(c), c.visionDim], 'vision.patch.b': [c.visionDim] };
+  if (c.colourPool > 0) {
+    embedding['vision.pool.w'] = [convWindowDim, c.colourPool];
+    embedding['vision.pool.b'] = [c.colourPool];
+    embedding['vision.pool.out'] = [c.colourPool, c.visionDim];
+  }
   const shapes: Record<string, number[]> = {
     ...embedding,
     'vision.pos': [patchCount(c), c.visionDim],

@@ -73,14 +73,52 @@ describe('conv stem', () => {
     tf.dispose([input, stem, image, x, reference, ...Object.values(weights)]);
   });
 
-  it('trains on WASM: every stem weight gets a finite, non-zero gradient', async () => {
+  it('colour pool: a ReLU conv over the windows, max-pooled per patch, projected — and zero at initialisation', async () => {
+    const weights = initWeights(config, 7);
+    const view = randomView(5);
+    const input = tf.tensor3d(convWindows(view, config), [1, ...inputShape(config)]);
+    const pool = (vlm: Vlm) => (vlm as unknown as { colourPool(x: tf.Tensor3D): tf.Tensor3D }).colourPool(input);
+    // a fresh pathway adds nothing, so growing a trained model by it changes none of its outputs
+    const fresh = pool(new Vlm(config, weights, 0));
+    expect(Math.max(...(await fresh.data()))).toBe(0);
+    expect(Math.min(...(await fresh.data()))).toBe(0);
+    weights['vision.pool.out'].dispose();
+    weights['vision.pool.out'] = tf.randomNormal(weightShapes(config)['vision.pool.out'], 0, 0.5, 'float32', 11);
+    const got = pool(new Vlm(config, weights, 0)); // [1, 16, Cv]
+
+    const cp = config.colourPool;
+    const image = tf.pad(tf.tensor4d(view.map((v) => v * 2 - 1), [1, side, side, 3]), [[0, 0], [1, 1], [1, 1], [0, 0]]);
+    const kernel = weights['vision.pool.w'].reshape([4, 4, 3, cp]) as tf.Tensor4D;
+    const perWindow = tf.relu(tf.conv2d(image as tf.Tensor4D, kernel, 2, 'valid').add(weights['vision.pool.b'])) as tf.Tensor4D; // [1, 16, 16, Cp]
+    const pooled = tf.maxPool(perWindow, 4, 4, 'valid'); // [1, 4, 4, Cp]
+    const grid = side / 8;
+    const rowMajor = pooled.reshape([grid * grid, cp]).matMul(weights['vision.pool.out']);
+    // merge-contiguous order: patch (gy, gx) sits at ((gy/2)·2 + gx/2)·4 + (gy%2)·2 + gx%2
+    const order = Array.from({ length: grid * grid }, (_, i) => {
+      const group = Math.floor(i / 4), within = i % 4;
+      const gy = Math.floor(group / (grid / 2)) * 2 + Math.floor(within / 2), gx = (group % (grid / 2)) * 2 + (within % 2);
+      return gy * grid + gx;
+    });
+    const want = (await tf.gather(rowMajor, order).array()) as number[][];
+    const have = (await got.reshape([grid * grid, -1]).array()) as number[][];
+    let maxDiff = 0;
+    for (let p = 0; p < have.length; p++) for (let c = 0; c < have[p].length; c++) maxDiff = Math.max(maxDiff, Math.abs(have[p][c] - want[p][c]));
+    expect(maxDiff).toBeLessThan(1e-4);
+    expect(Math.max(...want.flat().map(Math.abs))).toBeGreaterThan(0.01);
+    tf.dispose([input, fresh, got, image, kernel, perWindow, pooled, rowMajor, ...Object.values(weights)]);
+  });
+
+  it('trains on WASM: every stem and colour-pool weight gets a finite, non-zero gradient', async () => {
     await tf.setBackend('wasm');
     const weights = initWeights(config, 6);
+    // away from its zero initialisation, so the gradient reaches the pool's own convolution
+    weights['vision.pool.out'].dispose();
+    weights['vision.pool.out'] = tf.randomNormal(weightShapes(config)['vision.pool.out'], 0, 0.5, 'float32', 12);
     const vars = Object.fromEntries(Object.entries(weights).filter(([n]) => n.startsWith('vision.')).map(([n, t]) => [n, tf.variable(t)]));
     const vlm = new Vlm(config, vars, 0);
     const input = tf.tensor3d(new Float32Array([...convWindows(randomView(3), config), ...convWindows(randomView(4), config)]), [2, ...inputShape(config)]);
     const { value, grads } = tf.variableGrads(() => vlm.encodePatches(input).square().mean() as tf.Scalar, Object.values(vars));
-    for (const name of ['vision.stem1.w', 'vision.stem2.w', 'vision.stem3.w', 'vision.stem3.b']) {
+    for (const name of ['vision.stem1.w', 'vision.stem2.w', 'vision.stem3.w', 'vision.stem3.b', 'vision.pool.w', 'vision.pool.b', 'vision.pool.out']) {
       const g = await grads[vars[name].name].data();
       expect(g.every(Number.isFinite), name).toBe(true);
       expect(g.some((v) => v !== 0), name).toBe(true);
@@ -94,6 +132,13 @@ describe('config stem field', () => {
   const { stem: _omitted, ...withoutStem } = presetConfig('vit', 50);
   it('reads configs saved before the field existed as the linear patch embedding', () => {
     expect(validateConfig(withoutStem).stem).toBe('patch');
+  });
+  it('reads configs saved before the colour pool existed as having none, and refuses a bad one', () => {
+    const { colourPool: _none, ...withoutPool } = presetConfig('default', 50);
+    expect(validateConfig(withoutPool).colourPool).toBe(0);
+    expect(validateConfig(presetConfig('default', 50)).colourPool).toBe(16);
+    expect(() => validateConfig({ ...withoutPool, colourPool: -2 })).toThrow(/"colourPool" must be a non-negative integer/);
+    expect(() => validateConfig({ ...withoutStem, colourPool: 8 })).toThrow(/colourPool needs the conv stem/);
   });
   it('names a bad stem and a conv stem the geometry does not allow', () => {
     expect(() => validateConfig({ ...withoutStem, stem: 'resnet' })).toThrow(/"stem" must be one of patch, conv/);

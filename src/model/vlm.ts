@@ -40,6 +40,7 @@ export class Vlm {
     // 1. patch embedding (a linear map of each patch, or the conv stem) + learned positions
     const embedded = c.stem === 'conv' ? this.convStem(input) : dense(input, w['vision.patch.w'], w['vision.patch.b']);
     let x = embedded.add(w['vision.pos']) as tf.Tensor3D; // [N, P, Cv]
+    if (c.colourPool > 0) x = x.add(this.colourPool(input)) as tf.Tensor3D;
     // 2. bidirectional transformer over the patches
     for (let i = 0; i < c.visionLayers; i++) x = transformerBlock(x, w, `vision.block${i}`, c.visionHeads, null).out;
     return layerNorm(x, w['vision.ln.g'], w['vision.ln.b']) as tf.Tensor3D;
@@ -62,6 +63,24 @@ export class Vlm {
     // one more space-to-depth puts each 2×2 merge group's patches next to each other
     const grid = half / 4;
     return spaceToDepth(x, n, grid).reshape([n, grid * grid, -1]) as tf.Tensor3D;
+  }
+
+  /**
+   * Conv windows [N, (S/2)², 48] → [N, P, Cv]: a ReLU embedding of each window, max-pooled over
+   * the 4×4 windows of each 8-px patch, projected to the encoder width (merge-contiguous order).
+   * The max keeps a speck of colour that the strided stem's sums dilute.
+   */
+  private colourPool(input: tf.Tensor3D): tf.Tensor3D {
+    const w = this.weights;
+    const n = input.shape[0];
+    const half = this.config.imageSize / 2;
+    const windows = tf.relu(dense(input.reshape([-1, input.shape[2]]), w['vision.pool.w'], w['vision.pool.b'])); // [N·(S/2)², Cp]
+    // two space-to-depth steps gather each patch's 4×4 windows into its channels
+    const perPatch = spaceToDepth(spaceToDepth(windows, n, half), n, half / 2); // [N, S/8, S/8, 16·Cp]
+    const grid = half / 4;
+    const pooled = perPatch.reshape([n * grid * grid, 16, -1]).max(1); // [N·(S/8)², Cp], row-major grid
+    const ordered = spaceToDepth(pooled, n, grid).reshape([n, grid * grid, -1]); // merge-contiguous order
+    return dense(ordered, w['vision.pool.out']) as tf.Tensor3D;
   }
 
   /** Patch features [N, P, Cv] → decoder-width image tokens [N, K, C]. */
