@@ -24,7 +24,7 @@ import { Adam } from '../src/train/adam';
 import { disposeBatch, makeBatch, type SequenceLike } from '../src/train/batch';
 import { tokenizerCorpus } from '../src/train/data';
 import { DEFAULT_MIX } from '../src/train/oracle';
-import { type AuxHead, createAuxHead, learningRate, sftStep, toVariables } from '../src/train/sft';
+import { type AuxHead, auxVariables, createAuxHead, learningRate, sftStep, toVariables } from '../src/train/sft';
 import { AUX_CHANNELS } from '../src/train/vision-labels';
 import * as tf from '../src/model/tf';
 import { BACKGROUND_STYLES, type BackgroundStyle } from '../src/world/types';
@@ -130,8 +130,9 @@ async function growFrom(dir: string): Promise<SquintModel> {
 const vars = toVariables(model.vlm.weights);
 let aux: AuxHead | undefined;
 if (auxWeight > 0) {
-  aux = createAuxHead(model.config.visionDim, AUX_CHANNELS, auxWeight);
+  aux = createAuxHead(model.config.visionDim, AUX_CHANNELS, auxWeight, model.config.colourPool);
   if (savedAux['aux.w']?.shape[1] === AUX_CHANNELS) aux.w.assign(savedAux['aux.w']), aux.b.assign(savedAux['aux.b']);
+  if (savedAux['aux.pool.w'] && aux.poolW && aux.poolB) aux.poolW.assign(savedAux['aux.pool.w']), aux.poolB.assign(savedAux['aux.pool.b']);
 }
 const trainable = new Vlm(model.config, vars, model.vlm.imageTokenId);
 const tok = model.tokenizer;
@@ -161,7 +162,7 @@ const schedule = { peakLr, warmupSteps, totalSteps, minLrFraction: 0.05 };
 const stop = onInterrupt();
 const card = `# Squint ${model.config.preset} (SFT checkpoint)\n\nTrained by scripts/train-sft.ts on oracle trajectories from the procedural world.\n`;
 const save = async () => {
-  const extra: Record<string, tf.Tensor> = aux ? { 'aux.w': aux.w, 'aux.b': aux.b } : {};
+  const extra: Record<string, tf.Tensor> = aux ? auxVariables(aux) : {};
   await saveCheckpoint(checkpointDir, model, vars, { ...adam.state(), ...extra }, { step, dataCursor, args }, card);
 };
 

@@ -20,10 +20,10 @@ export interface ModelConfig {
    */
   readonly stem: Stem;
   /**
-   * Channels of the colour max-pool pathway (0 = none; conv stem only): a ReLU embedding of every
-   * stem window, max-pooled over each patch and projected into the patch features. The strided
-   * stem averages a speck of a few view pixels away; a max keeps it, so the agent can find a tiny
-   * target by its colour (README, "Aim probe"). Configs saved before this field existed have 0.
+   * Channels of the colour pool (0 = none; conv stem only): a per-pixel MLP max-pooled over each
+   * patch and projected into the patch features. The strided stem averages a speck of a few view
+   * pixels away; a max keeps it, so the agent can find a tiny target by its colour (README,
+   * "Aim probe"). Configs saved before this field existed have 0.
    */
   readonly colourPool: number;
   /** Vision transformer width and depth. */
@@ -139,8 +139,10 @@ export function weightShapes(c: ModelConfig): Record<string, number[]> {
     }
     : { 'vision.patch.w': [patchDim(c), c.visionDim], 'vision.patch.b': [c.visionDim] };
   if (c.colourPool > 0) {
-    embedding['vision.pool.w'] = [convWindowDim, c.colourPool];
-    embedding['vision.pool.b'] = [c.colourPool];
+    embedding['vision.pool.w1'] = [3, c.colourPool];
+    embedding['vision.pool.b1'] = [c.colourPool];
+    embedding['vision.pool.w2'] = [c.colourPool, c.colourPool];
+    embedding['vision.pool.b2'] = [c.colourPool];
     embedding['vision.pool.out'] = [c.colourPool, c.visionDim];
   }
   const shapes: Record<string, number[]> = {

@@ -13,7 +13,7 @@ export function initWeights(config: ModelConfig, seed = 1): WeightMap {
     else if (name === 'vision.pool.out') {
       // zero: a model grown from one without the pathway starts out computing exactly what it did
       weights[name] = tf.zeros(shape);
-    } else if (name.startsWith('vision.stem') || name === 'vision.pool.w') {
+    } else if (name.startsWith('vision.stem') || name.startsWith('vision.pool.w')) {
       // He initialisation: the conv stem stacks ReLU layers with no normalisation between them
       weights[name] = tf.randomNormal(shape, 0, Math.sqrt(2 / shape[0]), 'float32', s++);
     } else {

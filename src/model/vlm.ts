@@ -5,7 +5,7 @@
  * mid-sequence). No I/O here: weights come in as a name → tensor map (see weights/).
  */
 import * as tf from './tf';
-import { type ModelConfig, imageTokens, inputShape } from './config';
+import { CONV_WINDOW, type ModelConfig, imageTokens, inputShape } from './config';
 import { type LayerCache, causalMask, constantTimes, dense, gelu, layerNorm, transformerBlock } from './ops';
 
 export type WeightMap = Record<string, tf.Tensor>;
@@ -35,15 +35,22 @@ export class Vlm {
 
   /** Vision encoder over the images' input [N, rows, dim] → patch features [N, P, Cv]. */
   encodePatches(input: tf.Tensor3D): tf.Tensor3D {
+    return this.encode(input).features;
+  }
+
+  /** The encoder's patch features, and the colour pool's features [N, P, Cp] (null without one). */
+  encode(input: tf.Tensor3D): { features: tf.Tensor3D; pooled: tf.Tensor3D | null } {
     const c = this.config;
     const w = this.weights;
     // 1. patch embedding (a linear map of each patch, or the conv stem) + learned positions
     const embedded = c.stem === 'conv' ? this.convStem(input) : dense(input, w['vision.patch.w'], w['vision.patch.b']);
     let x = embedded.add(w['vision.pos']) as tf.Tensor3D; // [N, P, Cv]
-    if (c.colourPool > 0) x = x.add(this.colourPool(input)) as tf.Tensor3D;
+    // 1b. plus the colour pool, projected (its projection starts at zero)
+    const pooled = c.colourPool > 0 ? this.colourPoolFeatures(input) : null;
+    if (pooled) x = x.add(dense(pooled, w['vision.pool.out'])) as tf.Tensor3D;
     // 2. bidirectional transformer over the patches
     for (let i = 0; i < c.visionLayers; i++) x = transformerBlock(x, w, `vision.block${i}`, c.visionHeads, null).out;
-    return layerNorm(x, w['vision.ln.g'], w['vision.ln.b']) as tf.Tensor3D;
+    return { features: layerNorm(x, w['vision.ln.g'], w['vision.ln.b']) as tf.Tensor3D, pooled };
   }
 
   /**
@@ -66,21 +73,27 @@ export class Vlm {
   }
 
   /**
-   * Conv windows [N, (S/2)², 48] → [N, P, Cv]: a ReLU embedding of each window, max-pooled over
-   * the 4×4 windows of each 8-px patch, projected to the encoder width (merge-contiguous order).
-   * The max keeps a speck of colour that the strided stem's sums dilute.
+   * Conv windows [N, (S/2)², 48] → the colour pool's features [N, P, Cp] (merge-contiguous order):
+   * a two-layer ReLU MLP on every single pixel, max-pooled over each 8-px patch. Per pixel and a
+   * max, because a speck of one or two view pixels is a tenth of a 4×4 stem window and vanishes
+   * in any sum; its own pixels still carry its colour. Training reads these features directly
+   * (a colour-presence head, src/train/sft.ts), the encoder through vision.pool.out.
    */
-  private colourPool(input: tf.Tensor3D): tf.Tensor3D {
+  colourPoolFeatures(input: tf.Tensor3D): tf.Tensor3D {
     const w = this.weights;
     const n = input.shape[0];
     const half = this.config.imageSize / 2;
-    const windows = tf.relu(dense(input.reshape([-1, input.shape[2]]), w['vision.pool.w'], w['vision.pool.b'])); // [N·(S/2)², Cp]
+    // each pixel is in the inner 2×2 of exactly one stride-2 window: window offsets (1..2, 1..2)
+    const rows = input.reshape([-1, CONV_WINDOW, CONV_WINDOW * 3]); // [N·(S/2)², 4, 12]
+    const inner = rows.slice([0, 1, 3], [-1, 2, 6]).reshape([-1, 3]); // [N·(S/2)²·4, 3] pixels
+    const hidden = tf.relu(dense(inner, w['vision.pool.w1'], w['vision.pool.b1']));
+    const perPixel = tf.relu(dense(hidden, w['vision.pool.w2'], w['vision.pool.b2'])); // [N·(S/2)²·4, Cp]
+    const perWindow = perPixel.reshape([n * half * half, 4, -1]).max(1); // [N·(S/2)², Cp]
     // two space-to-depth steps gather each patch's 4×4 windows into its channels
-    const perPatch = spaceToDepth(spaceToDepth(windows, n, half), n, half / 2); // [N, S/8, S/8, 16·Cp]
+    const perPatch = spaceToDepth(spaceToDepth(perWindow, n, half), n, half / 2); // [N, S/8, S/8, 16·Cp]
     const grid = half / 4;
     const pooled = perPatch.reshape([n * grid * grid, 16, -1]).max(1); // [N·(S/8)², Cp], row-major grid
-    const ordered = spaceToDepth(pooled, n, grid).reshape([n, grid * grid, -1]); // merge-contiguous order
-    return dense(ordered, w['vision.pool.out']) as tf.Tensor3D;
+    return spaceToDepth(pooled, n, grid).reshape([n, grid * grid, -1]) as tf.Tensor3D; // merge-contiguous order
   }
 
   /** Patch features [N, P, Cv] → decoder-width image tokens [N, K, C]. */
@@ -131,7 +144,7 @@ export class Vlm {
    * [N, P, Cv] (for auxiliary vision losses). Embeddings by one-hot · matMul and image tokens
    * placed by a one-hot matMul, because WASM has no gradient for gather/scatter.
    */
-  forwardWithFeatures(batch: TrainBatch): { logits: tf.Tensor3D; features: tf.Tensor3D | null } {
+  forwardWithFeatures(batch: TrainBatch): { logits: tf.Tensor3D; features: tf.Tensor3D | null; pooled: tf.Tensor3D | null } {
     const c = this.config;
     const [B, T] = batch.ids.shape;
     // 1. text embeddings (image positions get the `<image>` type embedding)
@@ -139,13 +152,14 @@ export class Vlm {
     let x = constantTimes(oneHot as tf.Tensor2D, this.weights['decoder.embed'] as tf.Tensor2D); // [B·T, C]
     // 2. merge the image tokens into their positions
     let features: tf.Tensor3D | null = null;
+    let pooled: tf.Tensor3D | null = null;
     if (batch.patches && batch.placement) {
-      features = this.encodePatches(batch.patches); // [N, P, Cv]
+      ({ features, pooled } = this.encode(batch.patches)); // [N, P, Cv], [N, P, Cp]
       const images = this.projectPatches(features).reshape([-1, c.dim]); // [N·K, C]
       x = x.add(constantTimes(batch.placement, images as tf.Tensor2D));
     }
     // 3. decoder + head
-    return { logits: this.logits(this.decode(x.reshape([B, T, c.dim]) as tf.Tensor3D, 0).hidden), features };
+    return { logits: this.logits(this.decode(x.reshape([B, T, c.dim]) as tf.Tensor3D, 0).hidden), features, pooled };
   }
 
   forward(batch: TrainBatch): tf.Tensor3D {

@@ -7,6 +7,7 @@ import type { Vlm } from '../model/vlm';
 import { type Adam, gradNorm } from './adam';
 import type { LossBatch } from './batch';
 import { visionLoss } from './vision-pretrain';
+import { COLOUR_NAMES } from '../world/types';
 
 export interface Schedule {
   readonly peakLr: number;
@@ -36,12 +37,25 @@ export function weightedCrossEntropy(logits: tf.Tensor3D, targets: tf.Tensor1D, 
 export interface AuxHead {
   readonly w: tf.Variable; // [Cv, channels]
   readonly b: tf.Variable; // [channels]
+  /** Colour-presence head on the colour pool's features: [Cp, colours], [colours] (models with a pool). */
+  readonly poolW: tf.Variable | null;
+  readonly poolB: tf.Variable | null;
   /** Weight of the auxiliary loss relative to the token cross-entropy. */
   readonly weight: number;
 }
 
-export function createAuxHead(visionDim: number, channels: number, weight: number): AuxHead {
-  return { w: tf.variable(tf.randomNormal([visionDim, channels], 0, 0.02)), b: tf.variable(tf.zeros([channels])), weight };
+export function createAuxHead(visionDim: number, channels: number, weight: number, colourPool = 0): AuxHead {
+  return {
+    w: tf.variable(tf.randomNormal([visionDim, channels], 0, 0.02)), b: tf.variable(tf.zeros([channels])),
+    poolW: colourPool > 0 ? tf.variable(tf.randomNormal([colourPool, COLOUR_NAMES.length], 0, 0.02)) : null,
+    poolB: colourPool > 0 ? tf.variable(tf.zeros([COLOUR_NAMES.length])) : null,
+    weight,
+  };
+}
+
+/** The head's variables by checkpoint name (aux.w, aux.b, aux.pool.w, aux.pool.b). */
+export function auxVariables(aux: AuxHead): Record<string, tf.Variable> {
+  return { 'aux.w': aux.w, 'aux.b': aux.b, ...(aux.poolW && aux.poolB ? { 'aux.pool.w': aux.poolW, 'aux.pool.b': aux.poolB } : {}) };
 }
 
 
@@ -60,13 +74,13 @@ export interface StepResult {
  */
 export async function sftStep(model: Vlm, vars: Record<string, tf.Variable>, adam: Adam, batch: LossBatch, lr: number, aux?: AuxHead): Promise<StepResult> {
   const useAux = aux !== undefined && batch.auxLabels !== null;
-  const allVars: Record<string, tf.Variable> = useAux ? { ...vars, 'aux.w': aux.w, 'aux.b': aux.b } : vars;
+  const allVars: Record<string, tf.Variable> = useAux ? { ...vars, ...auxVariables(aux) } : vars;
   let auxValue: tf.Scalar | null = null;
   const { value, grads } = tf.variableGrads(() => {
-    const { logits, features } = model.forwardWithFeatures(batch);
+    const { logits, features, pooled } = model.forwardWithFeatures(batch);
     const ce = weightedCrossEntropy(logits, batch.targets, batch.lossWeights);
     if (!useAux || !features) return ce;
-    auxValue = tf.keep(visionLoss(features, batch.auxLabels!, aux));
+    auxValue = tf.keep(visionLoss(features, batch.auxLabels!, aux, pooled));
     return ce.add(auxValue.mul(aux.weight)) as tf.Scalar;
   }, Object.values(allVars));
   try {

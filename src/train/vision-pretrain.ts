@@ -26,16 +26,22 @@ function classLoss(logits: tf.Tensor2D, labels: tf.Tensor2D, start: number, coun
 }
 
 /**
- * The dense vision loss: sigmoid cross-entropy of colour presence at every patch, plus softmax
+ * The dense vision loss: sigmoid cross-entropy of colour presence at every patch (from the
+ * features, and from the colour pool's features when the model has one), plus softmax
  * cross-entropy of the shape and of the glyph at each object's centre patch. (One sigmoid loss
  * over all channels let "no glyph anywhere" drown the few labelled patches: glyph accuracy
  * stayed at chance for 25k views.)
  */
-export function visionLoss(features: tf.Tensor3D, labels: tf.Tensor3D, head: AuxHead): tf.Scalar {
+export function visionLoss(features: tf.Tensor3D, labels: tf.Tensor3D, head: AuxHead, pooled: tf.Tensor3D | null = null): tf.Scalar {
   const logits = dense(features, head.w, head.b).reshape([-1, AUX_CHANNELS]) as tf.Tensor2D;
   const y = labels.reshape([-1, AUX_CHANNELS]) as tf.Tensor2D;
-  const colour = tf.losses.sigmoidCrossEntropy(y.slice([0, 0], [-1, SHAPE_START]), logits.slice([0, 0], [-1, SHAPE_START]));
-  return colour.add(classLoss(logits, y, SHAPE_START, SHAPES.length)).add(classLoss(logits, y, GLYPH_START, GLYPHS.length)) as tf.Scalar;
+  const colourLabels = y.slice([0, 0], [-1, SHAPE_START]);
+  const colour = tf.losses.sigmoidCrossEntropy(colourLabels, logits.slice([0, 0], [-1, SHAPE_START]));
+  const loss = colour.add(classLoss(logits, y, SHAPE_START, SHAPES.length)).add(classLoss(logits, y, GLYPH_START, GLYPHS.length)) as tf.Scalar;
+  if (!pooled || !head.poolW || !head.poolB) return loss;
+  // the colour pool is taught colour presence directly, so it learns to see specks from the start
+  const poolLogits = dense(pooled, head.poolW, head.poolB).reshape([-1, SHAPE_START]);
+  return loss.add(tf.losses.sigmoidCrossEntropy(colourLabels, poolLogits)) as tf.Scalar;
 }
 
 export interface VisionMetrics {
