@@ -9,7 +9,8 @@ import { createNodeCanvas } from '../world/node-canvas';
 import { Adam } from './adam';
 import { disposeBatch, makeBatch } from './batch';
 import { makeExample, tokenizerCorpus } from './data';
-import { learningRate, sftStep, toVariables } from './sft';
+import { auxVariables, createAuxHead, learningRate, sftStep, toVariables } from './sft';
+import { AUX_CHANNELS } from './vision-labels';
 
 describe('learningRate', () => {
   it('warms up linearly then decays by cosine to the floor', () => {
@@ -48,6 +49,36 @@ describe('SFT on oracle trajectories (tiny preset, WASM-free CPU backend)', () =
     disposeBatch(batch);
     adam.dispose();
     Object.values(vars).forEach((v) => v.dispose());
+    model.dispose();
+  });
+
+  it('with a colour pool, the aux head teaches the pool colour presence: pool and head move, the aux loss falls, no tensors leak', async () => {
+    const tok = new SquintTokenizer(buildTokenizerJson(tokenizerCorpus(200)));
+    const config = presetConfig('tiny-conv', tok.vocabSize);
+    const model = new SquintModel(config, tok, initWeights(config, 4));
+    const examples = Array.from({ length: 3 }, (_, i) => makeExample(model, 200 + i, createNodeCanvas));
+    const seqs = examples.map((e) => ({ ...e.sequence, auxLabels: e.auxLabels }));
+    const vars = toVariables(model.vlm.weights);
+    const trainable = new Vlm(config, vars, model.vlm.imageTokenId);
+    const aux = createAuxHead(config.visionDim, AUX_CHANNELS, 1, config.colourPool);
+    expect(Object.keys(auxVariables(aux))).toEqual(['aux.w', 'aux.b', 'aux.pool.w', 'aux.pool.b']);
+    const adam = new Adam();
+    const batch = makeBatch(seqs, model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape);
+    expect(batch.auxLabels).not.toBeNull();
+    const before = { w1: await vars['vision.pool.w1'].data(), head: await aux.poolW!.data() };
+    const auxLosses: number[] = [];
+    let countAfterFirst = 0;
+    for (let step = 0; step < 15; step++) {
+      auxLosses.push((await sftStep(trainable, vars, adam, batch, 3e-3, aux)).auxLoss);
+      if (step === 0) countAfterFirst = tf.memory().numTensors;
+      else expect(tf.memory().numTensors).toBe(countAfterFirst);
+    }
+    expect(auxLosses.at(-1)!).toBeLessThan(auxLosses[0]);
+    expect(await vars['vision.pool.w1'].data()).not.toEqual(before.w1);
+    expect(await aux.poolW!.data()).not.toEqual(before.head);
+    disposeBatch(batch);
+    adam.dispose();
+    tf.dispose([...Object.values(vars), ...Object.values(auxVariables(aux))]);
     model.dispose();
   });
 
