@@ -32,13 +32,13 @@ import { COLOURS, COLOUR_NAMES } from '../src/world/types';
 
 const args = cliArgs('npm run probe:aim --', {
   model: { type: 'string', default: 'models/default', help: 'model directory' },
-  layer: { type: 'string', default: 'merged', help: 'merged (encoder features, 2×2-merged), projected (the decoder\'s image tokens) or pixels (no model: per token and colour, the best colour match among its view pixels — what the input allows)' },
+  layer: { type: 'string', default: 'merged', help: 'merged (encoder features, 2×2-merged), projected (the decoder\'s image tokens), pool (the colour pool\'s features, 2×2-merged) or pixels (no model: per token and colour, the best colour match among its view pixels — what the input allows)' },
   train: { type: 'string', default: '1500', help: 'training scenes (world seeds from 5e6)' },
   test: { type: 'string', default: '400', help: 'held-out scenes (world seeds from 6e6)' },
   steps: { type: 'string', default: '1500', help: 'Adam steps of the pointer' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
-const LAYERS = ['merged', 'projected', 'pixels'];
+const LAYERS = ['merged', 'projected', 'pool', 'pixels'];
 if (!LAYERS.includes(args.layer)) {
   console.error(`--layer must be one of ${LAYERS.join(', ')} (got "${args.layer}")`);
   process.exit(2);
@@ -86,8 +86,9 @@ async function scenes(firstSeed: number, n: number): Promise<Scenes> {
     const full = context2d(image.canvas).getImageData(0, 0, image.size.width, image.size.height);
     const input = model.patches(full);
     chunks.push(args.layer === 'pixels' ? colourMatches(letterboxResize(full, model.config.imageSize)) : tf.tidy(() => {
-      const features = model.vlm.encodePatches(tf.tensor3d(input, [1, ...model.patchShape]));
-      const tokens = args.layer === 'projected' ? model.vlm.projectPatches(features) : features.reshape([1, K, -1]);
+      const { features, pooled } = model.vlm.encode(tf.tensor3d(input, [1, ...model.patchShape]));
+      if (args.layer === 'pool' && !pooled) throw new Error(`${args.model} has no colour pool`);
+      const tokens = args.layer === 'projected' ? model.vlm.projectPatches(features) : (args.layer === 'pool' ? pooled! : features).reshape([1, K, -1]);
       return tokens.dataSync() as Float32Array;
     }));
     const target = sample.scene.objects.find((o) => o.id === sample.targetIds[0])!;
