@@ -19,7 +19,8 @@ import { inputShape, patchCount, presetConfig } from '../src/model/config';
 import { initWeights } from '../src/model/init';
 import { Vlm } from '../src/model/vlm';
 import { Adam } from '../src/train/adam';
-import { createAuxHead, learningRate, toVariables } from '../src/train/sft';
+import { auxVariables, createAuxHead } from '../src/train/aux-head';
+import { learningRate, toVariables } from '../src/train/sft';
 import { AUX_CHANNELS } from '../src/train/vision-labels';
 import { visionMetrics, visionStep } from '../src/train/vision-pretrain';
 import { BACKGROUND_STYLES } from '../src/world/types';
@@ -56,7 +57,7 @@ const visionNames = (names: string[]) => names.filter((n) => n.startsWith('visio
 const init = initWeights(config, 7);
 const vars = toVariables(Object.fromEntries(visionNames(Object.keys(init)).map((n) => [n, init[n]])));
 tf.dispose(Object.values(init));
-const head = createAuxHead(config.visionDim, AUX_CHANNELS, 1);
+const head = createAuxHead(config.visionDim, AUX_CHANNELS, 1, config.colourPool);
 const adam = new Adam();
 const encoder = new Vlm(config, vars, 0);
 let step = 0;
@@ -69,6 +70,7 @@ if (existsSync(jsonPath)) {
   const { meta, tensors: saved } = await readVisionState(outDir);
   for (const [name, v] of Object.entries(vars)) v.assign(saved[name]);
   head.w.assign(saved['aux.w']), head.b.assign(saved['aux.b']);
+  if (saved['aux.pool.w'] && head.poolW && head.poolB) head.poolW.assign(saved['aux.pool.w']), head.poolB.assign(saved['aux.pool.b']);
   adam.restore(meta.step, Object.fromEntries(Object.entries(saved).filter(([k]) => k.startsWith('m.') || k.startsWith('v.'))));
   tf.dispose(Object.values(saved));
   step = meta.step;
@@ -76,7 +78,7 @@ if (existsSync(jsonPath)) {
   console.log(`resuming ${outDir} at step ${step}`);
 }
 const save = async () => {
-  const { data, specs } = await tf.io.encodeWeights({ ...vars, 'aux.w': head.w, 'aux.b': head.b, ...adam.state() });
+  const { data, specs } = await tf.io.encodeWeights({ ...vars, ...auxVariables(head), ...adam.state() });
   await writeFile(`${binPath}.tmp`, new Uint8Array(data));
   await writeFile(`${jsonPath}.tmp`, JSON.stringify({ preset: args.preset, step, dataCursor, specs, args }));
   await rename(`${binPath}.tmp`, binPath);

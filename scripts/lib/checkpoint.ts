@@ -67,7 +67,7 @@ export async function loadVisionPretraining(dir: string, config: ModelConfig): P
     if (!t || t.shape.join() !== shape.join()) throw new Error(`${dir}: ${name} is ${t ? `[${t.shape}]` : 'missing'}, the ${config.preset} preset needs [${shape}]`);
     out[name] = t;
   }
-  for (const name of ['aux.w', 'aux.b']) if (saved[name]) out[name] = saved[name];
+  for (const name of ['aux.w', 'aux.b', 'aux.pool.w', 'aux.pool.b']) if (saved[name]) out[name] = saved[name];
   tf.dispose(Object.entries(saved).filter(([n]) => !(n in out)).map(([, t]) => t));
   return out;
 }

@@ -54,9 +54,14 @@ const PRESETS = {
     preset: 'tiny-conv', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
-  /** The model to train: ~0.8M parameters, conv stem + colour pool; trains in a couple of hours on 2 CPU cores (WASM). */
+  /** The shipped model: ~0.8M parameters, conv stem; trains in a couple of hours on 2 CPU cores (WASM). */
   default: {
-    preset: 'default', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'default', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 0, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
+  },
+  /** `default` plus a 16-channel colour pool (an experiment: README, "Aim probe"). */
+  pool: {
+    preset: 'pool', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** The v1 model and models/base: `default` with the linear patch embedding. */

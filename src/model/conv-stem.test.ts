@@ -132,9 +132,9 @@ describe('config stem field', () => {
     expect(validateConfig(withoutStem).stem).toBe('patch');
   });
   it('reads configs saved before the colour pool existed as having none, and refuses a bad one', () => {
-    const { colourPool: _none, ...withoutPool } = presetConfig('default', 50);
+    const { colourPool: _none, ...withoutPool } = presetConfig('pool', 50);
     expect(validateConfig(withoutPool).colourPool).toBe(0);
-    expect(validateConfig(presetConfig('default', 50)).colourPool).toBe(16);
+    expect(validateConfig(presetConfig('pool', 50)).colourPool).toBe(16);
     expect(() => validateConfig({ ...withoutPool, colourPool: -2 })).toThrow(/"colourPool" must be a non-negative integer/);
     expect(() => validateConfig({ ...withoutStem, colourPool: 8 })).toThrow(/colourPool needs the conv stem/);
   });

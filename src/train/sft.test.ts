@@ -9,7 +9,8 @@ import { createNodeCanvas } from '../world/node-canvas';
 import { Adam } from './adam';
 import { disposeBatch, makeBatch } from './batch';
 import { makeExample, tokenizerCorpus } from './data';
-import { auxVariables, createAuxHead, learningRate, sftStep, toVariables } from './sft';
+import { auxVariables, createAuxHead } from './aux-head';
+import { learningRate, sftStep, toVariables } from './sft';
 import { AUX_CHANNELS } from './vision-labels';
 
 describe('learningRate', () => {

@@ -7,7 +7,7 @@ import type { Vlm } from '../model/vlm';
 import { type Adam, gradNorm } from './adam';
 import type { LossBatch } from './batch';
 import { visionLoss } from './vision-pretrain';
-import { COLOUR_NAMES } from '../world/types';
+import { type AuxHead, auxVariables } from './aux-head';
 
 export interface Schedule {
   readonly peakLr: number;
@@ -32,32 +32,6 @@ export function weightedCrossEntropy(logits: tf.Tensor3D, targets: tf.Tensor1D, 
   const picked = logp.mul(tf.oneHot(targets, V)).sum(-1); // [B·T]
   return picked.mul(weights).sum().neg().div(weights.sum().maximum(1e-6)) as tf.Scalar;
 }
-
-/** Training-only head that reads the dense vision labels from the encoder's patch features. */
-export interface AuxHead {
-  readonly w: tf.Variable; // [Cv, channels]
-  readonly b: tf.Variable; // [channels]
-  /** Colour-presence head on the colour pool's features: [Cp, colours], [colours] (models with a pool). */
-  readonly poolW: tf.Variable | null;
-  readonly poolB: tf.Variable | null;
-  /** Weight of the auxiliary loss relative to the token cross-entropy. */
-  readonly weight: number;
-}
-
-export function createAuxHead(visionDim: number, channels: number, weight: number, colourPool = 0): AuxHead {
-  return {
-    w: tf.variable(tf.randomNormal([visionDim, channels], 0, 0.02)), b: tf.variable(tf.zeros([channels])),
-    poolW: colourPool > 0 ? tf.variable(tf.randomNormal([colourPool, COLOUR_NAMES.length], 0, 0.02)) : null,
-    poolB: colourPool > 0 ? tf.variable(tf.zeros([COLOUR_NAMES.length])) : null,
-    weight,
-  };
-}
-
-/** The head's variables by checkpoint name (aux.w, aux.b, aux.pool.w, aux.pool.b). */
-export function auxVariables(aux: AuxHead): Record<string, tf.Variable> {
-  return { 'aux.w': aux.w, 'aux.b': aux.b, ...(aux.poolW && aux.poolB ? { 'aux.pool.w': aux.poolW, 'aux.pool.b': aux.poolB } : {}) };
-}
-
 
 export interface StepResult {
   readonly loss: number;

@@ -8,7 +8,7 @@ import { dense } from '../model/ops';
 import type { Vlm } from '../model/vlm';
 import { COLOUR_NAMES, GLYPHS, SHAPES } from '../world/types';
 import { type Adam, gradNorm } from './adam';
-import type { AuxHead } from './sft';
+import { type AuxHead, auxVariables } from './aux-head';
 import { AUX_CHANNELS } from './vision-labels';
 
 const SHAPE_START = COLOUR_NAMES.length;
@@ -87,8 +87,11 @@ export interface VisionStepResult {
 
 /** One Adam step of encoder + head on a batch of views; skipped when not finite. */
 export async function visionStep(model: Vlm, vars: Record<string, tf.Variable>, head: AuxHead, adam: Adam, patches: tf.Tensor3D, labels: tf.Tensor3D, lr: number): Promise<VisionStepResult> {
-  const all: Record<string, tf.Variable> = { ...vars, 'aux.w': head.w, 'aux.b': head.b };
-  const { value, grads } = tf.variableGrads(() => visionLoss(model.encodePatches(patches), labels, head), Object.values(all));
+  const all: Record<string, tf.Variable> = { ...vars, ...auxVariables(head) };
+  const { value, grads } = tf.variableGrads(() => {
+    const { features, pooled } = model.encode(patches);
+    return visionLoss(features, labels, head, pooled);
+  }, Object.values(all));
   try {
     const loss = (await value.data())[0];
     const byName: Record<string, tf.Tensor> = {};

@@ -1,0 +1,28 @@
+/** The training-only heads that read the dense vision labels (src/train/vision-labels.ts). */
+import * as tf from '../model/tf';
+import { COLOUR_NAMES } from '../world/types';
+
+/** Training-only head that reads the dense vision labels from the encoder's patch features. */
+export interface AuxHead {
+  readonly w: tf.Variable; // [Cv, channels]
+  readonly b: tf.Variable; // [channels]
+  /** Colour-presence head on the colour pool's features: [Cp, colours], [colours] (models with a pool). */
+  readonly poolW: tf.Variable | null;
+  readonly poolB: tf.Variable | null;
+  /** Weight of the auxiliary loss relative to the token cross-entropy. */
+  readonly weight: number;
+}
+
+export function createAuxHead(visionDim: number, channels: number, weight: number, colourPool = 0): AuxHead {
+  return {
+    w: tf.variable(tf.randomNormal([visionDim, channels], 0, 0.02)), b: tf.variable(tf.zeros([channels])),
+    poolW: colourPool > 0 ? tf.variable(tf.randomNormal([colourPool, COLOUR_NAMES.length], 0, 0.02)) : null,
+    poolB: colourPool > 0 ? tf.variable(tf.zeros([COLOUR_NAMES.length])) : null,
+    weight,
+  };
+}
+
+/** The head's variables by checkpoint name (aux.w, aux.b, aux.pool.w, aux.pool.b). */
+export function auxVariables(aux: AuxHead): Record<string, tf.Variable> {
+  return { 'aux.w': aux.w, 'aux.b': aux.b, ...(aux.poolW && aux.poolB ? { 'aux.pool.w': aux.poolW, 'aux.pool.b': aux.poolB } : {}) };
+}
