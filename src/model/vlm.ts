@@ -77,7 +77,7 @@ export class Vlm {
    * a two-layer ReLU MLP on every single pixel, max-pooled over each 8-px patch. Per pixel and a
    * max, because a speck of one or two view pixels is a tenth of a 4×4 stem window and vanishes
    * in any sum; its own pixels still carry its colour. Training reads these features directly
-   * (a colour-presence head, src/train/sft.ts), the encoder through vision.pool.out.
+   * (a colour-presence head, src/train/aux-head.ts), the encoder through vision.pool.out.
    */
   colourPoolFeatures(input: tf.Tensor3D): tf.Tensor3D {
     const w = this.weights;
