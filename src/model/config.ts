@@ -54,12 +54,12 @@ const PRESETS = {
     preset: 'tiny-conv', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
-  /** The shipped model: ~0.8M parameters, conv stem; trains in a couple of hours on 2 CPU cores (WASM). */
+  /** ~0.8M parameters, conv stem; trains in a couple of hours on 2 CPU cores (WASM). Recipes v3–v4. */
   default: {
     preset: 'default', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 0, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
-  /** `default` plus a 16-channel colour pool (an experiment: README, "Aim probe"). */
+  /** `default` plus a 16-channel colour pool: the shipped model (recipe v5; README, "Aim probe"). */
   pool: {
     preset: 'pool', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
@@ -118,7 +118,7 @@ export function validateConfig(raw: unknown): ModelConfig {
   if (typeof colourPool !== 'number' || !Number.isInteger(colourPool) || colourPool < 0) {
     throw new Error(`config field "colourPool" must be a non-negative integer (got ${JSON.stringify(c.colourPool)})`);
   }
-  if (colourPool > 0 && stem !== 'conv') throw new Error('config: colourPool needs the conv stem (it pools the stem\'s windows)');
+  if (colourPool > 0 && stem !== 'conv') throw new Error('config: colourPool needs the conv stem (it reads its pixels from the stem\'s windows)');
   const config = { preset: typeof c.preset === 'string' ? c.preset : 'custom', stem, colourPool, ...Object.fromEntries(INTEGER_FIELDS.map((f) => [f, c[f]])) } as ModelConfig;
   if (config.imageSize % config.patchSize !== 0) throw new Error('config: imageSize must be a multiple of patchSize');
   if (gridSide(config) % config.merge !== 0) throw new Error('config: the patch grid must be a multiple of merge');
