@@ -21,7 +21,7 @@ import { sampleImage } from '../src/agent/episode-image';
 import { generateSample } from '../src/world/generate';
 import { createNodeCanvas } from '../src/world/node-canvas';
 import { context2d } from '../src/world/canvas';
-import { EVAL_SEED } from '../src/world/seeds';
+import { EVAL_SEED, seedDifficulty } from '../src/world/seeds';
 import { backendsArg, median, numberFlag, percentile, quick, round, sum, table, useBackend, writeResult } from './lib';
 
 const N = numberFlag('n', quick ? 5 : 30);
@@ -89,7 +89,7 @@ for (const backend of backendsArg()) {
   for (let i = -1; i < N; i++) {
     // i = −1 is a warm-up episode, not recorded
     const seed = EVAL_SEED + Math.max(i, 0);
-    const sample = generateSample(seed, { difficulty: (seed * 0.6180339887) % 1 });
+    const sample = generateSample(seed, { difficulty: seedDifficulty(seed) });
     const r0 = performance.now();
     const image = sampleImage(sample, createNodeCanvas);
     const renderMs = performance.now() - r0;

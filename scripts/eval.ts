@@ -13,7 +13,7 @@ import { nodeFileReader } from '../src/model/weights/node-files';
 import { DEFAULT_EPISODE_OPTIONS } from '../src/agent/loop';
 import { evaluate, type EvalReport, type GroupStats } from '../src/rl/eval';
 import { generateSample } from '../src/world/generate';
-import { EVAL_SEED } from '../src/world/seeds';
+import { EVAL_SEED, seedDifficulty } from '../src/world/seeds';
 import { createNodeCanvas } from '../src/world/node-canvas';
 import { BACKGROUND_STYLES, FAMILIES, type BackgroundStyle, type Family, type WorldOptions } from '../src/world/types';
 
@@ -56,7 +56,7 @@ function* samples() {
   for (let i = 0; i < n; i++) {
     const s = seed + i;
     // difficulty varies over the set unless fixed, deterministically from the seed
-    const world: WorldOptions = { families, backgrounds, difficulty: fixedDifficulty ?? ((s * 0.6180339887) % 1) };
+    const world: WorldOptions = { families, backgrounds, difficulty: fixedDifficulty ?? seedDifficulty(s) };
     yield generateSample(s, world);
   }
 }

@@ -19,7 +19,7 @@ import { inputShape, patchCount, presetConfig } from '../src/model/config';
 import { initWeights } from '../src/model/init';
 import { Vlm } from '../src/model/vlm';
 import { Adam } from '../src/train/adam';
-import { auxVariables, createAuxHead } from '../src/train/aux-head';
+import { auxVariables, createAuxHead, restoreAuxHead } from '../src/train/aux-head';
 import { learningRate, toVariables } from '../src/train/sft';
 import { AUX_CHANNELS } from '../src/train/vision-labels';
 import { visionMetrics, visionStep } from '../src/train/vision-pretrain';
@@ -69,8 +69,7 @@ const jsonPath = join(outDir, 'vision.json');
 if (existsSync(jsonPath)) {
   const { meta, tensors: saved } = await readVisionState(outDir);
   for (const [name, v] of Object.entries(vars)) v.assign(saved[name]);
-  head.w.assign(saved['aux.w']), head.b.assign(saved['aux.b']);
-  if (saved['aux.pool.w'] && head.poolW && head.poolB) head.poolW.assign(saved['aux.pool.w']), head.poolB.assign(saved['aux.pool.b']);
+  restoreAuxHead(head, saved);
   adam.restore(meta.step, Object.fromEntries(Object.entries(saved).filter(([k]) => k.startsWith('m.') || k.startsWith('v.'))));
   tf.dispose(Object.values(saved));
   step = meta.step;

@@ -21,14 +21,16 @@ import { cliArgs, numberArg } from './lib/args';
 import * as tf from '../src/model/tf';
 import { loadSquintModel } from '../src/model/load';
 import { nodeFileReader } from '../src/model/weights/node-files';
-import { letterboxResize } from '../src/model/preprocess';
+import { letterboxResize, viewToInput } from '../src/model/preprocess';
 import { sampleImage } from '../src/agent/episode-image';
 import { pixelToView, VIEW_GRID } from '../src/world/boxes';
 import { context2d } from '../src/world/canvas';
 import { generateSample } from '../src/world/generate';
 import { createNodeCanvas } from '../src/world/node-canvas';
+import { hexToRgb } from '../src/world/render';
 import { createRng } from '../src/world/rng';
 import { COLOURS, COLOUR_NAMES } from '../src/world/types';
+import { seedDifficulty } from '../src/world/seeds';
 
 const args = cliArgs('npm run probe:aim --', {
   model: { type: 'string', default: 'models/default', help: 'model directory' },
@@ -52,7 +54,7 @@ const model = await loadSquintModel(nodeFileReader(args.model));
 const K = model.tokensPerImage;
 const side = Math.sqrt(K);
 
-const PALETTE = COLOUR_NAMES.map((c) => [1, 3, 5].map((i) => parseInt(COLOURS[c].slice(i, i + 2), 16) / 255));
+const PALETTE = COLOUR_NAMES.map((c) => hexToRgb(COLOURS[c]).map((v) => v / 255));
 /**
  * The `pixels` baseline: [K, colours], for each token's square of the view and each world colour,
  * minus the smallest squared RGB distance of any of its pixels to that colour. A speck of the
@@ -75,22 +77,27 @@ function colourMatches(view: Float32Array): Float32Array {
   return out;
 }
 
+/** The 16 image tokens' features [K, D] of the chosen layer for one view [S, S, 3]. */
+function tokenFeatures(view: Float32Array): Float32Array {
+  if (args.layer === 'pixels') return colourMatches(view);
+  return tf.tidy(() => {
+    const { features, pooled } = model.vlm.encode(tf.tensor3d(viewToInput(view, model.config), [1, ...model.patchShape]));
+    if (args.layer === 'projected') return model.vlm.projectPatches(features).dataSync() as Float32Array;
+    if (args.layer === 'pool' && !pooled) throw new Error(`${args.model} has no colour pool`);
+    return (args.layer === 'pool' ? pooled! : features).reshape([1, K, -1]).dataSync() as Float32Array;
+  });
+}
+
 interface Scenes { features: Float32Array; colours: number[]; tokens: number[]; sizes: number[] }
 /** Each scene's K image tokens (frozen), the target's colour, its token, its size in grid units. */
 async function scenes(firstSeed: number, n: number): Promise<Scenes> {
   const chunks: Float32Array[] = [];
   const out: Scenes = { features: new Float32Array(), colours: [], tokens: [], sizes: [] };
   for (let seed = firstSeed; seed < firstSeed + n; seed++) {
-    const sample = generateSample(seed, { families: ['glyph', 'shape'], difficulty: (seed * 0.6180339887) % 1 });
+    const sample = generateSample(seed, { families: ['glyph', 'shape'], difficulty: seedDifficulty(seed) });
     const image = sampleImage(sample, createNodeCanvas);
     const full = context2d(image.canvas).getImageData(0, 0, image.size.width, image.size.height);
-    const input = model.patches(full);
-    chunks.push(args.layer === 'pixels' ? colourMatches(letterboxResize(full, model.config.imageSize)) : tf.tidy(() => {
-      const { features, pooled } = model.vlm.encode(tf.tensor3d(input, [1, ...model.patchShape]));
-      if (args.layer === 'pool' && !pooled) throw new Error(`${args.model} has no colour pool`);
-      const tokens = args.layer === 'projected' ? model.vlm.projectPatches(features) : (args.layer === 'pool' ? pooled! : features).reshape([1, K, -1]);
-      return tokens.dataSync() as Float32Array;
-    }));
+    chunks.push(tokenFeatures(letterboxResize(full, model.config.imageSize)));
     const target = sample.scene.objects.find((o) => o.id === sample.targetIds[0])!;
     const box = pixelToView(sample.targets[0], image.size);
     const cell = (a: number, b: number) => Math.min(side - 1, Math.floor(((a + b) / 2 / VIEW_GRID) * side));

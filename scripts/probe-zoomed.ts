@@ -22,7 +22,7 @@ import { planToSequence } from '../src/train/sequence';
 import { generateSample } from '../src/world/generate';
 import { createNodeCanvas } from '../src/world/node-canvas';
 import { hashSeed } from '../src/world/rng';
-import { EVAL_SEED } from '../src/world/seeds';
+import { EVAL_SEED, seedDifficulty } from '../src/world/seeds';
 
 const args = cliArgs('npm run probe:zoomed --', {
   model: { type: 'string', default: 'models/default', help: 'model directory' },
@@ -46,7 +46,7 @@ const mix = { recover: 0, zoomResolvable: 0, zoomWhenNeeded: 1 };
 interface Row { family: string; resolvable: boolean; zooms: number; truth: string; answer: string | null; correct: boolean; zoomedAgain: boolean }
 const rows: Row[] = [];
 for (let seed = firstSeed; seed < firstSeed + n; seed++) {
-  const sample = generateSample(seed, { families: ['glyph', 'shape'], difficulty: (seed * 0.6180339887) % 1 });
+  const sample = generateSample(seed, { families: ['glyph', 'shape'], difficulty: seedDifficulty(seed) });
   const plan = oraclePlan(sample, hashSeed(seed, 7), mix);
   const image = sampleImage(sample, createNodeCanvas);
   const seq = planToSequence(model, image, sample.question, plan);

@@ -29,7 +29,7 @@ import { type GrpoOptions, type GrpoStepResult, type PolicySample, disposeGrpoBa
 import { type RewardWeights, parseRewardWeights } from '../src/rl/reward';
 import { type RolloutGroup, rolloutGroup, rolloutStats } from '../src/rl/rollout';
 import { generateSample } from '../src/world/generate';
-import { EVAL_SEED } from '../src/world/seeds';
+import { EVAL_SEED, seedDifficulty } from '../src/world/seeds';
 import { createNodeCanvas } from '../src/world/node-canvas';
 import { hashSeed } from '../src/world/rng';
 import { BACKGROUND_STYLES, FAMILIES, type BackgroundStyle, type Family, type Sample } from '../src/world/types';
@@ -178,7 +178,7 @@ function* evalSamples(): Generator<Sample> {
   for (let i = 0; i < evalN; i++) {
     const s = evalSeed + i;
     // from EVAL_SEED: the same held-out set as `npm run eval` with these families
-    yield generateSample(s, { families, difficulty: (s * 0.6180339887) % 1 });
+    yield generateSample(s, { families, difficulty: seedDifficulty(s) });
   }
 }
 

@@ -24,7 +24,7 @@ import { Adam } from '../src/train/adam';
 import { disposeBatch, makeBatch, type SequenceLike } from '../src/train/batch';
 import { tokenizerCorpus } from '../src/train/data';
 import { DEFAULT_MIX } from '../src/train/oracle';
-import { type AuxHead, auxVariables, createAuxHead } from '../src/train/aux-head';
+import { type AuxHead, auxVariables, createAuxHead, restoreAuxHead } from '../src/train/aux-head';
 import { learningRate, sftStep, toVariables } from '../src/train/sft';
 import { AUX_CHANNELS } from '../src/train/vision-labels';
 import * as tf from '../src/model/tf';
@@ -132,8 +132,7 @@ const vars = toVariables(model.vlm.weights);
 let aux: AuxHead | undefined;
 if (auxWeight > 0) {
   aux = createAuxHead(model.config.visionDim, AUX_CHANNELS, auxWeight, model.config.colourPool);
-  if (savedAux['aux.w']?.shape[1] === AUX_CHANNELS) aux.w.assign(savedAux['aux.w']), aux.b.assign(savedAux['aux.b']);
-  if (savedAux['aux.pool.w'] && aux.poolW && aux.poolB) aux.poolW.assign(savedAux['aux.pool.w']), aux.poolB.assign(savedAux['aux.pool.b']);
+  restoreAuxHead(aux, savedAux);
 }
 const trainable = new Vlm(model.config, vars, model.vlm.imageTokenId);
 const tok = model.tokenizer;

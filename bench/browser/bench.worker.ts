@@ -20,6 +20,7 @@ import { DEFAULT_EPISODE_OPTIONS, runEpisode } from '../../src/agent/loop';
 import { sampleImage } from '../../src/agent/episode-image';
 import { generateSample } from '../../src/world/generate';
 import { GLYPH_FONT_FAMILY, type Canvas2D, type CreateCanvas } from '../../src/world/canvas';
+import { seedDifficulty } from '../../src/world/seeds';
 
 const scope = self as unknown as { postMessage(m: unknown): void; onmessage: ((e: MessageEvent) => void) | null; fonts: FontFaceSet };
 const log = (message: string) => scope.postMessage({ type: 'log', message });
@@ -116,7 +117,7 @@ scope.onmessage = async (e: MessageEvent<{ backend: BackendPreference; quick: bo
       const episodes: { ms: number; tokens: number; zooms: number; generateMs: number; encodeMs: number; cropMs: number }[] = [];
       for (let i = 0; i < n; i++) {
         const seed = 1_000_000_000 + i;
-        const sample = generateSample(seed, { difficulty: (seed * 0.6180339887) % 1 });
+        const sample = generateSample(seed, { difficulty: seedDifficulty(seed) });
         const image = sampleImage(sample, make);
         const t = await runEpisode(model, image, sample.question, { ...DEFAULT_EPISODE_OPTIONS, maxTurns: 10, maxTokensPerTurn: choice.backend === 'webgpu' ? 48 : 96, seed });
         const sum = (k: 'generateMs' | 'encodeMs' | 'cropMs') => t.steps.reduce((a, s) => a + s.timings[k], 0);

@@ -22,6 +22,14 @@ export function createAuxHead(visionDim: number, channels: number, weight: numbe
   };
 }
 
+/** Assigns each of the head's variables that `saved` holds with the same shape (a resumed or grown run). */
+export function restoreAuxHead(aux: AuxHead, saved: Record<string, tf.Tensor>): void {
+  for (const [name, v] of Object.entries(auxVariables(aux))) {
+    const t = saved[name];
+    if (t && t.shape.join() === v.shape.join()) v.assign(t);
+  }
+}
+
 /** The head's variables by checkpoint name (aux.w, aux.b, aux.pool.w, aux.pool.b). */
 export function auxVariables(aux: AuxHead): Record<string, tf.Variable> {
   return { 'aux.w': aux.w, 'aux.b': aux.b, ...(aux.poolW && aux.poolB ? { 'aux.pool.w': aux.poolW, 'aux.pool.b': aux.poolB } : {}) };

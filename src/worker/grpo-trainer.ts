@@ -17,7 +17,7 @@ import type { CreateCanvas } from '../world/canvas';
 import { generateSample } from '../world/generate';
 import { createRng, hashSeed } from '../world/rng';
 import { BACKGROUND_STYLES, type Sample } from '../world/types';
-import { EVAL_SEED } from '../world/seeds';
+import { EVAL_SEED, seedDifficulty } from '../world/seeds';
 import { DIFFICULTY_RANGE, type TrainSettings } from './train-settings';
 
 /** RL prompts come from 5e8 upward (SFT trains on 0..~1e6); evaluation from 1e9, as `npm run eval`. */
@@ -65,7 +65,7 @@ export function* evalSamples(n: number, settings: TrainSettings): Generator<Samp
   const [lo, hi] = DIFFICULTY_RANGE[settings.difficulty];
   for (let i = 0; i < n; i++) {
     const s = EVAL_SEED + i;
-    yield generateSample(s, { families: settings.families, difficulty: lo + (hi - lo) * ((s * 0.6180339887) % 1) });
+    yield generateSample(s, { families: settings.families, difficulty: lo + (hi - lo) * seedDifficulty(s) });
   }
 }
 

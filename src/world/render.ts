@@ -31,7 +31,8 @@ const rgb = (c: Rgb, alpha = 1) =>
     ? `rgb(${Math.round(c[0])}, ${Math.round(c[1])}, ${Math.round(c[2])})`
     : `rgba(${Math.round(c[0])}, ${Math.round(c[1])}, ${Math.round(c[2])}, ${alpha})`;
 
-function hexToRgb(hex: string): Rgb {
+/** '#rrggbb' → [r, g, b] in 0..255. */
+export function hexToRgb(hex: string): Rgb {
   const v = parseInt(hex.slice(1), 16);
   return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
 }
