@@ -82,7 +82,7 @@ function tokenFeatures(view: Float32Array): Float32Array {
   if (args.layer === 'pixels') return colourMatches(view);
   return tf.tidy(() => {
     const { features, pooled } = model.vlm.encode(tf.tensor3d(viewToInput(view, model.config), [1, ...model.patchShape]));
-    if (args.layer === 'projected') return model.vlm.projectPatches(features).dataSync() as Float32Array;
+    if (args.layer === 'projected') return model.vlm.projectPatches(features, pooled).dataSync() as Float32Array;
     if (args.layer === 'pool' && !pooled) throw new Error(`${args.model} has no colour pool`);
     return (args.layer === 'pool' ? pooled! : features).reshape([1, K, -1]).dataSync() as Float32Array;
   });

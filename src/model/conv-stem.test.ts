@@ -124,6 +124,34 @@ describe('conv stem', () => {
     tf.dispose([input, value, ...Object.values(grads), ...Object.values(weights), ...Object.values(vars)]);
     await tf.setBackend('cpu');
   });
+
+  it('pool tokens: each image token adds its four patches\' pooled features through projector.pool, which WASM trains', async () => {
+    const weights = initWeights(config, 8); // tiny-conv routes its pool to the tokens
+    const input = tf.tensor3d(convWindows(randomView(6), config), [1, ...inputShape(config)]);
+    const vlm = new Vlm(config, weights, 0);
+    const { features, pooled } = vlm.encode(input);
+    const tokens = vlm.encodeImages(input); // [1, 4, dim]
+    const { poolTokens: _route, ...rest } = config;
+    const unrouted = new Vlm({ ...rest, poolTokens: false }, weights, 0).projectPatches(features);
+    // token k's pool input: patches 4k..4k+3 (merge-contiguous), channels concatenated in that order
+    const merged = pooled!.reshape([4, 4 * config.colourPool]);
+    const want = unrouted.reshape([4, -1]).add(merged.matMul(weights['projector.pool']));
+    expect(Math.max(...(await tokens.reshape([4, -1]).sub(want).abs().data()))).toBeLessThan(1e-5);
+    expect(Math.max(...(await tokens.sub(unrouted).abs().data()))).toBeGreaterThan(1e-4); // the route adds something
+    expect(() => vlm.projectPatches(features)).toThrow(/pass the pooled features/);
+
+    await tf.setBackend('wasm');
+    const vars = Object.fromEntries(Object.entries(weights).map(([n, t]) => [n, tf.variable(t)]));
+    const trainable = new Vlm(config, vars, 0);
+    const { value, grads } = tf.variableGrads(() => trainable.encodeImages(input).square().mean() as tf.Scalar, [vars['projector.pool'], vars['vision.pool.w1']]);
+    for (const name of ['projector.pool', 'vision.pool.w1']) {
+      const g = await grads[vars[name].name].data();
+      expect(g.every(Number.isFinite), name).toBe(true);
+      expect(g.some((v) => v !== 0), name).toBe(true);
+    }
+    tf.dispose([input, features, pooled!, tokens, unrouted, merged, want, value, ...Object.values(grads), ...Object.values(weights), ...Object.values(vars)]);
+    await tf.setBackend('cpu');
+  });
 });
 
 describe('config stem field', () => {
@@ -137,6 +165,14 @@ describe('config stem field', () => {
     expect(validateConfig(presetConfig('pool', 50)).colourPool).toBe(16);
     expect(() => validateConfig({ ...withoutPool, colourPool: -2 })).toThrow(/"colourPool" must be a non-negative integer/);
     expect(() => validateConfig({ ...withoutStem, colourPool: 8 })).toThrow(/colourPool needs the conv stem/);
+  });
+  it('reads configs saved before pool tokens existed as not routing the pool, and refuses a bad route', () => {
+    const { poolTokens: _none, ...withoutRoute } = presetConfig('pool-tokens', 50);
+    expect(validateConfig(withoutRoute).poolTokens).toBe(false);
+    expect(validateConfig(presetConfig('pool-tokens', 50)).poolTokens).toBe(true);
+    expect(weightShapes(presetConfig('pool-tokens', 50))['projector.pool']).toEqual([64, 128]);
+    expect(() => validateConfig({ ...withoutRoute, poolTokens: 'yes' })).toThrow(/"poolTokens" must be true or false/);
+    expect(() => validateConfig({ ...withoutRoute, colourPool: 0, poolTokens: true })).toThrow(/poolTokens needs a colour pool/);
   });
   it('names a bad stem and a conv stem the geometry does not allow', () => {
     expect(() => validateConfig({ ...withoutStem, stem: 'resnet' })).toThrow(/"stem" must be one of patch, conv/);

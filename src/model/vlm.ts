@@ -96,19 +96,28 @@ export class Vlm {
     return spaceToDepth(pooled, n, grid).reshape([n, grid * grid, -1]) as tf.Tensor3D; // merge-contiguous order
   }
 
-  /** Patch features [N, P, Cv] → decoder-width image tokens [N, K, C]. */
-  projectPatches(features: tf.Tensor3D): tf.Tensor3D {
+  /**
+   * Patch features [N, P, Cv] (and the colour pool's [N, P, Cp] where the config routes it to the
+   * tokens) → decoder-width image tokens [N, K, C].
+   */
+  projectPatches(features: tf.Tensor3D, pooled: tf.Tensor3D | null = null): tf.Tensor3D {
     const c = this.config;
     const w = this.weights;
+    const [n] = features.shape;
     // 3. merge each 2×2 group (contiguous by construction of the patch order) into one token
-    const merged = features.reshape([features.shape[0], this.tokensPerImage, c.merge * c.merge * c.visionDim]); // [N, K, 4·Cv]
+    const merged = features.reshape([n, this.tokensPerImage, c.merge * c.merge * c.visionDim]); // [N, K, 4·Cv]
     // 4. project into the decoder's width
-    return dense(gelu(dense(merged, w['projector.w1'], w['projector.b1'])), w['projector.w2'], w['projector.b2']) as tf.Tensor3D; // [N, K, C]
+    const tokens = dense(gelu(dense(merged, w['projector.w1'], w['projector.b1'])), w['projector.w2'], w['projector.b2']) as tf.Tensor3D; // [N, K, C]
+    if (!c.poolTokens) return tokens;
+    // 4b. plus the merged colour pool, linearly: a speck's colour reaches the decoder unmixed
+    if (!pooled) throw new Error('this model routes its colour pool to the image tokens: pass the pooled features');
+    return tokens.add(dense(pooled.reshape([n, this.tokensPerImage, -1]), w['projector.pool'])) as tf.Tensor3D;
   }
 
   /** Views → decoder-width image tokens. patches [N, P, patchDim] → [N, K, C]. */
   encodeImages(patches: tf.Tensor3D): tf.Tensor3D {
-    return this.projectPatches(this.encodePatches(patches));
+    const { features, pooled } = this.encode(patches);
+    return this.projectPatches(features, pooled);
   }
 
   /** Decoder over input embeddings x [B, T, C] at positions start.. (with cache `past`). */
@@ -155,7 +164,7 @@ export class Vlm {
     let pooled: tf.Tensor3D | null = null;
     if (batch.patches && batch.placement) {
       ({ features, pooled } = this.encode(batch.patches)); // [N, P, Cv], [N, P, Cp]
-      const images = this.projectPatches(features).reshape([-1, c.dim]); // [N·K, C]
+      const images = this.projectPatches(features, pooled).reshape([-1, c.dim]); // [N·K, C]
       x = x.add(constantTimes(batch.placement, images as tf.Tensor2D));
     }
     // 3. decoder + head

@@ -23,6 +23,28 @@ describe('oraclePlan', () => {
     expect(new Set(plans.map(([, p]) => p.kind))).toEqual(new Set(['direct', 'zoom', 'recover', 'coarse']));
   });
 
+  it('a direct answer first says where the targets are (each counted one, in reading order), then what it sees', () => {
+    const regions = ['upper left', 'top', 'upper right', 'left', 'centre', 'right', 'lower left', 'bottom', 'lower right'];
+    const regionOf = (b: PixelBox, w: number, h: number) => regions[Math.min(2, Math.floor(((b[1] + b[3]) / 2 / h) * 3)) * 3 + Math.min(2, Math.floor(((b[0] + b[2]) / 2 / w) * 3))];
+    const direct = plans.filter(([, p]) => p.kind === 'direct');
+    expect(new Set(direct.map(([s]) => s.family))).toEqual(new Set(['glyph', 'shape', 'colour', 'count', 'relation']));
+    for (const [s, p] of direct) {
+      const thought = p.turns[0].thought;
+      const where = s.targets.map((b) => `the ${regionOf(b, s.scene.width, s.scene.height)}`);
+      expect(thought.indexOf(where[0]), thought).toBeGreaterThan(0);
+      if (s.family === 'count') {
+        const sorted = [...where].sort((a, b) => regions.indexOf(a.slice(4)) - regions.indexOf(b.slice(4)));
+        const list = sorted.length > 1 ? `${sorted.slice(0, -1).join(', ')} and ${sorted.at(-1)}` : sorted[0];
+        expect(thought).toContain(`in ${list}. I count ${s.answer} of them.`);
+      } else if (s.family === 'relation') {
+        expect(thought).toContain(`is in ${where[0]} and `);
+        expect(thought).toContain(`is in ${where[1]}, so `);
+      }
+      // the answer comes after the locating words
+      if (s.family !== 'relation') expect(thought.lastIndexOf(s.answer)).toBeGreaterThan(thought.indexOf(where[0]));
+    }
+  });
+
   it('each planned box is what the agent loop would crop: parsed on the right frame, accepted by the tool', () => {
     for (const [s, p] of plans) {
       const size = { width: s.scene.width, height: s.scene.height };

@@ -78,38 +78,58 @@ const TIGHT_FACTOR: [number, number] = [2.0, 2.6];
 
 const cap = (t: string) => t.charAt(0).toUpperCase() + t.slice(1);
 
+/** The image's thirds by row and column, in reading order. */
+const REGION_ORDER = [
+  'the upper left', 'the top', 'the upper right',
+  'the left', 'the centre', 'the right',
+  'the lower left', 'the bottom', 'the lower right',
+];
+
 function regionName(box: PixelBox, size: Size): string {
   const cx = (box[0] + box[2]) / 2;
   const cy = (box[1] + box[3]) / 2;
   const col = cx < size.width / 3 ? 0 : cx < (2 * size.width) / 3 ? 1 : 2;
   const row = cy < size.height / 3 ? 0 : cy < (2 * size.height) / 3 ? 1 : 2;
-  return [
-    ['the upper left', 'the top', 'the upper right'],
-    ['the left', 'the centre', 'the right'],
-    ['the lower left', 'the bottom', 'the lower right'],
-  ][row][col];
+  return REGION_ORDER[row * 3 + col];
 }
 
 const WHAT = { glyph: 'read what is written on it', shape: 'tell its shape', colour: 'tell its colour', relation: 'compare them', count: 'count them' } as const;
 
-/** What the view shows, phrased per family (the thought before the answer). */
+/**
+ * What the view shows, phrased per family (the thought before the answer). From the global view
+ * it first says where the targets are, then what they are: locating and reading become two
+ * steps the decoder takes one at a time (finding "the star" and naming its colour in one token
+ * left colour, relation and count at chance; README, "Recipe v6").
+ */
 function readingThought(rng: Rng, sample: Sample, zoomed: boolean): string {
   const s = sample.subject;
   const a = sample.answer;
   const now = zoomed ? rng.pick(['Now I can see it clearly', 'The crop shows it clearly', 'In the crop it is easy to see', 'Zoomed in, it is clear']) : rng.pick(['I can see it in the image', 'It is large enough to see here', 'The image shows it clearly']);
+  const size = { width: sample.scene.width, height: sample.scene.height };
+  const regions = sample.targets.map((t) => regionName(t, size));
+  const at = zoomed ? '' : ` is in ${regions[0]}, and it`;
   switch (sample.family) {
     case 'glyph':
-      return `${now}: ${s} has ${rng.pick(['the character', 'the symbol', ''])} ${a} on it.`.replace('  ', ' ');
+      return `${now}: ${s}${at} has ${rng.pick(['the character', 'the symbol', ''])} ${a} on it.`.replace('  ', ' ');
     case 'shape':
-      return `${now}: ${s} is a ${a}.`;
+      return `${now}: ${s}${at} is a ${a}.`;
     case 'colour':
-      return `${now}: ${s} is ${a}.`;
-    case 'relation':
-      return `${now}: ${s.split(' and ')[0] ?? s} is ${a === 'left' || a === 'right' ? `to the ${a} of` : a} the other one.`;
-    case 'count':
-      return `${now}: I count ${a} of them.`;
+      return `${now}: ${s}${at} is ${a}.`;
+    case 'relation': {
+      const [first, second] = s.split(' and ');
+      const where = zoomed ? '' : `${first} is in ${regions[0]} and ${second} is in ${regions[1]}, so `;
+      return `${now}: ${where}${first} is ${a === 'left' || a === 'right' ? `to the ${a} of` : a} the other one.`;
+    }
+    case 'count': {
+      // each counted object's region, in reading order, then the count
+      const listed = zoomed ? '' : `I see ${s} in ${listPhrase([...regions].sort((x, y) => REGION_ORDER.indexOf(x) - REGION_ORDER.indexOf(y)))}. `;
+      return `${now}: ${listed}I count ${a} of them.`;
+    }
   }
 }
+
+/** "a", "a and b", "a, b and c". */
+const listPhrase = (items: readonly string[]) => (items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`);
 
 /** The thought before a zoom from the global view. `wide`: the box is a first, wider look. */
 function firstZoomThought(rng: Rng, sample: Sample, region: string, wide: boolean): string {
