@@ -26,6 +26,8 @@ export interface EpisodeRecord {
   /** First zoom box contains every target (null when the episode did not zoom). */
   readonly firstZoomHits: boolean | null;
   readonly firstZoomIoU: number | null;
+  /** Each turn's thought, in order: what the model said it saw and meant to do. */
+  readonly thoughts: readonly string[];
   readonly ms: number;
 }
 
@@ -63,6 +65,7 @@ export function recordEpisode(sample: Sample, t: Trajectory): EpisodeRecord {
     formatValid: t.formatValid, endReason: t.endReason,
     firstZoomHits: first ? containsBox(first, target) : null,
     firstZoomIoU: first ? intersectionOverUnion(first, target) : null,
+    thoughts: t.steps.map((s) => s.thought),
     ms: t.totalMs,
   };
 }
