@@ -33,6 +33,14 @@ export interface ModelConfig {
    * have false.
    */
   readonly poolTokens: boolean;
+  /**
+   * Whether every image token adds a learned 2-D grid position (projector.pos, one vector per
+   * token of the image's grid, the same for the global view and each crop). The decoder's own
+   * sequence positions are ~1% of an image token's norm (0.4–1.2 against 35 in recipe v5), so
+   * without this it barely knows where an image token lies, and cannot say where to zoom (README,
+   * "Recipe v6"). Configs saved before this field existed have false.
+   */
+  readonly tokenPositions: boolean;
   /** Vision transformer width and depth. */
   readonly visionDim: number;
   readonly visionLayers: number;
@@ -53,32 +61,32 @@ export interface ModelConfig {
 const PRESETS = {
   /** For tests: runs in milliseconds. */
   tiny: {
-    preset: 'tiny', imageSize: 32, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    preset: 'tiny', imageSize: 32, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
   /** The tiny model with the conv stem (tests of that path). */
   'tiny-conv': {
-    preset: 'tiny-conv', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    preset: 'tiny-conv', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
   /** ~0.8M parameters, conv stem; trains in a couple of hours on 2 CPU cores (WASM). Recipes v3–v4. */
   default: {
-    preset: 'default', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 0, poolTokens: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'default', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 0, poolTokens: false, tokenPositions: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** `default` plus a 16-channel colour pool: the shipped model (recipe v5; README, "Aim probe"). */
   pool: {
-    preset: 'pool', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'pool', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: false, tokenPositions: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
-  /** `pool` whose colour pool also feeds the decoder's image tokens (recipe v6). */
-  'pool-tokens': {
-    preset: 'pool-tokens', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+  /** `pool` plus what lets the decoder aim: the pool routed to the image tokens, and grid positions on them (recipe v6). */
+  aim: {
+    preset: 'aim', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** The v1 model and models/base: `default` with the linear patch embedding. */
   vit: {
-    preset: 'vit', imageSize: 64, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'vit', imageSize: 64, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
 } as const satisfies Record<string, ModelConfig>;
@@ -134,7 +142,9 @@ export function validateConfig(raw: unknown): ModelConfig {
   const poolTokens = c.poolTokens ?? false;
   if (typeof poolTokens !== 'boolean') throw new Error(`config field "poolTokens" must be true or false (got ${JSON.stringify(c.poolTokens)})`);
   if (poolTokens && colourPool === 0) throw new Error('config: poolTokens needs a colour pool (colourPool > 0)');
-  const config = { preset: typeof c.preset === 'string' ? c.preset : 'custom', stem, colourPool, poolTokens, ...Object.fromEntries(INTEGER_FIELDS.map((f) => [f, c[f]])) } as ModelConfig;
+  const tokenPositions = c.tokenPositions ?? false;
+  if (typeof tokenPositions !== 'boolean') throw new Error(`config field "tokenPositions" must be true or false (got ${JSON.stringify(c.tokenPositions)})`);
+  const config = { preset: typeof c.preset === 'string' ? c.preset : 'custom', stem, colourPool, poolTokens, tokenPositions, ...Object.fromEntries(INTEGER_FIELDS.map((f) => [f, c[f]])) } as ModelConfig;
   if (config.imageSize % config.patchSize !== 0) throw new Error('config: imageSize must be a multiple of patchSize');
   if (gridSide(config) % config.merge !== 0) throw new Error('config: the patch grid must be a multiple of merge');
   if (config.dim % config.heads !== 0) throw new Error('config: dim must be a multiple of heads');
@@ -175,6 +185,7 @@ export function weightShapes(c: ModelConfig): Record<string, number[]> {
     'projector.w2': [c.dim, c.dim],
     'projector.b2': [c.dim],
     ...(c.poolTokens ? { 'projector.pool': [c.merge * c.merge * c.colourPool, c.dim] } : {}),
+    ...(c.tokenPositions ? { 'projector.pos': [imageTokens(c), c.dim] } : {}),
     'decoder.embed': [c.vocabSize, c.dim],
     'decoder.pos': [c.maxSeq, c.dim],
     'decoder.ln.g': [c.dim],

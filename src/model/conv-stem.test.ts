@@ -154,6 +154,30 @@ describe('conv stem', () => {
   });
 });
 
+describe('image-token grid positions', () => {
+  it('add projector.pos to every image\'s tokens, initialised as a row vector plus a column vector', async () => {
+    const weights = initWeights(config, 9); // tiny-conv: a 2×2 token grid
+    const input = tf.tensor3d(new Float32Array([...convWindows(randomView(7), config), ...convWindows(randomView(8), config)]), [2, ...inputShape(config)]);
+    const { tokenPositions: _on, ...rest } = config;
+    const placed = new Vlm(config, weights, 0).encodeImages(input);
+    const unplaced = new Vlm({ ...rest, tokenPositions: false }, weights, 0).encodeImages(input);
+    const pos = (await weights['projector.pos'].array()) as number[][]; // [4, dim]
+    const added = (await placed.sub(unplaced).array()) as number[][][];
+    for (const image of added) for (let k = 0; k < 4; k++) image[k].forEach((v, d) => expect(v).toBeCloseTo(pos[k][d], 4));
+    // factorised: moving one column changes a token by the same vector in either row
+    pos[1].forEach((v, d) => expect(v - pos[0][d]).toBeCloseTo(pos[3][d] - pos[2][d], 5));
+    expect(Math.hypot(...pos[0])).toBeGreaterThan(1); // at a scale the decoder can read
+    tf.dispose([input, placed, unplaced, ...Object.values(weights)]);
+  });
+  it('reads configs saved before the field existed as without them, and refuses a bad value', () => {
+    const { tokenPositions: _none, ...without } = presetConfig('aim', 50);
+    expect(validateConfig(without).tokenPositions).toBe(false);
+    expect(weightShapes(presetConfig('aim', 50))['projector.pos']).toEqual([16, 128]);
+    expect(weightShapes(presetConfig('pool', 50))['projector.pos']).toBeUndefined();
+    expect(() => validateConfig({ ...without, tokenPositions: 1 })).toThrow(/"tokenPositions" must be true or false/);
+  });
+});
+
 describe('config stem field', () => {
   const { stem: _omitted, ...withoutStem } = presetConfig('vit', 50);
   it('reads configs saved before the field existed as the linear patch embedding', () => {
@@ -167,10 +191,10 @@ describe('config stem field', () => {
     expect(() => validateConfig({ ...withoutStem, colourPool: 8 })).toThrow(/colourPool needs the conv stem/);
   });
   it('reads configs saved before pool tokens existed as not routing the pool, and refuses a bad route', () => {
-    const { poolTokens: _none, ...withoutRoute } = presetConfig('pool-tokens', 50);
+    const { poolTokens: _none, ...withoutRoute } = presetConfig('aim', 50);
     expect(validateConfig(withoutRoute).poolTokens).toBe(false);
-    expect(validateConfig(presetConfig('pool-tokens', 50)).poolTokens).toBe(true);
-    expect(weightShapes(presetConfig('pool-tokens', 50))['projector.pool']).toEqual([64, 128]);
+    expect(validateConfig(presetConfig('aim', 50)).poolTokens).toBe(true);
+    expect(weightShapes(presetConfig('aim', 50))['projector.pool']).toEqual([64, 128]);
     expect(() => validateConfig({ ...withoutRoute, poolTokens: 'yes' })).toThrow(/"poolTokens" must be true or false/);
     expect(() => validateConfig({ ...withoutRoute, colourPool: 0, poolTokens: true })).toThrow(/poolTokens needs a colour pool/);
   });

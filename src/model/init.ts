@@ -13,6 +13,14 @@ export function initWeights(config: ModelConfig, seed = 1): WeightMap {
     else if (name === 'vision.pool.out') {
       // zero: a model grown from one without the pathway starts out computing exactly what it did
       weights[name] = tf.zeros(shape);
+    } else if (name === 'projector.pos') {
+      // a row vector plus a column vector per grid cell, so "upper" and "left" are separate
+      // directions from the start; std 0.6 gives a norm about a quarter of a trained image token's
+      const side = Math.sqrt(shape[0]);
+      const rows = tf.randomNormal([side, 1, shape[1]], 0, 0.6, 'float32', s++);
+      const cols = tf.randomNormal([1, side, shape[1]], 0, 0.6, 'float32', s++);
+      weights[name] = rows.add(cols).reshape(shape);
+      tf.dispose([rows, cols]);
     } else if (name.startsWith('vision.stem') || name.startsWith('vision.pool.w')) {
       // He initialisation: the conv stem stacks ReLU layers with no normalisation between them
       weights[name] = tf.randomNormal(shape, 0, Math.sqrt(2 / shape[0]), 'float32', s++);

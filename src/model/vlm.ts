@@ -107,11 +107,15 @@ export class Vlm {
     // 3. merge each 2×2 group (contiguous by construction of the patch order) into one token
     const merged = features.reshape([n, this.tokensPerImage, c.merge * c.merge * c.visionDim]); // [N, K, 4·Cv]
     // 4. project into the decoder's width
-    const tokens = dense(gelu(dense(merged, w['projector.w1'], w['projector.b1'])), w['projector.w2'], w['projector.b2']) as tf.Tensor3D; // [N, K, C]
-    if (!c.poolTokens) return tokens;
+    let tokens = dense(gelu(dense(merged, w['projector.w1'], w['projector.b1'])), w['projector.w2'], w['projector.b2']) as tf.Tensor3D; // [N, K, C]
     // 4b. plus the merged colour pool, linearly: a speck's colour reaches the decoder unmixed
-    if (!pooled) throw new Error('this model routes its colour pool to the image tokens: pass the pooled features');
-    return tokens.add(dense(pooled.reshape([n, this.tokensPerImage, -1]), w['projector.pool'])) as tf.Tensor3D;
+    if (c.poolTokens) {
+      if (!pooled) throw new Error('this model routes its colour pool to the image tokens: pass the pooled features');
+      tokens = tokens.add(dense(pooled.reshape([n, this.tokensPerImage, -1]), w['projector.pool']));
+    }
+    // 4c. plus each token's grid position, at a scale the decoder can read beside the content
+    if (c.tokenPositions) tokens = tokens.add(w['projector.pos']);
+    return tokens;
   }
 
   /** Views → decoder-width image tokens. patches [N, P, patchDim] → [N, K, C]. */
