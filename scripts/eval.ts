@@ -86,6 +86,7 @@ function print(r: EvalReport) {
   for (const [k, g] of Object.entries(r.bySplit)) console.log(row(k, g));
   console.log(`format validity ${pct(r.formatValidity)}  mean turns ${r.meanTurns.toFixed(2)}  ms/episode ${r.msPerEpisode.toFixed(0)}`);
   console.log(`first zoom contains target ${pct(r.firstZoomHitRate)}  median IoU ${r.firstZoomMedianIoU?.toFixed(3) ?? '-'}`);
+  console.log(`first region the first thought names holds a target ${pct(r.regionHitRate)}`);
 }
 print(report);
 

@@ -3,6 +3,7 @@ import { DEFAULT_EPISODE_OPTIONS } from '../agent/loop';
 import { scriptedModel, squintCall } from '../agent/testing';
 import { createNodeCanvas } from '../world/node-canvas';
 import { generateSample } from '../world/generate';
+import { REGION_ORDER, firstRegionNamed, regionName } from '../world/regions';
 import { evaluate } from './eval';
 
 describe('evaluate', () => {
@@ -13,7 +14,28 @@ describe('evaluate', () => {
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ family: 'colour', truth: sample.answer, answer: sample.answer, correct: true, zooms: 1, turns: 2, firstZoomHits: true });
     expect(records[0].thoughts).toEqual(['zoom', 'the answer']);
-    expect(report).toMatchObject({ n: 1, accuracy: 1, toolRate: 1, firstZoomHitRate: 1 });
+    expect(records[0].regionHits).toBeNull(); // "zoom" names no region
+    expect(report).toMatchObject({ n: 1, accuracy: 1, toolRate: 1, firstZoomHitRate: 1, regionHitRate: null });
     expect(report.byFamily.colour).toEqual({ n: 1, accuracy: 1, toolRate: 1 });
+  });
+
+  it('checks the region the first thought names against the targets\' regions', async () => {
+    const samples = [generateSample(42, { families: ['colour'] }), generateSample(43, { families: ['colour'] })];
+    const where = (i: number) => regionName(samples[i].targets[0], { width: samples[i].scene.width, height: samples[i].scene.height });
+    const elsewhere = REGION_ORDER.find((r) => r !== where(1))!;
+    const records = [];
+    for (const [i, region] of [where(0), elsewhere].entries()) {
+      const model = scriptedModel([`<think>it is in ${region}, and it is red.</think><answer>red</answer>`]);
+      records.push(...(await evaluate(model, [samples[i]], createNodeCanvas, { ...DEFAULT_EPISODE_OPTIONS, seed: 1 })).records);
+    }
+    expect(records.map((r) => r.regionHits)).toEqual([true, false]);
+  });
+});
+
+describe('firstRegionNamed', () => {
+  it('finds the earliest "in <region>", not a shorter name inside a longer one', () => {
+    expect(firstRegionNamed('The star is in the upper left, and the moon in the left.')).toBe('the upper left');
+    expect(firstRegionNamed('I see them in the left and the upper left.')).toBe('the left');
+    expect(firstRegionNamed('I zoom in on it.')).toBeNull();
   });
 });

@@ -8,6 +8,7 @@ import { type AgentModel, type EpisodeOptions, runEpisode } from '../agent/loop'
 import type { Trajectory } from '../agent/trajectory';
 import { containsBox, intersectionOverUnion, pixelBox, type PixelBox } from '../world/boxes';
 import type { CreateCanvas } from '../world/canvas';
+import { firstRegionNamed, regionName } from '../world/regions';
 import type { Family, Sample } from '../world/types';
 import { isCorrect } from './answer';
 
@@ -28,6 +29,8 @@ export interface EpisodeRecord {
   readonly firstZoomIoU: number | null;
   /** Each turn's thought, in order: what the model said it saw and meant to do. */
   readonly thoughts: readonly string[];
+  /** Whether the first region the first thought names ("… in the upper left") holds a target; null when it names none. */
+  readonly regionHits: boolean | null;
   readonly ms: number;
 }
 
@@ -47,6 +50,8 @@ export interface EvalReport {
   /** Among episodes that zoomed: share whose first box contains the target(s), and the median IoU. */
   readonly firstZoomHitRate: number | null;
   readonly firstZoomMedianIoU: number | null;
+  /** Among episodes whose first thought names a region: share where a target lies there. */
+  readonly regionHitRate: number | null;
   readonly byFamily: Record<string, GroupStats>;
   /** "resolvable" / "unresolvable", overall and per family ("glyph/unresolvable"). */
   readonly bySplit: Record<string, GroupStats>;
@@ -54,6 +59,12 @@ export interface EvalReport {
 
 const unionBox = (boxes: readonly PixelBox[]): PixelBox =>
   pixelBox(Math.min(...boxes.map((b) => b[0])), Math.min(...boxes.map((b) => b[1])), Math.max(...boxes.map((b) => b[2])), Math.max(...boxes.map((b) => b[3])));
+
+function regionHits(sample: Sample, thought: string): boolean | null {
+  const named = firstRegionNamed(thought);
+  const size = { width: sample.scene.width, height: sample.scene.height };
+  return named === null ? null : sample.targets.some((t) => regionName(t, size) === named);
+}
 
 export function recordEpisode(sample: Sample, t: Trajectory): EpisodeRecord {
   const zooms = t.steps.filter((s) => s.kind === 'zoom');
@@ -66,11 +77,17 @@ export function recordEpisode(sample: Sample, t: Trajectory): EpisodeRecord {
     firstZoomHits: first ? containsBox(first, target) : null,
     firstZoomIoU: first ? intersectionOverUnion(first, target) : null,
     thoughts: t.steps.map((s) => s.thought),
+    regionHits: regionHits(sample, t.steps[0]?.thought ?? ''),
     ms: t.totalMs,
   };
 }
 
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+/** Share of true among the non-null values; null when all are null. */
+const rate = (xs: (boolean | null)[]) => {
+  const known = xs.filter((x): x is boolean => x !== null);
+  return known.length ? mean(known.map(Number)) : null;
+};
 const median = (xs: number[]) => {
   if (!xs.length) return null;
   const s = [...xs].sort((a, b) => a - b);
@@ -94,8 +111,9 @@ export function summarize(records: EpisodeRecord[]): EvalReport {
     formatValidity: mean(records.map((r) => +r.formatValid)),
     meanTurns: mean(records.map((r) => r.turns)),
     msPerEpisode: mean(records.map((r) => r.ms)),
-    firstZoomHitRate: zoomed.length ? mean(zoomed.map((r) => +r.firstZoomHits!)) : null,
+    firstZoomHitRate: rate(zoomed.map((r) => r.firstZoomHits)),
     firstZoomMedianIoU: median(zoomed.map((r) => r.firstZoomIoU!)),
+    regionHitRate: rate(records.map((r) => r.regionHits)),
     byFamily: group((r) => r.family),
     bySplit: { ...group(split), ...group((r) => `${r.family}/${split(r)}`) },
   };

@@ -14,6 +14,7 @@
  * Thoughts are drawn from paraphrase templates so the wording varies.
  */
 import { type PixelBox, type Size, type ViewBox, boxHeight, boxWidth, containsBox, pixelBox, pixelToView, viewToPixel } from '../world/boxes';
+import { REGION_ORDER, regionName } from '../world/regions';
 import { createRng, type Rng } from '../world/rng';
 import type { Sample } from '../world/types';
 import { MODEL_VIEW_SIZE } from '../world/resolvability';
@@ -78,20 +79,6 @@ const TIGHT_FACTOR: [number, number] = [2.0, 2.6];
 
 const cap = (t: string) => t.charAt(0).toUpperCase() + t.slice(1);
 
-/** The image's thirds by row and column, in reading order. */
-const REGION_ORDER = [
-  'the upper left', 'the top', 'the upper right',
-  'the left', 'the centre', 'the right',
-  'the lower left', 'the bottom', 'the lower right',
-];
-
-function regionName(box: PixelBox, size: Size): string {
-  const cx = (box[0] + box[2]) / 2;
-  const cy = (box[1] + box[3]) / 2;
-  const col = cx < size.width / 3 ? 0 : cx < (2 * size.width) / 3 ? 1 : 2;
-  const row = cy < size.height / 3 ? 0 : cy < (2 * size.height) / 3 ? 1 : 2;
-  return REGION_ORDER[row * 3 + col];
-}
 
 const WHAT = { glyph: 'read what is written on it', shape: 'tell its shape', colour: 'tell its colour', relation: 'compare them', count: 'count them' } as const;
 

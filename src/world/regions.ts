@@ -1,0 +1,33 @@
+/**
+ * The nine named regions of an image (its thirds by row and column), as the agent's thoughts say
+ * where something is: the oracle writes them, evaluation checks them.
+ */
+import type { PixelBox, Size } from './boxes';
+
+/** Region names in reading order. */
+export const REGION_ORDER = [
+  'the upper left', 'the top', 'the upper right',
+  'the left', 'the centre', 'the right',
+  'the lower left', 'the bottom', 'the lower right',
+] as const;
+export type RegionName = (typeof REGION_ORDER)[number];
+
+/** The region holding the box's centre. */
+export function regionName(box: PixelBox, size: Size): RegionName {
+  const cx = (box[0] + box[2]) / 2;
+  const cy = (box[1] + box[3]) / 2;
+  const col = cx < size.width / 3 ? 0 : cx < (2 * size.width) / 3 ? 1 : 2;
+  const row = cy < size.height / 3 ? 0 : cy < (2 * size.height) / 3 ? 1 : 2;
+  return REGION_ORDER[row * 3 + col];
+}
+
+/** The first region a text names after "in " ("… is in the upper left …"), or null. */
+export function firstRegionNamed(text: string): RegionName | null {
+  let best: { at: number; name: RegionName } | null = null;
+  for (const name of REGION_ORDER) {
+    // "in the left" does not occur inside "in the upper left", so no name shadows another
+    const at = text.indexOf(`in ${name}`);
+    if (at >= 0 && (!best || at < best.at)) best = { at, name };
+  }
+  return best?.name ?? null;
+}
