@@ -42,6 +42,7 @@ const args = cliArgs('npm run train:sft --', {
   'log-every': { type: 'string', default: '10', help: 'console progress interval in steps' },
   'data-seed': { type: 'string', default: '0', help: 'first training seed (eval uses seeds from 1e9)' },
   'aux-weight': { type: 'string', default: '1', help: 'weight of the dense vision loss (0 = off)' },
+  'ground-weight': { type: 'string', default: '0', help: 'weight of the grounding loss: one decoder head taught to attend to the target where a thought names its region (0 = off)' },
   'zoom-rate': { type: 'string', default: '1', help: 'probability that a trajectory whose target is too small zooms (below 1: a tool-shy RL base)' },
   'init-vision': { type: 'string', help: 'start the encoder (and aux head) from a pretrain:vision output directory' },
   'init-from': { type: 'string', help: 'start from a model or checkpoint directory (its tokenizer and weights; the preset\'s architecture, so weights it lacks, e.g. a newly added colour pool, start fresh); new optimizer and schedule' },
@@ -74,6 +75,7 @@ const adam = new Adam();
 let step = 0;
 let dataCursor = numberArg('data-seed', args['data-seed'], 0);
 const auxWeight = numberArg('aux-weight', args['aux-weight'], 0);
+const groundWeight = numberArg('ground-weight', args['ground-weight'], 0);
 let savedAux: Record<string, tf.Tensor> = {};
 if (hasCheckpoint(checkpointDir)) {
   const ck = await loadCheckpoint(checkpointDir);
@@ -168,7 +170,7 @@ const save = async () => {
 
 const started = performance.now();
 const startStep = step;
-let window = { loss: 0, aux: 0, steps: 0, tokens: 0, trained: 0, ms: 0 };
+let window = { loss: 0, aux: 0, ground: 0, steps: 0, tokens: 0, trained: 0, ms: 0 };
 while (step < totalSteps && !stop.requested) {
   if (queue.length === 0) {
     const pool = (await pending).sort((a, b) => a.ids.length - b.ids.length);
@@ -180,22 +182,23 @@ while (step < totalSteps && !stop.requested) {
   const t0 = performance.now();
   const batch = makeBatch(seqs, model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape);
   const lr = learningRate(step, schedule);
-  const result = await sftStep(trainable, vars, adam, batch, lr, aux);
+  const result = await sftStep(trainable, vars, adam, batch, lr, aux, groundWeight);
   disposeBatch(batch);
   const ms = performance.now() - t0;
   step++;
   if (!result.applied) console.warn(`step ${step}: non-finite loss or gradient (loss ${result.loss}, norm ${result.gradNorm}); update skipped`);
-  window = { loss: window.loss + result.loss, aux: window.aux + result.auxLoss, steps: window.steps + 1, tokens: window.tokens + batch.totalTokens, trained: window.trained + batch.trainedTokens, ms: window.ms + ms };
-  await appendFile(join(outDir, 'log.jsonl'), JSON.stringify({ step, loss: result.loss, auxLoss: result.auxLoss, gradNorm: result.gradNorm, lr, ms: Math.round(ms), tokens: batch.totalTokens, time: Date.now() }) + '\n');
+  window = { loss: window.loss + result.loss, aux: window.aux + result.auxLoss, ground: window.ground + (Number.isFinite(result.groundLoss) ? result.groundLoss : 0), steps: window.steps + 1, tokens: window.tokens + batch.totalTokens, trained: window.trained + batch.trainedTokens, ms: window.ms + ms };
+  await appendFile(join(outDir, 'log.jsonl'), JSON.stringify({ step, loss: result.loss, auxLoss: result.auxLoss, groundLoss: result.groundLoss, gradNorm: result.gradNorm, lr, ms: Math.round(ms), tokens: batch.totalTokens, time: Date.now() }) + '\n');
   if (step % logEvery === 0 || step === totalSteps) {
     const elapsed = performance.now() - started;
     const eta = ((totalSteps - step) * elapsed) / (step - startStep);
     console.log(
-      `step ${step}/${totalSteps}  loss ${(window.loss / window.steps).toFixed(4)}${aux ? ` (aux ${(window.aux / window.steps).toFixed(4)})` : ''}  lr ${lr.toExponential(2)}  ` +
+      `step ${step}/${totalSteps}  loss ${(window.loss / window.steps).toFixed(4)}${aux ? ` (aux ${(window.aux / window.steps).toFixed(4)})` : ''}` +
+      `${groundWeight > 0 ? ` (ground ${(window.ground / window.steps).toFixed(4)})` : ''}  lr ${lr.toExponential(2)}  ` +
       `${Math.round((window.tokens / window.ms) * 1000)} tok/s  ${((window.steps * batchSize * 1000) / window.ms).toFixed(1)} seq/s  ` +
       `elapsed ${formatDuration(elapsed)}  ETA ${formatDuration(eta)}`,
     );
-    window = { loss: 0, aux: 0, steps: 0, tokens: 0, trained: 0, ms: 0 };
+    window = { loss: 0, aux: 0, ground: 0, steps: 0, tokens: 0, trained: 0, ms: 0 };
   }
   if (step % saveEvery === 0) await save();
 }

@@ -35,7 +35,7 @@ parentPort!.on('message', (msg: { setup?: WorkerSetup; seeds?: number[] }) => {
   if (!encoder || !setup || !msg.seeds) return;
   const out = msg.seeds.map((seed) => {
     const ex = makeExample(encoder!, seed, createNodeCanvas, pickWorld(seed, setup!.world), setup!.mix);
-    return { seed, ids: ex.sequence.ids, weights: ex.sequence.weights, images: ex.sequence.images, auxLabels: ex.auxLabels, kind: ex.plan.kind, family: ex.sample.family };
+    return { seed, ids: ex.sequence.ids, weights: ex.sequence.weights, images: ex.sequence.images, auxLabels: ex.auxLabels, grounding: ex.sequence.grounding, kind: ex.plan.kind, family: ex.sample.family };
   });
   parentPort!.postMessage(out, out.flatMap((e) => [...e.images, ...e.auxLabels].map((a) => a.buffer as ArrayBuffer)));
 });

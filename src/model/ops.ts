@@ -78,7 +78,7 @@ export interface LayerCache {
  */
 export function attention(
   x: tf.Tensor3D, w: Weights, prefix: string, heads: number, mask: tf.Tensor | null, past?: LayerCache,
-): { out: tf.Tensor3D; present: LayerCache } {
+): { out: tf.Tensor3D; present: LayerCache; probs: tf.Tensor4D } {
   const [B, T, C] = x.shape;
   const hd = C / heads;
   const qkv = dense(x, w[`${prefix}.qkv.w`], w[`${prefix}.qkv.b`]); // [B, T, 3C]
@@ -90,23 +90,23 @@ export function attention(
   const kT = kAll.transpose([0, 1, 3, 2]); // [B, H, hd, Tk], explicit: see fastMatMul
   let scores = fastMatMul(q, kT).mul(1 / Math.sqrt(hd)); // [B, H, T, Tk]
   if (mask) scores = scores.add(mask);
-  const probs = tf.softmax(scores, -1);
+  const probs = tf.softmax(scores, -1) as tf.Tensor4D; // [B, H, T, Tk]
   const ctx = fastMatMul(probs, vAll) // [B, H, T, hd]
     .transpose([0, 2, 1, 3])
     .reshape([B, T, C]);
   const out = dense(ctx, w[`${prefix}.proj.w`], w[`${prefix}.proj.b`]) as tf.Tensor3D;
-  return { out, present: { k: kAll, v: vAll } };
+  return { out, present: { k: kAll, v: vAll }, probs };
 }
 
-/** Pre-LN transformer block: x + attn(ln1(x)), then + mlp(ln2(x)). */
+/** Pre-LN transformer block: x + attn(ln1(x)), then + mlp(ln2(x)). `attention`: its heads' weights [B, H, T, Tk]. */
 export function transformerBlock(
   x: tf.Tensor3D, w: Weights, prefix: string, heads: number, mask: tf.Tensor | null, past?: LayerCache,
-): { out: tf.Tensor3D; present: LayerCache } {
+): { out: tf.Tensor3D; present: LayerCache; attention: tf.Tensor4D } {
   const a = attention(layerNorm(x, w[`${prefix}.ln1.g`], w[`${prefix}.ln1.b`]) as tf.Tensor3D, w, prefix, heads, mask, past);
   const h = x.add(a.out);
   const m = dense(gelu(dense(layerNorm(h, w[`${prefix}.ln2.g`], w[`${prefix}.ln2.b`]), w[`${prefix}.fc.w`], w[`${prefix}.fc.b`])),
     w[`${prefix}.out.w`], w[`${prefix}.out.b`]);
-  return { out: h.add(m) as tf.Tensor3D, present: a.present };
+  return { out: h.add(m) as tf.Tensor3D, present: a.present, attention: a.probs };
 }
 
 /**

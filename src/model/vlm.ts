@@ -124,8 +124,11 @@ export class Vlm {
     return this.projectPatches(features, pooled);
   }
 
-  /** Decoder over input embeddings x [B, T, C] at positions start.. (with cache `past`). */
-  decode(x: tf.Tensor3D, start: number, past?: LayerCache[]): { hidden: tf.Tensor3D; present: LayerCache[] } {
+  /**
+   * Decoder over input embeddings x [B, T, C] at positions start.. (with cache `past`), and the
+   * attention weights [B, H, T, Tk] of each layer (training reads one for the grounding loss).
+   */
+  decode(x: tf.Tensor3D, start: number, past?: LayerCache[]): { hidden: tf.Tensor3D; present: LayerCache[]; attention: tf.Tensor4D[] } {
     const c = this.config;
     const w = this.weights;
     const T = x.shape[1];
@@ -133,12 +136,14 @@ export class Vlm {
     let h = x.add(tf.slice(w['decoder.pos'], [start, 0], [T, c.dim])) as tf.Tensor3D; // [B, T, C]
     const mask = causalMask(T, start);
     const present: LayerCache[] = [];
+    const attention: tf.Tensor4D[] = [];
     for (let i = 0; i < c.layers; i++) {
       const r = transformerBlock(h, w, `decoder.block${i}`, c.heads, mask, past?.[i]);
       h = r.out;
       present.push(r.present);
+      attention.push(r.attention);
     }
-    return { hidden: layerNorm(h, w['decoder.ln.g'], w['decoder.ln.b']) as tf.Tensor3D, present };
+    return { hidden: layerNorm(h, w['decoder.ln.g'], w['decoder.ln.b']) as tf.Tensor3D, present, attention };
   }
 
   /** hidden [B, T, C] → logits [B, T, V]. */
@@ -154,10 +159,11 @@ export class Vlm {
 
   /**
    * Full forward for training: logits [B, T, V], plus the vision encoder's patch features
-   * [N, P, Cv] (for auxiliary vision losses). Embeddings by one-hot · matMul and image tokens
+   * [N, P, Cv] and the colour pool's (for auxiliary vision losses) and each decoder layer's
+   * attention weights [B, H, T, T] (for the grounding loss). Embeddings by one-hot · matMul and image tokens
    * placed by a one-hot matMul, because WASM has no gradient for gather/scatter.
    */
-  forwardWithFeatures(batch: TrainBatch): { logits: tf.Tensor3D; features: tf.Tensor3D | null; pooled: tf.Tensor3D | null } {
+  forwardWithFeatures(batch: TrainBatch): { logits: tf.Tensor3D; features: tf.Tensor3D | null; pooled: tf.Tensor3D | null; attention: tf.Tensor4D[] } {
     const c = this.config;
     const [B, T] = batch.ids.shape;
     // 1. text embeddings (image positions get the `<image>` type embedding)
@@ -172,7 +178,8 @@ export class Vlm {
       x = x.add(constantTimes(batch.placement, images as tf.Tensor2D));
     }
     // 3. decoder + head
-    return { logits: this.logits(this.decode(x.reshape([B, T, c.dim]) as tf.Tensor3D, 0).hidden), features, pooled };
+    const { hidden, attention } = this.decode(x.reshape([B, T, c.dim]) as tf.Tensor3D, 0);
+    return { logits: this.logits(hidden), features, pooled, attention };
   }
 
   forward(batch: TrainBatch): tf.Tensor3D {

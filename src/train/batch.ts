@@ -2,6 +2,7 @@
 import * as tf from '../model/tf';
 import type { TrainBatch } from '../model/vlm';
 import { AUX_CHANNELS } from './vision-labels';
+import type { GroundingQuery } from './grounding';
 
 export interface SequenceLike {
   readonly ids: readonly number[];
@@ -10,6 +11,8 @@ export interface SequenceLike {
   readonly images: readonly Float32Array[];
   /** Optional dense vision targets per image, [patches · AUX_CHANNELS] each. */
   readonly auxLabels?: readonly Float32Array[];
+  /** Optional grounding queries (positions in this sequence; src/train/grounding.ts). */
+  readonly grounding?: readonly GroundingQuery[];
 }
 
 export interface LossBatch extends TrainBatch {
@@ -22,6 +25,8 @@ export interface LossBatch extends TrainBatch {
   readonly totalTokens: number;
   /** [N, patches, channels] when every sequence carries aux labels, else null. */
   readonly auxLabels: tf.Tensor3D | null;
+  /** Grounding targets [B, T, T] (1 at query, key) and queries [B, T]; null when no sequence has one. */
+  readonly ground: { readonly mask: tf.Tensor3D; readonly queries: tf.Tensor2D } | null;
 }
 
 /**
@@ -69,6 +74,7 @@ export function makeBatch(seqs: readonly SequenceLike[], imageId: number, tokens
     if (ownImage !== s.images.length) throw new Error(`sequence ${b} has ${s.images.length} images but ${ownImage} image blocks`);
   }
   const withAux = N > 0 && seqs.every((s) => s.auxLabels?.length === s.images.length);
+  const ground = seqs.some((s) => s.grounding?.length) ? groundingTensors(seqs, T) : null;
   // aux labels are per encoder patch, which with the conv stem is not per input row
   const auxPatches = withAux ? seqs.find((s) => s.images.length)!.auxLabels![0].length / AUX_CHANNELS : 0;
   return {
@@ -80,11 +86,25 @@ export function makeBatch(seqs: readonly SequenceLike[], imageId: number, tokens
     lossWeights: tf.tensor1d(weights),
     trainedTokens: trained,
     totalTokens: seqs.reduce((n, s) => n + s.ids.length, 0),
+    ground,
   };
 }
 
+function groundingTensors(seqs: readonly SequenceLike[], T: number): LossBatch['ground'] {
+  const B = seqs.length;
+  const mask = new Float32Array(B * T * T);
+  const queries = new Float32Array(B * T);
+  seqs.forEach((s, b) => {
+    for (const { query, keys } of s.grounding ?? []) {
+      queries[b * T + query] = 1;
+      for (const k of keys) mask[(b * T + query) * T + k] = 1;
+    }
+  });
+  return { mask: tf.tensor3d(mask, [B, T, T]), queries: tf.tensor2d(queries, [B, T]) };
+}
+
 export function disposeBatch(batch: LossBatch): void {
-  for (const t of [batch.ids, batch.patches, batch.placement, batch.targets, batch.lossWeights, batch.auxLabels]) t?.dispose();
+  for (const t of [batch.ids, batch.patches, batch.placement, batch.targets, batch.lossWeights, batch.auxLabels, batch.ground?.mask, batch.ground?.queries]) t?.dispose();
 }
 
 function concatFloat(parts: readonly Float32Array[]): Float32Array {

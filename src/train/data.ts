@@ -22,7 +22,7 @@ export interface Example {
 export function makeExample(encoder: SequenceEncoder, seed: number, createCanvas: CreateCanvas, world: WorldOptions = {}, mix: OracleMix = DEFAULT_MIX): Example {
   const sample = generateSample(seed, world);
   const plan = oraclePlan(sample, hashSeed(seed, 7), mix);
-  const sequence = planToSequence(encoder, sampleImage(sample, createCanvas), sample.question, plan);
+  const sequence = planToSequence(encoder, sampleImage(sample, createCanvas), sample.question, plan, sample.targets);
   const { imageSize, patchSize, merge } = encoder.config;
   const auxLabels = sequence.views.map((box) => visionLabels(sample.scene, box, imageSize, patchSize, merge));
   return { sample, plan, sequence, auxLabels };

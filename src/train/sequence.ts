@@ -12,6 +12,7 @@ import { parseTurn } from '../agent/parser';
 import { context2d } from '../world/canvas';
 import type { EpisodeImage } from '../agent/loop';
 import type { OraclePlan } from './oracle';
+import { type GroundingQuery, groundingQueries, targetTokens } from './grounding';
 
 export interface TrainingSequence {
   readonly ids: number[];
@@ -21,6 +22,8 @@ export interface TrainingSequence {
   readonly images: Float32Array[];
   /** Where each image block was cut from the original (the whole image, then each crop). */
   readonly views: PixelBox[];
+  /** Where the thoughts name the targets' region, and the global-view tokens covering them (grounding.ts). */
+  readonly grounding: GroundingQuery[];
 }
 
 /** What turning episodes into tokens needs of a model (SquintModel has it; no weights needed). */
@@ -36,12 +39,15 @@ export const KEY_TOKEN_WEIGHT = 3;
 /** …and the first words of each thought, where the model commits to zooming or answering. */
 const DECISION_TOKENS = 3;
 
-/** @throws when a planned box cannot be cropped (a bug in the oracle, not a data condition). */
-export function planToSequence(model: SequenceEncoder, image: EpisodeImage, question: string, plan: OraclePlan): TrainingSequence {
+/**
+ * `targets` (original pixels) give the grounding queries; without them there are none.
+ * @throws when a planned box cannot be cropped (a bug in the oracle, not a data condition).
+ */
+export function planToSequence(model: SequenceEncoder, image: EpisodeImage, question: string, plan: OraclePlan, targets: readonly PixelBox[] = []): TrainingSequence {
   const tok = model.tokenizer;
   const imageId = tok.special('<image>');
   const K = model.tokensPerImage;
-  const seq: TrainingSequence = { ids: [], weights: [], images: [], views: [] };
+  const seq: TrainingSequence = { ids: [], weights: [], images: [], views: [], grounding: [] };
 
   const pushEnv = (text: string, images: Float32Array[]) => {
     for (const id of tok.encode(text)) {
@@ -76,6 +82,10 @@ export function planToSequence(model: SequenceEncoder, image: EpisodeImage, ques
     pushEnv(observationText({ kind: 'image' }), [model.patches(cropImage(image.canvas, check.box, image.createCanvas))]);
     seq.views.push(check.box);
     lastCrop = check.box;
+  }
+  if (targets.length) {
+    const tokens = targetTokens(targets, image.size, Math.sqrt(K));
+    seq.grounding.push(...groundingQueries(tok, seq.ids, seq.weights, seq.ids.indexOf(imageId), tokens));
   }
   return seq;
 }

@@ -8,6 +8,7 @@ import { type Adam, gradNorm } from './adam';
 import type { LossBatch } from './batch';
 import { visionLoss } from './vision-pretrain';
 import { type AuxHead, auxVariables } from './aux-head';
+import { groundLayer, groundingLoss } from './grounding';
 
 export interface Schedule {
   readonly peakLr: number;
@@ -37,39 +38,52 @@ export interface StepResult {
   readonly loss: number;
   /** The auxiliary vision loss (NaN when there was none). */
   readonly auxLoss: number;
+  /** The grounding loss (NaN when there was none). */
+  readonly groundLoss: number;
   readonly gradNorm: number;
   /** False when the loss or gradient was NaN/Inf: the update was skipped. */
   readonly applied: boolean;
 }
 
 /**
- * One optimisation step on `batch` (token cross-entropy, plus the aux vision loss when a head
- * and labels are given). Skips (and says so) when loss or gradients are not finite.
+ * One optimisation step on `batch`: token cross-entropy, plus the aux vision loss when a head and
+ * labels are given, plus `groundWeight` × the grounding loss when the batch has queries. Skips
+ * (and says so) when loss or gradients are not finite.
  */
-export async function sftStep(model: Vlm, vars: Record<string, tf.Variable>, adam: Adam, batch: LossBatch, lr: number, aux?: AuxHead): Promise<StepResult> {
+export async function sftStep(model: Vlm, vars: Record<string, tf.Variable>, adam: Adam, batch: LossBatch, lr: number, aux?: AuxHead, groundWeight = 0): Promise<StepResult> {
   const useAux = aux !== undefined && batch.auxLabels !== null;
+  const ground = groundWeight > 0 ? batch.ground : null;
   const allVars: Record<string, tf.Variable> = useAux ? { ...vars, ...auxVariables(aux) } : vars;
   let auxValue: tf.Scalar | null = null;
+  let groundValue: tf.Scalar | null = null;
   const { value, grads } = tf.variableGrads(() => {
-    const { logits, features, pooled } = model.forwardWithFeatures(batch);
-    const ce = weightedCrossEntropy(logits, batch.targets, batch.lossWeights);
-    if (!useAux || !features) return ce;
-    auxValue = tf.keep(visionLoss(features, batch.auxLabels!, aux, pooled));
-    return ce.add(auxValue.mul(aux.weight)) as tf.Scalar;
+    const { logits, features, pooled, attention } = model.forwardWithFeatures(batch);
+    let loss = weightedCrossEntropy(logits, batch.targets, batch.lossWeights);
+    if (useAux && features) {
+      auxValue = tf.keep(visionLoss(features, batch.auxLabels!, aux, pooled));
+      loss = loss.add(auxValue.mul(aux.weight));
+    }
+    if (ground) {
+      groundValue = tf.keep(groundingLoss(attention[groundLayer(attention.length)], ground.mask, ground.queries));
+      loss = loss.add(groundValue.mul(groundWeight));
+    }
+    return loss;
   }, Object.values(allVars));
   try {
     const loss = (await value.data())[0];
     const auxNumber = auxValue ? (await (auxValue as tf.Scalar).data())[0] : NaN;
+    const groundNumber = groundValue ? (await (groundValue as tf.Scalar).data())[0] : NaN;
     // variableGrads keys gradients by variable name; map back to weight names
     const byName: Record<string, tf.Tensor> = {};
     for (const [name, v] of Object.entries(allVars)) if (grads[v.name]) byName[name] = grads[v.name];
     const norm = await gradNorm(byName);
     const applied = Number.isFinite(loss) && Number.isFinite(norm);
     if (applied) adam.apply(allVars, byName, lr, norm);
-    return { loss, auxLoss: auxNumber, gradNorm: norm, applied };
+    return { loss, auxLoss: auxNumber, groundLoss: groundNumber, gradNorm: norm, applied };
   } finally {
     value.dispose();
     (auxValue as tf.Scalar | null)?.dispose();
+    (groundValue as tf.Scalar | null)?.dispose();
     for (const g of Object.values(grads)) g.dispose();
   }
 }

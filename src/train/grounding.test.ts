@@ -1,0 +1,103 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import * as tf from '../model/tf';
+import { presetConfig } from '../model/config';
+import { initWeights } from '../model/init';
+import { SquintModel } from '../model/squint-model';
+import { Vlm } from '../model/vlm';
+import { buildTokenizerJson, SquintTokenizer } from '../model/tokenizer';
+import { pixelBox } from '../world/boxes';
+import { generateSample } from '../world/generate';
+import { createNodeCanvas } from '../world/node-canvas';
+import { Adam } from './adam';
+import { disposeBatch, makeBatch } from './batch';
+import { makeExample, tokenizerCorpus } from './data';
+import { GROUND_HEAD, groundLayer, groundingLoss, targetTokens } from './grounding';
+import { sftStep, toVariables } from './sft';
+
+describe('targetTokens', () => {
+  it('names the cells of the token grid a target overlaps, on the letterboxed view', () => {
+    const square = { width: 400, height: 400 };
+    expect(targetTokens([pixelBox(10, 10, 20, 20)], square, 4)).toEqual([0]);
+    expect(targetTokens([pixelBox(90, 90, 110, 110)], square, 4)).toEqual([0, 1, 4, 5]); // straddles a corner
+    expect(targetTokens([pixelBox(380, 300, 390, 310)], square, 4)).toEqual([15]);
+    // a box ending exactly on a cell border stays in its cell
+    expect(targetTokens([pixelBox(0, 0, 100, 100)], square, 4)).toEqual([0]);
+    // 800×400 letterboxed: the image fills the middle half of the view's rows
+    expect(targetTokens([pixelBox(0, 0, 10, 10)], { width: 800, height: 400 }, 4)).toEqual([4]);
+    expect(targetTokens([pixelBox(0, 0, 10, 10), pixelBox(790, 390, 800, 400)], { width: 800, height: 400 }, 4)).toEqual([4, 11]);
+  });
+});
+
+describe('grounding queries and loss', () => {
+  beforeAll(async () => {
+    await tf.setBackend('cpu');
+  });
+  const tok = new SquintTokenizer(buildTokenizerJson(tokenizerCorpus(300)));
+  const config = presetConfig('tiny-conv', tok.vocabSize);
+
+  it('a query sits on " the" before each trained region word and points at the target\'s global-view tokens', () => {
+    const model = new SquintModel(config, tok, initWeights(config, 3));
+    const imageId = tok.special('<image>');
+    let queries = 0;
+    for (let seed = 300; seed < 340; seed++) {
+      const { sample, sequence } = makeExample(model, seed, createNodeCanvas);
+      const imageStart = sequence.ids.indexOf(imageId);
+      const size = { width: sample.scene.width, height: sample.scene.height };
+      const keys = targetTokens(sample.targets, size, 2).map((k) => imageStart + k);
+      for (const q of sequence.grounding) {
+        expect(tok.decode([sequence.ids[q.query - 1], sequence.ids[q.query]])).toBe(' in the');
+        expect(tok.decode([sequence.ids[q.query + 1]])).toMatch(/^ (upper|lower|left|right|centre|top|bottom)$/);
+        expect(sequence.weights[q.query + 1]).toBeGreaterThan(0);
+        expect(q.keys).toEqual(keys);
+        queries++;
+      }
+      // every trained "in the <region>" has its query; untrained ones (a deliberate miss) do not
+      const text = sequence.ids.map((id, t) => (sequence.weights[t] > 0 ? tok.decode([id]) : '\u0000')).join('');
+      expect(sequence.grounding.length).toBe(text.match(/ in the (upper|lower|left|right|centre|top|bottom)/g)?.length ?? 0);
+    }
+    expect(queries).toBeGreaterThan(20);
+    model.dispose();
+  });
+
+  it('is −log of the head\'s attention mass on the targets, averaged over queries', async () => {
+    // B 1, H 2, T 3: query 2 attends 0.2 / 0.3 / 0.5 with head 0; targets are keys 0 and 2
+    const attention = tf.tensor4d([[[[1, 0, 0], [0.5, 0.5, 0], [0.2, 0.3, 0.5]], [[1, 0, 0], [1, 0, 0], [0, 1, 0]]]]);
+    const mask = tf.tensor3d([[[0, 0, 0], [0, 0, 0], [1, 0, 1]]]);
+    const queries = tf.tensor2d([[0, 0, 1]]);
+    expect((await groundingLoss(attention, mask, queries).data())[0]).toBeCloseTo(-Math.log(0.7), 5);
+    expect((await groundingLoss(attention, mask, queries, 1).data())[0]).toBeCloseTo(-Math.log(1e-6), 3); // clamped
+    tf.dispose([attention, mask, queries]);
+  });
+
+  it('SFT steps with the grounding loss move the supervised head\'s attention onto the targets, leaking no tensors', async () => {
+    const model = new SquintModel(config, tok, initWeights(config, 5));
+    const seqs = [];
+    for (let seed = 400; seqs.length < 4; seed++) {
+      const { sequence } = makeExample(model, seed, createNodeCanvas, { families: ['colour'] });
+      if (sequence.grounding.length) seqs.push(sequence);
+    }
+    const vars = toVariables(model.vlm.weights);
+    const trainable = new Vlm(config, vars, model.vlm.imageTokenId);
+    const adam = new Adam();
+    const batch = makeBatch(seqs, model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape);
+    expect(batch.ground).not.toBeNull();
+    const mass = () => tf.tidy(() => {
+      const attention = trainable.forwardWithFeatures(batch).attention[groundLayer(config.layers)];
+      return groundingLoss(attention, batch.ground!.mask, batch.ground!.queries, GROUND_HEAD).dataSync()[0];
+    });
+    const before = mass();
+    let count = 0;
+    for (let step = 0; step < 15; step++) {
+      const r = await sftStep(trainable, vars, adam, batch, 3e-3, undefined, 1);
+      expect(r.applied).toBe(true);
+      expect(Number.isFinite(r.groundLoss)).toBe(true);
+      if (step === 0) count = tf.memory().numTensors;
+      else expect(tf.memory().numTensors).toBe(count);
+    }
+    expect(mass()).toBeLessThan(before * 0.7);
+    disposeBatch(batch);
+    adam.dispose();
+    Object.values(vars).forEach((v) => v.dispose());
+    model.dispose();
+  });
+});
