@@ -6,7 +6,6 @@ import { SquintModel } from '../model/squint-model';
 import { Vlm } from '../model/vlm';
 import { buildTokenizerJson, SquintTokenizer } from '../model/tokenizer';
 import { pixelBox } from '../world/boxes';
-import { generateSample } from '../world/generate';
 import { createNodeCanvas } from '../world/node-canvas';
 import { Adam } from './adam';
 import { disposeBatch, makeBatch } from './batch';
