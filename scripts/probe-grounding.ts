@@ -1,0 +1,81 @@
+/**
+ * npm run probe:grounding -- --model runs/sft-v7/checkpoint [--n 150] [--seed 140000]
+ *
+ * Does the decoder find the target, and does it say where it is? On oracle trajectories of the
+ * training distribution (seeds from --seed; pick seeds past the run's data cursor), teacher-forced:
+ *   head  — at each grounding query (" in the" before a region word, src/train/grounding.ts), the
+ *           supervised head's attention mass on the target's global-view tokens, what spreading
+ *           the same image mass evenly would give, and how often its most-attended image token
+ *           covers a target;
+ *   words — how often the model's top prediction after " in the" is the right region word.
+ * Per family. Prints a table; writes runs/eval/<model>-grounding.json.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { useNodeBackend } from './lib/backend';
+import { cliArgs, numberArg } from './lib/args';
+import { pickWorld } from './lib/training-mix';
+import * as tf from '../src/model/tf';
+import { loadSquintModel } from '../src/model/load';
+import { nodeFileReader } from '../src/model/weights/node-files';
+import { disposeBatch, makeBatch } from '../src/train/batch';
+import { makeExample } from '../src/train/data';
+import { GROUND_HEAD, groundLayer } from '../src/train/grounding';
+import { createNodeCanvas } from '../src/world/node-canvas';
+import { BACKGROUND_STYLES } from '../src/world/types';
+
+const args = cliArgs('npm run probe:grounding --', {
+  model: { type: 'string', default: 'models/default', help: 'model or checkpoint directory' },
+  n: { type: 'string', default: '150', help: 'trajectories' },
+  seed: { type: 'string', default: '140000', help: 'first training-distribution seed' },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+});
+const n = numberArg('n', args.n, 1);
+const firstSeed = numberArg('seed', args.seed, 0);
+await useNodeBackend('wasm');
+const model = await loadSquintModel(nodeFileReader(args.model));
+const tok = model.tokenizer;
+const K = model.tokensPerImage;
+const world = { backgrounds: BACKGROUND_STYLES.filter((b) => b !== 'tiles') };
+
+interface Tally { queries: number; mass: number; evenMass: number; topOnTarget: number; wordRight: number }
+const byFamily: Record<string, Tally> = {};
+for (let seed = firstSeed; seed < firstSeed + n; seed++) {
+  const { sample, sequence } = makeExample(model, seed, createNodeCanvas, pickWorld(seed, world));
+  if (!sequence.grounding.length) continue;
+  const batch = makeBatch([sequence], model.vlm.imageTokenId, K, tok.special('<pad>'), model.patchShape);
+  const [attention, predicted] = tf.tidy(() => {
+    const out = model.vlm.forwardWithFeatures(batch);
+    const head = out.attention[groundLayer(model.config.layers)].slice([0, GROUND_HEAD, 0, 0], [1, 1, -1, -1]).squeeze([0, 1]);
+    return [head.arraySync() as number[][], Array.from(out.logits.argMax(-1).dataSync())];
+  });
+  disposeBatch(batch);
+  const imageStart = sequence.ids.indexOf(model.vlm.imageTokenId);
+  const t = (byFamily[sample.family] ??= { queries: 0, mass: 0, evenMass: 0, topOnTarget: 0, wordRight: 0 });
+  for (const { query, keys } of sequence.grounding) {
+    const row = attention[query];
+    const image = row.slice(imageStart, imageStart + K);
+    const imageMass = image.reduce((a, b) => a + b, 0);
+    t.queries++;
+    t.mass += keys.reduce((a, k) => a + row[k], 0);
+    t.evenMass += (keys.length / K) * imageMass;
+    if (keys.includes(imageStart + image.indexOf(Math.max(...image)))) t.topOnTarget++;
+    if (predicted[query] === sequence.ids[query + 1]) t.wordRight++;
+  }
+  await new Promise((r) => setImmediate(r)); // let @napi-rs/canvas free the scene's pixels
+}
+model.dispose();
+
+const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(7);
+console.log(`\n${args.model}, seeds ${firstSeed}..${firstSeed + n - 1} (teacher-forced)`);
+console.log(`${'family'.padEnd(10)} ${'queries'.padStart(7)}  ${'mass'.padStart(7)}  ${'even'.padStart(7)}  ${'top→tgt'.padStart(7)}  ${'word'.padStart(7)}`);
+const report: Record<string, Record<string, number>> = {};
+for (const [family, t] of Object.entries(byFamily).sort()) {
+  report[family] = { queries: t.queries, mass: t.mass / t.queries, evenMass: t.evenMass / t.queries, topOnTarget: t.topOnTarget / t.queries, wordRight: t.wordRight / t.queries };
+  const r = report[family];
+  console.log(`${family.padEnd(10)} ${String(t.queries).padStart(7)}  ${pct(r.mass)}  ${pct(r.evenMass)}  ${pct(r.topOnTarget)}  ${pct(r.wordRight)}`);
+}
+const out = `runs/eval/${basename(args.model.replace(/\/checkpoint\/?$/, ''))}-grounding.json`;
+await mkdir('runs/eval', { recursive: true });
+await writeFile(out, JSON.stringify({ model: args.model, seed: firstSeed, n, byFamily: report }, null, 2));
+console.log(`wrote ${out}`);
