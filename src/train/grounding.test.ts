@@ -34,27 +34,42 @@ describe('grounding queries and loss', () => {
   const tok = new SquintTokenizer(buildTokenizerJson(tokenizerCorpus(300)));
   const config = presetConfig('tiny-conv', tok.vocabSize);
 
-  it('a query sits on " the" before each trained region word and points at the target\'s global-view tokens', () => {
+  it('a query sits on " the" before each trained region word and before each coordinate of a global-view box, pointing at the target\'s global-view tokens', () => {
     const model = new SquintModel(config, tok, initWeights(config, 3));
     const imageId = tok.special('<image>');
     let queries = 0;
+    let boxes = 0;
     for (let seed = 300; seed < 340; seed++) {
       const { sample, sequence } = makeExample(model, seed, createNodeCanvas);
       const imageStart = sequence.ids.indexOf(imageId);
       const size = { width: sample.scene.width, height: sample.scene.height };
       const keys = targetTokens(sample.targets, size, 2).map((k) => imageStart + k);
+      let regions = 0;
+      let coordinates = 0;
       for (const q of sequence.grounding) {
-        expect(tok.decode([sequence.ids[q.query - 1], sequence.ids[q.query]])).toBe(' in the');
-        expect(tok.decode([sequence.ids[q.query + 1]])).toMatch(/^ (upper|lower|left|right|centre|top|bottom)$/);
+        const here = tok.decode([sequence.ids[q.query]]);
+        const next = tok.decode([sequence.ids[q.query + 1]]);
+        if (here === ' the') {
+          expect(tok.decode([sequence.ids[q.query - 1]])).toBe(' in');
+          expect(next).toMatch(/^ (upper|lower|left|right|centre|top|bottom)$/);
+          regions++;
+        } else {
+          expect(here).toMatch(/bbox_view":\[$|^,$/);
+          expect(next).toMatch(/^\d+$/);
+          coordinates++;
+        }
         expect(sequence.weights[q.query + 1]).toBeGreaterThan(0);
         expect(q.keys).toEqual(keys);
         queries++;
       }
-      // every trained "in the <region>" has its query; untrained ones (a deliberate miss) do not
+      // every trained "in the <region>" and global-view box has its queries; untrained ones (a deliberate miss) do not
       const text = sequence.ids.map((id, t) => (sequence.weights[t] > 0 ? tok.decode([id]) : '\u0000')).join('');
-      expect(sequence.grounding.length).toBe(text.match(/ in the (upper|lower|left|right|centre|top|bottom)/g)?.length ?? 0);
+      expect(regions).toBe(text.match(/ in the (upper|lower|left|right|centre|top|bottom)/g)?.length ?? 0);
+      expect(coordinates).toBe(4 * (text.match(/bbox_view":\[/g)?.length ?? 0));
+      boxes += coordinates / 4;
     }
     expect(queries).toBeGreaterThan(20);
+    expect(boxes).toBeGreaterThan(5);
     model.dispose();
   });
 

@@ -1,14 +1,15 @@
 /**
  * The grounding loss: one decoder attention head is taught to look at the target. Where a
- * thought names the target's region ("… is in the upper left"), the head's attention from the
- * position that predicts the region word must fall on the global view's image tokens that cover
- * a target. Without it, the decoder of recipes v1–v6 never learnt to find an object by its
+ * thought names the target's region ("… is in the upper left") or a box on the global view gives
+ * its coordinates, the head's attention from the position that predicts the region word or the
+ * coordinate must fall on the global view's image tokens that cover a target. Without it, the decoder of recipes v1–v6 never learnt to find an object by its
  * description: its region words and first boxes stayed at the prior (README, "Recipe v7").
  * A supervised head carries the target's content and grid position into the residual stream,
  * from where the region word and the box coordinates are a readout.
  */
 import * as tf from '../model/tf';
 import type { SquintTokenizer } from '../model/tokenizer';
+import { toolCallText } from '../agent/format';
 import { type PixelBox, type Size, pixelToView, VIEW_GRID } from '../world/boxes';
 
 /** Decoder layer whose head GROUND_HEAD is supervised: layer 1, after layer 0 gathered the question (the last, in a shallower model). */
@@ -38,18 +39,26 @@ export function targetTokens(targets: readonly PixelBox[], size: Size, side: num
 }
 
 /**
- * The supervised queries of a token sequence: every trained " in the <region word>" — the query
- * is the position of " the", which predicts the region word — pointed at `tokens` of the image
- * block starting at `imageStart`.
+ * The supervised queries of a token sequence, pointed at `tokens` of the image block starting at
+ * `imageStart`: every trained " in the <region word>" (the query is " the", which predicts the
+ * region word) and every coordinate of a trained box on the global view (the query is the token
+ * before it: the tool call's opening, or a comma).
  */
 export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], weights: readonly number[], imageStart: number, tokens: readonly number[]): GroundingQuery[] {
   const [inId] = tok.encode(' in');
   const [theId] = tok.encode(' the');
+  const [commaId] = tok.encode(',');
+  const boxOpening = tok.encode(toolCallText([0, 0, 0, 0], 'view'))[1]; // '{"name":…,"bbox_view":['
   const regionIds = new Set(REGION_WORDS.map((w) => tok.encode(w)).filter((ids) => ids.length === 1).map(([id]) => id));
   const keys = tokens.map((k) => imageStart + k);
   const out: GroundingQuery[] = [];
+  const trained = (t: number) => t + 1 < ids.length && weights[t + 1] > 0;
   for (let t = 1; t + 1 < ids.length; t++) {
-    if (ids[t] === theId && ids[t - 1] === inId && regionIds.has(ids[t + 1]) && weights[t + 1] > 0) out.push({ query: t, keys });
+    if (ids[t] === theId && ids[t - 1] === inId && regionIds.has(ids[t + 1]) && trained(t)) out.push({ query: t, keys });
+    if (ids[t] === boxOpening && trained(t)) {
+      // the opening predicts x1; the commas two, four and six tokens on predict y1, x2, y2
+      for (const q of [t, t + 2, t + 4, t + 6]) if ((q === t || ids[q] === commaId) && trained(q)) out.push({ query: q, keys });
+    }
   }
   return out;
 }
