@@ -3,12 +3,12 @@
  *
  * Does the decoder find the target, and does it say where it is? On oracle trajectories of the
  * training distribution (seeds from --seed; pick seeds past the run's data cursor), teacher-forced:
- *   head  — at each grounding query (" in the" before a region word, src/train/grounding.ts), the
- *           supervised head's attention mass on the target's global-view tokens, what spreading
- *           the same image mass evenly would give, and how often its most-attended image token
- *           covers a target;
- *   words — how often the model's top prediction after " in the" is the right region word.
- * Per family. Prints a table; writes runs/eval/<model>-grounding.json.
+ *   head  — at each grounding query (src/train/grounding.ts: " in the" before a region word, or
+ *           the token before a coordinate of a global-view box), the supervised head's attention
+ *           mass on the target's global-view tokens, what spreading the same image mass evenly
+ *           would give, and how often its most-attended image token covers a target;
+ *   word  — how often the model's top prediction after " in the" is the right region word.
+ * Per family and kind of query (region / box). Prints a table; writes runs/eval/<model>-grounding.json.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -39,7 +39,7 @@ const K = model.tokensPerImage;
 const world = { backgrounds: BACKGROUND_STYLES.filter((b) => b !== 'tiles') };
 
 interface Tally { queries: number; mass: number; evenMass: number; topOnTarget: number; wordRight: number }
-const byFamily: Record<string, Tally> = {};
+const byGroup: Record<string, Tally> = {};
 for (let seed = firstSeed; seed < firstSeed + n; seed++) {
   const { sample, sequence } = makeExample(model, seed, createNodeCanvas, pickWorld(seed, world));
   if (!sequence.grounding.length) continue;
@@ -51,8 +51,9 @@ for (let seed = firstSeed; seed < firstSeed + n; seed++) {
   });
   disposeBatch(batch);
   const imageStart = sequence.ids.indexOf(model.vlm.imageTokenId);
-  const t = (byFamily[sample.family] ??= { queries: 0, mass: 0, evenMass: 0, topOnTarget: 0, wordRight: 0 });
   for (const { query, keys } of sequence.grounding) {
+    const kind = tok.decode([sequence.ids[query]]) === ' the' ? 'region' : 'box';
+    const t = (byGroup[`${sample.family}/${kind}`] ??= { queries: 0, mass: 0, evenMass: 0, topOnTarget: 0, wordRight: 0 });
     const row = attention[query];
     const image = row.slice(imageStart, imageStart + K);
     const imageMass = image.reduce((a, b) => a + b, 0);
@@ -68,14 +69,15 @@ model.dispose();
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(7);
 console.log(`\n${args.model}, seeds ${firstSeed}..${firstSeed + n - 1} (teacher-forced)`);
-console.log(`${'family'.padEnd(10)} ${'queries'.padStart(7)}  ${'mass'.padStart(7)}  ${'even'.padStart(7)}  ${'top→tgt'.padStart(7)}  ${'word'.padStart(7)}`);
+console.log(`${'family/query'.padEnd(16)} ${'queries'.padStart(7)}  ${'mass'.padStart(7)}  ${'even'.padStart(7)}  ${'top→tgt'.padStart(7)}  ${'word'.padStart(7)}`);
 const report: Record<string, Record<string, number>> = {};
-for (const [family, t] of Object.entries(byFamily).sort()) {
-  report[family] = { queries: t.queries, mass: t.mass / t.queries, evenMass: t.evenMass / t.queries, topOnTarget: t.topOnTarget / t.queries, wordRight: t.wordRight / t.queries };
-  const r = report[family];
-  console.log(`${family.padEnd(10)} ${String(t.queries).padStart(7)}  ${pct(r.mass)}  ${pct(r.evenMass)}  ${pct(r.topOnTarget)}  ${pct(r.wordRight)}`);
+for (const [group, t] of Object.entries(byGroup).sort()) {
+  const region = group.endsWith('/region');
+  report[group] = { queries: t.queries, mass: t.mass / t.queries, evenMass: t.evenMass / t.queries, topOnTarget: t.topOnTarget / t.queries, ...(region ? { wordRight: t.wordRight / t.queries } : {}) };
+  const r = report[group];
+  console.log(`${group.padEnd(16)} ${String(t.queries).padStart(7)}  ${pct(r.mass)}  ${pct(r.evenMass)}  ${pct(r.topOnTarget)}  ${region ? pct(r.wordRight) : '      -'}`);
 }
 const out = `runs/eval/${basename(args.model.replace(/\/checkpoint\/?$/, ''))}-grounding.json`;
 await mkdir('runs/eval', { recursive: true });
-await writeFile(out, JSON.stringify({ model: args.model, seed: firstSeed, n, byFamily: report }, null, 2));
+await writeFile(out, JSON.stringify({ model: args.model, seed: firstSeed, n, byGroup: report }, null, 2));
 console.log(`wrote ${out}`);
