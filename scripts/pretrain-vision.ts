@@ -24,6 +24,7 @@ import { learningRate, toVariables } from '../src/train/sft';
 import { AUX_CHANNELS } from '../src/train/vision-labels';
 import { visionMetrics, visionStep } from '../src/train/vision-pretrain';
 import { BACKGROUND_STYLES } from '../src/world/types';
+import { HELD_OUT_BACKGROUND } from '../src/world/seeds';
 
 const args = cliArgs('npm run pretrain:vision --', {
   preset: { type: 'string', default: 'default', help: 'model preset (tiny, default)' },
@@ -35,7 +36,7 @@ const args = cliArgs('npm run pretrain:vision --', {
   'save-every': { type: 'string', default: '100', help: 'save interval in steps' },
   'log-every': { type: 'string', default: '20', help: 'console progress interval in steps' },
   'data-seed': { type: 'string', default: '2000000', help: 'first scene seed (SFT uses 0.., eval 1e9..)' },
-  'hold-out-background': { type: 'string', default: 'tiles', help: 'background style kept out of training, or "none"' },
+  'hold-out-background': { type: 'string', default: HELD_OUT_BACKGROUND, help: 'background style kept out of training, or "none"' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
 

@@ -15,9 +15,8 @@
  * Writes runs/eval/<model>-aim-<layer>.json.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
 import { useNodeBackend } from './lib/backend';
-import { cliArgs, numberArg } from './lib/args';
+import { cliArgs, modelName, numberArg } from './lib/args';
 import * as tf from '../src/model/tf';
 import { loadSquintModel } from '../src/model/load';
 import { nodeFileReader } from '../src/model/weights/node-files';
@@ -148,8 +147,7 @@ const report = {
 };
 console.log(`model ${args.model}, ${args.layer} tokens: held-out top-1 of the target's token (${K} tokens)`);
 for (const [k, v] of Object.entries(report)) console.log(`${k.padEnd(14)} n ${String(v.n).padStart(4)}  top-1 ${(100 * v.top1).toFixed(1).padStart(5)}%`);
-const name = basename(args.model) === 'checkpoint' ? basename(dirname(args.model)) : basename(args.model);
-const out = `runs/eval/${name}-aim-${args.layer}.json`;
+const out = `runs/eval/${modelName(args.model)}-aim-${args.layer}.json`;
 await mkdir('runs/eval', { recursive: true });
 await writeFile(out, JSON.stringify({ model: args.model, layer: args.layer, steps, train: train.colours.length, test: test.colours.length, report }, null, 1));
 console.log(`wrote ${out}`);

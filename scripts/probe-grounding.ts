@@ -11,9 +11,8 @@
  * Per family and kind of query (region / box). Prints a table; writes runs/eval/<model>-grounding.json.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename } from 'node:path';
 import { useNodeBackend } from './lib/backend';
-import { cliArgs, numberArg } from './lib/args';
+import { cliArgs, modelName, numberArg } from './lib/args';
 import { pickWorld } from './lib/training-mix';
 import * as tf from '../src/model/tf';
 import { loadSquintModel } from '../src/model/load';
@@ -23,6 +22,7 @@ import { makeExample } from '../src/train/data';
 import { GROUND_HEAD, groundLayer } from '../src/train/grounding';
 import { createNodeCanvas } from '../src/world/node-canvas';
 import { BACKGROUND_STYLES } from '../src/world/types';
+import { HELD_OUT_BACKGROUND } from '../src/world/seeds';
 
 const args = cliArgs('npm run probe:grounding --', {
   model: { type: 'string', default: 'models/default', help: 'model or checkpoint directory' },
@@ -36,7 +36,7 @@ await useNodeBackend('wasm');
 const model = await loadSquintModel(nodeFileReader(args.model));
 const tok = model.tokenizer;
 const K = model.tokensPerImage;
-const world = { backgrounds: BACKGROUND_STYLES.filter((b) => b !== 'tiles') };
+const world = { backgrounds: BACKGROUND_STYLES.filter((b) => b !== HELD_OUT_BACKGROUND) };
 
 interface Tally { queries: number; mass: number; evenMass: number; topOnTarget: number; wordRight: number }
 const byGroup: Record<string, Tally> = {};
@@ -77,7 +77,7 @@ for (const [group, t] of Object.entries(byGroup).sort()) {
   const r = report[group];
   console.log(`${group.padEnd(16)} ${String(t.queries).padStart(7)}  ${pct(r.mass)}  ${pct(r.evenMass)}  ${pct(r.topOnTarget)}  ${region ? pct(r.wordRight) : '      -'}`);
 }
-const out = `runs/eval/${basename(args.model.replace(/\/checkpoint\/?$/, ''))}-grounding.json`;
+const out = `runs/eval/${modelName(args.model)}-grounding.json`;
 await mkdir('runs/eval', { recursive: true });
 await writeFile(out, JSON.stringify({ model: args.model, seed: firstSeed, n, byGroup: report }, null, 2));
 console.log(`wrote ${out}`);

@@ -8,9 +8,9 @@
  * "Recipe v6"). Prints a table; writes runs/eval/<model>-token-scale.json.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import { useNodeBackend } from './lib/backend';
-import { cliArgs, numberArg } from './lib/args';
+import { cliArgs, modelName, numberArg } from './lib/args';
 import * as tf from '../src/model/tf';
 import { loadSquintModel } from '../src/model/load';
 import { nodeFileReader } from '../src/model/weights/node-files';
@@ -70,7 +70,7 @@ console.log(`  learned grid position (projector.pos)   ${result.gridPositions ==
 console.log(`  sequence position, image slots          ${result.sequencePositionsAtImageSlots.toFixed(2)}`);
 console.log(`  sequence position, all                  ${result.sequencePositionsAll.toFixed(2)}`);
 console.log(`  text token embedding                    ${result.textEmbeddings.toFixed(2)}`);
-const out = `runs/eval/${basename(args.model === '.' ? 'model' : args.model.replace(/\/checkpoint\/?$/, ''))}-token-scale.json`;
+const out = `runs/eval/${modelName(args.model)}-token-scale.json`;
 await mkdir(dirname(out), { recursive: true });
 await writeFile(out, JSON.stringify(result, null, 2));
 console.log(`wrote ${out}`);

@@ -29,7 +29,7 @@ import { type GrpoOptions, type GrpoStepResult, type PolicySample, disposeGrpoBa
 import { type RewardWeights, parseRewardWeights } from '../src/rl/reward';
 import { type RolloutGroup, rolloutGroup, rolloutStats } from '../src/rl/rollout';
 import { generateSample } from '../src/world/generate';
-import { EVAL_SEED, seedDifficulty } from '../src/world/seeds';
+import { EVAL_SEED, HELD_OUT_BACKGROUND, seedDifficulty } from '../src/world/seeds';
 import { createNodeCanvas } from '../src/world/node-canvas';
 import { hashSeed } from '../src/world/rng';
 import { BACKGROUND_STYLES, FAMILIES, type BackgroundStyle, type Family, type Sample } from '../src/world/types';
@@ -47,7 +47,7 @@ const args = cliArgs('npm run train:rl --', {
   'max-turns': { type: 'string', default: '5', help: 'turn limit per rollout (DeepEyes: 5 in training)' },
   'max-tokens-per-turn': { type: 'string', default: String(DEFAULT_EPISODE_OPTIONS.maxTokensPerTurn), help: 'token limit per model turn' },
   families: { type: 'string', help: `comma-separated subset of ${FAMILIES.join(',')}` },
-  'hold-out-background': { type: 'string', default: 'tiles', help: 'background style kept out of training (as in SFT), or "none"' },
+  'hold-out-background': { type: 'string', default: HELD_OUT_BACKGROUND, help: 'background style kept out of training (as in SFT), or "none"' },
   kl: { type: 'string', default: '0', help: 'k3 KL coefficient to the starting model (DeepEyes: 0)' },
   'track-kl': { type: 'boolean', default: false, help: 'measure the KL to the starting model even when --kl is 0 (one extra forward per update)' },
   clip: { type: 'string', default: '0.2', help: 'PPO clip range ε' },

@@ -30,6 +30,7 @@ import { AUX_CHANNELS } from '../src/train/vision-labels';
 import * as tf from '../src/model/tf';
 import { BACKGROUND_STYLES, type BackgroundStyle } from '../src/world/types';
 import { createRng } from '../src/world/rng';
+import { HELD_OUT_BACKGROUND } from '../src/world/seeds';
 
 const args = cliArgs('npm run train:sft --', {
   preset: { type: 'string', default: 'default', help: 'model preset (tiny, default)' },
@@ -46,7 +47,7 @@ const args = cliArgs('npm run train:sft --', {
   'zoom-rate': { type: 'string', default: '1', help: 'probability that a trajectory whose target is too small zooms (below 1: a tool-shy RL base)' },
   'init-vision': { type: 'string', help: 'start the encoder (and aux head) from a pretrain:vision output directory' },
   'init-from': { type: 'string', help: 'start from a model or checkpoint directory (its tokenizer and weights; the preset\'s architecture, so weights it lacks, e.g. a newly added colour pool, start fresh); new optimizer and schedule' },
-  'hold-out-background': { type: 'string', default: 'tiles', help: 'background style kept out of training (style-shift split), or "none"' },
+  'hold-out-background': { type: 'string', default: HELD_OUT_BACKGROUND, help: 'background style kept out of training (style-shift split), or "none"' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
 

@@ -31,6 +31,13 @@ export function numberArg(name: string, raw: string, min = -Infinity, max = Infi
   return v;
 }
 
+/** A model directory's name for output files: its own, or its run's for a `checkpoint` directory. */
+export function modelName(dir: string): string {
+  const parts = dir.split('/').filter(Boolean);
+  const last = parts.at(-1) ?? dir;
+  return last === 'checkpoint' && parts.length > 1 ? parts[parts.length - 2] : last;
+}
+
 export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;

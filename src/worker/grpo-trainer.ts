@@ -17,13 +17,11 @@ import type { CreateCanvas } from '../world/canvas';
 import { generateSample } from '../world/generate';
 import { createRng, hashSeed } from '../world/rng';
 import { BACKGROUND_STYLES, type Sample } from '../world/types';
-import { EVAL_SEED, seedDifficulty } from '../world/seeds';
+import { EVAL_SEED, HELD_OUT_BACKGROUND, seedDifficulty } from '../world/seeds';
 import { DIFFICULTY_RANGE, type TrainSettings } from './train-settings';
 
 /** RL prompts come from 5e8 upward (SFT trains on 0..~1e6); evaluation from 1e9, as `npm run eval`. */
 export const RL_SEED = 500_000_000;
-/** Kept out of training, as in SFT and train:rl, to measure a style shift. */
-const HELD_OUT_BACKGROUND = 'tiles';
 const TRAIN_BACKGROUNDS = BACKGROUND_STYLES.filter((b) => b !== HELD_OUT_BACKGROUND);
 
 /** Where a run stands: enough, with the weights and Adam's moments, to resume it exactly. */

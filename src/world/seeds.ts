@@ -5,5 +5,8 @@
  */
 export const EVAL_SEED = 1_000_000_000;
 
+/** The background style kept out of every training run (SFT, vision pre-training, RL), to measure a style shift. */
+export const HELD_OUT_BACKGROUND = 'tiles';
+
 /** A difficulty in [0, 1) per seed, evenly spread over consecutive seeds (golden-ratio steps). */
 export const seedDifficulty = (seed: number): number => (seed * 0.6180339887) % 1;
