@@ -4,11 +4,13 @@
  * Does the decoder find the target, and does it say where it is? On oracle trajectories of the
  * training distribution (seeds from --seed; pick seeds past the run's data cursor), teacher-forced:
  *   head  — at each grounding query (src/train/grounding.ts: " in the" before a region word, or
- *           the token before a coordinate of a global-view box), the supervised head's attention
- *           mass on the target's global-view tokens, what spreading the same image mass evenly
- *           would give, and how often its most-attended image token covers a target;
- *   word  — how often the model's top prediction after " in the" is the right region word.
- * Per family and kind of query (region / box). Prints a table; writes runs/eval/<model>-grounding.json.
+ *           the token before a box coordinate), the supervised head's attention mass on the
+ *           target's tokens in the view the query refers to, what spreading the same image mass
+ *           evenly would give, and how often its most-attended image token covers a target;
+ *   word  — how often the model's top prediction is the right next token: the region word after
+ *           " in the", the coordinate itself for a box (and `off`, its mean error in grid units),
+ *           the answer as the last thought states it.
+ * Per family and kind of query (region / view box / crop box / answer). Prints a table; writes runs/eval/<model>-grounding.json.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { useNodeBackend } from './lib/backend';
@@ -38,7 +40,7 @@ const tok = model.tokenizer;
 const K = model.tokensPerImage;
 const world = { backgrounds: BACKGROUND_STYLES.filter((b) => b !== HELD_OUT_BACKGROUND) };
 
-interface Tally { queries: number; mass: number; evenMass: number; topOnTarget: number; wordRight: number }
+interface Tally { queries: number; mass: number; evenMass: number; topOnTarget: number; wordRight: number; coordinateError: number }
 const byGroup: Record<string, Tally> = {};
 for (let seed = firstSeed; seed < firstSeed + n; seed++) {
   const { sample, sequence } = makeExample(model, seed, createNodeCanvas, pickWorld(seed, world));
@@ -50,18 +52,26 @@ for (let seed = firstSeed; seed < firstSeed + n; seed++) {
     return [head.arraySync() as number[][], Array.from(out.logits.argMax(-1).dataSync())];
   });
   disposeBatch(batch);
-  const imageStart = sequence.ids.indexOf(model.vlm.imageTokenId);
+  const id = (t: number) => sequence.ids[t];
+  let frame = 'view';
   for (const { query, keys } of sequence.grounding) {
-    const kind = tok.decode([sequence.ids[query]]) === ' the' ? 'region' : 'box';
-    const t = (byGroup[`${sample.family}/${kind}`] ??= { queries: 0, mass: 0, evenMass: 0, topOnTarget: 0, wordRight: 0 });
+    const text = tok.decode([id(query)]);
+    if (text.includes('bbox_')) frame = text.includes('bbox_crop') ? 'crop' : 'view';
+    const region = text === ' the' && tok.decode([id(query - 1)]) === ' in';
+    const kind = region ? 'region' : text.includes('bbox_') || text === ',' ? `${frame} box` : 'answer';
+    const t = (byGroup[`${sample.family}/${kind}`] ??= { queries: 0, mass: 0, evenMass: 0, topOnTarget: 0, wordRight: 0, coordinateError: 0 });
+    // the image block holding the keys: the run of image ids around the first (text separates blocks)
+    let blockStart = keys[0];
+    while (blockStart > 0 && id(blockStart - 1) === model.vlm.imageTokenId) blockStart--;
     const row = attention[query];
-    const image = row.slice(imageStart, imageStart + K);
+    const image = row.slice(blockStart, blockStart + K);
     const imageMass = image.reduce((a, b) => a + b, 0);
     t.queries++;
     t.mass += keys.reduce((a, k) => a + row[k], 0);
     t.evenMass += (keys.length / K) * imageMass;
-    if (keys.includes(imageStart + image.indexOf(Math.max(...image)))) t.topOnTarget++;
-    if (predicted[query] === sequence.ids[query + 1]) t.wordRight++;
+    if (keys.includes(blockStart + image.indexOf(Math.max(...image)))) t.topOnTarget++;
+    if (predicted[query] === id(query + 1)) t.wordRight++;
+    if (kind.endsWith('box')) t.coordinateError += Math.abs((Number(tok.decode([predicted[query]])) || 0) - Number(tok.decode([id(query + 1)])));
   }
   await new Promise((r) => setImmediate(r)); // let @napi-rs/canvas free the scene's pixels
 }
@@ -69,13 +79,13 @@ model.dispose();
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(7);
 console.log(`\n${args.model}, seeds ${firstSeed}..${firstSeed + n - 1} (teacher-forced)`);
-console.log(`${'family/query'.padEnd(16)} ${'queries'.padStart(7)}  ${'mass'.padStart(7)}  ${'even'.padStart(7)}  ${'top→tgt'.padStart(7)}  ${'word'.padStart(7)}`);
+console.log(`${'family/query'.padEnd(18)} ${'queries'.padStart(7)}  ${'mass'.padStart(7)}  ${'even'.padStart(7)}  ${'top→tgt'.padStart(7)}  ${'word'.padStart(7)}  ${'off'.padStart(5)}`);
 const report: Record<string, Record<string, number>> = {};
 for (const [group, t] of Object.entries(byGroup).sort()) {
-  const region = group.endsWith('/region');
-  report[group] = { queries: t.queries, mass: t.mass / t.queries, evenMass: t.evenMass / t.queries, topOnTarget: t.topOnTarget / t.queries, ...(region ? { wordRight: t.wordRight / t.queries } : {}) };
+  const boxes = group.endsWith('box');
+  report[group] = { queries: t.queries, mass: t.mass / t.queries, evenMass: t.evenMass / t.queries, topOnTarget: t.topOnTarget / t.queries, wordRight: t.wordRight / t.queries, ...(boxes ? { coordinateError: t.coordinateError / t.queries } : {}) };
   const r = report[group];
-  console.log(`${group.padEnd(16)} ${String(t.queries).padStart(7)}  ${pct(r.mass)}  ${pct(r.evenMass)}  ${pct(r.topOnTarget)}  ${region ? pct(r.wordRight) : '      -'}`);
+  console.log(`${group.padEnd(18)} ${String(t.queries).padStart(7)}  ${pct(r.mass)}  ${pct(r.evenMass)}  ${pct(r.topOnTarget)}  ${pct(r.wordRight)}  ${boxes ? r.coordinateError.toFixed(1).padStart(5) : '    -'}`);
 }
 const out = `runs/eval/${modelName(args.model)}-grounding.json`;
 await mkdir('runs/eval', { recursive: true });

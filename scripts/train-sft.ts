@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { useNodeBackend } from './lib/backend';
-import { cliArgs, formatDuration, numberArg } from './lib/args';
+import { cliArgs, formatDuration, numberArg, parseLrScale } from './lib/args';
 import { hasCheckpoint, loadCheckpoint, loadVisionPretraining, saveCheckpoint } from './lib/checkpoint';
 import { onInterrupt } from './lib/interrupt';
 import type { WorkerSetup } from './lib/example-worker';
@@ -20,7 +20,7 @@ import { nodeFileReader } from '../src/model/weights/node-files';
 import { SquintModel } from '../src/model/squint-model';
 import { SquintTokenizer, buildTokenizerJson } from '../src/model/tokenizer';
 import { Vlm } from '../src/model/vlm';
-import { Adam } from '../src/train/adam';
+import { Adam, DEFAULT_ADAM } from '../src/train/adam';
 import { disposeBatch, makeBatch, type SequenceLike } from '../src/train/batch';
 import { tokenizerCorpus } from '../src/train/data';
 import { DEFAULT_MIX } from '../src/train/oracle';
@@ -47,6 +47,7 @@ const args = cliArgs('npm run train:sft --', {
   'zoom-rate': { type: 'string', default: '1', help: 'probability that a trajectory whose target is too small zooms (below 1: a tool-shy RL base)' },
   'init-vision': { type: 'string', help: 'start the encoder (and aux head) from a pretrain:vision output directory' },
   'init-from': { type: 'string', help: 'start from a model or checkpoint directory (its tokenizer and weights; the preset\'s architecture, so weights it lacks, e.g. a newly added colour pool, start fresh); new optimizer and schedule' },
+  'lr-scale': { type: 'string', help: 'learning-rate multipliers for named weights, e.g. decoder.pointer=10 (a pathway grown from zero)' },
   'hold-out-background': { type: 'string', default: HELD_OUT_BACKGROUND, help: 'background style kept out of training (style-shift split), or "none"' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
@@ -72,7 +73,7 @@ await mkdir(outDir, { recursive: true });
 
 // 1. model, optimizer and position: from the checkpoint, or fresh
 let model: SquintModel;
-const adam = new Adam();
+const adam = new Adam({ ...DEFAULT_ADAM, lrScale: parseLrScale(args['lr-scale']) });
 let step = 0;
 let dataCursor = numberArg('data-seed', args['data-seed'], 0);
 const auxWeight = numberArg('aux-weight', args['aux-weight'], 0);

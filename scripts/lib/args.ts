@@ -42,3 +42,17 @@ export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   return s < 60 ? `${s}s` : s < 3600 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
+
+/** "name=factor,name=factor" → { name: factor }; exits with a clear message on a bad entry. */
+export function parseLrScale(raw: string | undefined): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const entry of (raw ?? '').split(',').filter(Boolean)) {
+    const [name, factor] = entry.split('=');
+    if (!name || factor === undefined) {
+      console.error(`--lr-scale entry "${entry}" must be name=factor`);
+      process.exit(2);
+    }
+    out[name] = numberArg(`lr-scale ${name}`, factor, 0);
+  }
+  return out;
+}

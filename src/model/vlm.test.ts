@@ -13,7 +13,13 @@ const CACHE_TOLERANCE = 1e-4;
 function tinyModel(seed = 3, preset = 'tiny') {
   const tok = new SquintTokenizer(buildTokenizerJson(['What is written on the red object?', 'I will zoom in on it.', '0,1,2,3,42,100']));
   const config = presetConfig(preset, tok.vocabSize);
-  return new SquintModel(config, tok, initWeights(config, seed));
+  const weights = initWeights(config, seed);
+  if (config.pointer) {
+    // the pointer starts at zero (a grown model computes what it did); give it something to carry
+    weights['decoder.pointer'].dispose();
+    weights['decoder.pointer'] = tf.randomNormal(weights['projector.pos'].shape, 0, 1, 'float32', seed);
+  }
+  return new SquintModel(config, tok, weights);
 }
 
 describe.each(['cpu', 'wasm'])('VLM on %s', (backend) => {
@@ -22,7 +28,7 @@ describe.each(['cpu', 'wasm'])('VLM on %s', (backend) => {
     await tf.ready();
   });
 
-  it.each(['tiny', 'tiny-conv'])('cached decoding gives the same logits as full recomputation, with image blocks mid-sequence (%s)', async (preset) => {
+  it.each(['tiny', 'tiny-conv', 'tiny-point'])('cached decoding gives the same logits as full recomputation, with image blocks mid-sequence (%s)', async (preset) => {
     const model = tinyModel(3, preset);
     const tok = model.tokenizer;
     const K = model.tokensPerImage;
@@ -58,6 +64,40 @@ describe.each(['cpu', 'wasm'])('VLM on %s', (backend) => {
     for (const [p, logits] of got) for (let v = 0; v < logits.length; v++) maxDiff = Math.max(maxDiff, Math.abs(logits[v] - fullLogits[p][v]));
     expect(maxDiff).toBeLessThan(CACHE_TOLERANCE);
     session.dispose();
+    model.dispose();
+  });
+
+  it('the pointer writes where the grounding head looks: moving an image changes later logits, its cells matter', async () => {
+    const model = tinyModel(5, 'tiny-point');
+    const tok = model.tokenizer;
+    const K = model.tokensPerImage;
+    const imageId = tok.special('<image>');
+    const ids = [...tok.encode('<bos><user>'), ...Array(K).fill(imageId), ...tok.encode('What is written on the red object?')];
+    const img = Float32Array.from({ length: model.patchShape[0] * model.patchShape[1] }, (_, i) => Math.cos(i * 0.11));
+    const logitsWith = async (pointer: tf.Tensor) => {
+      const saved = model.vlm.weights['decoder.pointer'];
+      model.vlm.weights['decoder.pointer'] = pointer;
+      const batch = makeBatch([{ ids, weights: ids.map(() => 1), images: [img] }], imageId, K, tok.special('<pad>'), model.patchShape);
+      const out = model.vlm.forward(batch);
+      const values = await out.data();
+      tf.dispose([out, batch.ids, batch.patches!, batch.placement!, batch.targets, batch.lossWeights]);
+      model.vlm.weights['decoder.pointer'] = saved;
+      return values;
+    };
+    const zero = tf.zerosLike(model.vlm.weights['decoder.pointer']);
+    const base = await logitsWith(zero);
+    const pointed = await logitsWith(model.vlm.weights['decoder.pointer']);
+    // the same vector for every cell: the pointer adds one fixed vector wherever the head looks
+    const uniform = tf.tile(model.vlm.weights['decoder.pointer'].slice([0, 0], [1, -1]), [K, 1]);
+    const constant = await logitsWith(uniform);
+    const diff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
+    expect(diff(base, pointed)).toBeGreaterThan(1e-3);
+    // before the image there is nothing to point at: those positions are untouched
+    const V = model.config.vocabSize;
+    expect(diff(base.slice(0, 2 * V), pointed.slice(0, 2 * V))).toBeLessThan(1e-6);
+    // distinct cell vectors give different logits from one shared vector: the cell, not just the act of looking, is written
+    expect(diff(constant, pointed)).toBeGreaterThan(1e-3);
+    tf.dispose([zero, uniform]);
     model.dispose();
   });
 

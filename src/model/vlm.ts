@@ -5,8 +5,8 @@
  * mid-sequence). No I/O here: weights come in as a name → tensor map (see weights/).
  */
 import * as tf from './tf';
-import { CONV_WINDOW, type ModelConfig, imageTokens, inputShape } from './config';
-import { type LayerCache, causalMask, constantTimes, dense, gelu, layerNorm, transformerBlock } from './ops';
+import { CONV_WINDOW, GROUND_HEAD, type ModelConfig, groundLayer, imageTokens, inputShape } from './config';
+import { type LayerCache, causalMask, constantTimes, dense, fastMatMul, gelu, layerNorm, transformerBlock } from './ops';
 
 export type WeightMap = Record<string, tf.Tensor>;
 
@@ -127,8 +127,10 @@ export class Vlm {
   /**
    * Decoder over input embeddings x [B, T, C] at positions start.. (with cache `past`), and the
    * attention weights [B, H, T, Tk] of each layer (training reads one for the grounding loss).
+   * `keyCells` [B, Tk, K]: which grid cell each key position is (one-hot; zero rows for text), for
+   * the pointer (`imageCells`); omitted means no key is an image token.
    */
-  decode(x: tf.Tensor3D, start: number, past?: LayerCache[]): { hidden: tf.Tensor3D; present: LayerCache[]; attention: tf.Tensor4D[] } {
+  decode(x: tf.Tensor3D, start: number, past?: LayerCache[], keyCells?: tf.Tensor3D): { hidden: tf.Tensor3D; present: LayerCache[]; attention: tf.Tensor4D[] } {
     const c = this.config;
     const w = this.weights;
     const T = x.shape[1];
@@ -140,10 +142,26 @@ export class Vlm {
     for (let i = 0; i < c.layers; i++) {
       const r = transformerBlock(h, w, `decoder.block${i}`, c.heads, mask, past?.[i]);
       h = r.out;
+      if (c.pointer && keyCells && i === groundLayer(c.layers)) h = h.add(this.point(r.attention, keyCells));
       present.push(r.present);
       attention.push(r.attention);
     }
     return { hidden: layerNorm(h, w['decoder.ln.g'], w['decoder.ln.b']) as tf.Tensor3D, present, attention };
+  }
+
+  /**
+   * The pointer: where the grounding head looks, written into the residual stream. Its attention
+   * [B, H, T, Tk] summed per grid cell over the image tokens, normalised to a distribution over
+   * cells (the head's attention to text does not dilute it), times one learned vector per cell →
+   * [B, T, C]. A position then reads "the target is in cell 6" off a fixed direction instead of
+   * decoding it from the attended token's mixed content and position.
+   */
+  private point(attention: tf.Tensor4D, keyCells: tf.Tensor3D): tf.Tensor3D {
+    const [B, , T, Tk] = attention.shape;
+    const head = attention.slice([0, GROUND_HEAD, 0, 0], [B, 1, T, Tk]).reshape([B, T, Tk]);
+    const perCell = fastMatMul(head, keyCells); // [B, T, K]
+    const cells = perCell.div(perCell.sum(-1, true).add(1e-6));
+    return dense(cells, this.weights['decoder.pointer']) as tf.Tensor3D;
   }
 
   /** hidden [B, T, C] → logits [B, T, V]. */
@@ -178,13 +196,29 @@ export class Vlm {
       x = x.add(constantTimes(batch.placement, images as tf.Tensor2D));
     }
     // 3. decoder + head
-    const { hidden, attention } = this.decode(x.reshape([B, T, c.dim]) as tf.Tensor3D, 0);
+    const keyCells = c.pointer && batch.placement ? imageCells(batch.placement, B, T, this.tokensPerImage) : undefined;
+    const { hidden, attention } = this.decode(x.reshape([B, T, c.dim]) as tf.Tensor3D, 0, undefined, keyCells);
     return { logits: this.logits(hidden), features, pooled, attention };
   }
 
   forward(batch: TrainBatch): tf.Tensor3D {
     return this.forwardWithFeatures(batch).logits;
   }
+}
+
+/**
+ * Each position's grid cell, one-hot [B, T, K] (zero rows for text), from the batch's image
+ * placement [B·T, N·K]: image token k of any block is cell k of its own image's grid.
+ */
+export function imageCells(placement: tf.Tensor2D, B: number, T: number, K: number): tf.Tensor3D {
+  return placement.reshape([B * T, -1, K]).sum(1).reshape([B, T, K]);
+}
+
+/** The same from a list of cell indices per position (-1 for text): the decode session keeps one. */
+export function cellsOneHot(cells: readonly number[], K: number): tf.Tensor3D {
+  const data = new Float32Array(cells.length * K);
+  cells.forEach((cell, t) => { if (cell >= 0) data[t * K + cell] = 1; });
+  return tf.tensor3d(data, [1, cells.length, K]);
 }
 
 /**

@@ -11,6 +11,8 @@ export interface AdamOptions {
   readonly weightDecay: number;
   /** Gradients are rescaled when their global L2 norm exceeds this. */
   readonly clipNorm: number;
+  /** Learning-rate multiplier per weight name (1 where absent): a zero-initialised pathway grown into a trained model needs a faster start. */
+  readonly lrScale?: Readonly<Record<string, number>>;
 }
 
 export const DEFAULT_ADAM: AdamOptions = { beta1: 0.9, beta2: 0.98, eps: 1e-8, weightDecay: 0.01, clipNorm: 1 };
@@ -46,7 +48,7 @@ export class Adam {
         const update = m.div(bc1).div(v.div(bc2).sqrt().add(eps));
         // no decay on biases, gains and positions' 1-D tensors
         const decay = p.rank >= 2 && !name.endsWith('.pos') ? p.mul(weightDecay) : tf.scalar(0);
-        p.assign(p.sub(update.add(decay).mul(lr)));
+        p.assign(p.sub(update.add(decay).mul(lr * (this.options.lrScale?.[name] ?? 1))));
       }
     });
   }

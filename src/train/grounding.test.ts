@@ -10,7 +10,7 @@ import { createNodeCanvas } from '../world/node-canvas';
 import { Adam } from './adam';
 import { disposeBatch, makeBatch } from './batch';
 import { makeExample, tokenizerCorpus } from './data';
-import { GROUND_HEAD, groundLayer, groundingLoss, targetTokens } from './grounding';
+import { GROUND_HEAD, groundLayer, groundingLoss, targetTokens, viewTargetTokens } from './grounding';
 import { sftStep, toVariables } from './sft';
 
 describe('targetTokens', () => {
@@ -25,6 +25,14 @@ describe('targetTokens', () => {
     expect(targetTokens([pixelBox(0, 0, 10, 10)], { width: 800, height: 400 }, 4)).toEqual([4]);
     expect(targetTokens([pixelBox(0, 0, 10, 10), pixelBox(790, 390, 800, 400)], { width: 800, height: 400 }, 4)).toEqual([4, 11]);
   });
+
+  it('in a crop, names the cells of the crop\'s own grid, and nothing for a target outside it', () => {
+    const crop = pixelBox(200, 100, 300, 200);
+    expect(viewTargetTokens([pixelBox(260, 160, 270, 170)], crop, 4)).toEqual([10]); // at (60, 60) of 100
+    expect(viewTargetTokens([pixelBox(10, 10, 20, 20)], crop, 4)).toEqual([]);
+    // a target half inside counts where it is inside
+    expect(viewTargetTokens([pixelBox(290, 100, 320, 110)], crop, 4)).toEqual([3]);
+  });
 });
 
 describe('grounding queries and loss', () => {
@@ -34,42 +42,67 @@ describe('grounding queries and loss', () => {
   const tok = new SquintTokenizer(buildTokenizerJson(tokenizerCorpus(300)));
   const config = presetConfig('tiny-conv', tok.vocabSize);
 
-  it('a query sits on " the" before each trained region word and before each coordinate of a global-view box, pointing at the target\'s global-view tokens', () => {
+  it('a query sits on " the" before each trained region word (global view), before each coordinate of a trained box (the view it is written on) and before the answer word in the last thought (the latest view)', () => {
     const model = new SquintModel(config, tok, initWeights(config, 3));
     const imageId = tok.special('<image>');
+    const K = model.tokensPerImage;
     let queries = 0;
-    let boxes = 0;
-    for (let seed = 300; seed < 340; seed++) {
+    const boxes = { view: 0, crop: 0 };
+    for (let seed = 300; seed < 360; seed++) {
       const { sample, sequence } = makeExample(model, seed, createNodeCanvas);
-      const imageStart = sequence.ids.indexOf(imageId);
+      const starts = sequence.ids.flatMap((id, t) => (id === imageId && sequence.ids[t - 1] !== imageId ? [t] : []));
       const size = { width: sample.scene.width, height: sample.scene.height };
-      const keys = targetTokens(sample.targets, size, 2).map((k) => imageStart + k);
+      const globalKeys = targetTokens(sample.targets, size, 2).map((k) => starts[0] + k);
       let regions = 0;
       let coordinates = 0;
+      let answers = 0;
+      let frame: 'view' | 'crop' = 'view';
       for (const q of sequence.grounding) {
         const here = tok.decode([sequence.ids[q.query]]);
         const next = tok.decode([sequence.ids[q.query + 1]]);
-        if (here === ' the') {
-          expect(tok.decode([sequence.ids[q.query - 1]])).toBe(' in');
-          expect(next).toMatch(/^ (upper|lower|left|right|centre|top|bottom)$/);
-          regions++;
-        } else {
-          expect(here).toMatch(/bbox_view":\[$|^,$/);
-          expect(next).toMatch(/^\d+$/);
-          coordinates++;
-        }
         expect(sequence.weights[q.query + 1]).toBeGreaterThan(0);
-        expect(q.keys).toEqual(keys);
         queries++;
+        const answerAt = sequence.ids.indexOf(tok.special('<answer>'));
+        const regionQuery = here === ' the' && tok.decode([sequence.ids[q.query - 1]]) === ' in';
+        if (q.query > sequence.ids.lastIndexOf(tok.special('<think>')) && !regionQuery) {
+          expect(q.query).toBeLessThan(answerAt);
+          expect(next.trim()).toBe(tok.decode([sequence.ids[answerAt + 1]]).trim());
+          // the answer as the last thought says it looks at the latest view: the last crop, or the global view when it answers directly
+          const block = starts.filter((st) => st < q.query).length - 1;
+          const view = sequence.views[block];
+          const local = sample.targets.map((t) => pixelBox(t[0] - view[0], t[1] - view[1], t[2] - view[0], t[3] - view[1]));
+          expect(q.keys).toEqual(targetTokens(local, { width: view[2] - view[0], height: view[3] - view[1] }, 2).map((k) => starts[block] + k));
+          answers++;
+          continue;
+        }
+        if (regionQuery) {
+          expect(next).toMatch(/^ (upper|lower|left|right|centre|top|bottom)$/);
+          expect(q.keys).toEqual(globalKeys);
+          regions++;
+          continue;
+        }
+        expect(here).toMatch(/bbox_(view|crop)":\[$|^,$/);
+        expect(next).toMatch(/^\d+$/);
+        if (here !== ',') frame = here.includes('bbox_view') ? 'view' : 'crop';
+        // a global-view box looks at the global view; a crop box at the latest crop before it
+        const block = frame === 'view' ? 0 : starts.filter((st) => st < q.query).length - 1;
+        expect(block).toBeGreaterThanOrEqual(frame === 'view' ? 0 : 1);
+        const view = sequence.views[block];
+        const local = sample.targets.map((t) => pixelBox(t[0] - view[0], t[1] - view[1], t[2] - view[0], t[3] - view[1]));
+        expect(q.keys).toEqual(targetTokens(local, { width: view[2] - view[0], height: view[3] - view[1] }, 2).map((k) => starts[block] + k));
+        expect(q.keys.every((k) => k >= starts[block] && k < starts[block] + K)).toBe(true);
+        coordinates++;
+        if (coordinates % 4 === 0) boxes[frame]++;
       }
-      // every trained "in the <region>" and global-view box has its queries; untrained ones (a deliberate miss) do not
+      // every trained "in the <region>" and box has its queries; untrained ones (a deliberate miss) do not
       const text = sequence.ids.map((id, t) => (sequence.weights[t] > 0 ? tok.decode([id]) : '\u0000')).join('');
       expect(regions).toBe(text.match(/ in the (upper|lower|left|right|centre|top|bottom)/g)?.length ?? 0);
-      expect(coordinates).toBe(4 * (text.match(/bbox_view":\[/g)?.length ?? 0));
-      boxes += coordinates / 4;
+      expect(coordinates).toBe(4 * (text.match(/bbox_(view|crop)":\[/g)?.length ?? 0));
+      expect(answers).toBe(1);
     }
     expect(queries).toBeGreaterThan(20);
-    expect(boxes).toBeGreaterThan(5);
+    expect(boxes.view).toBeGreaterThan(5);
+    expect(boxes.crop).toBeGreaterThan(0);
     model.dispose();
   });
 

@@ -1,20 +1,19 @@
 /**
  * The grounding loss: one decoder attention head is taught to look at the target. Where a
- * thought names the target's region ("… is in the upper left") or a box on the global view gives
- * its coordinates, the head's attention from the position that predicts the region word or the
- * coordinate must fall on the global view's image tokens that cover a target. Without it, the decoder of recipes v1–v6 never learnt to find an object by its
+ * thought names the target's region ("… is in the upper left") or a box gives its coordinates,
+ * the head's attention from the position that predicts the region word or the coordinate must
+ * fall on the image tokens that cover a target, in the view the words or the box refer to. Without it, the decoder of recipes v1–v6 never learnt to find an object by its
  * description: its region words and first boxes stayed at the prior (README, "Recipe v7").
  * A supervised head carries the target's content and grid position into the residual stream,
  * from where the region word and the box coordinates are a readout.
  */
 import * as tf from '../model/tf';
+import { GROUND_HEAD } from '../model/config';
 import type { SquintTokenizer } from '../model/tokenizer';
 import { toolCallText } from '../agent/format';
-import { type PixelBox, type Size, pixelToView, VIEW_GRID } from '../world/boxes';
+import { type PixelBox, type Size, pixelBox, pixelToView, VIEW_GRID } from '../world/boxes';
 
-/** Decoder layer whose head GROUND_HEAD is supervised: layer 1, after layer 0 gathered the question (the last, in a shallower model). */
-export const groundLayer = (layers: number) => Math.min(1, layers - 1);
-export const GROUND_HEAD = 0;
+export { GROUND_HEAD, groundLayer } from '../model/config';
 
 /** One supervised query: the position whose attention is taught, and the positions it should attend. */
 export interface GroundingQuery {
@@ -38,26 +37,66 @@ export function targetTokens(targets: readonly PixelBox[], size: Size, side: num
   return [...cells].sort((a, b) => a - b);
 }
 
+/** The token grid cells of one image block that cover a target: where a query about it should look. */
+export interface BlockTargets {
+  /** Position of the block's first image token in the sequence. */
+  readonly start: number;
+  /** Indices of its grid cells covering a target (empty when none is in view). */
+  readonly tokens: readonly number[];
+}
+
+/** targetTokens for the view cut at `view` (original pixels): targets outside it are left out. */
+export function viewTargetTokens(targets: readonly PixelBox[], view: PixelBox, side: number): number[] {
+  const local = targets
+    .filter((t) => t[0] < view[2] && t[2] > view[0] && t[1] < view[3] && t[3] > view[1])
+    .map((t) => pixelBox(Math.max(t[0], view[0]) - view[0], Math.max(t[1], view[1]) - view[1], Math.min(t[2], view[2]) - view[0], Math.min(t[3], view[3]) - view[1]));
+  return targetTokens(local, { width: view[2] - view[0], height: view[3] - view[1] }, side);
+}
+
 /**
- * The supervised queries of a token sequence, pointed at `tokens` of the image block starting at
- * `imageStart`: every trained " in the <region word>" (the query is " the", which predicts the
- * region word) and every coordinate of a trained box on the global view (the query is the token
- * before it: the tool call's opening, or a comma).
+ * The supervised queries of a token sequence. `blocks`: its image blocks in order (the global
+ * view first, then each crop), each with the cells covering a target. Queries:
+ *   - every trained " in the <region word>" (the query is " the", which predicts the region word),
+ *     pointed at the global view;
+ *   - every coordinate of a trained box (the query is the token before it: the tool call's
+ *     opening, or a comma), pointed at the view the box is written on: the global view for
+ *     `bbox_view`, the latest crop for `bbox_crop`;
+ *   - the answer as the last thought states it ("… and it is yellow": the query predicts
+ *     " yellow"), pointed at the latest view: the head that found the target also brings its
+ *     colour, shape or glyph to the word that decides the episode (the answer itself only copies
+ *     it).
+ * A query whose view shows no target is left out.
  */
-export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], weights: readonly number[], imageStart: number, tokens: readonly number[]): GroundingQuery[] {
+export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], weights: readonly number[], blocks: readonly BlockTargets[]): GroundingQuery[] {
+  if (blocks.length === 0) return [];
   const [inId] = tok.encode(' in');
   const [theId] = tok.encode(' the');
   const [commaId] = tok.encode(',');
-  const boxOpening = tok.encode(toolCallText([0, 0, 0, 0], 'view'))[1]; // '{"name":…,"bbox_view":['
+  const viewOpening = tok.encode(toolCallText([0, 0, 0, 0], 'view'))[1]; // '{"name":…,"bbox_view":['
+  const cropOpening = tok.encode(toolCallText([0, 0, 0, 0], 'crop'))[1];
+  const [thinkId, answerId, answerEndId] = [tok.special('<think>'), tok.special('<answer>'), tok.special('</answer>')];
   const regionIds = new Set(REGION_WORDS.map((w) => tok.encode(w)).filter((ids) => ids.length === 1).map(([id]) => id));
-  const keys = tokens.map((k) => imageStart + k);
+  const keysOf = (b: BlockTargets) => b.tokens.map((k) => b.start + k);
+  const latestBlock = (t: number) => [...blocks].reverse().find((b) => b.start < t) ?? blocks[0];
   const out: GroundingQuery[] = [];
+  const add = (query: number, block: BlockTargets) => { if (block.tokens.length) out.push({ query, keys: keysOf(block) }); };
   const trained = (t: number) => t + 1 < ids.length && weights[t + 1] > 0;
   for (let t = 1; t + 1 < ids.length; t++) {
-    if (ids[t] === theId && ids[t - 1] === inId && regionIds.has(ids[t + 1]) && trained(t)) out.push({ query: t, keys });
-    if (ids[t] === boxOpening && trained(t)) {
+    if (ids[t] === theId && ids[t - 1] === inId && regionIds.has(ids[t + 1]) && trained(t)) add(t, blocks[0]);
+    if ((ids[t] === viewOpening || ids[t] === cropOpening) && trained(t)) {
+      const block = ids[t] === viewOpening ? blocks[0] : latestBlock(t);
       // the opening predicts x1; the commas two, four and six tokens on predict y1, x2, y2
-      for (const q of [t, t + 2, t + 4, t + 6]) if ((q === t || ids[q] === commaId) && trained(q)) out.push({ query: q, keys });
+      for (const q of [t, t + 2, t + 4, t + 6]) if ((q === t || ids[q] === commaId) && trained(q)) add(q, block);
+    }
+    if (ids[t] === answerId && trained(t)) {
+      const end = ids.indexOf(answerEndId, t);
+      const [said] = tok.encode(` ${tok.decode(ids.slice(t + 1, end < 0 ? undefined : end))}`);
+      for (let q = t - 2; q > 0 && ids[q] !== thinkId; q--) {
+        if (ids[q + 1] === said) {
+          if (trained(q)) add(q, latestBlock(t));
+          break;
+        }
+      }
     }
   }
   return out;

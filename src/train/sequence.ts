@@ -12,7 +12,7 @@ import { parseTurn } from '../agent/parser';
 import { context2d } from '../world/canvas';
 import type { EpisodeImage } from '../agent/loop';
 import type { OraclePlan } from './oracle';
-import { type GroundingQuery, groundingQueries, targetTokens } from './grounding';
+import { type GroundingQuery, groundingQueries, viewTargetTokens } from './grounding';
 
 export interface TrainingSequence {
   readonly ids: number[];
@@ -84,8 +84,10 @@ export function planToSequence(model: SequenceEncoder, image: EpisodeImage, ques
     lastCrop = check.box;
   }
   if (targets.length) {
-    const tokens = targetTokens(targets, image.size, Math.sqrt(K));
-    seq.grounding.push(...groundingQueries(tok, seq.ids, seq.weights, seq.ids.indexOf(imageId), tokens));
+    // image blocks are runs of K image ids, one per view, in order
+    const starts = seq.ids.flatMap((id, t) => (id === imageId && seq.ids[t - 1] !== imageId ? [t] : []));
+    const blocks = seq.views.map((view, i) => ({ start: starts[i], tokens: viewTargetTokens(targets, view, Math.sqrt(K)) }));
+    seq.grounding.push(...groundingQueries(tok, seq.ids, seq.weights, blocks));
   }
   return seq;
 }
