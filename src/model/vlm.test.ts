@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from './tf';
-import { presetConfig } from './config';
+import { presetConfig, validateConfig, weightShapes } from './config';
 import { initWeights } from './init';
 import { SquintModel } from './squint-model';
 import { SquintTokenizer, buildTokenizerJson } from './tokenizer';
@@ -119,5 +119,15 @@ describe.each(['cpu', 'wasm'])('VLM on %s', (backend) => {
     await expect(session.appendTokens(Array(model.config.maxSeq + 1).fill(5))).rejects.toThrow(/exceeds the model's maxSeq/);
     session.dispose();
     model.dispose();
+  });
+});
+
+describe('pointer config', () => {
+  it('absent in older configs means none; one vector per image cell; a bad value is refused', () => {
+    const { pointer: _none, ...without } = presetConfig('point', 50);
+    expect(validateConfig(without).pointer).toBe(false);
+    expect(weightShapes(presetConfig('point', 50))['decoder.pointer']).toEqual([16, 128]);
+    expect(weightShapes(presetConfig('aim', 50))['decoder.pointer']).toBeUndefined();
+    expect(() => validateConfig({ ...without, pointer: 'yes' })).toThrow(/"pointer" must be true or false/);
   });
 });
