@@ -49,6 +49,14 @@ export interface ModelConfig {
    * (README, "Recipe v9"). Configs saved before this field existed have false.
    */
   readonly pointer: boolean;
+  /**
+   * Whether the grounding head also writes *what* it looks at: the image tokens it attends, as the
+   * projector made them (before any decoder layer mixed them), averaged by its attention and
+   * mapped by decoder.readout. The target's token carries its colour (a linear probe reads it
+   * 71% of the time) while the head's own value path left colour words at chance (README,
+   * "Recipe v9"). Configs saved before this field existed have false.
+   */
+  readonly readout: boolean;
   /** Vision transformer width and depth. */
   readonly visionDim: number;
   readonly visionLayers: number;
@@ -69,42 +77,42 @@ export interface ModelConfig {
 const PRESETS = {
   /** For tests: runs in milliseconds. */
   tiny: {
-    preset: 'tiny', imageSize: 32, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    preset: 'tiny', imageSize: 32, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
   /** The tiny model with the conv stem (tests of that path). */
   'tiny-conv': {
-    preset: 'tiny-conv', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    preset: 'tiny-conv', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: false, readout: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
   /** tiny-conv with the pointer (tests of that path). */
   'tiny-point': {
-    preset: 'tiny-point', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    preset: 'tiny-point', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
   /** ~0.8M parameters, conv stem; trains in a couple of hours on 2 CPU cores (WASM). Recipes v3–v4. */
   default: {
-    preset: 'default', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'default', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** `default` plus a 16-channel colour pool: the shipped model (recipe v5; README, "Aim probe"). */
   pool: {
-    preset: 'pool', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: false, tokenPositions: false, pointer: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'pool', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: false, tokenPositions: false, pointer: false, readout: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** `pool` plus what lets the decoder aim: the pool routed to the image tokens, and grid positions on them (recipe v6). */
   aim: {
-    preset: 'aim', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'aim', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: false, readout: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
-  /** `aim` plus the grounding head's pointer into the residual stream (recipe v9). */
+  /** `aim` plus the grounding head's pointer and readout into the residual stream (recipes v9–v10). */
   point: {
-    preset: 'point', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'point', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** The v1 model and models/base: `default` with the linear patch embedding. */
   vit: {
-    preset: 'vit', imageSize: 64, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'vit', imageSize: 64, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
 } as const satisfies Record<string, ModelConfig>;
@@ -121,7 +129,7 @@ export function presetConfig(name: string, vocabSize: number): ModelConfig {
 /**
  * The decoder's grounding head: layer 1 (after layer 0 gathered the question; the last, in a
  * shallower model), head 0. Training teaches it to attend to the target (src/train/grounding.ts);
- * with `pointer`, its attention over image tokens also feeds the residual stream.
+ * with `pointer` and `readout`, where it looks and what it sees there also feed the residual stream.
  */
 export const groundLayer = (layers: number) => Math.min(1, layers - 1);
 export const GROUND_HEAD = 0;
@@ -172,7 +180,9 @@ export function validateConfig(raw: unknown): ModelConfig {
   if (typeof tokenPositions !== 'boolean') throw new Error(`config field "tokenPositions" must be true or false (got ${JSON.stringify(c.tokenPositions)})`);
   const pointer = c.pointer ?? false;
   if (typeof pointer !== 'boolean') throw new Error(`config field "pointer" must be true or false (got ${JSON.stringify(c.pointer)})`);
-  const config = { preset: typeof c.preset === 'string' ? c.preset : 'custom', stem, colourPool, poolTokens, tokenPositions, pointer, ...Object.fromEntries(INTEGER_FIELDS.map((f) => [f, c[f]])) } as ModelConfig;
+  const readout = c.readout ?? false;
+  if (typeof readout !== 'boolean') throw new Error(`config field "readout" must be true or false (got ${JSON.stringify(c.readout)})`);
+  const config = { preset: typeof c.preset === 'string' ? c.preset : 'custom', stem, colourPool, poolTokens, tokenPositions, pointer, readout, ...Object.fromEntries(INTEGER_FIELDS.map((f) => [f, c[f]])) } as ModelConfig;
   if (config.imageSize % config.patchSize !== 0) throw new Error('config: imageSize must be a multiple of patchSize');
   if (gridSide(config) % config.merge !== 0) throw new Error('config: the patch grid must be a multiple of merge');
   if (config.dim % config.heads !== 0) throw new Error('config: dim must be a multiple of heads');
@@ -215,6 +225,7 @@ export function weightShapes(c: ModelConfig): Record<string, number[]> {
     ...(c.poolTokens ? { 'projector.pool': [c.merge * c.merge * c.colourPool, c.dim] } : {}),
     ...(c.tokenPositions ? { 'projector.pos': [imageTokens(c), c.dim] } : {}),
     ...(c.pointer ? { 'decoder.pointer': [imageTokens(c), c.dim] } : {}),
+    ...(c.readout ? { 'decoder.readout': [c.dim, c.dim] } : {}),
     'decoder.embed': [c.vocabSize, c.dim],
     'decoder.pos': [c.maxSeq, c.dim],
     'decoder.ln.g': [c.dim],

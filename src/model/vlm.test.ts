@@ -14,10 +14,12 @@ function tinyModel(seed = 3, preset = 'tiny') {
   const tok = new SquintTokenizer(buildTokenizerJson(['What is written on the red object?', 'I will zoom in on it.', '0,1,2,3,42,100']));
   const config = presetConfig(preset, tok.vocabSize);
   const weights = initWeights(config, seed);
-  if (config.pointer) {
-    // the pointer starts at zero (a grown model computes what it did); give it something to carry
-    weights['decoder.pointer'].dispose();
-    weights['decoder.pointer'] = tf.randomNormal(weights['projector.pos'].shape, 0, 1, 'float32', seed);
+  // the pointer and readout start at zero (a grown model computes what it did); give them something to carry
+  for (const name of ['decoder.pointer', 'decoder.readout']) {
+    if (!weights[name]) continue;
+    const shape = weights[name].shape;
+    weights[name].dispose();
+    weights[name] = tf.randomNormal(shape, 0, name === 'decoder.readout' ? 0.3 : 1, 'float32', seed);
   }
   return new SquintModel(config, tok, weights);
 }
@@ -67,47 +69,53 @@ describe.each(['cpu', 'wasm'])('VLM on %s', (backend) => {
     model.dispose();
   });
 
-  it('the pointer writes where the grounding head looks: moving an image changes later logits, its cells matter', async () => {
+  it('the pointer writes where the grounding head looks, the readout what it sees there; neither touches positions before the image', async () => {
     const model = tinyModel(5, 'tiny-point');
     const tok = model.tokenizer;
     const K = model.tokensPerImage;
     const imageId = tok.special('<image>');
     const ids = [...tok.encode('<bos><user>'), ...Array(K).fill(imageId), ...tok.encode('What is written on the red object?')];
     const img = Float32Array.from({ length: model.patchShape[0] * model.patchShape[1] }, (_, i) => Math.cos(i * 0.11));
-    const logitsWith = async (pointer: tf.Tensor) => {
-      const saved = model.vlm.weights['decoder.pointer'];
-      model.vlm.weights['decoder.pointer'] = pointer;
+    const w = model.vlm.weights;
+    const logitsWith = async (overrides: Record<string, tf.Tensor>) => {
+      const saved = { ...w };
+      Object.assign(w, overrides);
       const batch = makeBatch([{ ids, weights: ids.map(() => 1), images: [img] }], imageId, K, tok.special('<pad>'), model.patchShape);
       const out = model.vlm.forward(batch);
       const values = await out.data();
       tf.dispose([out, batch.ids, batch.patches!, batch.placement!, batch.targets, batch.lossWeights]);
-      model.vlm.weights['decoder.pointer'] = saved;
+      Object.assign(w, saved);
       return values;
     };
-    const zero = tf.zerosLike(model.vlm.weights['decoder.pointer']);
-    const base = await logitsWith(zero);
-    const pointed = await logitsWith(model.vlm.weights['decoder.pointer']);
+    const [noPointer, noReadout] = [tf.zerosLike(w['decoder.pointer']), tf.zerosLike(w['decoder.readout'])];
+    const base = await logitsWith({ 'decoder.pointer': noPointer, 'decoder.readout': noReadout });
+    const pointed = await logitsWith({ 'decoder.readout': noReadout });
+    const read = await logitsWith({ 'decoder.pointer': noPointer });
     // the same vector for every cell: the pointer adds one fixed vector wherever the head looks
-    const uniform = tf.tile(model.vlm.weights['decoder.pointer'].slice([0, 0], [1, -1]), [K, 1]);
-    const constant = await logitsWith(uniform);
+    const uniform = tf.tile(w['decoder.pointer'].slice([0, 0], [1, -1]), [K, 1]);
+    const constant = await logitsWith({ 'decoder.pointer': uniform, 'decoder.readout': noReadout });
     const diff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
     expect(diff(base, pointed)).toBeGreaterThan(1e-3);
+    expect(diff(base, read)).toBeGreaterThan(1e-3);
     // before the image there is nothing to point at: those positions are untouched
     const V = model.config.vocabSize;
     expect(diff(base.slice(0, 2 * V), pointed.slice(0, 2 * V))).toBeLessThan(1e-6);
+    expect(diff(base.slice(0, 2 * V), read.slice(0, 2 * V))).toBeLessThan(1e-6);
     // distinct cell vectors give different logits from one shared vector: the cell, not just the act of looking, is written
     expect(diff(constant, pointed)).toBeGreaterThan(1e-3);
-    tf.dispose([zero, uniform]);
+    tf.dispose([noPointer, noReadout, uniform]);
     model.dispose();
   });
 
-  it('a decode session returns the tensor count to baseline', async () => {
-    const model = tinyModel();
+  it.each(['tiny', 'tiny-point'])('a decode session returns the tensor count to baseline (%s), also after an overlong append', async (preset) => {
+    const model = tinyModel(3, preset);
     const before = tf.memory().numTensors;
     const session = model.newSession();
     await session.appendTokens(model.tokenizer.encode('<bos><user>'));
     await session.appendImage(new Float32Array(model.patchShape[0] * model.patchShape[1]));
     await session.appendTokens([5]);
+    await expect(session.appendTokens(Array(model.config.maxSeq).fill(5))).rejects.toThrow(/maxSeq/);
+    await session.appendTokens([6]); // the session is still usable
     session.dispose();
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
@@ -122,12 +130,16 @@ describe.each(['cpu', 'wasm'])('VLM on %s', (backend) => {
   });
 });
 
-describe('pointer config', () => {
-  it('absent in older configs means none; one vector per image cell; a bad value is refused', () => {
-    const { pointer: _none, ...without } = presetConfig('point', 50);
+describe('pointer and readout config', () => {
+  it('absent in older configs means none; one vector per image cell, one matrix for the readout; a bad value is refused', () => {
+    const { pointer: _none, readout: _neither, ...without } = presetConfig('point', 50);
     expect(validateConfig(without).pointer).toBe(false);
+    expect(validateConfig(without).readout).toBe(false);
     expect(weightShapes(presetConfig('point', 50))['decoder.pointer']).toEqual([16, 128]);
+    expect(weightShapes(presetConfig('point', 50))['decoder.readout']).toEqual([128, 128]);
     expect(weightShapes(presetConfig('aim', 50))['decoder.pointer']).toBeUndefined();
+    expect(weightShapes(presetConfig('aim', 50))['decoder.readout']).toBeUndefined();
     expect(() => validateConfig({ ...without, pointer: 'yes' })).toThrow(/"pointer" must be true or false/);
+    expect(() => validateConfig({ ...without, readout: 1 })).toThrow(/"readout" must be true or false/);
   });
 });

@@ -10,6 +10,14 @@ import { type LayerCache, causalMask, constantTimes, dense, fastMatMul, gelu, la
 
 export type WeightMap = Record<string, tf.Tensor>;
 
+/** What the grounding head's pointer and readout read at every key position (see Vlm.point). */
+export interface PointerKeys {
+  /** [B, Tk, K]: the key's grid cell, one-hot; zero rows for text. */
+  readonly cells: tf.Tensor3D;
+  /** [B, Tk, C]: the key's image token as projected; zero rows for text. Needed with `readout`. */
+  readonly tokens: tf.Tensor3D | null;
+}
+
 export interface TrainBatch {
   /** Token ids [B, T]; image positions hold the `<image>` id. */
   readonly ids: tf.Tensor2D;
@@ -127,10 +135,10 @@ export class Vlm {
   /**
    * Decoder over input embeddings x [B, T, C] at positions start.. (with cache `past`), and the
    * attention weights [B, H, T, Tk] of each layer (training reads one for the grounding loss).
-   * `keyCells` [B, Tk, K]: which grid cell each key position is (one-hot; zero rows for text), for
-   * the pointer (`imageCells`); omitted means no key is an image token.
+   * `keys`: every key position's grid cell and image token, for the pointer and readout; omitted
+   * means no key is an image token.
    */
-  decode(x: tf.Tensor3D, start: number, past?: LayerCache[], keyCells?: tf.Tensor3D): { hidden: tf.Tensor3D; present: LayerCache[]; attention: tf.Tensor4D[] } {
+  decode(x: tf.Tensor3D, start: number, past?: LayerCache[], keys?: PointerKeys): { hidden: tf.Tensor3D; present: LayerCache[]; attention: tf.Tensor4D[] } {
     const c = this.config;
     const w = this.weights;
     const T = x.shape[1];
@@ -142,7 +150,7 @@ export class Vlm {
     for (let i = 0; i < c.layers; i++) {
       const r = transformerBlock(h, w, `decoder.block${i}`, c.heads, mask, past?.[i]);
       h = r.out;
-      if (c.pointer && keyCells && i === groundLayer(c.layers)) h = h.add(this.point(r.attention, keyCells));
+      if ((c.pointer || c.readout) && keys && i === groundLayer(c.layers)) h = h.add(this.point(r.attention, keys));
       present.push(r.present);
       attention.push(r.attention);
     }
@@ -150,18 +158,28 @@ export class Vlm {
   }
 
   /**
-   * The pointer: where the grounding head looks, written into the residual stream. Its attention
-   * [B, H, T, Tk] summed per grid cell over the image tokens, normalised to a distribution over
-   * cells (the head's attention to text does not dilute it), times one learned vector per cell →
-   * [B, T, C]. A position then reads "the target is in cell 6" off a fixed direction instead of
-   * decoding it from the attended token's mixed content and position.
+   * The grounding head's pointer and readout, written into the residual stream → [B, T, C]. Its
+   * attention [B, H, T, Tk] over the image tokens, normalised to sum to 1 (its attention to text
+   * does not dilute it), gives
+   *   pointer: the distribution over grid cells times one learned vector per cell, so a position
+   *            reads "the target is in cell 6" off a fixed direction;
+   *   readout: the attended image tokens as the projector made them, averaged, times a learned
+   *            matrix, so the target's colour or shape arrives unmixed by the decoder's layers.
    */
-  private point(attention: tf.Tensor4D, keyCells: tf.Tensor3D): tf.Tensor3D {
+  private point(attention: tf.Tensor4D, keys: PointerKeys): tf.Tensor3D {
+    const c = this.config;
     const [B, , T, Tk] = attention.shape;
     const head = attention.slice([0, GROUND_HEAD, 0, 0], [B, 1, T, Tk]).reshape([B, T, Tk]);
-    const perCell = fastMatMul(head, keyCells); // [B, T, K]
-    const cells = perCell.div(perCell.sum(-1, true).add(1e-6));
-    return dense(cells, this.weights['decoder.pointer']) as tf.Tensor3D;
+    const perCell = fastMatMul(head, keys.cells); // [B, T, K]
+    const imageMass = perCell.sum(-1, true).add(1e-6); // [B, T, 1]
+    let out = tf.zeros([B, T, c.dim]) as tf.Tensor3D;
+    if (c.pointer) out = out.add(dense(perCell.div(imageMass), this.weights['decoder.pointer']));
+    if (c.readout) {
+      if (!keys.tokens) throw new Error('this model reads out the attended image tokens: pass them');
+      const seen = fastMatMul(head, keys.tokens).div(imageMass); // [B, T, C]
+      out = out.add(dense(seen, this.weights['decoder.readout']));
+    }
+    return out;
   }
 
   /** hidden [B, T, C] → logits [B, T, V]. */
@@ -190,14 +208,18 @@ export class Vlm {
     // 2. merge the image tokens into their positions
     let features: tf.Tensor3D | null = null;
     let pooled: tf.Tensor3D | null = null;
+    let imageRows: tf.Tensor2D | null = null;
     if (batch.patches && batch.placement) {
       ({ features, pooled } = this.encode(batch.patches)); // [N, P, Cv], [N, P, Cp]
       const images = this.projectPatches(features, pooled).reshape([-1, c.dim]); // [N·K, C]
-      x = x.add(constantTimes(batch.placement, images as tf.Tensor2D));
+      imageRows = constantTimes(batch.placement, images as tf.Tensor2D); // [B·T, C], zero for text
+      x = x.add(imageRows);
     }
     // 3. decoder + head
-    const keyCells = c.pointer && batch.placement ? imageCells(batch.placement, B, T, this.tokensPerImage) : undefined;
-    const { hidden, attention } = this.decode(x.reshape([B, T, c.dim]) as tf.Tensor3D, 0, undefined, keyCells);
+    const keys = (c.pointer || c.readout) && batch.placement && imageRows
+      ? { cells: imageCells(batch.placement, B, T, this.tokensPerImage), tokens: imageRows.reshape([B, T, c.dim]) as tf.Tensor3D }
+      : undefined;
+    const { hidden, attention } = this.decode(x.reshape([B, T, c.dim]) as tf.Tensor3D, 0, undefined, keys);
     return { logits: this.logits(hidden), features, pooled, attention };
   }
 
