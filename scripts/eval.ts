@@ -7,7 +7,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { useNodeBackend, type NodeBackend } from './lib/backend';
-import { cliArgs, formatDuration, numberArg } from './lib/args';
+import { cliArgs, formatDuration, listArg, numberArg } from './lib/args';
 import { loadSquintModel } from '../src/model/load';
 import { nodeFileReader } from '../src/model/weights/node-files';
 import { DEFAULT_EPISODE_OPTIONS } from '../src/agent/loop';
@@ -35,18 +35,8 @@ const args = cliArgs('npm run eval --', {
 
 const n = numberArg('n', args.n, 1);
 const seed = numberArg('seed', args.seed, 0);
-const list = <T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T[] | undefined => {
-  if (!raw) return undefined;
-  const items = raw.split(',').map((s) => s.trim());
-  const bad = items.filter((i) => !allowed.includes(i as T));
-  if (bad.length) {
-    console.error(`--${name}: unknown ${bad.join(', ')} (allowed: ${allowed.join(', ')})`);
-    process.exit(2);
-  }
-  return items as T[];
-};
-const families = list<Family>('families', args.families, FAMILIES);
-const backgrounds = list<BackgroundStyle>('backgrounds', args.backgrounds, BACKGROUND_STYLES);
+const families = listArg<Family>('families', args.families, FAMILIES);
+const backgrounds = listArg<BackgroundStyle>('backgrounds', args.backgrounds, BACKGROUND_STYLES);
 const fixedDifficulty = args.difficulty !== undefined ? numberArg('difficulty', args.difficulty, 0, 1) : undefined;
 
 await useNodeBackend(args.backend as NodeBackend);

@@ -14,7 +14,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { useNodeBackend } from './lib/backend';
-import { cliArgs, modelName, numberArg } from './lib/args';
+import { cliArgs, listArg, modelName, numberArg } from './lib/args';
 import { pickWorld } from './lib/training-mix';
 import * as tf from '../src/model/tf';
 import { loadSquintModel } from '../src/model/load';
@@ -23,13 +23,14 @@ import { disposeBatch, makeBatch } from '../src/train/batch';
 import { makeExample } from '../src/train/data';
 import { GROUND_HEAD, groundLayer } from '../src/train/grounding';
 import { createNodeCanvas } from '../src/world/node-canvas';
-import { BACKGROUND_STYLES } from '../src/world/types';
+import { BACKGROUND_STYLES, FAMILIES, type Family } from '../src/world/types';
 import { HELD_OUT_BACKGROUND } from '../src/world/seeds';
 
 const args = cliArgs('npm run probe:grounding --', {
   model: { type: 'string', default: 'models/default', help: 'model or checkpoint directory' },
   n: { type: 'string', default: '150', help: 'trajectories' },
   seed: { type: 'string', default: '140000', help: 'first training-distribution seed' },
+  families: { type: 'string', help: 'comma-separated families to probe (default: the training mix)' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
 const n = numberArg('n', args.n, 1);
@@ -38,7 +39,7 @@ await useNodeBackend('wasm');
 const model = await loadSquintModel(nodeFileReader(args.model));
 const tok = model.tokenizer;
 const K = model.tokensPerImage;
-const world = { backgrounds: BACKGROUND_STYLES.filter((b) => b !== HELD_OUT_BACKGROUND) };
+const world = { backgrounds: BACKGROUND_STYLES.filter((b) => b !== HELD_OUT_BACKGROUND), families: listArg<Family>('families', args.families, FAMILIES) };
 
 interface Tally { queries: number; mass: number; evenMass: number; topOnTarget: number; wordRight: number; coordinateError: number }
 const byGroup: Record<string, Tally> = {};

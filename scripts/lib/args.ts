@@ -56,3 +56,15 @@ export function parseLrScale(raw: string | undefined): Record<string, number> {
   }
   return out;
 }
+
+/** A comma-separated option whose items must be among `allowed` (undefined when absent); exits with a clear message otherwise. */
+export function listArg<T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T[] | undefined {
+  if (!raw) return undefined;
+  const items = raw.split(',').map((s) => s.trim());
+  const bad = items.filter((i) => !allowed.includes(i as T));
+  if (bad.length) {
+    console.error(`--${name}: unknown ${bad.join(', ')} (allowed: ${allowed.join(', ')})`);
+    process.exit(2);
+  }
+  return items as T[];
+}
