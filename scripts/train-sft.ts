@@ -44,6 +44,7 @@ const args = cliArgs('npm run train:sft --', {
   'data-seed': { type: 'string', default: '0', help: 'first training seed (eval uses seeds from 1e9)' },
   'aux-weight': { type: 'string', default: '1', help: 'weight of the dense vision loss (0 = off)' },
   'ground-weight': { type: 'string', default: '0', help: 'weight of the grounding loss: one decoder head taught to attend to the target where a thought names its region (0 = off)' },
+  'grounded-word-weight': { type: 'string', default: '1', help: 'loss weight of the words grounding queries predict: region words, box coordinates, the answer as the last thought states it (at least; 1 = as the oracle weights them)' },
   'zoom-rate': { type: 'string', default: '1', help: 'probability that a trajectory whose target is too small zooms (below 1: a tool-shy RL base)' },
   'init-vision': { type: 'string', help: 'start the encoder (and aux head) from a pretrain:vision output directory' },
   'init-from': { type: 'string', help: 'start from a model or checkpoint directory (its tokenizer and weights; the preset\'s architecture, so weights it lacks, e.g. a newly added colour pool, start fresh); new optimizer and schedule' },
@@ -144,7 +145,7 @@ console.log(`preset ${model.config.preset}: ${parameterCount(model.config).toLoc
 
 // 2. data: a worker thread renders scenes and builds sequences ahead of the trainer
 const worker = new Worker(new URL('./lib/ts-worker.mjs', import.meta.url), { workerData: { entry: new URL('./lib/example-worker.ts', import.meta.url).href } });
-const setup: WorkerSetup = { tokenizerJson: tok.json, config: model.config, world, mix: { ...DEFAULT_MIX, zoomWhenNeeded: numberArg('zoom-rate', args['zoom-rate'], 0, 1) } };
+const setup: WorkerSetup = { tokenizerJson: tok.json, config: model.config, world, mix: { ...DEFAULT_MIX, zoomWhenNeeded: numberArg('zoom-rate', args['zoom-rate'], 0, 1) }, groundedWordWeight: numberArg('grounded-word-weight', args['grounded-word-weight'], 0) };
 worker.postMessage({ setup });
 type Produced = SequenceLike & { seed: number };
 worker.on('error', (e) => {

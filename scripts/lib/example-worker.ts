@@ -9,6 +9,7 @@ import { imageTokens } from '../../src/model/config';
 import { imageToInput } from '../../src/model/preprocess';
 import { SquintTokenizer } from '../../src/model/tokenizer';
 import { makeExample } from '../../src/train/data';
+import { emphasiseGrounded } from '../../src/train/grounding';
 import type { OracleMix } from '../../src/train/oracle';
 import type { SequenceEncoder } from '../../src/train/sequence';
 import type { WorldOptions } from '../../src/world/types';
@@ -20,6 +21,8 @@ export interface WorkerSetup {
   readonly config: ModelConfig;
   readonly world: WorldOptions;
   readonly mix: OracleMix;
+  /** Loss weight of the tokens grounding queries predict (emphasiseGrounded); 1 leaves them as they are. */
+  readonly groundedWordWeight: number;
 }
 
 let encoder: SequenceEncoder | null = null;
@@ -35,7 +38,8 @@ parentPort!.on('message', (msg: { setup?: WorkerSetup; seeds?: number[] }) => {
   if (!encoder || !setup || !msg.seeds) return;
   const out = msg.seeds.map((seed) => {
     const ex = makeExample(encoder!, seed, createNodeCanvas, pickWorld(seed, setup!.world), setup!.mix);
-    return { seed, ids: ex.sequence.ids, weights: ex.sequence.weights, images: ex.sequence.images, auxLabels: ex.auxLabels, grounding: ex.sequence.grounding, kind: ex.plan.kind, family: ex.sample.family };
+    const weights = emphasiseGrounded(ex.sequence.weights, ex.sequence.grounding, setup!.groundedWordWeight);
+    return { seed, ids: ex.sequence.ids, weights, images: ex.sequence.images, auxLabels: ex.auxLabels, grounding: ex.sequence.grounding, kind: ex.plan.kind, family: ex.sample.family };
   });
   parentPort!.postMessage(out, out.flatMap((e) => [...e.images, ...e.auxLabels].map((a) => a.buffer as ArrayBuffer)));
 });

@@ -10,7 +10,7 @@ import { createNodeCanvas } from '../world/node-canvas';
 import { Adam } from './adam';
 import { disposeBatch, makeBatch } from './batch';
 import { makeExample, tokenizerCorpus } from './data';
-import { GROUND_HEAD, groundLayer, groundingLoss, targetTokens, viewTargetTokens } from './grounding';
+import { GROUND_HEAD, emphasiseGrounded, groundLayer, groundingLoss, targetTokens, viewTargetTokens } from './grounding';
 import { sftStep, toVariables } from './sft';
 
 describe('targetTokens', () => {
@@ -104,6 +104,14 @@ describe('grounding queries and loss', () => {
     expect(boxes.view).toBeGreaterThan(5);
     expect(boxes.crop).toBeGreaterThan(0);
     model.dispose();
+  });
+
+  it('emphasiseGrounded raises the weight of each word a query predicts, leaves untrained and other tokens alone', () => {
+    const weights = [0, 1, 1, 3, 0, 1];
+    const grounding = [{ query: 1, keys: [0] }, { query: 2, keys: [0] }, { query: 3, keys: [0] }];
+    expect(emphasiseGrounded(weights, grounding, 5)).toEqual([0, 1, 5, 5, 0, 1]); // position 4 is untrained: stays 0
+    expect(emphasiseGrounded(weights, grounding, 1)).toEqual(weights);
+    expect(weights).toEqual([0, 1, 1, 3, 0, 1]); // not mutated
   });
 
   it('is −log of the head\'s attention mass on the targets, averaged over queries', async () => {

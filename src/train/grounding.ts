@@ -103,6 +103,18 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
 }
 
 /**
+ * Loss weights with every token a grounding query predicts (a region word, a coordinate, the
+ * stated answer) raised to at least `weight`. These few words decide the episode; at weight 1
+ * they are a sliver of the loss, and a pathway that only they need (the pointer, the readout)
+ * gets gradients dominated by every other position's noise.
+ */
+export function emphasiseGrounded(weights: readonly number[], grounding: readonly GroundingQuery[], weight: number): number[] {
+  const out = [...weights];
+  for (const { query } of grounding) if (out[query + 1] > 0) out[query + 1] = Math.max(out[query + 1], weight);
+  return out;
+}
+
+/**
  * Mean over supervised queries of −log(attention mass on the target tokens), for one head.
  * attention [B, H, T, T]; mask [B, T, T] with 1 at (sequence, query, target key); queries [B, T]
  * with 1 at supervised queries (at least one).
