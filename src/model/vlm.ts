@@ -166,7 +166,7 @@ export class Vlm {
    *   readout: the attended image tokens as the projector made them, averaged, times a learned
    *            matrix, so the target's colour or shape arrives unmixed by the decoder's layers.
    */
-  private point(attention: tf.Tensor4D, keys: PointerKeys): tf.Tensor3D {
+  point(attention: tf.Tensor4D, keys: PointerKeys): tf.Tensor3D {
     const c = this.config;
     const [B, , T, Tk] = attention.shape;
     const head = attention.slice([0, GROUND_HEAD, 0, 0], [B, 1, T, Tk]).reshape([B, T, Tk]);
