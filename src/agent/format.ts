@@ -1,7 +1,7 @@
 /**
  * The DeepEyes conversation format as Squint's token stream:
  *
- *   <bos><user><image>{question}<assistant><think>…</think><tool_call>{…}</tool_call>
+ *   <bos><user><image>{question}<assistant>   (or <user>{question}<image>: config questionFirst)<think>…</think><tool_call>{…}</tool_call>
  *   <user><tool_response><image></tool_response><assistant><think>…</think><answer>…</answer><eos>
  *
  * Each `<image>` in the text stands for one image block of `tokensPerImage` positions.
@@ -10,7 +10,9 @@
  */
 export const TOOL_NAME = 'image_zoom_in_tool';
 
-export const promptText = (question: string) => `<bos><user><image>${question}<assistant>`;
+/** The first user turn; `questionFirst` models (config) read the question before the image. */
+export const promptText = (question: string, questionFirst = false) =>
+  questionFirst ? `<bos><user>${question}<image><assistant>` : `<bos><user><image>${question}<assistant>`;
 
 export type Observation = { readonly kind: 'image' } | { readonly kind: 'error'; readonly message: string };
 

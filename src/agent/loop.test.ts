@@ -48,6 +48,19 @@ describe('runEpisode with a scripted model', () => {
     expect(mask.filter(Boolean).length).toBe(t.steps.reduce((n, s) => n + s.tokens, 0));
   });
 
+  it('puts the question before the image for a questionFirst model, after it otherwise', async () => {
+    const imageId = testTokenizer().special('<image>');
+    const first = async (questionFirst: boolean) => {
+      const t = await runEpisode({ ...scriptedModel(['<answer>red</answer>']), questionFirst }, testImage(), 'red', opts);
+      const ids = t.sequence.ids;
+      return { image: ids.indexOf(imageId), question: ids.indexOf(testTokenizer().encode('red')[0]) };
+    };
+    const imageFirst = await first(false);
+    const questionFirst = await first(true);
+    expect(imageFirst.image).toBeLessThan(imageFirst.question);
+    expect(questionFirst.question).toBeLessThan(questionFirst.image);
+  });
+
   it('a bbox_crop zoom is read on the last crop; after a failed call the last good crop still counts', async () => {
     const model = scriptedModel([squintCall([10, 20, 40, 50]), squintCall([0, 0, 1, 1], 'crop'), squintCall([0, 0, 50, 50], 'crop'), '<answer>red</answer>']);
     const t = await runEpisode(model, testImage(), 'q', opts);

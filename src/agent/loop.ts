@@ -27,6 +27,8 @@ export interface AgentSession {
 export interface AgentModel {
   readonly tokenizer: SquintTokenizer;
   readonly tokensPerImage: number;
+  /** The prompt's order (ModelConfig.questionFirst); absent means image first. */
+  readonly questionFirst?: boolean;
   newSession(): AgentSession;
   patches(image: RgbaImage): Float32Array;
 }
@@ -122,7 +124,7 @@ export async function runEpisode(
 
   try {
     const globalPatches = model.patches(context2d(image.canvas).getImageData(0, 0, image.size.width, image.size.height));
-    let logits = await appendEnvironment(promptText(question), [globalPatches]);
+    let logits = await appendEnvironment(promptText(question, model.questionFirst), [globalPatches]);
 
     for (let turn = 0; turn < options.maxTurns; turn++) {
       if (stopped()) { endReason = 'stopped'; break; }

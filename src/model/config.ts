@@ -57,6 +57,15 @@ export interface ModelConfig {
    * "Recipe v9"). Configs saved before this field existed have false.
    */
   readonly readout: boolean;
+  /**
+   * Whether the prompt puts the question before the image (`<user>{question}<image>`), so that
+   * in the causal decoder every image token can attend to the question and mark itself as what
+   * is asked for (instruction-aware visual tokens, as InstructBLIP's Q-Former). Image-first, the
+   * image tokens cannot see the question, and a position after it must match a colour word to
+   * image content inside one attention score: colour, count and relation stayed near chance
+   * (README, "Recipe v13"). Configs saved before this field existed have false.
+   */
+  readonly questionFirst: boolean;
   /** Vision transformer width and depth. */
   readonly visionDim: number;
   readonly visionLayers: number;
@@ -77,42 +86,47 @@ export interface ModelConfig {
 const PRESETS = {
   /** For tests: runs in milliseconds. */
   tiny: {
-    preset: 'tiny', imageSize: 32, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    preset: 'tiny', imageSize: 32, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
   /** The tiny model with the conv stem (tests of that path). */
   'tiny-conv': {
-    preset: 'tiny-conv', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: false, readout: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    preset: 'tiny-conv', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: false, readout: false, questionFirst: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
   /** tiny-conv with the pointer (tests of that path). */
   'tiny-point': {
-    preset: 'tiny-point', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    preset: 'tiny-point', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
   /** ~0.8M parameters, conv stem; trains in a couple of hours on 2 CPU cores (WASM). Recipes v3–v4. */
   default: {
-    preset: 'default', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'default', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** `default` plus a 16-channel colour pool: the shipped model (recipe v5; README, "Aim probe"). */
   pool: {
-    preset: 'pool', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: false, tokenPositions: false, pointer: false, readout: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'pool', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** `pool` plus what lets the decoder aim: the pool routed to the image tokens, and grid positions on them (recipe v6). */
   aim: {
-    preset: 'aim', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: false, readout: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'aim', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: false, readout: false, questionFirst: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** `aim` plus the grounding head's pointer and readout into the residual stream (recipes v9–v10). */
   point: {
-    preset: 'point', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'point', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
+  },
+  /** `point` with the question before the image, so image tokens can see what is asked (recipe v13). */
+  ask: {
+    preset: 'ask', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** The v1 model and models/base: `default` with the linear patch embedding. */
   vit: {
-    preset: 'vit', imageSize: 64, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'vit', imageSize: 64, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
 } as const satisfies Record<string, ModelConfig>;
@@ -182,7 +196,9 @@ export function validateConfig(raw: unknown): ModelConfig {
   if (typeof pointer !== 'boolean') throw new Error(`config field "pointer" must be true or false (got ${JSON.stringify(c.pointer)})`);
   const readout = c.readout ?? false;
   if (typeof readout !== 'boolean') throw new Error(`config field "readout" must be true or false (got ${JSON.stringify(c.readout)})`);
-  const config = { preset: typeof c.preset === 'string' ? c.preset : 'custom', stem, colourPool, poolTokens, tokenPositions, pointer, readout, ...Object.fromEntries(INTEGER_FIELDS.map((f) => [f, c[f]])) } as ModelConfig;
+  const questionFirst = c.questionFirst ?? false;
+  if (typeof questionFirst !== 'boolean') throw new Error(`config field "questionFirst" must be true or false (got ${JSON.stringify(c.questionFirst)})`);
+  const config = { preset: typeof c.preset === 'string' ? c.preset : 'custom', stem, colourPool, poolTokens, tokenPositions, pointer, readout, questionFirst, ...Object.fromEntries(INTEGER_FIELDS.map((f) => [f, c[f]])) } as ModelConfig;
   if (config.imageSize % config.patchSize !== 0) throw new Error('config: imageSize must be a multiple of patchSize');
   if (gridSide(config) % config.merge !== 0) throw new Error('config: the patch grid must be a multiple of merge');
   if (config.dim % config.heads !== 0) throw new Error('config: dim must be a multiple of heads');

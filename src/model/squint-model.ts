@@ -25,6 +25,10 @@ export class SquintModel {
     return this.vlm.tokensPerImage;
   }
 
+  get questionFirst(): boolean {
+    return this.config.questionFirst;
+  }
+
   newSession(): DecodeSession {
     return new DecodeSession(this.vlm);
   }

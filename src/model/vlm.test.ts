@@ -143,3 +143,15 @@ describe('pointer and readout config', () => {
     expect(() => validateConfig({ ...without, readout: 1 })).toThrow(/"readout" must be true or false/);
   });
 });
+
+describe('questionFirst config', () => {
+  it('absent in older configs means image first; the ask preset reads the question first; a bad value is refused', () => {
+    const { questionFirst: _none, ...without } = presetConfig('ask', 50);
+    expect(validateConfig(without).questionFirst).toBe(false);
+    expect(presetConfig('ask', 50).questionFirst).toBe(true);
+    expect(presetConfig('point', 50).questionFirst).toBe(false);
+    // the prompt order changes no weight: a point model grows into ask unchanged
+    expect(weightShapes(presetConfig('ask', 50))).toEqual(weightShapes(presetConfig('point', 50)));
+    expect(() => validateConfig({ ...without, questionFirst: 'yes' })).toThrow(/"questionFirst" must be true or false/);
+  });
+});

@@ -61,7 +61,7 @@ export function planToSequence(model: SequenceEncoder, image: EpisodeImage, ques
   };
 
   const full = context2d(image.canvas).getImageData(0, 0, image.size.width, image.size.height);
-  pushEnv(promptText(question), [model.patches(full)]);
+  pushEnv(promptText(question, model.config.questionFirst), [model.patches(full)]);
   seq.views.push(pixelBox(0, 0, image.size.width, image.size.height));
   let lastCrop: PixelBox | undefined;
   for (const turn of plan.turns) {
