@@ -20,6 +20,7 @@ import { nodeFileReader } from '../src/model/weights/node-files';
 import { SquintModel } from '../src/model/squint-model';
 import { SquintTokenizer, buildTokenizerJson } from '../src/model/tokenizer';
 import { Vlm } from '../src/model/vlm';
+import { regridWeights } from '../src/model/regrid';
 import { Adam, DEFAULT_ADAM } from '../src/train/adam';
 import { disposeBatch, makeBatch, type SequenceLike } from '../src/train/batch';
 import { tokenizerCorpus } from '../src/train/data';
@@ -116,9 +117,12 @@ async function growFrom(dir: string): Promise<SquintModel> {
   const source = hasCheckpoint(dir) ? await loadCheckpoint(dir) : { model: await loadSquintModel(nodeFileReader(dir)), optimizer: {} };
   const config = presetConfig(preset, source.model.tokenizer.vocabSize);
   const weights = initWeights(config, 1);
+  // a finer token grid (merge 2 → 1) reshapes the projector and grid weights first
+  const regrid = source.model.config.merge !== config.merge;
+  const sourceWeights = regrid ? regridWeights(source.model.vlm.weights, source.model.config, config) : source.model.vlm.weights;
   const fresh: string[] = [];
   for (const name of Object.keys(weights)) {
-    const t = source.model.vlm.weights[name];
+    const t = sourceWeights[name];
     if (!t) { fresh.push(name); continue; }
     if (t.shape.join() !== weights[name].shape.join()) throw new Error(`${dir}: ${name} is [${t.shape}], the ${preset} preset needs [${weights[name].shape}]`);
     weights[name].dispose();
@@ -129,7 +133,8 @@ async function growFrom(dir: string): Promise<SquintModel> {
     else t.dispose();
   }
   source.model.dispose();
-  console.log(`initialised from ${dir}; fresh: ${fresh.length ? fresh.join(', ') : 'none'}`);
+  if (regrid) tf.dispose(Object.values(sourceWeights));
+  console.log(`initialised from ${dir}${regrid ? ` (regridded merge ${source.model.config.merge} → ${config.merge})` : ''}; fresh: ${fresh.length ? fresh.join(', ') : 'none'}`);
   return new SquintModel(config, source.model.tokenizer, weights);
 }
 

@@ -99,6 +99,11 @@ const PRESETS = {
     preset: 'tiny-point', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
+  /** tiny-point without the merge, question first (tests of the `fine` path). */
+  'tiny-fine': {
+    preset: 'tiny-fine', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
+  },
   /** ~0.8M parameters, conv stem; trains in a couple of hours on 2 CPU cores (WASM). Recipes v3–v4. */
   default: {
     preset: 'default', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
@@ -123,6 +128,16 @@ const PRESETS = {
   ask: {
     preset: 'ask', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
+  },
+  /**
+   * `ask` without the 2×2 merge: every 8-px patch is its own decoder token (64 an image, so a
+   * longer context). A 16-px token holds two or three objects in a busy scene, and which colour
+   * goes with which shape, or how many objects share it, is then a property of a mixed vector
+   * (README, "Recipe v13"). Untrained: grown from an `ask` model by src/model/regrid.ts.
+   */
+  fine: {
+    preset: 'fine', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 1,
+    dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** The v1 model and models/base: `default` with the linear patch embedding. */
   vit: {
@@ -204,9 +219,9 @@ export function validateConfig(raw: unknown): ModelConfig {
   if (config.dim % config.heads !== 0) throw new Error('config: dim must be a multiple of heads');
   if (config.visionDim % config.visionHeads !== 0) throw new Error('config: visionDim must be a multiple of visionHeads');
   if (config.stem === 'conv') {
-    // three stride-2 layers make one feature per 8 px, and the merge reuses their space-to-depth
-    if (config.patchSize !== 8 || config.merge !== 2 || config.visionDim % 2 !== 0) {
-      throw new Error('config: the conv stem needs patchSize 8, merge 2 and an even visionDim');
+    // three stride-2 layers make one feature per 8 px, and a 2×2 merge reuses their space-to-depth
+    if (config.patchSize !== 8 || (config.merge !== 1 && config.merge !== 2) || config.visionDim % 2 !== 0) {
+      throw new Error('config: the conv stem needs patchSize 8, merge 1 or 2 and an even visionDim');
     }
   }
   return config;

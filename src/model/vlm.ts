@@ -62,8 +62,8 @@ export class Vlm {
   }
 
   /**
-   * Conv windows [N, (S/2)², 48] → patch features [N, P, Cv] in the merge-contiguous patch order
-   * (see preprocess.patchify). A 4×4/2 convolution (its im2col done in preprocessing), then two
+   * Conv windows [N, (S/2)², 48] → patch features [N, P, Cv] in the projector's order (merge-contiguous
+   * as preprocess.patchify makes it for merge 2, row-major for merge 1). A 4×4/2 convolution (its im2col done in preprocessing), then two
    * 2×2/2 convolutions, each a space-to-depth reshape + matMul; ReLU between, linear at the end
    * like a patch embedding.
    */
@@ -75,9 +75,17 @@ export class Vlm {
     let x = tf.relu(layer(input, 'vision.stem1')); // [N·(S/2)², C1]
     x = tf.relu(layer(spaceToDepth(x, n, half), 'vision.stem2')); // [N·(S/4)², C2]
     x = layer(spaceToDepth(x, n, half / 2), 'vision.stem3'); // [N·(S/8)², Cv], row-major grid
-    // one more space-to-depth puts each 2×2 merge group's patches next to each other
-    const grid = half / 4;
-    return spaceToDepth(x, n, grid).reshape([n, grid * grid, -1]) as tf.Tensor3D;
+    return this.tokenOrder(x, n);
+  }
+
+  /**
+   * A row-major patch grid [N·G², C] → [N, G², C] in the order the projector reads: with merge 2,
+   * one more space-to-depth puts each 2×2 merge group's patches next to each other; with merge 1
+   * every patch is its own token, row-major.
+   */
+  private tokenOrder(x: tf.Tensor, n: number): tf.Tensor3D {
+    const grid = this.config.imageSize / this.config.patchSize;
+    return (this.config.merge === 1 ? x : spaceToDepth(x, n, grid)).reshape([n, grid * grid, -1]) as tf.Tensor3D;
   }
 
   /**
@@ -101,7 +109,7 @@ export class Vlm {
     const perPatch = spaceToDepth(spaceToDepth(perWindow, n, half), n, half / 2); // [N, S/8, S/8, 16·Cp]
     const grid = half / 4;
     const pooled = perPatch.reshape([n * grid * grid, 16, -1]).max(1); // [N·(S/8)², Cp], row-major grid
-    return spaceToDepth(pooled, n, grid).reshape([n, grid * grid, -1]) as tf.Tensor3D; // merge-contiguous order
+    return this.tokenOrder(pooled, n); // the patch features' order
   }
 
   /**
