@@ -4,7 +4,7 @@
  * What the decoder's first layer receives, by norm: the image tokens of n global views (whole,
  * and their part that varies across the grid), beside the text embeddings and the learned
  * sequence positions of the image slots. A position far smaller than the token it is added to is
- * lost in the pre-LayerNorm, so the decoder cannot tell where an image token lies (README,
+ * lost in the pre-LayerNorm, so the decoder cannot tell where an image token lies (docs/recipes.md,
  * "Recipe v6"). Prints a table; writes runs/eval/<model>-token-scale.json.
  */
 import { mkdir, writeFile } from 'node:fs/promises';

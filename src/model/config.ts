@@ -16,20 +16,20 @@ export interface ModelConfig {
    * How pixels become patch features. `patch`: a linear embedding of each flattened patch (ViT).
    * `conv`: three stride-2 convolutions (4×4 as im2col in preprocessing, then two 2×2 as
    * space-to-depth + matMul, so WASM can train them), which learn to read glyphs where the linear
-   * embedding does not (README, "Reader probe"). Configs saved before this field existed are `patch`.
+   * embedding does not (docs/recipes.md, "Reader probe"). Configs saved before this field existed are `patch`.
    */
   readonly stem: Stem;
   /**
    * Channels of the colour pool (0 = none; conv stem only): a per-pixel MLP max-pooled over each
    * patch and projected into the patch features. The strided stem averages a speck of a few view
-   * pixels away; a max keeps it, so the agent can find a tiny target by its colour (README,
+   * pixels away; a max keeps it, so the agent can find a tiny target by its colour (docs/recipes.md,
    * "Aim probe"). Configs saved before this field existed have 0.
    */
   readonly colourPool: number;
   /**
    * Whether the colour pool also feeds the decoder's image tokens directly (projector.pool), past
    * the encoder's transformer and LayerNorm. Through vision.pool.out alone the pool's speck
-   * signal never reached the tokens (README, "Aim probe"). Configs saved before this field existed
+   * signal never reached the tokens (docs/recipes.md, "Aim probe"). Configs saved before this field existed
    * have false.
    */
   readonly poolTokens: boolean;
@@ -37,7 +37,7 @@ export interface ModelConfig {
    * Whether every image token adds a learned 2-D grid position (projector.pos, one vector per
    * token of the image's grid, the same for the global view and each crop). The decoder's own
    * sequence positions are ~1% of an image token's norm (0.4–1.2 against 35 in recipe v5), so
-   * without this it barely knows where an image token lies, and cannot say where to zoom (README,
+   * without this it barely knows where an image token lies, and cannot say where to zoom (docs/recipes.md,
    * "Recipe v6"). Configs saved before this field existed have false.
    */
   readonly tokenPositions: boolean;
@@ -46,14 +46,14 @@ export interface ModelConfig {
    * it looks into the residual stream: its attention over image tokens, as a distribution over
    * grid cells, times a learned vector per cell (decoder.pointer). The head found the target, but
    * its ordinary value path did not carry the position to the region words and box coordinates
-   * (README, "Recipe v9"). Configs saved before this field existed have false.
+   * (docs/recipes.md, "Recipe v9"). Configs saved before this field existed have false.
    */
   readonly pointer: boolean;
   /**
    * Whether the grounding head also writes *what* it looks at: the image tokens it attends, as the
    * projector made them (before any decoder layer mixed them), averaged by its attention and
    * mapped by decoder.readout. The target's token carries its colour (a linear probe reads it
-   * 71% of the time) while the head's own value path left colour words at chance (README,
+   * 71% of the time) while the head's own value path left colour words at chance (docs/recipes.md,
    * "Recipe v9"). Configs saved before this field existed have false.
    */
   readonly readout: boolean;
@@ -109,7 +109,7 @@ const PRESETS = {
     preset: 'default', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
-  /** `default` plus a 16-channel colour pool: the shipped model (recipe v5; README, "Aim probe"). */
+  /** `default` plus a 16-channel colour pool: the shipped model (recipe v5; docs/recipes.md, "Aim probe"). */
   pool: {
     preset: 'pool', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,

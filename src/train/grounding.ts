@@ -3,7 +3,7 @@
  * thought names the target's region ("… is in the upper left") or a box gives its coordinates,
  * the head's attention from the position that predicts the region word or the coordinate must
  * fall on the image tokens that cover a target, in the view the words or the box refer to. Without it, the decoder of recipes v1–v6 never learnt to find an object by its
- * description: its region words and first boxes stayed at the prior (README, "Recipe v7").
+ * description: its region words and first boxes stayed at the prior (docs/recipes.md, "Recipe v7").
  * A supervised head carries the target's content and grid position into the residual stream,
  * from where the region word and the box coordinates are a readout.
  */

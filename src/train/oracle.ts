@@ -86,7 +86,7 @@ const WHAT = { glyph: 'read what is written on it', shape: 'tell its shape', col
  * What the view shows, phrased per family (the thought before the answer). From the global view
  * it first says where the targets are, then what they are: locating and reading become two
  * steps the decoder takes one at a time (finding "the star" and naming its colour in one token
- * left colour, relation and count at chance; README, "Recipe v6").
+ * left colour, relation and count at chance; docs/recipes.md, "Recipe v6").
  */
 function readingThought(rng: Rng, sample: Sample, zoomed: boolean): string {
   const s = sample.subject;
