@@ -73,7 +73,7 @@ describe('AgentClient', () => {
 });
 
 describe('AgentClient after a worker crash', () => {
-  it('ends the runs (a protocol error), starts a new worker with the same backend and model, and says so', () => {
+  it('ends the runs (a protocol error), starts a new worker with the same backend and model, and says so', async () => {
     const workers: FakeWorker[] = [];
     const spawn = () => (workers.push(new FakeWorker()), workers.at(-1)!);
     const c = new AgentClient(spawn(), spawn);
@@ -92,11 +92,12 @@ describe('AgentClient after a worker crash', () => {
     expect(seen[0]).toMatchObject({ type: 'error', scope: 'protocol', message: expect.stringContaining('out of memory') });
     expect(seen[1]).toMatchObject({ type: 'notice', level: 'warning', message: expect.stringContaining('restarted') });
     expect(restarted).toBe(1);
-    void expect(pending).rejects.toThrow(/crashed/);
+    const rejected = expect(pending).rejects.toThrow(/crashed/);
     // the old worker's late events are ignored; the new one's arrive
     workers[0]!.emit({ type: 'notice', level: 'info', message: 'stale' });
     workers[1]!.emit({ type: 'notice', level: 'info', message: 'fresh' });
     expect(seen.slice(2).map((e) => (e as { message: string }).message)).toEqual(['fresh']);
+    await rejected;
   });
 
   it('gives up after repeated crashes within a minute, with a message', () => {
