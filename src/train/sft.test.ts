@@ -83,6 +83,40 @@ describe('SFT on oracle trajectories (tiny preset, WASM-free CPU backend)', () =
     model.dispose();
   });
 
+  it('question first, one token per patch (tiny-fine): the question precedes the image, grounding keys fall in the image block, the loss falls, no tensors leak', async () => {
+    const tok = new SquintTokenizer(buildTokenizerJson(tokenizerCorpus(200)));
+    const config = presetConfig('tiny-fine', tok.vocabSize);
+    const model = new SquintModel(config, tok, initWeights(config, 6));
+    const imageId = tok.special('<image>');
+    const seqs = Array.from({ length: 4 }, (_, i) => makeExample(model, 300 + i, createNodeCanvas).sequence);
+    for (const seq of seqs) {
+      const firstImage = seq.ids.indexOf(imageId);
+      // <bos><user>{question}<image>…: the question's words come before the first image token
+      expect(firstImage).toBeGreaterThan(3);
+      expect(seq.ids.slice(firstImage, firstImage + model.tokensPerImage).every((id) => id === imageId)).toBe(true);
+      for (const { keys } of seq.grounding) for (const k of keys) expect(seq.ids[k]).toBe(imageId);
+    }
+    expect(seqs.some((s) => s.grounding.length > 0)).toBe(true);
+    const vars = toVariables(model.vlm.weights);
+    const trainable = new Vlm(config, vars, model.vlm.imageTokenId);
+    const adam = new Adam();
+    const batch = makeBatch(seqs, imageId, model.tokensPerImage, tok.special('<pad>'), model.patchShape);
+    const losses: number[] = [];
+    let countAfterFirst = 0;
+    for (let step = 0; step < 20; step++) {
+      const r = await sftStep(trainable, vars, adam, batch, 3e-3, undefined, 1);
+      expect(Number.isFinite(r.groundLoss)).toBe(true);
+      losses.push(r.loss);
+      if (step === 0) countAfterFirst = tf.memory().numTensors;
+      else expect(tf.memory().numTensors).toBe(countAfterFirst);
+    }
+    expect(losses.at(-1)!).toBeLessThan(losses[0] * 0.7);
+    disposeBatch(batch);
+    adam.dispose();
+    Object.values(vars).forEach((v) => v.dispose());
+    model.dispose();
+  });
+
   it('skips the update when the loss is not finite', async () => {
     const tok = new SquintTokenizer(buildTokenizerJson(['a b c']));
     const config = presetConfig('tiny', tok.vocabSize);
