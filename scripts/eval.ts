@@ -7,13 +7,13 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { useNodeBackend, type NodeBackend } from './lib/backend';
-import { cliArgs, formatDuration, listArg, numberArg } from './lib/args';
+import { bandArg, cliArgs, formatDuration, listArg, numberArg } from './lib/args';
 import { loadSquintModel } from '../src/model/load';
 import { nodeFileReader } from '../src/model/weights/node-files';
 import { DEFAULT_EPISODE_OPTIONS } from '../src/agent/loop';
 import { evaluate, type EvalReport, type GroupStats } from '../src/rl/eval';
 import { generateSample } from '../src/world/generate';
-import { EVAL_SEED, seedDifficulty } from '../src/world/seeds';
+import { EVAL_SEED, HELD_OUT_TARGET_VIEW, inTargetBand, seedDifficulty } from '../src/world/seeds';
 import { createNodeCanvas } from '../src/world/node-canvas';
 import { BACKGROUND_STYLES, FAMILIES, type BackgroundStyle, type Family, type WorldOptions } from '../src/world/types';
 
@@ -28,6 +28,7 @@ const args = cliArgs('npm run eval --', {
   difficulty: { type: 'string', help: 'world difficulty 0..1 (default: drawn per sample)' },
   families: { type: 'string', help: `comma-separated subset of ${FAMILIES.join(',')}` },
   backgrounds: { type: 'string', help: `comma-separated subset of ${BACKGROUND_STYLES.join(',')} (e.g. the held-out style)` },
+  'target-view': { type: 'string', help: `only samples with a target spanning LO,HI view px (the held-out size split: ${HELD_OUT_TARGET_VIEW.join(',')}); seeds outside it are skipped` },
   backend: { type: 'string', default: 'wasm', help: 'wasm or cpu' },
   json: { type: 'string', help: 'output JSON path (default runs/eval/<model>-<seed>-<n>[-notool].json)' },
   help: { type: 'boolean', default: false, help: 'show this help' },
@@ -42,12 +43,17 @@ const fixedDifficulty = args.difficulty !== undefined ? numberArg('difficulty', 
 await useNodeBackend(args.backend as NodeBackend);
 const model = await loadSquintModel(nodeFileReader(args.model));
 
+const targetBand = bandArg('target-view', args['target-view']);
+
+/** n samples from consecutive seeds (those in the target band only, when one is given). */
 function* samples() {
-  for (let i = 0; i < n; i++) {
-    const s = seed + i;
+  for (let s = seed, found = 0; found < n; s++) {
     // difficulty varies over the set unless fixed, deterministically from the seed
     const world: WorldOptions = { families, backgrounds, difficulty: fixedDifficulty ?? seedDifficulty(s) };
-    yield generateSample(s, world);
+    const sample = generateSample(s, world);
+    if (targetBand && !inTargetBand(sample, targetBand)) continue;
+    found++;
+    yield sample;
   }
 }
 
@@ -69,7 +75,7 @@ process.stdout.write('\n');
 const pct = (x: number | null) => (x === null ? '   -  ' : `${(100 * x).toFixed(1).padStart(5)}%`);
 const row = (name: string, g: GroupStats) => `${name.padEnd(24)} ${String(g.n).padStart(5)}  ${pct(g.accuracy)}  ${pct(g.toolRate)}`;
 function print(r: EvalReport) {
-  console.log(`\nmodel ${args.model}  tool ${options.toolEnabled ? 'on' : 'OFF'}  seeds ${seed}..${seed + n - 1}`);
+  console.log(`\nmodel ${args.model}  tool ${options.toolEnabled ? 'on' : 'OFF'}  ${targetBand ? `seeds from ${seed} with a target of ${targetBand[0]}–${targetBand[1]} view px` : `seeds ${seed}..${seed + n - 1}`}`);
   console.log(`${'group'.padEnd(24)} ${'n'.padStart(5)}  ${'acc'.padStart(6)}  ${'tool'.padStart(6)}`);
   console.log(row('overall', { n: r.n, accuracy: r.accuracy, toolRate: r.toolRate }));
   for (const [k, g] of Object.entries(r.byFamily)) console.log(row(k, g));
@@ -82,5 +88,5 @@ print(report);
 
 const out = args.json ?? `runs/eval/${basename(args.model)}-${seed}-${n}${options.toolEnabled ? '' : '-notool'}.json`;
 await mkdir(dirname(out), { recursive: true });
-await writeFile(out, JSON.stringify({ model: args.model, seed, n, options: { ...options, signal: undefined }, world: { families, backgrounds, difficulty: fixedDifficulty ?? 'per-seed' }, report, records }, null, 2));
+await writeFile(out, JSON.stringify({ model: args.model, seed, n, options: { ...options, signal: undefined }, world: { families, backgrounds, difficulty: fixedDifficulty ?? 'per-seed', targetView: targetBand }, report, records }, null, 2));
 console.log(`wrote ${out}`);

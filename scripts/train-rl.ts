@@ -12,7 +12,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { useNodeBackend } from './lib/backend';
-import { cliArgs, formatDuration, numberArg } from './lib/args';
+import { bandArg, cliArgs, formatDuration, numberArg } from './lib/args';
 import { onInterrupt } from './lib/interrupt';
 import { type TrainerState, hasCheckpoint, loadCheckpoint, readTrainerState, saveCheckpoint } from './lib/checkpoint';
 import { pickWorld } from './lib/training-mix';
@@ -29,7 +29,7 @@ import { type GrpoOptions, type GrpoStepResult, type PolicySample, disposeGrpoBa
 import { type RewardWeights, parseRewardWeights } from '../src/rl/reward';
 import { type RolloutGroup, rolloutGroup, rolloutStats } from '../src/rl/rollout';
 import { generateSample } from '../src/world/generate';
-import { EVAL_SEED, HELD_OUT_BACKGROUND, seedDifficulty } from '../src/world/seeds';
+import { EVAL_SEED, HELD_OUT_BACKGROUND, HELD_OUT_TARGET_VIEW, seedDifficulty, trainingSample } from '../src/world/seeds';
 import { createNodeCanvas } from '../src/world/node-canvas';
 import { hashSeed } from '../src/world/rng';
 import { BACKGROUND_STYLES, FAMILIES, type BackgroundStyle, type Family, type Sample } from '../src/world/types';
@@ -48,6 +48,7 @@ const args = cliArgs('npm run train:rl --', {
   'max-tokens-per-turn': { type: 'string', default: String(DEFAULT_EPISODE_OPTIONS.maxTokensPerTurn), help: 'token limit per model turn' },
   families: { type: 'string', help: `comma-separated subset of ${FAMILIES.join(',')}` },
   'hold-out-background': { type: 'string', default: HELD_OUT_BACKGROUND, help: 'background style kept out of training (as in SFT), or "none"' },
+  'hold-out-size': { type: 'string', default: HELD_OUT_TARGET_VIEW.join(','), help: 'target sizes LO,HI (view px) kept out of training (as in SFT), or "none"' },
   kl: { type: 'string', default: '0', help: 'k3 KL coefficient to the starting model (DeepEyes: 0)' },
   'track-kl': { type: 'boolean', default: false, help: 'measure the KL to the starting model even when --kl is 0 (one extra forward per update)' },
   clip: { type: 'string', default: '0.2', help: 'PPO clip range ε' },
@@ -172,7 +173,8 @@ console.log(
 );
 
 // 3. pieces of a step
-const promptSample = (seed: number): Sample => generateSample(seed, pickWorld(seed, world));
+const heldOutSizes = bandArg('hold-out-size', args['hold-out-size']);
+const promptSample = (seed: number): Sample => trainingSample(seed, pickWorld(seed, world), heldOutSizes);
 
 function* evalSamples(): Generator<Sample> {
   for (let i = 0; i < evalN; i++) {

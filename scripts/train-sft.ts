@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { useNodeBackend } from './lib/backend';
-import { cliArgs, formatDuration, numberArg, parseLrScale } from './lib/args';
+import { bandArg, cliArgs, formatDuration, numberArg, parseLrScale } from './lib/args';
 import { hasCheckpoint, loadCheckpoint, loadVisionPretraining, saveCheckpoint } from './lib/checkpoint';
 import { onInterrupt } from './lib/interrupt';
 import type { WorkerSetup } from './lib/example-worker';
@@ -31,7 +31,7 @@ import { AUX_CHANNELS } from '../src/train/vision-labels';
 import * as tf from '../src/model/tf';
 import { BACKGROUND_STYLES, type BackgroundStyle } from '../src/world/types';
 import { createRng } from '../src/world/rng';
-import { HELD_OUT_BACKGROUND } from '../src/world/seeds';
+import { HELD_OUT_BACKGROUND, HELD_OUT_TARGET_VIEW } from '../src/world/seeds';
 
 const args = cliArgs('npm run train:sft --', {
   preset: { type: 'string', default: 'default', help: 'model preset (tiny, default)' },
@@ -51,6 +51,7 @@ const args = cliArgs('npm run train:sft --', {
   'init-from': { type: 'string', help: 'start from a model or checkpoint directory (its tokenizer and weights; the preset\'s architecture, so weights it lacks, e.g. a newly added colour pool, start fresh); new optimizer and schedule' },
   'lr-scale': { type: 'string', help: 'learning-rate multipliers for named weights, e.g. decoder.pointer=10 (a pathway grown from zero)' },
   'hold-out-background': { type: 'string', default: HELD_OUT_BACKGROUND, help: 'background style kept out of training (style-shift split), or "none"' },
+  'hold-out-size': { type: 'string', default: HELD_OUT_TARGET_VIEW.join(','), help: 'target sizes LO,HI (view px) kept out of training (size split; samples with a target in it are replaced), or "none"' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
 
@@ -69,6 +70,7 @@ if (heldOut !== 'none' && !BACKGROUND_STYLES.includes(heldOut as BackgroundStyle
   process.exit(2);
 }
 const world = { backgrounds: BACKGROUND_STYLES.filter((b) => b !== heldOut) };
+const heldOutSizes = bandArg('hold-out-size', args['hold-out-size']);
 
 const backend = await useNodeBackend('wasm');
 await mkdir(outDir, { recursive: true });
@@ -146,11 +148,11 @@ if (auxWeight > 0) {
 }
 const trainable = new Vlm(model.config, vars, model.vlm.imageTokenId);
 const tok = model.tokenizer;
-console.log(`preset ${model.config.preset}: ${parameterCount(model.config).toLocaleString()} parameters, vocab ${tok.vocabSize}, backend ${backend}, batch ${batchSize}, held-out background: ${heldOut}`);
+console.log(`preset ${model.config.preset}: ${parameterCount(model.config).toLocaleString()} parameters, vocab ${tok.vocabSize}, backend ${backend}, batch ${batchSize}, held-out background: ${heldOut}, held-out target sizes: ${heldOutSizes ? `[${heldOutSizes.join(', ')}) view px` : 'none'}`);
 
 // 2. data: a worker thread renders scenes and builds sequences ahead of the trainer
 const worker = new Worker(new URL('./lib/ts-worker.mjs', import.meta.url), { workerData: { entry: new URL('./lib/example-worker.ts', import.meta.url).href } });
-const setup: WorkerSetup = { tokenizerJson: tok.json, config: model.config, world, mix: { ...DEFAULT_MIX, zoomWhenNeeded: numberArg('zoom-rate', args['zoom-rate'], 0, 1) }, groundedWordWeight: numberArg('grounded-word-weight', args['grounded-word-weight'], 0) };
+const setup: WorkerSetup = { tokenizerJson: tok.json, config: model.config, world, mix: { ...DEFAULT_MIX, zoomWhenNeeded: numberArg('zoom-rate', args['zoom-rate'], 0, 1) }, groundedWordWeight: numberArg('grounded-word-weight', args['grounded-word-weight'], 0), heldOutSizes };
 worker.postMessage({ setup });
 type Produced = SequenceLike & { seed: number };
 worker.on('error', (e) => {

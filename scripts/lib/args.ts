@@ -68,3 +68,14 @@ export function listArg<T extends string>(name: string, raw: string | undefined,
   }
   return items as T[];
 }
+
+/** "LO,HI" → [LO, HI] with LO < HI; "none" (or nothing) → null. Exits with a message otherwise. */
+export function bandArg(name: string, raw: string | undefined): [number, number] | null {
+  if (!raw || raw === 'none') return null;
+  const parts = raw.split(',').map(Number);
+  if (parts.length !== 2 || !parts.every(Number.isFinite) || parts[0] < 0 || parts[0] >= parts[1]) {
+    console.error(`--${name} must be LO,HI with 0 ≤ LO < HI (view px), or none; got "${raw}"`);
+    process.exit(2);
+  }
+  return [parts[0], parts[1]];
+}

@@ -23,6 +23,8 @@ export interface WorkerSetup {
   readonly mix: OracleMix;
   /** Loss weight of the tokens grounding queries predict (emphasiseGrounded); 1 leaves them as they are. */
   readonly groundedWordWeight: number;
+  /** Target sizes (view px) kept out of training, or null. */
+  readonly heldOutSizes: readonly [number, number] | null;
 }
 
 let encoder: SequenceEncoder | null = null;
@@ -37,7 +39,7 @@ parentPort!.on('message', (msg: { setup?: WorkerSetup; seeds?: number[] }) => {
   }
   if (!encoder || !setup || !msg.seeds) return;
   const out = msg.seeds.map((seed) => {
-    const ex = makeExample(encoder!, seed, createNodeCanvas, pickWorld(seed, setup!.world), setup!.mix);
+    const ex = makeExample(encoder!, seed, createNodeCanvas, pickWorld(seed, setup!.world), setup!.mix, setup!.heldOutSizes);
     const weights = emphasiseGrounded(ex.sequence.weights, ex.sequence.grounding, setup!.groundedWordWeight);
     return { seed, ids: ex.sequence.ids, weights, images: ex.sequence.images, auxLabels: ex.auxLabels, grounding: ex.sequence.grounding, kind: ex.plan.kind, family: ex.sample.family };
   });

@@ -4,6 +4,7 @@
  */
 import { generateSample } from '../world/generate';
 import { hashSeed } from '../world/rng';
+import { trainingSample } from '../world/seeds';
 import type { CreateCanvas } from '../world/canvas';
 import type { Sample, WorldOptions } from '../world/types';
 import { sampleImage } from '../agent/episode-image';
@@ -19,8 +20,12 @@ export interface Example {
   readonly auxLabels: Float32Array[];
 }
 
-export function makeExample(encoder: SequenceEncoder, seed: number, createCanvas: CreateCanvas, world: WorldOptions = {}, mix: OracleMix = DEFAULT_MIX): Example {
-  const sample = generateSample(seed, world);
+/** `heldOutSizes`: a target-size band (view px) replaced by other draws (seeds.trainingSample); null holds none out. */
+export function makeExample(
+  encoder: SequenceEncoder, seed: number, createCanvas: CreateCanvas, world: WorldOptions = {}, mix: OracleMix = DEFAULT_MIX,
+  heldOutSizes: readonly [number, number] | null = null,
+): Example {
+  const sample = trainingSample(seed, world, heldOutSizes);
   const plan = oraclePlan(sample, hashSeed(seed, 7), mix);
   const sequence = planToSequence(encoder, sampleImage(sample, createCanvas), sample.question, plan, sample.targets);
   const { imageSize, patchSize, merge } = encoder.config;

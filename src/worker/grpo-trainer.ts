@@ -17,7 +17,7 @@ import type { CreateCanvas } from '../world/canvas';
 import { generateSample } from '../world/generate';
 import { createRng, hashSeed } from '../world/rng';
 import { BACKGROUND_STYLES, type Sample } from '../world/types';
-import { EVAL_SEED, HELD_OUT_BACKGROUND, seedDifficulty } from '../world/seeds';
+import { EVAL_SEED, HELD_OUT_BACKGROUND, HELD_OUT_TARGET_VIEW, seedDifficulty, trainingSample } from '../world/seeds';
 import { DIFFICULTY_RANGE, type TrainSettings } from './train-settings';
 
 /** RL prompts come from 5e8 upward (SFT trains on 0..~1e6); evaluation from 1e9, as `npm run eval`. */
@@ -55,7 +55,7 @@ export function promptSample(index: number, settings: TrainSettings): Sample {
   const seed = RL_SEED + pooled;
   const rng = createRng(hashSeed(seed, 31));
   const [lo, hi] = DIFFICULTY_RANGE[settings.difficulty];
-  return generateSample(seed, { families: [rng.pick(settings.families)], backgrounds: TRAIN_BACKGROUNDS, difficulty: rng.float(lo, hi) });
+  return trainingSample(seed, { families: [rng.pick(settings.families)], backgrounds: TRAIN_BACKGROUNDS, difficulty: rng.float(lo, hi) }, HELD_OUT_TARGET_VIEW);
 }
 
 /** The held-out set: the same families and difficulty range, seeds from 1e9 (never trained on). */
