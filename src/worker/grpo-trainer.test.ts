@@ -7,6 +7,7 @@ import { SquintModel } from '../model/squint-model';
 import { testTokenizer } from '../agent/testing';
 import { memoryFileReader } from '../storage/checkpoints';
 import { createNodeCanvas } from '../world/node-canvas';
+import { HELD_OUT_TARGET_VIEW, inTargetBand } from '../world/seeds';
 import { GrpoTrainer, decodeOptimizer, evalSamples, promptSample } from './grpo-trainer';
 import { DEFAULT_TRAIN_SETTINGS, type TrainSettings, sanitizeTrainSettings } from './train-settings';
 
@@ -44,7 +45,12 @@ describe('GrpoTrainer (tiny preset, CPU backend)', () => {
     expect(promptSample(0, s).seed).toBe(500_000_000);
     expect(promptSample(2, s).seed).toBe(500_000_000);
     expect(promptSample(3, s).seed).toBe(500_000_001);
-    expect(promptSample(3, { ...s, scenePool: 0 }).seed).toBe(500_000_003);
+    expect(promptSample(5, { ...s, scenePool: 0 }).seed).toBe(500_000_005);
+    // seed 500 000 003's colour target falls in the held-out size band: replaced by a draw outside it
+    const replaced = promptSample(3, { ...s, scenePool: 0 });
+    expect(replaced.seed).not.toBe(500_000_003);
+    expect(inTargetBand(replaced, HELD_OUT_TARGET_VIEW)).toBe(false);
+    expect(replaced.family).toBe('colour');
     expect([...evalSamples(3, s)].map((x) => x.seed)).toEqual([1e9, 1e9 + 1, 1e9 + 2]);
   });
 
