@@ -1,9 +1,10 @@
 /**
  * The DeepEyes conversation format as Squint's token stream:
  *
- *   <bos><user><image>{question}<assistant>   (or <user>{question}<image>: config questionFirst)<think>…</think><tool_call>{…}</tool_call>
+ *   <bos><user><image>{question}<assistant><think>…</think><tool_call>{…}</tool_call>
  *   <user><tool_response><image></tool_response><assistant><think>…</think><answer>…</answer><eos>
  *
+ * (`<user>{question}<image><assistant>` for a model whose config sets questionFirst.)
  * Each `<image>` in the text stands for one image block of `tokensPerImage` positions.
  * Observations (the user turns after a tool call) are the environment's tokens: masked out of
  * every loss.
