@@ -22,7 +22,7 @@ import { SquintTokenizer, buildTokenizerJson } from '../src/model/tokenizer';
 import { Vlm } from '../src/model/vlm';
 import { regridWeights } from '../src/model/regrid';
 import { Adam, DEFAULT_ADAM } from '../src/train/adam';
-import { disposeBatch, makeBatch, type SequenceLike } from '../src/train/batch';
+import { disposeBatch, lengthSortedBatches, makeBatch, type SequenceLike } from '../src/train/batch';
 import { tokenizerCorpus } from '../src/train/data';
 import { DEFAULT_MIX } from '../src/train/oracle';
 import { type AuxHead, auxVariables, createAuxHead, restoreAuxHead } from '../src/train/aux-head';
@@ -183,10 +183,12 @@ const startStep = step;
 let window = { loss: 0, aux: 0, ground: 0, steps: 0, tokens: 0, trained: 0, ms: 0 };
 while (step < totalSteps && !stop.requested) {
   if (queue.length === 0) {
-    const pool = (await pending).sort((a, b) => a.ids.length - b.ids.length);
+    const { batches, dropped } = lengthSortedBatches(await pending, batchSize, model.config.maxSeq);
     pending = requestPool(nextSeeds());
+    if (dropped > 0) console.warn(`left out ${dropped} training sequence(s) longer than the context (${model.config.maxSeq} tokens)`);
     // length-sorted batches, visited in a seeded random order (reproducible runs)
-    queue = createRng(dataCursor).shuffle(Array.from({ length: POOL_BATCHES }, (_, i) => pool.slice(i * batchSize, (i + 1) * batchSize)));
+    queue = createRng(dataCursor).shuffle(batches);
+    if (queue.length === 0) continue;
   }
   const seqs = queue.pop()!;
   const t0 = performance.now();

@@ -113,3 +113,16 @@ function concatFloat(parts: readonly Float32Array[]): Float32Array {
   for (const p of parts) out.set(p, o), (o += p.length);
   return out;
 }
+
+/**
+ * Splits a pool of examples into batches of `batchSize` by length (less padding), leaving out any
+ * longer than the model's context: a rare oracle trajectory (a recovery with long thoughts and two
+ * crops, in the 64-token-per-image `fine` preset) can exceed it, and one such sequence would
+ * otherwise abort the run mid-way. The last batch may be short; none is empty.
+ */
+export function lengthSortedBatches<T extends { readonly ids: readonly number[] }>(pool: readonly T[], batchSize: number, maxSeq: number): { batches: T[][]; dropped: number } {
+  const kept = pool.filter((e) => e.ids.length <= maxSeq).sort((a, b) => a.ids.length - b.ids.length);
+  const batches: T[][] = [];
+  for (let i = 0; i < kept.length; i += batchSize) batches.push(kept.slice(i, i + batchSize));
+  return { batches, dropped: pool.length - kept.length };
+}
