@@ -44,8 +44,13 @@ if (steps.length < 2) {
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 interface CurveWindow { steps: string; lastStep: number; reward: number; rewardSe: number; accuracy: number; toolRate: number; formatErrorRate: number; skippedGroupRate: number }
 const windows: CurveWindow[] = [];
-for (let i = 0; i < steps.length; i += windowSize) {
-  const w = steps.slice(i, i + windowSize);
+// a run stopped just past a window's end would leave a last window of a few steps, a noisy spike
+// on the curve: fewer than half a window joins the one before it
+const starts: number[] = [];
+for (let i = 0; i < steps.length; i += windowSize) starts.push(i);
+if (starts.length > 1 && steps.length - starts[starts.length - 1] < windowSize / 2) starts.pop();
+for (const [k, i] of starts.entries()) {
+  const w = steps.slice(i, k + 1 < starts.length ? starts[k + 1] : steps.length);
   const rewards = w.map((r) => r.meanReward);
   const m = mean(rewards);
   const se = Math.sqrt(mean(rewards.map((x) => (x - m) ** 2)) / Math.max(1, w.length - 1));
