@@ -140,7 +140,7 @@ const PRESETS = {
     preset: 'fine', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
-  /** The v1 model and models/base: `default` with the linear patch embedding. */
+  /** The v1 model and the recipe-v2 base (models/base until 2026-12-01): `default` with the linear patch embedding. */
   vit: {
     preset: 'vit', imageSize: 64, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
