@@ -133,8 +133,8 @@ const PRESETS = {
    * `ask` without the 2×2 merge: every 8-px patch is its own decoder token (64 an image, so a
    * longer context). A 16-px token holds two or three objects in a busy scene, and which colour
    * goes with which shape, or how many objects share it, is then a property of a mixed vector
-   * (README, "Recipe v13's second arm"). Grown from an `ask` model by src/model/regrid.ts;
-   * models/fine is one.
+   * (README, "What the shipped model is"). Grown from an `ask` model by src/model/regrid.ts;
+   * models/default (recipe v15) is one.
    */
   fine: {
     preset: 'fine', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 1,
