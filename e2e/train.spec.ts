@@ -9,7 +9,7 @@
  * noisy). It starts from models/base, the pre-RL checkpoint: since 2026-12-01 the tool-shy recipe-v13
  * model, with which this run gives 0.546 → 0.642 (deterministic for its seed). With the same trainer in
  * Node (GrpoTrainer, these settings, 12 steps) the base before it (recipe v2), sampling seeds 1–3,
- * went 0.43–0.50 → 0.66–0.78, and recipe v13 over 5 seeds 0.38–0.48 → 0.68–0.76.
+ * went 0.43–0.50 → 0.66–0.78, and the default model of 2026-11-25 (v1) over 5 seeds 0.38–0.48 → 0.68–0.76.
  * (lr 1e-3 sometimes collapsed into format errors; 5e-4 at temperature 1.2 once did not rise.)
  */
 import { readFileSync, readdirSync } from 'node:fs';
