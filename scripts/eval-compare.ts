@@ -1,0 +1,63 @@
+/**
+ * npm run eval:compare -- --a runs/eval/<before>.json --b runs/eval/<after>.json
+ *
+ * Two `npm run eval` results on the same episodes (same --seed and --n): per split, both
+ * accuracies and their paired difference B − A with its standard error; then, for each, how often
+ * the first zoom contained the target on unresolvable glyph and shape questions and how accuracy
+ * depends on it. The README's paired differences and aim figures come from here.
+ */
+import { readFileSync } from 'node:fs';
+import { cliArgs } from './lib/args';
+import { aimBreakdown, pairedDifference } from '../src/rl/compare';
+import type { EpisodeRecord } from '../src/rl/eval';
+import { FAMILIES } from '../src/world/types';
+
+const args = cliArgs('npm run eval:compare --', {
+  a: { type: 'string', help: 'first eval JSON (runs/eval/…)' },
+  b: { type: 'string', help: 'second eval JSON, the same episodes' },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+});
+if (!args.a || !args.b) {
+  console.error('--a and --b are required');
+  process.exit(2);
+}
+
+function records(path: string): EpisodeRecord[] {
+  try {
+    const rs = (JSON.parse(readFileSync(path, 'utf8')) as { records?: EpisodeRecord[] }).records;
+    if (!Array.isArray(rs)) throw new Error('no "records" array: is it an npm run eval output?');
+    return rs;
+  } catch (e) {
+    console.error(`${path}: ${(e as Error).message}`);
+    process.exit(1);
+  }
+}
+const [a, b] = [records(args.a), records(args.b)];
+
+const pct = (x: number) => (Number.isNaN(x) ? '   -' : `${(100 * x).toFixed(1)}%`);
+const splits: [string, (r: EpisodeRecord) => boolean][] = [
+  ['overall', () => true],
+  ['unresolvable', (r) => !r.resolvable],
+  ['resolvable', (r) => r.resolvable],
+  ['glyph+shape', (r) => r.family === 'glyph' || r.family === 'shape'], // the families that have unresolvable targets
+  ...FAMILIES.map((f): [string, (r: EpisodeRecord) => boolean] => [f, (r) => r.family === f]),
+];
+console.log(`A ${args.a}\nB ${args.b}\n${'split'.padEnd(14)} ${'n'.padStart(5)}  ${'A'.padStart(6)}  ${'B'.padStart(6)}  B − A (± s.e.)`);
+try {
+  for (const [name, keep] of splits) {
+    const idx = a.map((r, i) => (keep(r) ? i : -1)).filter((i) => i >= 0);
+    const p = pairedDifference(idx.map((i) => a[i]), idx.map((i) => b[i]));
+    console.log(`${name.padEnd(14)} ${String(p.n).padStart(5)}  ${pct(p.accuracyA).padStart(6)}  ${pct(p.accuracyB).padStart(6)}  ${(100 * p.difference).toFixed(1)} ± ${(100 * p.standardError).toFixed(1)} points`);
+  }
+} catch (e) {
+  console.error((e as Error).message);
+  process.exit(1);
+}
+
+console.log('\nunresolvable targets by the first zoom: n (accuracy) when it contains the target / misses / no zoom');
+for (const [label, rs] of [['A', a], ['B', b]] as const) {
+  for (const family of ['glyph', 'shape'] as const) {
+    const { hit, miss, noZoom } = aimBreakdown(rs.filter((r) => r.family === family && !r.resolvable));
+    console.log(`${label} ${family.padEnd(6)} ${hit.n} (${pct(hit.accuracy)}) / ${miss.n} (${pct(miss.accuracy)}) / ${noZoom.n} (${pct(noZoom.accuracy)})`);
+  }
+}
