@@ -47,6 +47,7 @@ const args = cliArgs('npm run train:rl --', {
   'max-turns': { type: 'string', default: '5', help: 'turn limit per rollout (DeepEyes: 5 in training)' },
   'max-tokens-per-turn': { type: 'string', default: String(DEFAULT_EPISODE_OPTIONS.maxTokensPerTurn), help: 'token limit per model turn' },
   families: { type: 'string', help: `comma-separated subset of ${FAMILIES.join(',')}` },
+  targets: { type: 'string', default: 'all', help: 'which questions to train on: all, or only those whose target is unresolvable (or resolvable) in the global view' },
   'hold-out-background': { type: 'string', default: HELD_OUT_BACKGROUND, help: 'background style kept out of training (as in SFT), or "none"' },
   'hold-out-size': { type: 'string', default: HELD_OUT_TARGET_VIEW.join(','), help: 'target sizes LO,HI (view px) kept out of training (as in SFT), or "none"' },
   kl: { type: 'string', default: '0', help: 'k3 KL coefficient to the starting model (DeepEyes: 0)' },
@@ -100,6 +101,17 @@ if (families?.some((f) => !FAMILIES.includes(f))) {
   console.error(`--families must be a subset of ${FAMILIES.join(',')}`);
   process.exit(2);
 }
+const targets = args.targets;
+if (targets !== 'all' && targets !== 'unresolvable' && targets !== 'resolvable') {
+  console.error('--targets must be all, unresolvable or resolvable');
+  process.exit(2);
+}
+// only glyph and shape targets are ever too small for the global view
+if (targets === 'unresolvable' && (!families || families.some((f) => f !== 'glyph' && f !== 'shape'))) {
+  console.error('--targets unresolvable needs --families drawn from glyph,shape (the other families are always resolvable)');
+  process.exit(2);
+}
+const acceptTarget = (s: Sample) => targets === 'all' || s.resolvable === (targets === 'resolvable');
 const heldOut = args['hold-out-background'];
 if (heldOut !== 'none' && !BACKGROUND_STYLES.includes(heldOut as BackgroundStyle)) {
   console.error(`--hold-out-background must be one of ${BACKGROUND_STYLES.join(', ')} or none`);
@@ -169,12 +181,12 @@ const reference = !needReference ? undefined : step === 0 ? model.vlm : (await l
 console.log(
   `${model.config.preset} model from ${fromDir}: ${parameterCount(model.config).toLocaleString()} parameters; ` +
   `P ${promptsPerStep} × G ${groupSize}, lr ${lr}, τ ${temperature}, clip ${grpo.clipEps}, KL ${grpo.klCoef}${needReference ? ' (tracked)' : ''}, ` +
-  `reward ${rewardWeights.accuracy}/${rewardWeights.format}/${rewardWeights.tool}, max turns ${episode.maxTurns}, held-out background ${heldOut}`,
+  `reward ${rewardWeights.accuracy}/${rewardWeights.format}/${rewardWeights.tool}, max turns ${episode.maxTurns}, targets ${targets}, held-out background ${heldOut}`,
 );
 
 // 3. pieces of a step
 const heldOutSizes = bandArg('hold-out-size', args['hold-out-size']);
-const promptSample = (seed: number): Sample => trainingSample(seed, pickWorld(seed, world), heldOutSizes);
+const promptSample = (seed: number): Sample => trainingSample(seed, pickWorld(seed, world), heldOutSizes, acceptTarget);
 
 function* evalSamples(): Generator<Sample> {
   for (let i = 0; i < evalN; i++) {

@@ -37,4 +37,22 @@ describe('the held-out target-size split', () => {
     }
     expect(replaced).toBeGreaterThan(0);
   });
+
+  it('trainingSample with a filter: only accepted samples, the accepted ones unchanged', () => {
+    const world = { families: ['glyph', 'shape'] as const };
+    let kept = 0;
+    for (let seed = 0; seed < 100; seed++) {
+      const original = generateSample(seed, { families: [...world.families] });
+      const sample = trainingSample(seed, { families: [...world.families] }, null, (s) => !s.resolvable);
+      expect(sample.resolvable).toBe(false);
+      if (!original.resolvable) {
+        kept++;
+        expect(sample.seed).toBe(seed);
+      }
+    }
+    expect(kept).toBeGreaterThan(10);
+    expect(kept).toBeLessThan(90);
+    // a filter nothing passes fails loudly instead of looping
+    expect(() => trainingSample(1, { families: ['colour'] }, null, (s) => !s.resolvable)).toThrow(/none of 50 replacements/);
+  });
 });

@@ -38,13 +38,16 @@ export function inTargetBand(sample: Sample, band: readonly [number, number]): b
 
 /**
  * The training sample for `seed`: generateSample's, unless its targets fall in the held-out size
- * band, then the first of a fixed sequence of replacement seeds whose sample does not.
- * Deterministic; `band` null holds nothing out.
+ * band or `accept` rejects it, then the first of a fixed sequence of replacement seeds whose
+ * sample passes both. Deterministic; `band` null holds nothing out.
  */
-export function trainingSample(seed: number, world: WorldOptions, band: readonly [number, number] | null): Sample {
+export function trainingSample(
+  seed: number, world: WorldOptions, band: readonly [number, number] | null, accept: (s: Sample) => boolean = () => true,
+): Sample {
+  const passes = (s: Sample) => !(band && inTargetBand(s, band)) && accept(s);
   let sample = generateSample(seed, world);
-  for (let k = 1; band && inTargetBand(sample, band); k++) {
-    if (k > 50) throw new Error(`seed ${seed}: no replacement outside the held-out target sizes [${band}) in 50 tries`);
+  for (let k = 1; !passes(sample); k++) {
+    if (k > 50) throw new Error(`seed ${seed}: none of 50 replacements is outside the held-out target sizes [${band ?? 'none'}) and accepted by the filter`);
     sample = generateSample(REPLACEMENT_SEED + (hashSeed(seed, k) % REPLACEMENT_RANGE), world);
   }
   return sample;
