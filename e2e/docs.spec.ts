@@ -1,6 +1,7 @@
 /**
- * The README screenshot: a real run on a hard puzzle, preferring one where the model zoomed and
- * answered correctly (picked among up to 12 puzzles; the run itself is not staged).
+ * The README screenshot: a real run on a hard puzzle, preferring one where the model's first zoom
+ * held the target and it answered correctly (picked among up to 12 puzzles; the run itself is not
+ * staged).
  * Skipped unless SQUINT_DOCS_SCREENSHOT=1. SQUINT_MODEL_DIR serves another model directory
  * (e.g. a fresher checkpoint exported to /tmp) in place of models/default.
  *
@@ -32,7 +33,10 @@ test('README screenshot', async ({ page, context }) => {
     const zoomed = (await page.locator('[data-testid=step][data-kind=zoom]').count()) > 0;
     const expected = (await page.getByTestId('expected-answer').textContent())?.trim().toLowerCase();
     const answer = (await page.getByTestId('answer').textContent().catch(() => null))?.trim().toLowerCase();
-    if (zoomed && answer === expected) break;
+    // the first zoom's "holds the target" chip: a right answer after a crop that missed is a guess
+    const chip = page.getByTestId('zoom-target').first();
+    const firstZoomHit = (await chip.count()) > 0 && (await chip.getAttribute('data-hit')) === 'true';
+    if (zoomed && firstZoomHit && answer === expected) break;
     if (zoomed) fallbackSeed ??= String(attempt);
   }
   const zoom = page.locator('[data-testid=step][data-kind=zoom]').first();

@@ -62,6 +62,8 @@ for (const backend of ['webgpu', 'wasm'] as const) {
       expect(drawn).toBeGreaterThanOrEqual(zooms);
       expect(drawn).toBeLessThanOrEqual(zooms + kinds.filter((k) => k === 'error').length);
       await expect(page.getByTestId('message').filter({ hasText: 'outlived the run' })).toHaveCount(0);
+      // an uploaded file has no known target: no zoom claims to hold it or miss it
+      await expect(page.getByTestId('zoom-target')).toHaveCount(0);
       testInfo.annotations.push({ type: 'steps', description: `${kinds.join(', ')} (${zooms} zoom${zooms === 1 ? '' : 's'})` });
       await page.screenshot({ path: testInfo.outputPath(`run-${backend}.png`), fullPage: true });
     });
@@ -103,3 +105,26 @@ for (const backend of ['webgpu', 'wasm'] as const) {
     });
   });
 }
+
+test('on a generated puzzle each zoom says whether its crop holds the target', async ({ page }) => {
+  test.setTimeout(120_000);
+  // puzzle seeds come from Math.random in the page: seeded here, the same puzzles every run
+  await page.addInitScript(() => {
+    let state = 12345;
+    Math.random = () => (state = (state * 16807) % 2147483647) / 2147483647;
+  });
+  await openApp(page, 'wasm');
+  await setLimits(page, LIMITS.wasm);
+  await page.getByRole('combobox', { name: 'Puzzle difficulty' }).selectOption({ label: 'Hard' });
+  const zooms = page.locator('[data-testid=step][data-kind=zoom]');
+  for (let attempt = 0; attempt < 8 && (await zooms.count()) === 0; attempt++) {
+    await newPuzzle(page);
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await expect(page.getByTestId('final')).toBeVisible({ timeout: 50_000 });
+  }
+  const n = await zooms.count();
+  expect(n, 'no zoom in 8 hard puzzles').toBeGreaterThan(0);
+  const chips = page.getByTestId('zoom-target');
+  await expect(chips).toHaveCount(n);
+  for (const hit of await chips.evaluateAll((els) => els.map((e) => e.getAttribute('data-hit')))) expect(['true', 'false']).toContain(hit);
+});

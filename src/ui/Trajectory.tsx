@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { type EpisodeView, type StepView, useSquint, visibleSteps } from './store';
 import { tokens } from './tokens';
 import { boxColour, endReasonText } from './trace';
+import { zoomHoldsTarget } from './zoom-check';
 
 const ms = (t: number) => (t >= 10_000 ? `${(t / 1000).toFixed(0)} s` : t >= 1000 ? `${(t / 1000).toFixed(1)} s` : `${Math.round(t)} ms`);
 
@@ -30,10 +31,20 @@ function LiveTurn({ runId, afterTurn }: { runId: number; afterTurn: number }) {
   );
 }
 
-function StepAction({ step }: { step: StepView }) {
+/** `onTarget`: whether the zoom holds the puzzle's target (null when that is not known). */
+function StepAction({ step, onTarget }: { step: StepView; onTarget: boolean | null }) {
   switch (step.kind) {
     case 'zoom':
-      return <p className="action">Zoom into <code>[{step.box!.map(Math.round).join(', ')}]</code></p>;
+      return (
+        <p className="action">
+          Zoom into <code>[{step.box!.map(Math.round).join(', ')}]</code>
+          {onTarget !== null && (
+            <span className={`chip ${onTarget ? 'done' : 'error'}`} data-testid="zoom-target" data-hit={onTarget}>
+              {onTarget ? 'holds the target' : 'target not in this crop'}
+            </span>
+          )}
+        </p>
+      );
     case 'answer':
       return <p className="action">Answers <strong>{step.answer}</strong></p>;
     case 'error':
@@ -43,7 +54,9 @@ function StepAction({ step }: { step: StepView }) {
   }
 }
 
-function StepCard({ episodeId, step, index, zoom }: { episodeId: string; step: StepView; index: number; zoom: number }) {
+function StepCard({ episodeId, question, step, index, zoom }: { episodeId: string; question: string; step: StepView; index: number; zoom: number }) {
+  const puzzle = useSquint((s) => s.puzzle);
+  const onTarget = step.kind === 'zoom' ? zoomHoldsTarget(step.box, puzzle, question) : null;
   const highlighted = useSquint((s) => s.highlight?.episodeId === episodeId && s.highlight.step === index);
   const setHighlight = useSquint((s) => s.setHighlight);
   const colour = zoom >= 0 ? boxColour(zoom) : step.kind === 'error' ? '#c92a2a' : step.kind === 'answer' ? '#2b8a3e' : '#868e96';
@@ -63,7 +76,7 @@ function StepCard({ episodeId, step, index, zoom }: { episodeId: string; step: S
       <div className="step-index" aria-hidden="true">{index + 1}</div>
       <div className="step-body">
         <p className="thought">{step.thought || <span className="muted">(no thought)</span>}</p>
-        <StepAction step={step} />
+        <StepAction step={step} onTarget={onTarget} />
         <details className="raw-output">
           <summary>Raw output{step.tokens ? ` · ${step.tokens} tokens` : ''}{step.timings ? ` · ${ms(step.timings.generateMs + step.timings.cropMs + step.timings.encodeMs)}` : ''}</summary>
           <pre>{step.text}</pre>
@@ -96,7 +109,7 @@ function EpisodeColumn({ episode }: { episode: EpisodeView }) {
         {episode.imported && <span className="chip imported">Imported</span>}
       </header>
       <ol className="steps">
-        {steps.map((s, i) => <StepCard key={i} episodeId={episode.id} step={s} index={i} zoom={zooms[i]!} />)}
+        {steps.map((s, i) => <StepCard key={i} episodeId={episode.id} question={episode.question} step={s} index={i} zoom={zooms[i]!} />)}
         {live && <LiveTurn runId={episode.runId!} afterTurn={lastTurn} />}
       </ol>
       {complete && episode.status !== 'running' && episode.status !== 'queued' && (
