@@ -134,7 +134,7 @@ const PRESETS = {
    * longer context). A 16-px token holds two or three objects in a busy scene, and which colour
    * goes with which shape, or how many objects share it, is then a property of a mixed vector
    * (README, "What the shipped model is"). Grown from an `ask` model by src/model/regrid.ts;
-   * models/default (recipe v15) is one.
+   * models/default (recipe v16) is one.
    */
   fine: {
     preset: 'fine', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 1,
