@@ -6,7 +6,7 @@
 import { sampleImage } from '../agent/episode-image';
 import { type AgentModel, type EpisodeOptions, runEpisode } from '../agent/loop';
 import type { Trajectory } from '../agent/trajectory';
-import { containsBox, intersectionOverUnion, pixelBox, type PixelBox } from '../world/boxes';
+import { containsBox, intersectionOverUnion, unionBox } from '../world/boxes';
 import type { CreateCanvas } from '../world/canvas';
 import { firstRegionNamed, regionName } from '../world/regions';
 import type { Family, Sample } from '../world/types';
@@ -57,8 +57,6 @@ export interface EvalReport {
   readonly bySplit: Record<string, GroupStats>;
 }
 
-const unionBox = (boxes: readonly PixelBox[]): PixelBox =>
-  pixelBox(Math.min(...boxes.map((b) => b[0])), Math.min(...boxes.map((b) => b[1])), Math.max(...boxes.map((b) => b[2])), Math.max(...boxes.map((b) => b[3])));
 
 function regionHits(sample: Sample, thought: string): boolean | null {
   const named = firstRegionNamed(thought);

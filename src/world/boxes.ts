@@ -80,6 +80,10 @@ export function intersectionOverUnion(a: PixelBox, b: PixelBox): number {
   return union > 0 ? inter / union : 0;
 }
 
+/** The smallest box holding all of `boxes` (the targets of a question, taken together). */
+export const unionBox = (boxes: readonly (readonly [number, number, number, number])[]): PixelBox =>
+  pixelBox(Math.min(...boxes.map((b) => b[0])), Math.min(...boxes.map((b) => b[1])), Math.max(...boxes.map((b) => b[2])), Math.max(...boxes.map((b) => b[3])));
+
 /** True when `outer` contains `inner` entirely. */
 export function containsBox(outer: PixelBox, inner: PixelBox): boolean {
   return outer[0] <= inner[0] && outer[1] <= inner[1] && outer[2] >= inner[2] && outer[3] >= inner[3];
