@@ -138,6 +138,21 @@ describe('runEpisode with a scripted model', () => {
   });
 });
 
+describe('runEpisode without the tool', () => {
+  it('a turn cannot end without an answer: <answer> follows the thought (with the tool the same script ends on nothing)', async () => {
+    const script = ['<think>It is too small, I zoom in.</think><eos>'];
+    const eos = testTokenizer().special('<eos>');
+    const modelEos = (t: Awaited<ReturnType<typeof runEpisode>>) => t.sequence.ids.filter((id, i) => t.sequence.modelMask[i] && id === eos).length;
+    const on = await runEpisode(scriptedModel(script), testImage(), 'q', { ...opts, maxTurns: 1, maxTokensPerTurn: 40 });
+    expect(on.endReason).toBe('no_action');
+    expect(modelEos(on)).toBe(1);
+    const off = await runEpisode(scriptedModel(script), testImage(), 'q', { ...opts, toolEnabled: false, maxTurns: 1, maxTokensPerTurn: 40 });
+    expect(modelEos(off)).toBe(0);
+    const thinkEnd = off.sequence.ids.indexOf(testTokenizer().special('</think>'));
+    expect(off.sequence.ids[thinkEnd + 1]).toBe(testTokenizer().special('<answer>'));
+  });
+});
+
 describe('runEpisode with a real (random) tiny model', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
@@ -163,13 +178,16 @@ describe('runEpisode with a real (random) tiny model', () => {
     model.dispose();
   });
 
-  it('with the tool disabled it never zooms', async () => {
+  it('with the tool disabled it never zooms, nor ends a turn without answering', async () => {
     const model = tinyModel();
     const toolId = model.tokenizer.special('<tool_call>');
+    const eosId = model.tokenizer.special('<eos>');
     for (let seed = 0; seed < 3; seed++) {
       const t = await runEpisode(model, testImage(400, 300), 'q', { ...DEFAULT_EPISODE_OPTIONS, toolEnabled: false, maxTurns: 2, maxTokensPerTurn: 24, seed, sampling: { temperature: 2, topP: 1 } });
       expect(t.steps.some((s) => s.kind === 'zoom')).toBe(false);
       expect(t.sequence.ids.filter((id, i) => t.sequence.modelMask[i] && id === toolId)).toEqual([]);
+      // nor end a turn without an answer
+      expect(t.sequence.ids.filter((id, i) => t.sequence.modelMask[i] && id === eosId)).toEqual([]);
     }
     model.dispose();
   });

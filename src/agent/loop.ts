@@ -87,6 +87,9 @@ export async function runEpisode(
   const toolEndId = tok.special('</tool_call>');
   const episodeEndIds = new Set(TURN_END_TOKENS.filter((t) => t !== '</tool_call>').map((t) => tok.special(t)));
   const toolCallId = tok.special('<tool_call>');
+  const eosId = tok.special('<eos>');
+  const thinkEndId = tok.special('</think>');
+  const answerId = tok.special('<answer>');
   const blockedIds = environmentOnlyIds(tok);
   const imageId = tok.special('<image>');
   const seq: TokenSequence = { ids: [], modelMask: [], logprobs: [], images: [] };
@@ -135,7 +138,13 @@ export async function runEpisode(
       let unappended: number | null = null; // a sampled token not yet in the cache
       while (turnIds.length < options.maxTokensPerTurn) {
         for (const id of blockedIds) logits[id] = -Infinity;
-        if (!options.toolEnabled) logits[toolCallId] = -Infinity;
+        // without the tool, answering is the only action left: after the thought comes <answer>,
+        // and no call or end of turn (else a thought that announces a zoom, followed by a call
+        // body without its masked opening tag, ends the episode with no answer at all)
+        if (!options.toolEnabled) {
+          logits[toolCallId] = logits[toolEndId] = logits[eosId] = -Infinity;
+          if (turnIds[turnIds.length - 1] === thinkEndId) for (let v = 0; v < logits.length; v++) if (v !== answerId) logits[v] = -Infinity;
+        }
         const id = sampleToken(logits, options.sampling, random);
         const logp = logSoftmax(logits, options.sampling.temperature)[id];
         turnIds.push(id);
