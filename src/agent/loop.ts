@@ -86,11 +86,15 @@ export async function runEpisode(
   const random = seededRandom(options.seed);
   const toolEndId = tok.special('</tool_call>');
   const episodeEndIds = new Set(TURN_END_TOKENS.filter((t) => t !== '</tool_call>').map((t) => tok.special(t)));
-  const toolCallId = tok.special('<tool_call>');
-  const eosId = tok.special('<eos>');
   const thinkEndId = tok.special('</think>');
   const answerId = tok.special('<answer>');
-  const blockedIds = environmentOnlyIds(tok);
+  // without the tool, answering is the only action left: no call, no end of turn before an answer
+  // (else a thought that announces a zoom, followed by a call body without its masked opening
+  // tag, ends the episode with no answer at all), and <answer> right after the thought
+  const blockedIds = [
+    ...environmentOnlyIds(tok),
+    ...(options.toolEnabled ? [] : (['<tool_call>', '</tool_call>', '<eos>'] as const).map((t) => tok.special(t))),
+  ];
   const imageId = tok.special('<image>');
   const seq: TokenSequence = { ids: [], modelMask: [], logprobs: [], images: [] };
   const steps: TrajectoryStep[] = [];
@@ -138,12 +142,8 @@ export async function runEpisode(
       let unappended: number | null = null; // a sampled token not yet in the cache
       while (turnIds.length < options.maxTokensPerTurn) {
         for (const id of blockedIds) logits[id] = -Infinity;
-        // without the tool, answering is the only action left: after the thought comes <answer>,
-        // and no call or end of turn (else a thought that announces a zoom, followed by a call
-        // body without its masked opening tag, ends the episode with no answer at all)
-        if (!options.toolEnabled) {
-          logits[toolCallId] = logits[toolEndId] = logits[eosId] = -Infinity;
-          if (turnIds[turnIds.length - 1] === thinkEndId) for (let v = 0; v < logits.length; v++) if (v !== answerId) logits[v] = -Infinity;
+        if (!options.toolEnabled && turnIds[turnIds.length - 1] === thinkEndId) {
+          for (let v = 0; v < logits.length; v++) if (v !== answerId) logits[v] = -Infinity;
         }
         const id = sampleToken(logits, options.sampling, random);
         const logp = logSoftmax(logits, options.sampling.temperature)[id];
