@@ -27,7 +27,7 @@ export function makeExample(
 ): Example {
   const sample = trainingSample(seed, world, heldOutSizes);
   const plan = oraclePlan(sample, hashSeed(seed, 7), mix);
-  const sequence = planToSequence(encoder, sampleImage(sample, createCanvas), sample.question, plan, sample.targets);
+  const sequence = planToSequence(encoder, sampleImage(sample, createCanvas), sample.question, plan, sample.targets, sample.targetIds.map((id) => sample.scene.objects.find((o) => o.id === id)!.colour));
   const { imageSize, patchSize, merge } = encoder.config;
   const auxLabels = sequence.views.map((box) => visionLabels(sample.scene, box, imageSize, patchSize, merge));
   return { sample, plan, sequence, auxLabels };

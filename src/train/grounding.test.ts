@@ -6,6 +6,8 @@ import { SquintModel } from '../model/squint-model';
 import { Vlm } from '../model/vlm';
 import { buildTokenizerJson, SquintTokenizer } from '../model/tokenizer';
 import { pixelBox } from '../world/boxes';
+import { REGION_ORDER, regionName } from '../world/regions';
+import type { Sample } from '../world/types';
 import { createNodeCanvas } from '../world/node-canvas';
 import { Adam } from './adam';
 import { disposeBatch, makeBatch } from './batch';
@@ -35,6 +37,8 @@ describe('targetTokens', () => {
   });
 });
 
+const colourOfTarget = (sample: Sample) => (id: number) => sample.scene.objects.find((o) => o.id === id)!.colour;
+
 describe('grounding queries and loss', () => {
   beforeAll(async () => {
     await tf.setBackend('cpu');
@@ -42,11 +46,13 @@ describe('grounding queries and loss', () => {
   const tok = new SquintTokenizer(buildTokenizerJson(tokenizerCorpus(300)));
   const config = presetConfig('tiny-conv', tok.vocabSize);
 
-  it('a query sits on " the" before each trained region word (global view), before each coordinate of a trained box (the view it is written on) and before the answer word in the last thought (the latest view)', () => {
+  it('a query sits on " the" before each trained region word (the global view targets in that region), before each colour word naming targets before the first crop (the targets of that colour), before each coordinate of a trained box (the view it is written on) and before the answer word in the last thought (the latest view)', () => {
     const model = new SquintModel(config, tok, initWeights(config, 3));
     const imageId = tok.special('<image>');
     const K = model.tokensPerImage;
     let queries = 0;
+    let perObject = 0;
+    let perColour = 0;
     const boxes = { view: 0, crop: 0 };
     for (let seed = 300; seed < 360; seed++) {
       const { sample, sequence } = makeExample(model, seed, createNodeCanvas);
@@ -56,6 +62,7 @@ describe('grounding queries and loss', () => {
       let regions = 0;
       let coordinates = 0;
       let answers = 0;
+      let colours = 0;
       let frame: 'view' | 'crop' = 'view';
       for (const q of sequence.grounding) {
         const here = tok.decode([sequence.ids[q.query]]);
@@ -63,7 +70,17 @@ describe('grounding queries and loss', () => {
         expect(sequence.weights[q.query + 1]).toBeGreaterThan(0);
         queries++;
         const answerAt = sequence.ids.indexOf(tok.special('<answer>'));
-        const regionQuery = here === ' the' && tok.decode([sequence.ids[q.query - 1]]) === ' in';
+        const regionQuery = here === ' the' && [' in', ',', ' and'].includes(tok.decode([sequence.ids[q.query - 1]])) && /^ (upper|lower|left|right|centre|top|bottom)$/.test(next);
+        const colourOf = colourOfTarget(sample);
+        const colourQuery = here === ' the' && sample.targetIds.some((id) => ` ${colourOf(id)}` === next) && q.query < (starts[1] ?? sequence.ids.length);
+        if (colourQuery) {
+          // the targets of the colour it names (a relation's two objects each get their own)
+          const named = sample.targets.filter((_, i) => ` ${colourOf(sample.targetIds[i])}` === next);
+          expect(q.keys).toEqual(targetTokens(named, size, 2).map((k) => starts[0] + k));
+          if (named.length < sample.targets.length) perColour++;
+          colours++;
+          continue;
+        }
         if (q.query > sequence.ids.lastIndexOf(tok.special('<think>')) && !regionQuery) {
           expect(q.query).toBeLessThan(answerAt);
           expect(next.trim()).toBe(tok.decode([sequence.ids[answerAt + 1]]).trim());
@@ -76,8 +93,11 @@ describe('grounding queries and loss', () => {
           continue;
         }
         if (regionQuery) {
-          expect(next).toMatch(/^ (upper|lower|left|right|centre|top|bottom)$/);
-          expect(q.keys).toEqual(globalKeys);
+          // the targets in the region it names (a relation's or a count's several targets each get their own)
+          const named = REGION_ORDER.filter((r) => tok.decode(sequence.ids.slice(q.query, q.query + 3)).startsWith(` ${r}`)).sort((a, b) => b.length - a.length)[0];
+          const inRegion = sample.targets.filter((t) => regionName(t, size) === named);
+          expect(q.keys).toEqual(inRegion.length ? targetTokens(inRegion, size, 2).map((k) => starts[0] + k) : globalKeys);
+          if (sample.targets.length > 1 && inRegion.length < sample.targets.length) perObject++;
           regions++;
           continue;
         }
@@ -96,11 +116,16 @@ describe('grounding queries and loss', () => {
       }
       // every trained "in the <region>" and box has its queries; untrained ones (a deliberate miss) do not
       const text = sequence.ids.map((id, t) => (sequence.weights[t] > 0 ? tok.decode([id]) : '\u0000')).join('');
-      expect(regions).toBe(text.match(/ in the (upper|lower|left|right|centre|top|bottom)/g)?.length ?? 0);
+      expect(regions).toBe(text.match(/( in|,| and) the (upper|lower|left|right|centre|top|bottom)/g)?.length ?? 0);
       expect(coordinates).toBe(4 * (text.match(/bbox_(view|crop)":\[/g)?.length ?? 0));
       expect(answers).toBe(1);
+      const beforeCrop = sequence.ids.slice(0, starts[1] ?? sequence.ids.length).map((id, t) => (sequence.weights[t] > 0 ? tok.decode([id]) : '\u0000')).join('');
+      const colourWords = sample.targetIds.map(colourOfTarget(sample)).join('|');
+      expect(colours).toBe(beforeCrop.match(new RegExp(` the (${colourWords}) (object|shape)`, 'g'))?.length ?? 0);
     }
     expect(queries).toBeGreaterThan(20);
+    expect(perObject).toBeGreaterThan(5);
+    expect(perColour).toBeGreaterThan(5); // a relation's two objects
     expect(boxes.view).toBeGreaterThan(5);
     expect(boxes.crop).toBeGreaterThan(0);
     model.dispose();

@@ -12,6 +12,7 @@ import { GROUND_HEAD } from '../model/config';
 import type { SquintTokenizer } from '../model/tokenizer';
 import { toolCallText } from '../agent/format';
 import { type PixelBox, type Size, pixelBox, pixelToView, VIEW_GRID } from '../world/boxes';
+import { REGION_ORDER, type RegionName, regionName } from '../world/regions';
 
 export { GROUND_HEAD, groundLayer } from '../model/config';
 
@@ -43,6 +44,31 @@ export interface BlockTargets {
   readonly start: number;
   /** Indices of its grid cells covering a target (empty when none is in view). */
   readonly tokens: readonly number[];
+  /**
+   * The global view only: the cells of the targets lying in each named region. A region word
+   * looks at the targets in the region it names, so a relation's two regions, or a count's list,
+   * each point at their own objects rather than all targets at once.
+   */
+  readonly byRegion?: ReadonlyMap<RegionName, readonly number[]>;
+  /** The global view only: the cells of the targets of each colour ("the red object" looks at the red targets). */
+  readonly byColour?: ReadonlyMap<string, readonly number[]>;
+}
+
+/** `targetTokens` of the targets grouped by `key` (their region, their colour…). */
+export function groupedTargetTokens<K>(targets: readonly PixelBox[], keys: readonly K[], size: Size, side: number): Map<K, number[]> {
+  const groups = new Map<K, PixelBox[]>();
+  targets.forEach((t, i) => groups.set(keys[i], [...(groups.get(keys[i]) ?? []), t]));
+  return new Map([...groups].map(([key, group]) => [key, targetTokens(group, size, side)]));
+}
+
+/** The global view's block, with its targets grouped by region and (when `colours` are given) by colour. */
+export function globalBlock(start: number, targets: readonly PixelBox[], colours: readonly string[], size: Size, side: number): BlockTargets {
+  return {
+    start,
+    tokens: targetTokens(targets, size, side),
+    byRegion: groupedTargetTokens(targets, targets.map((t) => regionName(t, size)), size, side),
+    byColour: colours.length === targets.length ? groupedTargetTokens(targets, colours, size, side) : undefined,
+  };
 }
 
 /** targetTokens for the view cut at `view` (original pixels): targets outside it are left out. */
@@ -56,8 +82,12 @@ export function viewTargetTokens(targets: readonly PixelBox[], view: PixelBox, s
 /**
  * The supervised queries of a token sequence. `blocks`: its image blocks in order (the global
  * view first, then each crop), each with the cells covering a target. Queries:
- *   - every trained " in the <region word>" (the query is " the", which predicts the region word),
- *     pointed at the global view;
+ *   - every trained region name after " in", "," or " and" (the query is " the", which predicts
+ *     the region word), pointed at the global view's targets in that region (all its targets
+ *     when none lies there, or `byRegion` is not given);
+ *   - every trained colour word naming targets in a thought before the first crop ("the red
+ *     object", "the red objects"; the query is " the"), pointed at the global view's targets of
+ *     that colour: a relation's thought names its second object by looking at it;
  *   - every coordinate of a trained box (the query is the token before it: the tool call's
  *     opening, or a comma), pointed at the view the box is written on: the global view for
  *     `bbox_view`, the latest crop for `bbox_crop`;
@@ -69,20 +99,36 @@ export function viewTargetTokens(targets: readonly PixelBox[], view: PixelBox, s
  */
 export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], weights: readonly number[], blocks: readonly BlockTargets[]): GroundingQuery[] {
   if (blocks.length === 0) return [];
-  const [inId] = tok.encode(' in');
   const [theId] = tok.encode(' the');
   const [commaId] = tok.encode(',');
   const viewOpening = tok.encode(toolCallText([0, 0, 0, 0], 'view'))[1]; // '{"name":…,"bbox_view":['
   const cropOpening = tok.encode(toolCallText([0, 0, 0, 0], 'crop'))[1];
   const [thinkId, answerId, answerEndId] = [tok.special('<think>'), tok.special('<answer>'), tok.special('</answer>')];
   const regionIds = new Set(REGION_WORDS.map((w) => tok.encode(w)).filter((ids) => ids.length === 1).map(([id]) => id));
+  // " and" is spelt in characters by this vocabulary, so the text before the query is compared
+  const listed = (t: number) => /( in|,| and)$/.test(tok.decode(ids.slice(Math.max(0, t - 3), t)));
+  // the region named from position t (" the upper left…"): the longest name the text starts with
+  const regionAt = (t: number): RegionName | undefined => {
+    const text = tok.decode(ids.slice(t, t + 3));
+    return [...REGION_ORDER].sort((a, b) => b.length - a.length).find((name) => text.startsWith(` ${name}`));
+  };
+  const narrowed = (cells: readonly number[] | undefined): BlockTargets => (cells?.length ? { ...blocks[0], tokens: cells } : blocks[0]);
+  const firstCrop = blocks[1]?.start ?? ids.length;
+  const colourAt = (t: number): string | undefined => {
+    const m = /^ the (\w+) (object|shape)s?$/.exec(tok.decode(ids.slice(t, t + 3)));
+    return m && blocks[0].byColour?.has(m[1]) ? m[1] : undefined;
+  };
   const keysOf = (b: BlockTargets) => b.tokens.map((k) => b.start + k);
   const latestBlock = (t: number) => [...blocks].reverse().find((b) => b.start < t) ?? blocks[0];
   const out: GroundingQuery[] = [];
   const add = (query: number, block: BlockTargets) => { if (block.tokens.length) out.push({ query, keys: keysOf(block) }); };
   const trained = (t: number) => t + 1 < ids.length && weights[t + 1] > 0;
   for (let t = 1; t + 1 < ids.length; t++) {
-    if (ids[t] === theId && ids[t - 1] === inId && regionIds.has(ids[t + 1]) && trained(t)) add(t, blocks[0]);
+    if (ids[t] === theId && listed(t) && regionIds.has(ids[t + 1]) && trained(t)) add(t, narrowed(blocks[0].byRegion?.get(regionAt(t)!)));
+    if (ids[t] === theId && t < firstCrop && trained(t)) {
+      const colour = colourAt(t);
+      if (colour) add(t, narrowed(blocks[0].byColour?.get(colour)));
+    }
     if ((ids[t] === viewOpening || ids[t] === cropOpening) && trained(t)) {
       const block = ids[t] === viewOpening ? blocks[0] : latestBlock(t);
       // the opening predicts x1; the commas two, four and six tokens on predict y1, x2, y2

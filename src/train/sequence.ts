@@ -12,7 +12,7 @@ import { parseTurn } from '../agent/parser';
 import { context2d } from '../world/canvas';
 import type { EpisodeImage } from '../agent/loop';
 import type { OraclePlan } from './oracle';
-import { type GroundingQuery, groundingQueries, viewTargetTokens } from './grounding';
+import { type BlockTargets, type GroundingQuery, globalBlock, groundingQueries, viewTargetTokens } from './grounding';
 
 export interface TrainingSequence {
   readonly ids: number[];
@@ -41,9 +41,10 @@ const DECISION_TOKENS = 3;
 
 /**
  * `targets` (original pixels) give the grounding queries; without them there are none.
+ * `targetColours` (one per target) let a thought's colour words look at their own targets.
  * @throws when a planned box cannot be cropped (a bug in the oracle, not a data condition).
  */
-export function planToSequence(model: SequenceEncoder, image: EpisodeImage, question: string, plan: OraclePlan, targets: readonly PixelBox[] = []): TrainingSequence {
+export function planToSequence(model: SequenceEncoder, image: EpisodeImage, question: string, plan: OraclePlan, targets: readonly PixelBox[] = [], targetColours: readonly string[] = []): TrainingSequence {
   const tok = model.tokenizer;
   const imageId = tok.special('<image>');
   const K = model.tokensPerImage;
@@ -86,7 +87,8 @@ export function planToSequence(model: SequenceEncoder, image: EpisodeImage, ques
   if (targets.length) {
     // image blocks are runs of K image ids, one per view, in order
     const starts = seq.ids.flatMap((id, t) => (id === imageId && seq.ids[t - 1] !== imageId ? [t] : []));
-    const blocks = seq.views.map((view, i) => ({ start: starts[i], tokens: viewTargetTokens(targets, view, Math.sqrt(K)) }));
+    const blocks: BlockTargets[] = seq.views.map((view, i) => ({ start: starts[i], tokens: viewTargetTokens(targets, view, Math.sqrt(K)) }));
+    blocks[0] = globalBlock(starts[0], targets, targetColours, image.size, Math.sqrt(K));
     seq.grounding.push(...groundingQueries(tok, seq.ids, seq.weights, blocks));
   }
   return seq;
