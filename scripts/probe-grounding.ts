@@ -3,14 +3,14 @@
  *
  * Does the decoder find the target, and does it say where it is? On oracle trajectories of the
  * training distribution (seeds from --seed; pick seeds past the run's data cursor), teacher-forced:
- *   head  — at each grounding query (src/train/grounding.ts: " in the" before a region word, or
- *           the token before a box coordinate), the supervised head's attention mass on the
+ *   head  — at each grounding query (src/train/grounding.ts: " the" before a region word or a
+ *           colour naming targets, the token before a box coordinate or the stated answer), the supervised head's attention mass on the
  *           target's tokens in the view the query refers to, what spreading the same image mass
  *           evenly would give, and how often its most-attended image token covers a target;
- *   word  — how often the model's top prediction is the right next token: the region word after
- *           " in the", the coordinate itself for a box (and `off`, its mean error in grid units),
+ *   word  — how often the model's top prediction is the right next token: the region word or
+ *           colour after " the", the coordinate itself for a box (and `off`, its mean error in grid units),
  *           the answer as the last thought states it.
- * Per family and kind of query (region / view box / crop box / answer). Prints a table; writes runs/eval/<model>-grounding.json.
+ * Per family and kind of query (region / colour / view box / crop box / answer). Prints a table; writes runs/eval/<model>-grounding.json.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { useNodeBackend } from './lib/backend';
@@ -54,12 +54,7 @@ for (let seed = firstSeed; seed < firstSeed + n; seed++) {
   });
   disposeBatch(batch);
   const id = (t: number) => sequence.ids[t];
-  let frame = 'view';
-  for (const { query, keys } of sequence.grounding) {
-    const text = tok.decode([id(query)]);
-    if (text.includes('bbox_')) frame = text.includes('bbox_crop') ? 'crop' : 'view';
-    const region = text === ' the' && tok.decode([id(query - 1)]) === ' in';
-    const kind = region ? 'region' : text.includes('bbox_') || text === ',' ? `${frame} box` : 'answer';
+  for (const { query, keys, kind } of sequence.grounding) {
     const t = (byGroup[`${sample.family}/${kind}`] ??= { queries: 0, mass: 0, evenMass: 0, topOnTarget: 0, wordRight: 0, coordinateError: 0 });
     // the image block holding the keys: the run of image ids around the first (text separates blocks)
     let blockStart = keys[0];
@@ -72,7 +67,7 @@ for (let seed = firstSeed; seed < firstSeed + n; seed++) {
     t.evenMass += (keys.length / K) * imageMass;
     if (keys.includes(blockStart + image.indexOf(Math.max(...image)))) t.topOnTarget++;
     if (predicted[query] === id(query + 1)) t.wordRight++;
-    if (kind.endsWith('box')) t.coordinateError += Math.abs((Number(tok.decode([predicted[query]])) || 0) - Number(tok.decode([id(query + 1)])));
+    if (kind?.endsWith('box')) t.coordinateError += Math.abs((Number(tok.decode([predicted[query]])) || 0) - Number(tok.decode([id(query + 1)])));
   }
   await new Promise((r) => setImmediate(r)); // let @napi-rs/canvas free the scene's pixels
 }

@@ -78,6 +78,7 @@ describe('grounding queries and loss', () => {
           const named = sample.targets.filter((_, i) => ` ${colourOf(sample.targetIds[i])}` === next);
           expect(q.keys).toEqual(targetTokens(named, size, 2).map((k) => starts[0] + k));
           if (named.length < sample.targets.length) perColour++;
+          expect(q.kind).toBe('colour');
           colours++;
           continue;
         }
@@ -89,6 +90,7 @@ describe('grounding queries and loss', () => {
           const view = sequence.views[block];
           const local = sample.targets.map((t) => pixelBox(t[0] - view[0], t[1] - view[1], t[2] - view[0], t[3] - view[1]));
           expect(q.keys).toEqual(targetTokens(local, { width: view[2] - view[0], height: view[3] - view[1] }, 2).map((k) => starts[block] + k));
+          expect(q.kind).toBe('answer');
           answers++;
           continue;
         }
@@ -98,12 +100,14 @@ describe('grounding queries and loss', () => {
           const inRegion = sample.targets.filter((t) => regionName(t, size) === named);
           expect(q.keys).toEqual(inRegion.length ? targetTokens(inRegion, size, 2).map((k) => starts[0] + k) : globalKeys);
           if (sample.targets.length > 1 && inRegion.length < sample.targets.length) perObject++;
+          expect(q.kind).toBe('region');
           regions++;
           continue;
         }
         expect(here).toMatch(/bbox_(view|crop)":\[$|^,$/);
         expect(next).toMatch(/^\d+$/);
         if (here !== ',') frame = here.includes('bbox_view') ? 'view' : 'crop';
+        expect(q.kind).toBe(`${frame} box`);
         // a global-view box looks at the global view; a crop box at the latest crop before it
         const block = frame === 'view' ? 0 : starts.filter((st) => st < q.query).length - 1;
         expect(block).toBeGreaterThanOrEqual(frame === 'view' ? 0 : 1);

@@ -16,10 +16,15 @@ import { REGION_ORDER, type RegionName, regionName } from '../world/regions';
 
 export { GROUND_HEAD, groundLayer } from '../model/config';
 
+/** What a query's next word is: a region name, a colour naming targets, a box coordinate (on the view or a crop), the answer. */
+export type GroundingKind = 'region' | 'colour' | 'view box' | 'crop box' | 'answer';
+
 /** One supervised query: the position whose attention is taught, and the positions it should attend. */
 export interface GroundingQuery {
   readonly query: number;
   readonly keys: readonly number[];
+  /** Optional so hand-made queries in tests need not say; groundingQueries always sets it. */
+  readonly kind?: GroundingKind;
 }
 
 /** First words of the region names after "in the" (src/world/regions.ts). */
@@ -121,25 +126,25 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
   const keysOf = (b: BlockTargets) => b.tokens.map((k) => b.start + k);
   const latestBlock = (t: number) => [...blocks].reverse().find((b) => b.start < t) ?? blocks[0];
   const out: GroundingQuery[] = [];
-  const add = (query: number, block: BlockTargets) => { if (block.tokens.length) out.push({ query, keys: keysOf(block) }); };
+  const add = (query: number, block: BlockTargets, kind: GroundingKind) => { if (block.tokens.length) out.push({ query, keys: keysOf(block), kind }); };
   const trained = (t: number) => t + 1 < ids.length && weights[t + 1] > 0;
   for (let t = 1; t + 1 < ids.length; t++) {
-    if (ids[t] === theId && listed(t) && regionIds.has(ids[t + 1]) && trained(t)) add(t, narrowed(blocks[0].byRegion?.get(regionAt(t)!)));
+    if (ids[t] === theId && listed(t) && regionIds.has(ids[t + 1]) && trained(t)) add(t, narrowed(blocks[0].byRegion?.get(regionAt(t)!)), 'region');
     if (ids[t] === theId && t < firstCrop && trained(t)) {
       const colour = colourAt(t);
-      if (colour) add(t, narrowed(blocks[0].byColour?.get(colour)));
+      if (colour) add(t, narrowed(blocks[0].byColour?.get(colour)), 'colour');
     }
     if ((ids[t] === viewOpening || ids[t] === cropOpening) && trained(t)) {
       const block = ids[t] === viewOpening ? blocks[0] : latestBlock(t);
       // the opening predicts x1; the commas two, four and six tokens on predict y1, x2, y2
-      for (const q of [t, t + 2, t + 4, t + 6]) if ((q === t || ids[q] === commaId) && trained(q)) add(q, block);
+      for (const q of [t, t + 2, t + 4, t + 6]) if ((q === t || ids[q] === commaId) && trained(q)) add(q, block, ids[t] === viewOpening ? 'view box' : 'crop box');
     }
     if (ids[t] === answerId && trained(t)) {
       const end = ids.indexOf(answerEndId, t);
       const [said] = tok.encode(` ${tok.decode(ids.slice(t + 1, end < 0 ? undefined : end))}`);
       for (let q = t - 2; q > 0 && ids[q] !== thinkId; q--) {
         if (ids[q + 1] === said) {
-          if (trained(q)) add(q, latestBlock(t));
+          if (trained(q)) add(q, latestBlock(t), 'answer');
           break;
         }
       }
