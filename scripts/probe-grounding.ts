@@ -4,12 +4,13 @@
  * Does the decoder find the target, and does it say where it is? On oracle trajectories of the
  * training distribution (seeds from --seed; pick seeds past the run's data cursor), teacher-forced:
  *   head  — at each grounding query (src/train/grounding.ts: " the" before a region word or a
- *           colour naming targets, the token before a box coordinate or the stated answer), the supervised head's attention mass on the
- *           target's tokens in the view the query refers to, what spreading the same image mass
- *           evenly would give, and how often its most-attended image token covers a target;
+ *           colour naming targets, the token before a box coordinate or the stated answer), the
+ *           supervised head's attention mass on the tokens of the targets it should look at, in
+ *           the view the query refers to, what spreading the same image mass evenly would give,
+ *           and how often its most-attended image token covers one of them;
  *   word  — how often the model's top prediction is the right next token: the region word or
- *           colour after " the", the coordinate itself for a box (and `off`, its mean error in grid units),
- *           the answer as the last thought states it.
+ *           colour after " the", the coordinate itself for a box (and `off`, its mean error in
+ *           grid units), the answer as the last thought states it.
  * Per family and kind of query (region / colour / view box / crop box / answer). Prints a table; writes runs/eval/<model>-grounding.json.
  */
 import { mkdir, writeFile } from 'node:fs/promises';

@@ -53,6 +53,7 @@ describe('grounding queries and loss', () => {
     let queries = 0;
     let perObject = 0;
     let perColour = 0;
+    let lastListed = 0; // "… and the lower right": the last item of a list
     const boxes = { view: 0, crop: 0 };
     for (let seed = 300; seed < 360; seed++) {
       const { sample, sequence } = makeExample(model, seed, createNodeCanvas);
@@ -70,7 +71,9 @@ describe('grounding queries and loss', () => {
         expect(sequence.weights[q.query + 1]).toBeGreaterThan(0);
         queries++;
         const answerAt = sequence.ids.indexOf(tok.special('<answer>'));
-        const regionQuery = here === ' the' && [' in', ',', ' and'].includes(tok.decode([sequence.ids[q.query - 1]])) && /^ (upper|lower|left|right|centre|top|bottom)$/.test(next);
+        const listed = /( in|,| and)$/.test(tok.decode(sequence.ids.slice(q.query - 3, q.query)));
+        const regionQuery = here === ' the' && listed && /^ (upper|lower|left|right|centre|top|bottom)$/.test(next);
+        if (regionQuery && tok.decode(sequence.ids.slice(q.query - 3, q.query)).endsWith(' and')) lastListed++;
         const colourOf = colourOfTarget(sample);
         const colourQuery = here === ' the' && sample.targetIds.some((id) => ` ${colourOf(id)}` === next) && q.query < (starts[1] ?? sequence.ids.length);
         if (colourQuery) {
@@ -130,6 +133,7 @@ describe('grounding queries and loss', () => {
     expect(queries).toBeGreaterThan(20);
     expect(perObject).toBeGreaterThan(5);
     expect(perColour).toBeGreaterThan(5); // a relation's two objects
+    expect(lastListed).toBeGreaterThan(0);
     expect(boxes.view).toBeGreaterThan(5);
     expect(boxes.crop).toBeGreaterThan(0);
     model.dispose();
