@@ -4,11 +4,13 @@
  * Two `npm run eval` results on the same episodes (same --seed and --n): per split, both
  * accuracies and their paired difference B − A with its standard error; then, for each, how often
  * the first zoom contained the target on unresolvable glyph and shape questions and how accuracy
- * depends on it. The README's paired differences and aim figures come from here.
+ * depends on it; then what each model's relation and count thoughts say (src/rl/thought-audit.ts).
+ * The README's paired differences, aim figures and thought audit come from here.
  */
 import { readFileSync } from 'node:fs';
 import { cliArgs } from './lib/args';
 import { aimBreakdown, pairedDifference } from '../src/rl/compare';
+import { countAnswers, relationAudit } from '../src/rl/thought-audit';
 import type { EpisodeRecord } from '../src/rl/eval';
 import { FAMILIES } from '../src/world/types';
 
@@ -59,5 +61,17 @@ for (const [label, rs] of [['A', a], ['B', b]] as const) {
   for (const family of ['glyph', 'shape'] as const) {
     const { hit, miss, noZoom } = aimBreakdown(rs.filter((r) => r.family === family && !r.resolvable));
     console.log(`${label} ${family.padEnd(6)} ${hit.n} (${pct(hit.accuracy)}) / ${miss.n} (${pct(miss.accuracy)}) / ${noZoom.n} (${pct(noZoom.accuracy)})`);
+  }
+}
+
+console.log('\nrelation thoughts: n, in the oracle\'s form, naming one object twice; regions that decide the asked axis (right) / do not (right)');
+for (const [label, rs] of [['A', a], ['B', b]] as const) {
+  const r = relationAudit(rs);
+  console.log(`${label} ${r.n}, ${r.parsed}, ${r.sameObjectTwice}; ${r.decided.n} (${r.decided.right}) / ${r.undecided.n} (${r.undecided.right})`);
+}
+console.log('\ncount: answers per true count');
+for (const [label, rs] of [['A', a], ['B', b]] as const) {
+  for (const [truth, row] of [...countAnswers(rs)].sort(([x], [y]) => Number(x) - Number(y))) {
+    console.log(`${label} ${truth}: ${[...row].sort(([x], [y]) => x.localeCompare(y)).map(([said, k]) => `${said}×${k}`).join(' ')}`);
   }
 }
