@@ -27,7 +27,8 @@ export function makeExample(
 ): Example {
   const sample = trainingSample(seed, world, heldOutSizes);
   const plan = oraclePlan(sample, hashSeed(seed, 7), mix);
-  const sequence = planToSequence(encoder, sampleImage(sample, createCanvas), sample.question, plan, sample.targets, sample.targetIds.map((id) => sample.scene.objects.find((o) => o.id === id)!.colour));
+  const colours = sample.targetIds.map((id) => sample.scene.objects.find((o) => o.id === id)!.colour);
+  const sequence = planToSequence(encoder, sampleImage(sample, createCanvas), sample.question, plan, sample.targets, colours);
   const { imageSize, patchSize, merge } = encoder.config;
   const auxLabels = sequence.views.map((box) => visionLabels(sample.scene, box, imageSize, patchSize, merge));
   return { sample, plan, sequence, auxLabels };

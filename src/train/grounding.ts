@@ -27,6 +27,9 @@ export interface GroundingQuery {
   readonly kind?: GroundingKind;
 }
 
+/** Region names, longest first: a text starting with one names the first that matches ("the left" is no prefix of "the lower left"). */
+const REGIONS_LONGEST_FIRST = [...REGION_ORDER].sort((a, b) => b.length - a.length);
+
 /** First words of the region names after "in the" (src/world/regions.ts). */
 const REGION_WORDS = [' upper', ' lower', ' left', ' right', ' centre', ' top', ' bottom'];
 
@@ -115,7 +118,7 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
   // the region named from position t (" the upper left…"): the longest name the text starts with
   const regionAt = (t: number): RegionName | undefined => {
     const text = tok.decode(ids.slice(t, t + 3));
-    return [...REGION_ORDER].sort((a, b) => b.length - a.length).find((name) => text.startsWith(` ${name}`));
+    return REGIONS_LONGEST_FIRST.find((name) => text.startsWith(` ${name}`));
   };
   const narrowed = (cells: readonly number[] | undefined): BlockTargets => (cells?.length ? { ...blocks[0], tokens: cells } : blocks[0]);
   const firstCrop = blocks[1]?.start ?? ids.length;
