@@ -53,7 +53,8 @@ describe('grounding queries and loss', () => {
     let queries = 0;
     let perObject = 0;
     let perColour = 0;
-    let lastListed = 0; // "… and the lower right": the last item of a list
+    let scanned = 0; // a count's running totals ("…, the top 2")
+    let emptyScanned = 0;
     const boxes = { view: 0, crop: 0 };
     for (let seed = 300; seed < 360; seed++) {
       const { sample, sequence } = makeExample(model, seed, createNodeCanvas);
@@ -64,6 +65,7 @@ describe('grounding queries and loss', () => {
       let coordinates = 0;
       let answers = 0;
       let colours = 0;
+      let scans = 0;
       let frame: 'view' | 'crop' = 'view';
       for (const q of sequence.grounding) {
         const here = tok.decode([sequence.ids[q.query]]);
@@ -73,7 +75,20 @@ describe('grounding queries and loss', () => {
         const answerAt = sequence.ids.indexOf(tok.special('<answer>'));
         const listed = /( in|,| and)$/.test(tok.decode(sequence.ids.slice(q.query - 3, q.query)));
         const regionQuery = here === ' the' && listed && /^ (upper|lower|left|right|centre|top|bottom)$/.test(next);
-        if (regionQuery && tok.decode(sequence.ids.slice(q.query - 3, q.query)).endsWith(' and')) lastListed++;
+        if (q.kind === 'count') {
+          // the total after a region of a count's scan looks at the targets in that region, or at the whole region when none lies there
+          expect(next).toMatch(/^ \d$/);
+          const named = REGION_ORDER.filter((r) => tok.decode(sequence.ids.slice(q.query - 3, q.query + 1)).endsWith(r)).sort((a, b) => b.length - a.length)[0];
+          const inRegion = sample.targets.filter((t) => regionName(t, size) === named);
+          const col = REGION_ORDER.indexOf(named) % 3;
+          const row = Math.floor(REGION_ORDER.indexOf(named) / 3);
+          const third = pixelBox((col * size.width) / 3, (row * size.height) / 3, ((col + 1) * size.width) / 3, ((row + 1) * size.height) / 3);
+          expect(q.keys).toEqual(targetTokens(inRegion.length ? inRegion : [third], size, 2).map((k) => starts[0] + k));
+          if (!inRegion.length) emptyScanned++;
+          scanned++;
+          scans++;
+          continue;
+        }
         const colourOf = colourOfTarget(sample);
         const colourQuery = here === ' the' && sample.targetIds.some((id) => ` ${colourOf(id)}` === next) && q.query < (starts[1] ?? sequence.ids.length);
         if (colourQuery) {
@@ -123,7 +138,10 @@ describe('grounding queries and loss', () => {
       }
       // every trained "in the <region>" and box has its queries; untrained ones (a deliberate miss) do not
       const text = sequence.ids.map((id, t) => (sequence.weights[t] > 0 ? tok.decode([id]) : '\u0000')).join('');
-      expect(regions).toBe(text.match(/( in|,| and) the (upper|lower|left|right|centre|top|bottom)/g)?.length ?? 0);
+      const regionNames = 'upper left|upper right|lower left|lower right|top|left|centre|right|bottom';
+      expect(regions).toBe(text.match(new RegExp(`( in|,| and) the (${regionNames})(?! \\d)`, 'g'))?.length ?? 0);
+      expect(scans).toBe(text.match(new RegExp(`the (${regionNames}) \\d`, 'g'))?.length ?? 0);
+      expect(scans % 9).toBe(0); // a scan names all nine regions
       expect(coordinates).toBe(4 * (text.match(/bbox_(view|crop)":\[/g)?.length ?? 0));
       expect(answers).toBe(1);
       const beforeCrop = sequence.ids.slice(0, starts[1] ?? sequence.ids.length).map((id, t) => (sequence.weights[t] > 0 ? tok.decode([id]) : '\u0000')).join('');
@@ -133,7 +151,8 @@ describe('grounding queries and loss', () => {
     expect(queries).toBeGreaterThan(20);
     expect(perObject).toBeGreaterThan(5);
     expect(perColour).toBeGreaterThan(5); // a relation's two objects
-    expect(lastListed).toBeGreaterThan(0);
+    expect(scanned).toBeGreaterThan(9);
+    expect(emptyScanned).toBeGreaterThan(9); // most of a scan's regions hold nothing
     expect(boxes.view).toBeGreaterThan(5);
     expect(boxes.crop).toBeGreaterThan(0);
     model.dispose();

@@ -16,8 +16,8 @@ import { REGION_ORDER, type RegionName, regionName } from '../world/regions';
 
 export { GROUND_HEAD, groundLayer } from '../model/config';
 
-/** What a query's next word is: a region name, a colour naming targets, a box coordinate (on the view or a crop), the answer. */
-export type GroundingKind = 'region' | 'colour' | 'view box' | 'crop box' | 'answer';
+/** What a query's next word is: a region name, a colour naming targets, a count's running total, a box coordinate (on the view or a crop), the answer. */
+export type GroundingKind = 'region' | 'colour' | 'count' | 'view box' | 'crop box' | 'answer';
 
 /** One supervised query: the position whose attention is taught, and the positions it should attend. */
 export interface GroundingQuery {
@@ -60,6 +60,8 @@ export interface BlockTargets {
   readonly byRegion?: ReadonlyMap<RegionName, readonly number[]>;
   /** The global view only: the cells of the targets of each colour ("the red object" looks at the red targets). */
   readonly byColour?: ReadonlyMap<string, readonly number[]>;
+  /** The global view only: the cells each region covers (where a count looks when the region holds no target). */
+  readonly regionCells?: ReadonlyMap<RegionName, readonly number[]>;
 }
 
 /** `targetTokens` of the targets grouped by `key` (their region, their colour…). */
@@ -76,7 +78,14 @@ export function globalBlock(start: number, targets: readonly PixelBox[], colours
     tokens: targetTokens(targets, size, side),
     byRegion: groupedTargetTokens(targets, targets.map((t) => regionName(t, size)), size, side),
     byColour: colours.length === targets.length ? groupedTargetTokens(targets, colours, size, side) : undefined,
+    regionCells: new Map(REGION_ORDER.map((name, i) => [name, targetTokens([regionBox(i, size)], size, side)])),
   };
+}
+
+/** The `i`th region of REGION_ORDER as a box (a third of the image by row and column). */
+function regionBox(i: number, size: Size): PixelBox {
+  const [col, row] = [i % 3, Math.floor(i / 3)];
+  return pixelBox((col * size.width) / 3, (row * size.height) / 3, ((col + 1) * size.width) / 3, ((row + 1) * size.height) / 3);
 }
 
 /** targetTokens for the view cut at `view` (original pixels): targets outside it are left out. */
@@ -93,6 +102,8 @@ export function viewTargetTokens(targets: readonly PixelBox[], view: PixelBox, s
  *   - every trained region name after " in", "," or " and" (the query is " the", which predicts
  *     the region word), pointed at the global view's targets in that region (all its targets
  *     when none lies there, or `byRegion` is not given);
+ *   - every running total of a count's scan ("the top 2"; the query is the region name's last
+ *     token), pointed at the targets in that region, or at the whole region when it holds none;
  *   - every trained colour word naming targets in a thought before the first crop ("the red
  *     object", "the red objects"; the query is " the"), pointed at the global view's targets of
  *     that colour: a relation's thought names its second object by looking at it;
@@ -113,6 +124,7 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
   const cropOpening = tok.encode(toolCallText([0, 0, 0, 0], 'crop'))[1];
   const [thinkId, answerId, answerEndId] = [tok.special('<think>'), tok.special('<answer>'), tok.special('</answer>')];
   const regionIds = new Set(REGION_WORDS.map((w) => tok.encode(w)).filter((ids) => ids.length === 1).map(([id]) => id));
+  const digitIds = new Set([...'0123456789'].map((d) => tok.encode(` ${d}`)).filter((ids) => ids.length === 1).map(([id]) => id));
   // " and" is spelt in characters by this vocabulary, so the text before the query is compared
   const listed = (t: number) => /( in|,| and)$/.test(tok.decode(ids.slice(Math.max(0, t - 3), t)));
   // the region named from position t (" the upper left…"): the longest name the text starts with
@@ -132,7 +144,13 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
   const add = (query: number, block: BlockTargets, kind: GroundingKind) => { if (block.tokens.length) out.push({ query, keys: keysOf(block), kind }); };
   const trained = (t: number) => t + 1 < ids.length && weights[t + 1] > 0;
   for (let t = 1; t + 1 < ids.length; t++) {
-    if (ids[t] === theId && listed(t) && regionIds.has(ids[t + 1]) && trained(t)) add(t, narrowed(blocks[0].byRegion?.get(regionAt(t)!)), 'region');
+    const region = ids[t] === theId && regionIds.has(ids[t + 1]) ? regionAt(t) : undefined;
+    // a count's scan entry ("…, the upper left 2"): the name is fixed by the order, the total is not
+    const nameEnd = region ? t + tok.encode(` ${region}`).length - 1 : -1;
+    if (region && digitIds.has(ids[nameEnd + 1])) {
+      const cells = blocks[0].byRegion?.get(region) ?? blocks[0].regionCells?.get(region);
+      if (cells && trained(nameEnd)) add(nameEnd, { ...blocks[0], tokens: cells }, 'count');
+    } else if (region && listed(t) && trained(t)) add(t, narrowed(blocks[0].byRegion?.get(region)), 'region');
     if (ids[t] === theId && t < firstCrop && trained(t)) {
       const colour = colourAt(t);
       if (colour) add(t, narrowed(blocks[0].byColour?.get(colour)), 'colour');

@@ -107,16 +107,23 @@ function readingThought(rng: Rng, sample: Sample, zoomed: boolean): string {
       const where = zoomed ? '' : `${first} is in ${regions[0]} and ${second} is in ${regions[1]}, so `;
       return `${now}: ${where}${first} is ${a === 'left' || a === 'right' ? `to the ${a} of` : a} the other one.`;
     }
-    case 'count': {
-      // each counted object's region, in reading order, then the count
-      const listed = zoomed ? '' : `I see ${s} in ${listPhrase([...regions].sort((x, y) => REGION_ORDER.indexOf(x) - REGION_ORDER.indexOf(y)))}. `;
-      return `${now}: ${listed}I count ${a} of them.`;
-    }
+    case 'count':
+      return `${now}: ${zoomed ? '' : countScan(s, regions)}I count ${a} of them.`;
   }
 }
 
-/** "a", "a and b", "a, b and c". */
-const listPhrase = (items: readonly string[]) => (items.length < 2 ? items.join('') : `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`);
+/**
+ * A count from the global view: every region in reading order with the running total after it
+ * ("the upper left 0, the top 1, …, the lower right 3. "). Each number is the one before it plus
+ * what one region holds, a step the decoder takes by looking at one region; the answer copies the
+ * last. It replaced a list of the counted objects' regions (recipes ≤ v18), which the model could
+ * not end: it listed five or six regions whatever the scene held (count 24%).
+ */
+export function countScan(subject: string, regions: readonly string[]): string {
+  let total = 0;
+  const entries = REGION_ORDER.map((name) => `${name} ${(total += regions.filter((r) => r === name).length)}`);
+  return `I count ${subject} area by area, the total so far: ${entries.join(', ')}. `;
+}
 
 /** The thought before a zoom from the global view. `wide`: the box is a first, wider look. */
 function firstZoomThought(rng: Rng, sample: Sample, region: string, wide: boolean): string {
