@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { cliArgs } from './lib/args';
 import { aimBreakdown, pairedDifference } from '../src/rl/compare';
-import { countAnswers, relationAudit } from '../src/rl/thought-audit';
+import { countAnswers, countScanAudit, relationAudit } from '../src/rl/thought-audit';
 import type { EpisodeRecord } from '../src/rl/eval';
 import { FAMILIES } from '../src/world/types';
 
@@ -74,4 +74,9 @@ for (const [label, rs] of [['A', a], ['B', b]] as const) {
   for (const [truth, row] of [...countAnswers(rs)].sort(([x], [y]) => Number(x) - Number(y))) {
     console.log(`${label} ${truth}: ${[...row].sort(([x], [y]) => x.localeCompare(y)).map(([said, k]) => `${said}×${k}`).join(' ')}`);
   }
+}
+console.log('\ncount scans: n, region-by-region scans, answer = last total; regions right / scored (missed, phantom); scans all right');
+for (const [label, rs] of [['A', a], ['B', b]] as const) {
+  const c = countScanAudit(rs);
+  console.log(`${label} ${c.n}, ${c.scans}, ${c.answerIsLastTotal}; ${c.regionsRight} / ${c.regions} (${c.missed}, ${c.phantom}); ${c.allRight}`);
 }

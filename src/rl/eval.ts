@@ -8,7 +8,7 @@ import { type AgentModel, type EpisodeOptions, runEpisode } from '../agent/loop'
 import type { Trajectory } from '../agent/trajectory';
 import { containsBox, intersectionOverUnion, unionBox } from '../world/boxes';
 import type { CreateCanvas } from '../world/canvas';
-import { firstRegionNamed, regionName } from '../world/regions';
+import { firstRegionNamed, type RegionName, regionName } from '../world/regions';
 import type { Family, Sample } from '../world/types';
 import { isCorrect } from './answer';
 
@@ -31,6 +31,8 @@ export interface EpisodeRecord {
   readonly thoughts: readonly string[];
   /** Whether the first region the first thought names ("… in the upper left") holds a target; null when it names none. */
   readonly regionHits: boolean | null;
+  /** The region each target lies in (absent in records written before 2026-12-01's count scan). */
+  readonly targetRegions?: readonly RegionName[];
   readonly ms: number;
 }
 
@@ -76,6 +78,7 @@ export function recordEpisode(sample: Sample, t: Trajectory): EpisodeRecord {
     firstZoomIoU: first ? intersectionOverUnion(first, target) : null,
     thoughts: t.steps.map((s) => s.thought),
     regionHits: regionHits(sample, t.steps[0]?.thought ?? ''),
+    targetRegions: sample.targets.map((box) => regionName(box, { width: sample.scene.width, height: sample.scene.height })),
     ms: t.totalMs,
   };
 }

@@ -1,13 +1,14 @@
 /**
  * What a model's relation and count thoughts say, read back from `npm run eval` records: whether
  * a relation thought names both objects, whether the regions it names can decide the answer
- * (they are thirds of the image), and which counts a model answers for each true count. The
- * README's account of why relation rose and count did not comes from here.
+ * (they are thirds of the image), which counts a model answers for each true count, and how a
+ * count's region-by-region scan goes wrong. The README's account of relation and count comes
+ * from here.
  */
 import { REGION_ORDER, type RegionName } from '../world/regions';
 import type { EpisodeRecord } from './eval';
 
-type Audited = Pick<EpisodeRecord, 'family' | 'truth' | 'answer' | 'correct' | 'thoughts'>;
+type Audited = Pick<EpisodeRecord, 'family' | 'truth' | 'answer' | 'correct' | 'thoughts' | 'targetRegions'>;
 
 export interface RelationAudit {
   readonly n: number;
@@ -59,4 +60,55 @@ export function countAnswers(records: readonly Audited[]): Map<string, Map<strin
     table.set(r.truth, row);
   }
   return table;
+}
+
+export interface CountScanAudit {
+  readonly n: number;
+  /** Count thoughts that scan all nine regions in order with a running total (src/train/oracle.ts, countScan). */
+  readonly scans: number;
+  /** …whose answer is the scan's last total. */
+  readonly answerIsLastTotal: number;
+  /** Regions scanned (nine a scan) in records that know their targets' regions, and how many of them the scan got right. */
+  readonly regions: number;
+  readonly regionsRight: number;
+  /** Regions where the scan's step was below the objects there (missed) or above (phantom). */
+  readonly missed: number;
+  readonly phantom: number;
+  /** Scans whose every step is right. */
+  readonly allRight: number;
+}
+
+const SCAN_ENTRY = /(the [a-z ]+?) (\d+)(?=[,.])/g;
+
+/** The nine running totals of a count scan ("…the total so far: the upper left 0, the top 1, …"), or null when the thought is not one. */
+export function scanTotals(thought: string): number[] | null {
+  const at = thought.indexOf('the total so far:');
+  if (at < 0) return null;
+  const entries = [...thought.slice(at).matchAll(SCAN_ENTRY)].slice(0, REGION_ORDER.length);
+  if (entries.length < REGION_ORDER.length || entries.some((m, i) => m[1] !== REGION_ORDER[i])) return null;
+  return entries.map((m) => Number(m[2]));
+}
+
+export function countScanAudit(records: readonly Audited[]): CountScanAudit {
+  const rs = records.filter((r) => r.family === 'count');
+  const out = { n: rs.length, scans: 0, answerIsLastTotal: 0, regions: 0, regionsRight: 0, missed: 0, phantom: 0, allRight: 0 };
+  for (const r of rs) {
+    const totals = scanTotals(r.thoughts[r.thoughts.length - 1] ?? '');
+    if (!totals) continue;
+    out.scans++;
+    if (r.answer === String(totals[totals.length - 1])) out.answerIsLastTotal++;
+    if (!r.targetRegions) continue;
+    let right = 0;
+    totals.forEach((total, i) => {
+      const step = total - (totals[i - 1] ?? 0);
+      const there = r.targetRegions!.filter((name) => name === REGION_ORDER[i]).length;
+      if (step === there) right++;
+      else if (step < there) out.missed++;
+      else out.phantom++;
+    });
+    out.regions += totals.length;
+    out.regionsRight += right;
+    if (right === totals.length) out.allRight++;
+  }
+  return out;
 }
