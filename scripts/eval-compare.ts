@@ -75,8 +75,8 @@ for (const [label, rs] of [['A', a], ['B', b]] as const) {
     console.log(`${label} ${truth}: ${[...row].sort(([x], [y]) => x.localeCompare(y)).map(([said, k]) => `${said}×${k}`).join(' ')}`);
   }
 }
-console.log('\ncount scans: n, region-by-region scans, answer = last total; regions right / scored (missed, phantom); scans all right');
+console.log('\ncount scans: n, region-by-region scans, answer = their sum; regions right / scored (missed, phantom); scans all right');
 for (const [label, rs] of [['A', a], ['B', b]] as const) {
   const c = countScanAudit(rs);
-  console.log(`${label} ${c.n}, ${c.scans}, ${c.answerIsLastTotal}; ${c.regionsRight} / ${c.regions} (${c.missed}, ${c.phantom}); ${c.allRight}`);
+  console.log(`${label} ${c.n}, ${c.scans}, ${c.answerIsSum}; ${c.regionsRight} / ${c.regions} (${c.missed}, ${c.phantom}); ${c.allRight}`);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { countAnswers, countScanAudit, relationAudit, scanTotals } from './thought-audit';
+import { countAnswers, countScanAudit, relationAudit, scanCounts } from './thought-audit';
 
 const relation = (truth: string, correct: boolean, thought: string) => ({ family: 'relation' as const, truth, answer: correct ? truth : 'x', correct, thoughts: [thought] });
 
@@ -29,30 +29,32 @@ describe('countAnswers', () => {
 });
 
 describe('countScanAudit', () => {
-  const scan = (totals: number[]) => `It is large enough to see here: I count the red objects area by area, the total so far: ${['the upper left', 'the top', 'the upper right', 'the left', 'the centre', 'the right', 'the lower left', 'the bottom', 'the lower right'].map((r, i) => `${r} ${totals[i]}`).join(', ')}. I count ${totals[8]} of them.`;
+  const regions = ['the upper left', 'the top', 'the upper right', 'the left', 'the centre', 'the right', 'the lower left', 'the bottom', 'the lower right'];
+  const scan = (counts: number[], answer = counts.reduce((a, b) => a + b)) =>
+    `It is large enough to see here: I count the red objects area by area: ${regions.map((r, i) => `${r} ${counts[i]}`).join(', ')}. I count ${answer} of them.`;
 
-  it('reads the nine running totals of a scan, and nothing from a thought that is not one', () => {
-    expect(scanTotals(scan([0, 1, 1, 1, 3, 3, 3, 3, 4]))).toEqual([0, 1, 1, 1, 3, 3, 3, 3, 4]);
-    expect(scanTotals('I see the red objects in the top and the centre. I count 2 of them.')).toBeNull();
+  it('reads the nine numbers of a scan, and nothing from a thought that is not one', () => {
+    expect(scanCounts(scan([0, 1, 0, 0, 2, 0, 0, 0, 1]))).toEqual([0, 1, 0, 0, 2, 0, 0, 0, 1]);
+    expect(scanCounts('I see the red objects in the top and the centre. I count 2 of them.')).toBeNull();
     // regions out of order, or a scan cut short, are not a scan
-    expect(scanTotals(scan([0, 1, 1, 1, 3, 3, 3, 3, 4]).replace('the top 1', 'the bottom 1'))).toBeNull();
-    expect(scanTotals('… the total so far: the upper left 0, the top 1.')).toBeNull();
+    expect(scanCounts(scan([0, 1, 0, 0, 2, 0, 0, 0, 1]).replace('the top 1', 'the bottom 1'))).toBeNull();
+    expect(scanCounts('… area by area: the upper left 0, the top 1.')).toBeNull();
   });
 
-  it("scores each region's step against the objects there: missed, phantom, right", () => {
+  it("scores each region's number against the objects there: missed, phantom, right", () => {
     const count = (truth: string, answer: string, thought: string, targetRegions?: string[]) =>
       ({ family: 'count' as const, truth, answer, correct: truth === answer, thoughts: [thought], targetRegions: targetRegions as never });
     const audit = countScanAudit([
       // two in the centre, one in the lower right: all right
-      count('3', '3', scan([0, 0, 0, 0, 2, 2, 2, 2, 3]), ['the centre', 'the lower right', 'the centre']),
-      // the top's object missed, a phantom in the bottom (the total comes out right by luck)
-      count('2', '2', scan([0, 0, 0, 1, 1, 1, 1, 2, 2]), ['the top', 'the left']),
-      // every step right, but the answer is not the last total
-      count('1', '4', scan([1, 1, 1, 1, 1, 1, 1, 1, 1]), ['the upper left']),
+      count('3', '3', scan([0, 0, 0, 0, 2, 0, 0, 0, 1]), ['the centre', 'the lower right', 'the centre']),
+      // the top's object missed, a phantom in the bottom (the sum comes out right by luck)
+      count('2', '2', scan([0, 0, 0, 1, 0, 0, 0, 1, 0]), ['the top', 'the left']),
+      // every number right, but the answer is not their sum
+      count('1', '4', scan([1, 0, 0, 0, 0, 0, 0, 0, 0], 4), ['the upper left']),
       // an old record without target regions: counted as a scan, not scored
-      count('1', '1', scan([1, 1, 1, 1, 1, 1, 1, 1, 1])),
+      count('1', '1', scan([1, 0, 0, 0, 0, 0, 0, 0, 0])),
       count('2', '5', 'I see the red objects in the top. I count 5 of them.', ['the top', 'the left']),
     ]);
-    expect(audit).toEqual({ n: 5, scans: 4, answerIsLastTotal: 3, regions: 27, regionsRight: 25, missed: 1, phantom: 1, allRight: 2 });
+    expect(audit).toEqual({ n: 5, scans: 4, answerIsSum: 3, regions: 27, regionsRight: 25, missed: 1, phantom: 1, allRight: 2 });
   });
 });

@@ -64,25 +64,25 @@ export function countAnswers(records: readonly Audited[]): Map<string, Map<strin
 
 export interface CountScanAudit {
   readonly n: number;
-  /** Count thoughts that scan all nine regions in order with a running total (src/train/oracle.ts, countScan). */
+  /** Count thoughts that go over all nine regions in order, each with its number (src/train/oracle.ts, countScan). */
   readonly scans: number;
-  /** …whose answer is the scan's last total. */
-  readonly answerIsLastTotal: number;
+  /** …whose answer is the sum of the scan's numbers. */
+  readonly answerIsSum: number;
   /** Regions scanned (nine a scan) in records that know their targets' regions, and how many of them the scan got right. */
   readonly regions: number;
   readonly regionsRight: number;
-  /** Regions where the scan's step was below the objects there (missed) or above (phantom). */
+  /** Regions whose number was below the objects there (missed) or above (phantom). */
   readonly missed: number;
   readonly phantom: number;
-  /** Scans whose every step is right. */
+  /** Scans whose every number is right. */
   readonly allRight: number;
 }
 
 const SCAN_ENTRY = /(the [a-z ]+?) (\d+)(?=[,.])/g;
 
-/** The nine running totals of a count scan ("…the total so far: the upper left 0, the top 1, …"), or null when the thought is not one. */
-export function scanTotals(thought: string): number[] | null {
-  const at = thought.indexOf('the total so far:');
+/** The nine numbers of a count scan ("…area by area: the upper left 0, the top 1, …"), or null when the thought is not one. */
+export function scanCounts(thought: string): number[] | null {
+  const at = thought.indexOf('area by area:');
   if (at < 0) return null;
   const entries = [...thought.slice(at).matchAll(SCAN_ENTRY)].slice(0, REGION_ORDER.length);
   if (entries.length < REGION_ORDER.length || entries.some((m, i) => m[1] !== REGION_ORDER[i])) return null;
@@ -91,24 +91,23 @@ export function scanTotals(thought: string): number[] | null {
 
 export function countScanAudit(records: readonly Audited[]): CountScanAudit {
   const rs = records.filter((r) => r.family === 'count');
-  const out = { n: rs.length, scans: 0, answerIsLastTotal: 0, regions: 0, regionsRight: 0, missed: 0, phantom: 0, allRight: 0 };
+  const out = { n: rs.length, scans: 0, answerIsSum: 0, regions: 0, regionsRight: 0, missed: 0, phantom: 0, allRight: 0 };
   for (const r of rs) {
-    const totals = scanTotals(r.thoughts[r.thoughts.length - 1] ?? '');
-    if (!totals) continue;
+    const counts = scanCounts(r.thoughts[r.thoughts.length - 1] ?? '');
+    if (!counts) continue;
     out.scans++;
-    if (r.answer === String(totals[totals.length - 1])) out.answerIsLastTotal++;
+    if (r.answer === String(counts.reduce((a, b) => a + b))) out.answerIsSum++;
     if (!r.targetRegions) continue;
     let right = 0;
-    totals.forEach((total, i) => {
-      const step = total - (totals[i - 1] ?? 0);
+    counts.forEach((said, i) => {
       const there = r.targetRegions!.filter((name) => name === REGION_ORDER[i]).length;
-      if (step === there) right++;
-      else if (step < there) out.missed++;
+      if (said === there) right++;
+      else if (said < there) out.missed++;
       else out.phantom++;
     });
-    out.regions += totals.length;
+    out.regions += counts.length;
     out.regionsRight += right;
-    if (right === totals.length) out.allRight++;
+    if (right === counts.length) out.allRight++;
   }
   return out;
 }

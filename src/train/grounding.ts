@@ -16,7 +16,7 @@ import { REGION_ORDER, type RegionName, regionName } from '../world/regions';
 
 export { GROUND_HEAD, groundLayer } from '../model/config';
 
-/** What a query's next word is: a region name, a colour naming targets, a count's running total, a box coordinate (on the view or a crop), the answer. */
+/** What a query's next word is: a region name, a colour naming targets, a count's number for a region, a box coordinate (on the view or a crop), the answer. */
 export type GroundingKind = 'region' | 'colour' | 'count' | 'view box' | 'crop box' | 'answer';
 
 /** One supervised query: the position whose attention is taught, and the positions it should attend. */
@@ -102,7 +102,7 @@ export function viewTargetTokens(targets: readonly PixelBox[], view: PixelBox, s
  *   - every trained region name after " in", "," or " and" (the query is " the", which predicts
  *     the region word), pointed at the global view's targets in that region (all its targets
  *     when none lies there, or `byRegion` is not given);
- *   - every running total of a count's scan ("the top 2"; the query is the region name's last
+ *   - every number of a count's scan ("the top 2"; the query is the region name's last
  *     token), pointed at the targets in that region, or at the whole region when it holds none;
  *   - every trained colour word naming targets in a thought before the first crop ("the red
  *     object", "the red objects"; the query is " the"), pointed at the global view's targets of
@@ -145,7 +145,7 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
   const trained = (t: number) => t + 1 < ids.length && weights[t + 1] > 0;
   for (let t = 1; t + 1 < ids.length; t++) {
     const region = ids[t] === theId && regionIds.has(ids[t + 1]) ? regionAt(t) : undefined;
-    // a count's scan entry ("…, the upper left 2"): the name is fixed by the order, the total is not
+    // a count's scan entry ("…, the upper left 2"): the name is fixed by the order, the number is not
     const nameEnd = region ? t + tok.encode(` ${region}`).length - 1 : -1;
     if (region && digitIds.has(ids[nameEnd + 1])) {
       const cells = blocks[0].byRegion?.get(region) ?? blocks[0].regionCells?.get(region);

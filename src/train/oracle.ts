@@ -113,16 +113,16 @@ function readingThought(rng: Rng, sample: Sample, zoomed: boolean): string {
 }
 
 /**
- * A count from the global view: every region in reading order with the running total after it
- * ("the upper left 0, the top 1, …, the lower right 3. "). Each number is the one before it plus
- * what one region holds, a step the decoder takes by looking at one region; the answer copies the
- * last. It replaced a list of the counted objects' regions (recipes ≤ v18), which the model could
- * not end: it listed five or six regions whatever the scene held (count 24%).
+ * A count from the global view: every region in reading order with how many targets it holds
+ * ("the upper left 0, the top 1, …, the lower right 2. "), then the sum. Each number is what one
+ * region shows, read by looking at that region; the answer adds them up. It replaced a list of
+ * the counted objects' regions (recipes ≤ v18), which the model could not end: it listed five or
+ * six regions whatever the scene held (count 24%). A running total in place of each region's own
+ * number was tried first and not learnt in 1000 steps × 8: the model copied the previous total.
  */
 export function countScan(subject: string, regions: readonly string[]): string {
-  let total = 0;
-  const entries = REGION_ORDER.map((name) => `${name} ${(total += regions.filter((r) => r === name).length)}`);
-  return `I count ${subject} area by area, the total so far: ${entries.join(', ')}. `;
+  const entries = REGION_ORDER.map((name) => `${name} ${regions.filter((r) => r === name).length}`);
+  return `I count ${subject} area by area: ${entries.join(', ')}. `;
 }
 
 /** The thought before a zoom from the global view. `wide`: the box is a first, wider look. */
