@@ -66,7 +66,7 @@ export const DEFAULT_TRAIN_SETTINGS: TrainSettings = {
   klCoef: 0,
   clipEps: 0.2,
   maxTurns: 3,
-  maxTokensPerTurn: 64,
+  maxTokensPerTurn: 96, // a count scan with its answer is up to 77 tokens
   evalN: 24,
   saveEvery: 5,
   seed: 1,
