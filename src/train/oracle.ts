@@ -120,7 +120,7 @@ function readingThought(rng: Rng, sample: Sample, zoomed: boolean): string {
  * six regions whatever the scene held (count 24%). A running total in place of each region's own
  * number was tried first and not learnt in 1000 steps × 8: the model copied the previous total.
  */
-export function countScan(subject: string, regions: readonly string[]): string {
+function countScan(subject: string, regions: readonly string[]): string {
   const entries = REGION_ORDER.map((name) => `${name} ${regions.filter((r) => r === name).length}`);
   return `I count ${subject} area by area: ${entries.join(', ')}. `;
 }
