@@ -12,6 +12,7 @@ import { useNodeBackend } from './lib/backend';
 import { bandArg, cliArgs, formatDuration, numberArg, parseLrScale } from './lib/args';
 import { hasCheckpoint, loadCheckpoint, loadVisionPretraining, saveCheckpoint } from './lib/checkpoint';
 import { onInterrupt } from './lib/interrupt';
+import { FAMILY_WEIGHTS, familyWeights } from './lib/training-mix';
 import type { WorkerSetup } from './lib/example-worker';
 import { presetConfig, parameterCount } from '../src/model/config';
 import { initWeights } from '../src/model/init';
@@ -45,6 +46,7 @@ const args = cliArgs('npm run train:sft --', {
   'data-seed': { type: 'string', default: '0', help: 'first training seed (eval uses seeds from 1e9)' },
   'aux-weight': { type: 'string', default: '1', help: 'weight of the dense vision loss (0 = off)' },
   'ground-weight': { type: 'string', default: '0', help: 'weight of the grounding loss: one decoder head taught to attend to the target where a thought names its region (0 = off)' },
+  'family-weights': { type: 'string', help: `how often each family is drawn, replacing defaults: e.g. count=0.3 (relative; defaults ${Object.entries(FAMILY_WEIGHTS).map(([f, w]) => `${f}=${w}`).join(',')})` },
   'grounded-word-weight': { type: 'string', default: '1', help: 'loss weight of the words grounding queries predict: region words, box coordinates, the answer as the last thought states it (at least; 1 = as the oracle weights them)' },
   'zoom-rate': { type: 'string', default: '1', help: 'probability that a trajectory whose target is too small zooms (below 1: a tool-shy RL base)' },
   'init-vision': { type: 'string', help: 'start the encoder (and aux head) from a pretrain:vision output directory' },
@@ -72,6 +74,15 @@ if (heldOut !== 'none' && !BACKGROUND_STYLES.includes(heldOut as BackgroundStyle
 const world = { backgrounds: BACKGROUND_STYLES.filter((b) => b !== heldOut) };
 const heldOutSizes = bandArg('hold-out-size', args['hold-out-size']);
 
+/** Validated before any work starts, so a typo fails in a second, not after loading a model. */
+const familyMix = (() => {
+  try {
+    return familyWeights(args['family-weights']);
+  } catch (e) {
+    console.error(`--family-weights: ${(e as Error).message}`);
+    process.exit(2);
+  }
+})();
 const backend = await useNodeBackend('wasm');
 await mkdir(outDir, { recursive: true });
 
@@ -152,7 +163,7 @@ console.log(`preset ${model.config.preset}: ${parameterCount(model.config).toLoc
 
 // 2. data: a worker thread renders scenes and builds sequences ahead of the trainer
 const worker = new Worker(new URL('./lib/ts-worker.mjs', import.meta.url), { workerData: { entry: new URL('./lib/example-worker.ts', import.meta.url).href } });
-const setup: WorkerSetup = { tokenizerJson: tok.json, config: model.config, world, mix: { ...DEFAULT_MIX, zoomWhenNeeded: numberArg('zoom-rate', args['zoom-rate'], 0, 1) }, groundedWordWeight: numberArg('grounded-word-weight', args['grounded-word-weight'], 0), heldOutSizes };
+const setup: WorkerSetup = { tokenizerJson: tok.json, config: model.config, world, mix: { ...DEFAULT_MIX, zoomWhenNeeded: numberArg('zoom-rate', args['zoom-rate'], 0, 1) }, groundedWordWeight: numberArg('grounded-word-weight', args['grounded-word-weight'], 0), heldOutSizes, familyWeights: familyMix };
 worker.postMessage({ setup });
 type Produced = SequenceLike & { seed: number };
 worker.on('error', (e) => {

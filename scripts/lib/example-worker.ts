@@ -12,7 +12,7 @@ import { makeExample } from '../../src/train/data';
 import { emphasiseGrounded } from '../../src/train/grounding';
 import type { OracleMix } from '../../src/train/oracle';
 import type { SequenceEncoder } from '../../src/train/sequence';
-import type { WorldOptions } from '../../src/world/types';
+import type { Family, WorldOptions } from '../../src/world/types';
 import { createNodeCanvas } from '../../src/world/node-canvas';
 import { pickWorld } from './training-mix';
 
@@ -25,6 +25,8 @@ export interface WorkerSetup {
   readonly groundedWordWeight: number;
   /** Target sizes (view px) kept out of training, or null. */
   readonly heldOutSizes: readonly [number, number] | null;
+  /** How often each family is drawn (training-mix.ts). */
+  readonly familyWeights: Record<Family, number>;
 }
 
 let encoder: SequenceEncoder | null = null;
@@ -39,7 +41,7 @@ parentPort!.on('message', (msg: { setup?: WorkerSetup; seeds?: number[] }) => {
   }
   if (!encoder || !setup || !msg.seeds) return;
   const out = msg.seeds.map((seed) => {
-    const ex = makeExample(encoder!, seed, createNodeCanvas, pickWorld(seed, setup!.world), setup!.mix, setup!.heldOutSizes);
+    const ex = makeExample(encoder!, seed, createNodeCanvas, pickWorld(seed, setup!.world, setup!.familyWeights), setup!.mix, setup!.heldOutSizes);
     const weights = emphasiseGrounded(ex.sequence.weights, ex.sequence.grounding, setup!.groundedWordWeight);
     return { seed, ids: ex.sequence.ids, weights, images: ex.sequence.images, auxLabels: ex.auxLabels, grounding: ex.sequence.grounding, kind: ex.plan.kind, family: ex.sample.family };
   });
