@@ -1,7 +1,7 @@
 /**
  * The README screenshot: a real run on a hard puzzle, preferring one whose target is too small to
- * see without zooming, where the model's first zoom held the target and it answered correctly (picked among up to 12 puzzles; the run itself is not
- * staged).
+ * see without zooming, where the model's first zoom held the target and it answered correctly
+ * (picked among up to 12 puzzles; the run itself is not staged).
  * Skipped unless SQUINT_DOCS_SCREENSHOT=1. SQUINT_MODEL_DIR serves another model directory
  * (e.g. a fresher checkpoint exported to /tmp) in place of models/default.
  *

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { RegionName } from '../world/regions';
 import { countAnswers, countScanAudit, relationAudit, scanCounts } from './thought-audit';
 
 const relation = (truth: string, correct: boolean, thought: string) => ({ family: 'relation' as const, truth, answer: correct ? truth : 'x', correct, thoughts: [thought] });
@@ -42,8 +43,8 @@ describe('countScanAudit', () => {
   });
 
   it("scores each region's number against the objects there: missed, phantom, right", () => {
-    const count = (truth: string, answer: string, thought: string, targetRegions?: string[]) =>
-      ({ family: 'count' as const, truth, answer, correct: truth === answer, thoughts: [thought], targetRegions: targetRegions as never });
+    const count = (truth: string, answer: string, thought: string, targetRegions?: RegionName[]) =>
+      ({ family: 'count' as const, truth, answer, correct: truth === answer, thoughts: [thought], targetRegions });
     const audit = countScanAudit([
       // two in the centre, one in the lower right: all right
       count('3', '3', scan([0, 0, 0, 0, 2, 0, 0, 0, 1]), ['the centre', 'the lower right', 'the centre']),
