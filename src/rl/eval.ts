@@ -60,16 +60,16 @@ export interface EvalReport {
 }
 
 
-function regionHits(sample: Sample, thought: string): boolean | null {
+function regionHits(targetRegions: readonly RegionName[], thought: string): boolean | null {
   const named = firstRegionNamed(thought);
-  const size = { width: sample.scene.width, height: sample.scene.height };
-  return named === null ? null : sample.targets.some((t) => regionName(t, size) === named);
+  return named === null ? null : targetRegions.includes(named);
 }
 
 export function recordEpisode(sample: Sample, t: Trajectory): EpisodeRecord {
   const zooms = t.steps.filter((s) => s.kind === 'zoom');
   const first = zooms[0]?.box ?? null;
   const target = unionBox(sample.targets);
+  const targetRegions = sample.targets.map((box) => regionName(box, { width: sample.scene.width, height: sample.scene.height }));
   return {
     id: sample.id, family: sample.family, resolvable: sample.resolvable, question: sample.question, truth: sample.answer,
     answer: t.answer, correct: isCorrect(t.answer, sample.answer), zooms: zooms.length, turns: t.steps.length,
@@ -77,8 +77,8 @@ export function recordEpisode(sample: Sample, t: Trajectory): EpisodeRecord {
     firstZoomHits: first ? containsBox(first, target) : null,
     firstZoomIoU: first ? intersectionOverUnion(first, target) : null,
     thoughts: t.steps.map((s) => s.thought),
-    regionHits: regionHits(sample, t.steps[0]?.thought ?? ''),
-    targetRegions: sample.targets.map((box) => regionName(box, { width: sample.scene.width, height: sample.scene.height })),
+    regionHits: regionHits(targetRegions, t.steps[0]?.thought ?? ''),
+    targetRegions,
     ms: t.totalMs,
   };
 }

@@ -12,7 +12,7 @@ import { GROUND_HEAD } from '../model/config';
 import type { SquintTokenizer } from '../model/tokenizer';
 import { toolCallText } from '../agent/format';
 import { type PixelBox, type Size, pixelBox, pixelToView, VIEW_GRID } from '../world/boxes';
-import { REGION_ORDER, type RegionName, regionName } from '../world/regions';
+import { REGION_ORDER, type RegionName, regionBox, regionName } from '../world/regions';
 
 export { GROUND_HEAD, groundLayer } from '../model/config';
 
@@ -78,14 +78,8 @@ export function globalBlock(start: number, targets: readonly PixelBox[], colours
     tokens: targetTokens(targets, size, side),
     byRegion: groupedTargetTokens(targets, targets.map((t) => regionName(t, size)), size, side),
     byColour: colours.length === targets.length ? groupedTargetTokens(targets, colours, size, side) : undefined,
-    regionCells: new Map(REGION_ORDER.map((name, i) => [name, targetTokens([regionBox(i, size)], size, side)])),
+    regionCells: new Map(REGION_ORDER.map((name) => [name, targetTokens([regionBox(name, size)], size, side)])),
   };
-}
-
-/** The `i`th region of REGION_ORDER as a box (a third of the image by row and column). */
-function regionBox(i: number, size: Size): PixelBox {
-  const [col, row] = [i % 3, Math.floor(i / 3)];
-  return pixelBox((col * size.width) / 3, (row * size.height) / 3, ((col + 1) * size.width) / 3, ((row + 1) * size.height) / 3);
 }
 
 /** targetTokens for the view cut at `view` (original pixels): targets outside it are left out. */

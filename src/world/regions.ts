@@ -2,7 +2,7 @@
  * The nine named regions of an image (its thirds by row and column), as the agent's thoughts say
  * where something is: the oracle writes them, evaluation checks them.
  */
-import type { PixelBox, Size } from './boxes';
+import { type PixelBox, type Size, pixelBox } from './boxes';
 
 /** Region names in reading order. */
 export const REGION_ORDER = [
@@ -19,6 +19,13 @@ export function regionName(box: PixelBox, size: Size): RegionName {
   const col = cx < size.width / 3 ? 0 : cx < (2 * size.width) / 3 ? 1 : 2;
   const row = cy < size.height / 3 ? 0 : cy < (2 * size.height) / 3 ? 1 : 2;
   return REGION_ORDER[row * 3 + col];
+}
+
+/** The region as a box: a third of the image by row and column. */
+export function regionBox(name: RegionName, size: Size): PixelBox {
+  const i = REGION_ORDER.indexOf(name);
+  const [col, row] = [i % 3, Math.floor(i / 3)];
+  return pixelBox((col * size.width) / 3, (row * size.height) / 3, ((col + 1) * size.width) / 3, ((row + 1) * size.height) / 3);
 }
 
 /** The first region a text names after "in " ("… is in the upper left …"), or null. */
