@@ -80,3 +80,7 @@ for (const [label, rs] of [['A', a], ['B', b]] as const) {
   const c = countScanAudit(rs);
   console.log(`${label} ${c.n}, ${c.scans}, ${c.answerIsSum}; ${c.regionsRight} / ${c.regions} (${c.missed}, ${c.phantom}); ${c.allRight}`);
 }
+console.log('count scan regions by the objects they hold: right / regions, holding none; one; two or more');
+for (const [label, rs] of [['A', a], ['B', b]] as const) {
+  console.log(`${label} ${countScanAudit(rs).byObjects.map((t) => `${t.right} / ${t.n}`).join('; ')}`);
+}

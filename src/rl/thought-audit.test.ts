@@ -56,6 +56,10 @@ describe('countScanAudit', () => {
       count('1', '1', scan([1, 0, 0, 0, 0, 0, 0, 0, 0])),
       count('2', '5', 'I see the red objects in the top. I count 5 of them.', ['the top', 'the left']),
     ]);
-    expect(audit).toEqual({ n: 5, scans: 4, answerIsSum: 3, regions: 27, regionsRight: 25, missed: 1, phantom: 1, allRight: 2 });
+    expect(audit).toEqual({
+      n: 5, scans: 4, answerIsSum: 3, regions: 27, regionsRight: 25, missed: 1, phantom: 1, allRight: 2,
+      // regions holding none (22: one phantom), one (4: one missed), two or more (the first scan's centre)
+      byObjects: [{ n: 22, right: 21 }, { n: 4, right: 3 }, { n: 1, right: 1 }],
+    });
   });
 });

@@ -76,6 +76,13 @@ export interface CountScanAudit {
   readonly phantom: number;
   /** Scans whose every number is right. */
   readonly allRight: number;
+  /** Scored regions by the objects they hold (0, 1, 2 = two or more): how many, and how many the scan got right. */
+  readonly byObjects: readonly [RegionTally, RegionTally, RegionTally];
+}
+
+export interface RegionTally {
+  readonly n: number;
+  readonly right: number;
 }
 
 const SCAN_ENTRY = /(the [a-z ]+?) (\d+)(?=[,.])/g;
@@ -91,7 +98,8 @@ export function scanCounts(thought: string): number[] | null {
 
 export function countScanAudit(records: readonly Audited[]): CountScanAudit {
   const rs = records.filter((r) => r.family === 'count');
-  const out = { n: rs.length, scans: 0, answerIsSum: 0, regions: 0, regionsRight: 0, missed: 0, phantom: 0, allRight: 0 };
+  const byObjects: [{ n: number; right: number }, { n: number; right: number }, { n: number; right: number }] = [{ n: 0, right: 0 }, { n: 0, right: 0 }, { n: 0, right: 0 }];
+  const out = { n: rs.length, scans: 0, answerIsSum: 0, regions: 0, regionsRight: 0, missed: 0, phantom: 0, allRight: 0, byObjects };
   for (const r of rs) {
     const counts = scanCounts(r.thoughts[r.thoughts.length - 1] ?? '');
     if (!counts) continue;
@@ -101,8 +109,12 @@ export function countScanAudit(records: readonly Audited[]): CountScanAudit {
     let right = 0;
     counts.forEach((said, i) => {
       const there = r.targetRegions!.filter((name) => name === REGION_ORDER[i]).length;
-      if (said === there) right++;
-      else if (said < there) out.missed++;
+      const tally = byObjects[Math.min(there, 2)];
+      tally.n++;
+      if (said === there) {
+        right++;
+        tally.right++;
+      } else if (said < there) out.missed++;
       else out.phantom++;
     });
     out.regions += counts.length;
