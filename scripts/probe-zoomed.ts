@@ -6,6 +6,10 @@
  * and writes that turn itself (greedy). Its accuracy separates the two ways an episode fails:
  * if it is high while `npm run eval` is low, the model cannot aim; if it is low, it cannot read
  * even a crop centred on the target. Writes runs/eval/<model>-zoomed-<seed>-<n>.json.
+ *
+ * `--after-miss`: does it recover? The oracle's recovery trajectory (a first zoom deliberately
+ * away from the target) is replayed up to that crop, and the model writes the next turn: does it
+ * say the crop missed, zoom again, and does that zoom hold the target? Writes …-after-miss-….json.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -19,6 +23,8 @@ import { GREEDY, sampleToken } from '../src/model/sampling';
 import { isCorrect } from '../src/rl/answer';
 import { oraclePlan } from '../src/train/oracle';
 import { planToSequence } from '../src/train/sequence';
+import { checkBox } from '../src/agent/crop';
+import { containsBox } from '../src/world/boxes';
 import { generateSample } from '../src/world/generate';
 import { createNodeCanvas } from '../src/world/node-canvas';
 import { hashSeed } from '../src/world/rng';
@@ -28,11 +34,15 @@ const args = cliArgs('npm run probe:zoomed --', {
   model: { type: 'string', default: 'models/default', help: 'model directory' },
   n: { type: 'string', default: '300', help: 'questions (glyph and shape)' },
   seed: { type: 'string', default: String(EVAL_SEED), help: 'first sample seed (the held-out range of npm run eval)' },
+  'after-miss': { type: 'boolean', default: false, help: 'replay a deliberately missed first zoom and score the turn after it' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
 const n = numberArg('n', args.n, 1);
 const firstSeed = numberArg('seed', args.seed, 0);
-const MAX_ANSWER_TOKENS = 48;
+const afterMiss = args['after-miss'];
+const MAX_TURN_TOKENS = afterMiss ? 96 : 48;
+/** How the oracle's recovery thoughts open (src/train/oracle.ts, missThought). */
+const SAYS_MISS = /not in this crop|this crop missed|do not see/i;
 
 await useNodeBackend('wasm');
 const model = await loadSquintModel(nodeFileReader(args.model));
@@ -40,18 +50,24 @@ const tok = model.tokenizer;
 const imageId = tok.special('<image>');
 const assistantId = tok.special('<assistant>');
 const eosId = tok.special('<eos>');
-// the oracle without deliberate misses or optional zooms: it zooms exactly when it must
-const mix = { recover: 0, zoomResolvable: 0, zoomWhenNeeded: 1 };
+// the oracle without optional zooms: it zooms exactly when it must, after a deliberate miss in --after-miss
+const mix = { recover: afterMiss ? 1 : 0, zoomResolvable: 0, zoomWhenNeeded: 1 };
 
-interface Row { family: string; resolvable: boolean; zooms: number; truth: string; answer: string | null; correct: boolean; zoomedAgain: boolean }
+interface Row {
+  family: string; resolvable: boolean; zooms: number; truth: string; answer: string | null; correct: boolean; zoomedAgain: boolean;
+  /** --after-miss only: the thought says the crop missed; the new zoom's crop holds the target. */
+  saysMiss?: boolean; nextZoomHits?: boolean;
+}
 const rows: Row[] = [];
 for (let seed = firstSeed; seed < firstSeed + n; seed++) {
   const sample = generateSample(seed, { families: ['glyph', 'shape'], difficulty: seedDifficulty(seed) });
   const plan = oraclePlan(sample, hashSeed(seed, 7), mix);
+  if (afterMiss && plan.kind !== 'recover') continue; // resolvable, or no box away from the target
   const image = sampleImage(sample, createNodeCanvas);
   const seq = planToSequence(model, image, sample.question, plan);
-  // 1. the oracle's trajectory up to the start of the answering turn
-  const cut = seq.ids.lastIndexOf(assistantId) + 1;
+  // 1. the oracle's trajectory up to the start of the answering turn (--after-miss: of the turn after the miss)
+  const assistantAt = seq.ids.flatMap((id, t) => (id === assistantId ? [t] : []));
+  const cut = (afterMiss ? assistantAt[1] : assistantAt[assistantAt.length - 1]) + 1;
   const session = model.newSession();
   let logits: Float32Array | null = null;
   let pending: number[] = [];
@@ -69,28 +85,43 @@ for (let seed = firstSeed; seed < firstSeed + n; seed++) {
   if (pending.length) logits = await session.appendTokens(pending);
   // 2. the model's own turn, greedy
   const written: number[] = [];
-  for (let i = 0; i < MAX_ANSWER_TOKENS && session.remaining > 0; i++) {
+  for (let i = 0; i < MAX_TURN_TOKENS && session.remaining > 0; i++) {
     const id = sampleToken(logits!, GREEDY, Math.random);
     if (id === eosId) break;
     written.push(id);
     logits = await session.appendTokens([id]);
   }
   session.dispose();
-  const turn = parseTurn(tok.decode(written), image.size, seq.views.at(-1));
+  const turn = parseTurn(tok.decode(written), image.size, seq.views[afterMiss ? 1 : seq.views.length - 1]);
   const answer = turn.kind === 'answer' ? turn.answer : null;
   const zooms = plan.turns.filter((t) => t.zoom).length;
-  rows.push({ family: sample.family, resolvable: sample.resolvable, zooms, truth: sample.answer, answer, correct: isCorrect(answer, sample.answer), zoomedAgain: turn.kind === 'tool' });
+  const row: Row = { family: sample.family, resolvable: sample.resolvable, zooms, truth: sample.answer, answer, correct: isCorrect(answer, sample.answer), zoomedAgain: turn.kind === 'tool' };
+  if (afterMiss) {
+    const crop = turn.kind === 'tool' ? checkBox(turn.box, image.size) : null;
+    rows.push({ ...row, saysMiss: SAYS_MISS.test(turn.thought), nextZoomHits: crop?.ok === true && sample.targets.every((t) => containsBox(crop.box, t)) });
+  } else rows.push(row);
   await new Promise((r) => setImmediate(r)); // let @napi-rs/canvas free the scene's pixels
 }
 
 const groups: Record<string, Row[]> = {};
 for (const r of rows) for (const key of ['all', r.family, `${r.family}/${r.resolvable ? 'resolvable (no zoom)' : 'unresolvable (oracle zooms)'}`]) (groups[key] ??= []).push(r);
+const share = (g: Row[], f: (r: Row) => boolean | undefined) => g.filter(f).length / g.length;
 const summary = Object.fromEntries(Object.entries(groups).map(([k, g]) => [k, {
-  n: g.length, accuracy: g.filter((r) => r.correct).length / g.length, zoomedAgain: g.filter((r) => r.zoomedAgain).length / g.length,
+  n: g.length, accuracy: share(g, (r) => r.correct), zoomedAgain: share(g, (r) => r.zoomedAgain),
+  ...(afterMiss ? { saysMiss: share(g, (r) => r.saysMiss), nextZoomHits: share(g, (r) => r.nextZoomHits) } : {}),
 }]));
-console.log(`model ${args.model}: glyph and shape questions, the oracle's zooms, the model's answer (greedy)`);
-for (const [k, s] of Object.entries(summary)) console.log(`${k.padEnd(40)} n ${String(s.n).padStart(4)}  acc ${(100 * s.accuracy).toFixed(1).padStart(5)}%  zooms again ${(100 * s.zoomedAgain).toFixed(1)}%`);
-const out = `runs/eval/${basename(args.model)}-zoomed-${firstSeed}-${n}.json`;
+const pct = (v: number) => `${(100 * v).toFixed(1).padStart(5)}%`;
+if (afterMiss) {
+  console.log(`model ${args.model}: glyph and shape questions after a first zoom that missed the target, the model's next turn (greedy)`);
+  for (const [k, s] of Object.entries(summary)) {
+    if (k.includes('/resolvable')) continue; // the oracle answers those without a zoom, so they have no miss
+    console.log(`${k.padEnd(32)} n ${String(s.n).padStart(4)}  says it missed ${pct(s.saysMiss!)}  zooms again ${pct(s.zoomedAgain)}  that zoom holds the target ${pct(s.nextZoomHits!)}  answers right at once ${pct(s.accuracy)}`);
+  }
+} else {
+  console.log(`model ${args.model}: glyph and shape questions, the oracle's zooms, the model's answer (greedy)`);
+  for (const [k, s] of Object.entries(summary)) console.log(`${k.padEnd(40)} n ${String(s.n).padStart(4)}  acc ${pct(s.accuracy)}  zooms again ${pct(s.zoomedAgain)}`);
+}
+const out = `runs/eval/${basename(args.model)}-zoomed-${afterMiss ? 'after-miss-' : ''}${firstSeed}-${n}.json`;
 await mkdir('runs/eval', { recursive: true });
 await writeFile(out, JSON.stringify({ model: args.model, seed: firstSeed, n, summary, rows }, null, 1));
 console.log(`wrote ${out}`);

@@ -92,6 +92,19 @@ describe('oraclePlan', () => {
     }
   });
 
+  it('a missed first zoom is announced like any first zoom: only the crop can tell the model it missed', () => {
+    // thought wording with the subject and region taken out
+    const wording = (s: (typeof samples)[number], thought: string) => {
+      let w = thought.replace(new RegExp(s.subject, 'gi'), '<subject>');
+      for (const r of ['upper left', 'upper right', 'lower left', 'lower right', 'top', 'bottom', 'left', 'right', 'centre']) w = w.replace(`the ${r}`, '<region>');
+      return w;
+    };
+    const firstZooms = new Set(plans.filter(([, p]) => p.kind !== 'direct' && p.kind !== 'recover').map(([s, p]) => wording(s, p.turns[0].thought)));
+    const missed = plans.filter(([, p]) => p.kind === 'recover').map(([s, p]) => wording(s, p.turns[0].thought));
+    expect(missed.length).toBeGreaterThan(3);
+    for (const w of missed) expect(firstZooms).toContain(w);
+  });
+
   it('tiny targets take a wide zoom and then a closer one inside the crop', () => {
     const coarse = plans.filter(([, p]) => p.kind === 'coarse');
     expect(coarse.length).toBeGreaterThan(10);

@@ -152,10 +152,6 @@ function closerThought(rng: Rng, sample: Sample): string {
   ]);
 }
 
-function searchThought(rng: Rng, sample: Sample, region: string): string {
-  return rng.pick([`I cannot make out ${sample.subject} yet. I look in ${region} first.`, `${cap(sample.subject)} may be in ${region}. I zoom there.`]);
-}
-
 function missThought(rng: Rng, sample: Sample, region: string): string {
   const s = sample.subject;
   return rng.pick([
@@ -246,11 +242,14 @@ export function oraclePlan(sample: Sample, seed: number, mix: OracleMix = DEFAUL
   const turns: OracleTurn[] = [];
   let frame = full;
   let kind: OracleKind = 'zoom';
-  // a deliberate miss first: a box of the size the first zoom would have, away from the target
+  // a deliberate miss first: a box of the size the first zoom would have, away from the target,
+  // announced as confidently as any first zoom. Only the crop may tell the model it missed: with
+  // a thought of its own (up to commit 1db71de), the model learnt to say "missed" after that
+  // thought and never looked; on its own misses it always said the crop showed the target.
   const first = zoomOn(rng, target, full, 'view', size);
   const miss = first && rng.chance(mix.recover) ? missBox(rng, sample, sideOf(first.zoom.crop), size) : null;
   if (miss) {
-    turns.push({ thought: searchThought(rng, sample, regionName(miss.crop, size)), zoom: miss, imitate: false });
+    turns.push({ thought: firstZoomThought(rng, sample, regionName(miss.crop, size), first!.wide), zoom: miss, imitate: false });
     kind = 'recover';
   }
   for (let zooms = 0; zooms < 3 && (viewPx(target, frame) < answerAt || (forceZoom && frame === full)); zooms++) {
