@@ -98,7 +98,8 @@ export function scanCounts(thought: string): number[] | null {
 
 export function countScanAudit(records: readonly Audited[]): CountScanAudit {
   const rs = records.filter((r) => r.family === 'count');
-  const byObjects: [{ n: number; right: number }, { n: number; right: number }, { n: number; right: number }] = [{ n: 0, right: 0 }, { n: 0, right: 0 }, { n: 0, right: 0 }];
+  type Tally = { n: number; right: number };
+  const byObjects: [Tally, Tally, Tally] = [{ n: 0, right: 0 }, { n: 0, right: 0 }, { n: 0, right: 0 }];
   const out = { n: rs.length, scans: 0, answerIsSum: 0, regions: 0, regionsRight: 0, missed: 0, phantom: 0, allRight: 0, byObjects };
   for (const r of rs) {
     const counts = scanCounts(r.thoughts[r.thoughts.length - 1] ?? '');
