@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { cliArgs } from './lib/args';
 import { aimBreakdown, pairedDifference } from '../src/rl/compare';
-import { countAnswers, countScanAudit, relationAudit } from '../src/rl/thought-audit';
+import { countAnswers, countScanAudit, recoveryAudit, relationAudit } from '../src/rl/thought-audit';
 import type { EpisodeRecord } from '../src/rl/eval';
 import { FAMILIES } from '../src/world/types';
 
@@ -83,4 +83,10 @@ for (const [label, rs] of [['A', a], ['B', b]] as const) {
 console.log('count scan regions by the objects they hold: right / regions, holding none; one; two or more');
 for (const [label, rs] of [['A', a], ['B', b]] as const) {
   console.log(`${label} ${countScanAudit(rs).byObjects.map((t) => `${t.right} / ${t.n}`).join('; ')}`);
+}
+
+console.log('\nrecovery: first zoom missed: n, then said so, ended right; first zoom held the target: n, said it missed');
+for (const [label, rs] of [['A', a], ['B', b]] as const) {
+  const r = recoveryAudit(rs);
+  console.log(`${label} ${r.missed.n}, ${r.missed.saidSo}, ${r.missed.right}; ${r.hit.n}, ${r.hit.saidMissed}`);
 }

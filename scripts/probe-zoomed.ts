@@ -21,6 +21,7 @@ import { sampleImage } from '../src/agent/episode-image';
 import { parseTurn } from '../src/agent/parser';
 import { GREEDY, sampleToken } from '../src/model/sampling';
 import { isCorrect } from '../src/rl/answer';
+import { SAYS_MISS } from '../src/rl/thought-audit';
 import { oraclePlan } from '../src/train/oracle';
 import { planToSequence } from '../src/train/sequence';
 import { checkBox } from '../src/agent/crop';
@@ -41,8 +42,6 @@ const n = numberArg('n', args.n, 1);
 const firstSeed = numberArg('seed', args.seed, 0);
 const afterMiss = args['after-miss'];
 const MAX_TURN_TOKENS = afterMiss ? 96 : 48;
-/** How the oracle's recovery thoughts open (src/train/oracle.ts, missThought). */
-const SAYS_MISS = /not in this crop|this crop missed|do not see/i;
 
 await useNodeBackend('wasm');
 const model = await loadSquintModel(nodeFileReader(args.model));

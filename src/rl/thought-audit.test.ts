@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RegionName } from '../world/regions';
-import { countAnswers, countScanAudit, relationAudit, scanCounts } from './thought-audit';
+import { countAnswers, countScanAudit, recoveryAudit, relationAudit, scanCounts } from './thought-audit';
 
 const relation = (truth: string, correct: boolean, thought: string) => ({ family: 'relation' as const, truth, answer: correct ? truth : 'x', correct, thoughts: [thought] });
 
@@ -61,5 +61,20 @@ describe('countScanAudit', () => {
       // regions holding none (22: one phantom), one (4: one missed), two or more (the first scan's centre)
       byObjects: [{ n: 22, right: 21 }, { n: 4, right: 3 }, { n: 1, right: 1 }],
     });
+  });
+});
+
+describe('recoveryAudit', () => {
+  it('splits zooming episodes by whether the first zoom missed, and counts recovery thoughts after it', () => {
+    const ep = (firstZoomHits: boolean | null, correct: boolean, ...thoughts: string[]) => ({ firstZoomHits, correct, thoughts });
+    const audit = recoveryAudit([
+      ep(false, true, 'I zoom in on the top.', 'The red object is not in this crop. It is in the left of the image; I will zoom there instead.', 'It is a star.'),
+      ep(false, false, 'I zoom in on the top.', 'The crop shows it clearly: it is a circle.'),
+      ep(true, true, 'I zoom in on the top.', 'Now I can see it clearly: it is a square.'),
+      ep(true, false, 'I zoom in on the top.', 'I do not see the red object here, so I zoom on the left instead.', 'It is a star.'),
+      // no zoom: in neither group; a first thought is never a recovery
+      ep(null, true, 'I do not see it here.'),
+    ]);
+    expect(audit).toEqual({ missed: { n: 2, saidSo: 1, right: 1 }, hit: { n: 2, saidMissed: 1 } });
   });
 });

@@ -1,14 +1,35 @@
 /**
- * What a model's relation and count thoughts say, read back from `npm run eval` records: whether
- * a relation thought names both objects, whether the regions it names can decide the answer
- * (they are thirds of the image), which counts a model answers for each true count, and how a
- * count's region-by-region scan goes wrong. The README's account of relation and count comes
- * from here.
+ * What a model's thoughts say, read back from `npm run eval` records: whether a relation thought
+ * names both objects, whether the regions it names can decide the answer (they are thirds of the
+ * image), which counts a model answers for each true count, how a count's region-by-region scan
+ * goes wrong, and whether it notices a zoom that missed. The README's account of relation, count
+ * and recovery comes from here.
  */
 import { REGION_ORDER, type RegionName } from '../world/regions';
 import type { EpisodeRecord } from './eval';
 
 type Audited = Pick<EpisodeRecord, 'family' | 'truth' | 'answer' | 'correct' | 'thoughts' | 'targetRegions'>;
+
+/** A thought saying the crop missed, in the oracle's words (src/train/oracle.ts, missThought). */
+export const SAYS_MISS = /not in this crop|this crop missed|do not see/i;
+
+export interface RecoveryAudit {
+  /** Episodes whose first zoom missed the target; how many then said so, and how many ended right. */
+  readonly missed: { readonly n: number; readonly saidSo: number; readonly right: number };
+  /** Episodes whose first zoom held the target, and how many said it had missed (false alarms). */
+  readonly hit: { readonly n: number; readonly saidMissed: number };
+}
+
+/** Does the model notice when its first zoom misses? A recovery thought is any after the first. */
+export function recoveryAudit(records: readonly Pick<EpisodeRecord, 'firstZoomHits' | 'thoughts' | 'correct'>[]): RecoveryAudit {
+  const saysMiss = (r: { thoughts: readonly string[] }) => r.thoughts.slice(1).some((t) => SAYS_MISS.test(t));
+  const missed = records.filter((r) => r.firstZoomHits === false);
+  const hit = records.filter((r) => r.firstZoomHits === true);
+  return {
+    missed: { n: missed.length, saidSo: missed.filter(saysMiss).length, right: missed.filter((r) => r.correct).length },
+    hit: { n: hit.length, saidMissed: hit.filter(saysMiss).length },
+  };
+}
 
 export interface RelationAudit {
   readonly n: number;
