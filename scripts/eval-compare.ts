@@ -75,15 +75,13 @@ for (const [label, rs] of [['A', a], ['B', b]] as const) {
     console.log(`${label} ${truth}: ${[...row].sort(([x], [y]) => x.localeCompare(y)).map(([said, k]) => `${said}×${k}`).join(' ')}`);
   }
 }
+const countScans = [['A', countScanAudit(a)], ['B', countScanAudit(b)]] as const;
 console.log('\ncount scans: n, region-by-region scans, answer = their sum; regions right / scored (missed, phantom); scans all right');
-for (const [label, rs] of [['A', a], ['B', b]] as const) {
-  const c = countScanAudit(rs);
+for (const [label, c] of countScans) {
   console.log(`${label} ${c.n}, ${c.scans}, ${c.answerIsSum}; ${c.regionsRight} / ${c.regions} (${c.missed}, ${c.phantom}); ${c.allRight}`);
 }
 console.log('count scan regions by the objects they hold: right / regions, holding none; one; two or more');
-for (const [label, rs] of [['A', a], ['B', b]] as const) {
-  console.log(`${label} ${countScanAudit(rs).byObjects.map((t) => `${t.right} / ${t.n}`).join('; ')}`);
-}
+for (const [label, c] of countScans) console.log(`${label} ${c.byObjects.map((t) => `${t.right} / ${t.n}`).join('; ')}`);
 
 console.log('\nrecovery: first zoom missed: n, then said so, ended right; first zoom held the target: n, said it missed');
 for (const [label, rs] of [['A', a], ['B', b]] as const) {
