@@ -75,7 +75,7 @@ if (heldOut !== 'none' && !BACKGROUND_STYLES.includes(heldOut as BackgroundStyle
 const world = { backgrounds: BACKGROUND_STYLES.filter((b) => b !== heldOut) };
 const heldOutSizes = bandArg('hold-out-size', args['hold-out-size']);
 
-/** Validated before any work starts, so a typo fails in a second, not after loading a model. */
+// The data mix is validated before any work starts, so a typo fails in a second, not after loading a model.
 const familyMix = (() => {
   try {
     return familyWeights(args['family-weights']);
@@ -84,6 +84,7 @@ const familyMix = (() => {
     process.exit(2);
   }
 })();
+const oracleMix = { ...DEFAULT_MIX, zoomWhenNeeded: numberArg('zoom-rate', args['zoom-rate'], 0, 1), recover: numberArg('recover-rate', args['recover-rate'], 0, 1) };
 const backend = await useNodeBackend('wasm');
 await mkdir(outDir, { recursive: true });
 
@@ -164,7 +165,7 @@ console.log(`preset ${model.config.preset}: ${parameterCount(model.config).toLoc
 
 // 2. data: a worker thread renders scenes and builds sequences ahead of the trainer
 const worker = new Worker(new URL('./lib/ts-worker.mjs', import.meta.url), { workerData: { entry: new URL('./lib/example-worker.ts', import.meta.url).href } });
-const setup: WorkerSetup = { tokenizerJson: tok.json, config: model.config, world, mix: { ...DEFAULT_MIX, zoomWhenNeeded: numberArg('zoom-rate', args['zoom-rate'], 0, 1), recover: numberArg('recover-rate', args['recover-rate'], 0, 1) }, groundedWordWeight: numberArg('grounded-word-weight', args['grounded-word-weight'], 0), heldOutSizes, familyWeights: familyMix };
+const setup: WorkerSetup = { tokenizerJson: tok.json, config: model.config, world, mix: oracleMix, groundedWordWeight: numberArg('grounded-word-weight', args['grounded-word-weight'], 0), heldOutSizes, familyWeights: familyMix };
 worker.postMessage({ setup });
 type Produced = SequenceLike & { seed: number };
 worker.on('error', (e) => {

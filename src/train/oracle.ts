@@ -244,7 +244,7 @@ export function oraclePlan(sample: Sample, seed: number, mix: OracleMix = DEFAUL
   let kind: OracleKind = 'zoom';
   // a deliberate miss first: a box of the size the first zoom would have, away from the target,
   // announced as confidently as any first zoom. Only the crop may tell the model it missed: with
-  // a thought of its own (up to commit 1db71de), the model learnt to say "missed" after that
+  // a thought of its own (before commit fafddeb), the model learnt to say "missed" after that
   // thought and never looked; on its own misses it always said the crop showed the target.
   const first = zoomOn(rng, target, full, 'view', size);
   const miss = first && rng.chance(mix.recover) ? missBox(rng, sample, sideOf(first.zoom.crop), size) : null;
