@@ -45,6 +45,7 @@ const args = cliArgs('npm run train:sft --', {
   'log-every': { type: 'string', default: '10', help: 'console progress interval in steps' },
   'data-seed': { type: 'string', default: '0', help: 'first training seed (eval uses seeds from 1e9)' },
   'aux-weight': { type: 'string', default: '1', help: 'weight of the dense vision loss (0 = off)' },
+  'aux-shape-weight': { type: 'string', default: '1', help: 'multiplier of the shape term within the dense vision loss' },
   'ground-weight': { type: 'string', default: '0', help: 'weight of the grounding loss: one decoder head taught to attend to the target where a thought names its region (0 = off)' },
   'family-weights': { type: 'string', help: `how often each family is drawn, replacing defaults: e.g. count=0.3 (relative; defaults ${Object.entries(FAMILY_WEIGHTS).map(([f, w]) => `${f}=${w}`).join(',')})` },
   'grounded-word-weight': { type: 'string', default: '1', help: 'loss weight of the words grounding queries predict: region words, box coordinates, the answer as the last thought states it (at least; 1 = as the oracle weights them)' },
@@ -156,7 +157,7 @@ async function growFrom(dir: string): Promise<SquintModel> {
 const vars = toVariables(model.vlm.weights);
 let aux: AuxHead | undefined;
 if (auxWeight > 0) {
-  aux = createAuxHead(model.config.visionDim, AUX_CHANNELS, auxWeight, model.config.colourPool);
+  aux = createAuxHead(model.config.visionDim, AUX_CHANNELS, auxWeight, model.config.colourPool, numberArg('aux-shape-weight', args['aux-shape-weight'], 0));
   restoreAuxHead(aux, savedAux);
 }
 const trainable = new Vlm(model.config, vars, model.vlm.imageTokenId);

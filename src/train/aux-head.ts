@@ -11,14 +11,17 @@ export interface AuxHead {
   readonly poolB: tf.Variable | null;
   /** Weight of the auxiliary loss relative to the token cross-entropy. */
   readonly weight: number;
+  /** Extra weight of its shape term within it (the encoder's shape features lag: a frozen linear probe reads 70%). */
+  readonly shapeWeight: number;
 }
 
-export function createAuxHead(visionDim: number, channels: number, weight: number, colourPool = 0): AuxHead {
+export function createAuxHead(visionDim: number, channels: number, weight: number, colourPool = 0, shapeWeight = 1): AuxHead {
   return {
     w: tf.variable(tf.randomNormal([visionDim, channels], 0, 0.02)), b: tf.variable(tf.zeros([channels])),
     poolW: colourPool > 0 ? tf.variable(tf.randomNormal([colourPool, COLOUR_NAMES.length], 0, 0.02)) : null,
     poolB: colourPool > 0 ? tf.variable(tf.zeros([COLOUR_NAMES.length])) : null,
     weight,
+    shapeWeight,
   };
 }
 

@@ -10,7 +10,7 @@ import { Adam } from './adam';
 import { createAuxHead } from './aux-head';
 import { toVariables } from './sft';
 import { AUX_CHANNELS } from './vision-labels';
-import { visionMetrics, visionStep } from './vision-pretrain';
+import { visionLoss, visionMetrics, visionStep } from './vision-pretrain';
 import { pretrainViews } from './vision-views';
 
 describe('vision pre-training', () => {
@@ -57,5 +57,23 @@ describe('vision pre-training', () => {
     expect(m.glyphAccuracy).toBe(1);
     expect(m.shapePatches).toBe(0);
     tf.dispose([patches, labels, head.w, head.b, ...Object.values(vars)]);
+  });
+
+  it('the shape weight scales the shape term alone', async () => {
+    await tf.setBackend('cpu');
+    const patches = 3;
+    const features = tf.tensor3d(Array.from({ length: patches * 4 }, (_, i) => Math.sin(i)), [1, patches, 4]);
+    const data = new Float32Array(patches * AUX_CHANNELS);
+    data[2] = 1; // a colour at patch 0
+    data[AUX_CHANNELS + 8 + 1] = 1; // a shape (channels 8…13) at patch 1
+    const labels = tf.tensor3d(data, [1, patches, AUX_CHANNELS]);
+    const onlyColour = tf.tensor3d(data.map((v, i) => (i % AUX_CHANNELS >= 8 ? 0 : v)), [1, patches, AUX_CHANNELS]);
+    const [plain, triple] = [1, 3].map((w) => createAuxHead(4, AUX_CHANNELS, 1, 0, w));
+    triple.w.assign(plain.w);
+    const loss = (head: typeof plain, y: tf.Tensor3D) => tf.tidy(() => visionLoss(features, y, head).dataSync()[0]);
+    const shapeTerm = loss(plain, labels) - loss(plain, onlyColour);
+    expect(shapeTerm).toBeGreaterThan(0.5); // about ln 6 for an untrained head
+    expect(loss(triple, labels)).toBeCloseTo(loss(plain, onlyColour) + 3 * shapeTerm, 4);
+    tf.dispose([features, labels, onlyColour, plain.w, plain.b, triple.w, triple.b]);
   });
 });

@@ -28,7 +28,7 @@ function classLoss(logits: tf.Tensor2D, labels: tf.Tensor2D, start: number, coun
 /**
  * The dense vision loss: sigmoid cross-entropy of colour presence at every patch (from the
  * features, and from the colour pool's features when the model has one), plus softmax
- * cross-entropy of the shape and of the glyph at each object's centre patch. (One sigmoid loss
+ * cross-entropy of the shape (times the head's shape weight) and of the glyph at each object's centre patch. (One sigmoid loss
  * over all channels let "no glyph anywhere" drown the few labelled patches: glyph accuracy
  * stayed at chance for 25k views.)
  */
@@ -37,7 +37,7 @@ export function visionLoss(features: tf.Tensor3D, labels: tf.Tensor3D, head: Aux
   const y = labels.reshape([-1, AUX_CHANNELS]) as tf.Tensor2D;
   const colourLabels = y.slice([0, 0], [-1, SHAPE_START]);
   const colour = tf.losses.sigmoidCrossEntropy(colourLabels, logits.slice([0, 0], [-1, SHAPE_START]));
-  const loss = colour.add(classLoss(logits, y, SHAPE_START, SHAPES.length)).add(classLoss(logits, y, GLYPH_START, GLYPHS.length)) as tf.Scalar;
+  const loss = colour.add(classLoss(logits, y, SHAPE_START, SHAPES.length).mul(head.shapeWeight)).add(classLoss(logits, y, GLYPH_START, GLYPHS.length)) as tf.Scalar;
   if (!pooled || !head.poolW || !head.poolB) return loss;
   // the colour pool is taught colour presence directly, so it learns to see specks from the start
   const poolLogits = dense(pooled, head.poolW, head.poolB).reshape([-1, SHAPE_START]);
