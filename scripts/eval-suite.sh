@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# npm run eval:suite -- NAME MODEL_DIR [FLOAT32_CHECKPOINT_DIR]
+#
+# Every measurement issue #3 asks of a candidate model, two at a time (2 cores): the test set
+# with and without the tool (1000 episodes from seed 1e9), the held-out background style and
+# size band (300 each), validation (500 from seed 9e8), the float32 checkpoint when given, and
+# the recovery replay. Writes runs/eval/NAME-*.json and logs under runs/eval/NAME-*.log; the
+# summaries are printed at the end. Compare two candidates with
+#   npm run eval:compare -- --a runs/eval/A-f16.json --b runs/eval/B-f16.json
+set -euo pipefail
+if [[ $# -lt 2 || $# -gt 3 ]]; then
+  echo "usage: npm run eval:suite -- NAME MODEL_DIR [FLOAT32_CHECKPOINT_DIR]" >&2
+  exit 2
+fi
+name=$1 model=$2 f32=${3:-}
+[[ -f $model/config.json ]] || { echo "eval:suite: $model/config.json not found (not a model directory)" >&2; exit 2; }
+out=runs/eval
+mkdir -p "$out"
+
+# run TAG ARGS…: one eval, its log kept beside its JSON
+run() {
+  local tag=$1; shift
+  npx tsx scripts/eval.ts --model "$model" --json "$out/$name-$tag.json" "$@" > "$out/$name-$tag.log" 2>&1 \
+    || { echo "eval:suite: $tag failed, see $out/$name-$tag.log" >&2; return 1; }
+}
+
+# pair A B: two commands (strings) at once; fails if either does
+pair() {
+  eval "$1" & local a=$!
+  eval "$2" & local b=$!
+  local ra=0 rb=0
+  wait $a || ra=$?
+  wait $b || rb=$?
+  return $((ra || rb))
+}
+
+pair 'run f16 --n 1000' 'run notool --n 1000 --no-tool'
+pair 'run val --n 500 --seed 900000000' 'run tiles --n 300 --backgrounds tiles'
+pair 'run size --n 300 --target-view 10,12' \
+  'npx tsx scripts/probe-zoomed.ts --model "$model" --n 200 --after-miss > "$out/$name-after-miss.log" 2>&1'
+if [[ -n $f32 ]]; then model=$f32 run f32 --n 1000; fi
+
+for log in "$out/$name"-*.log; do
+  echo "== $log"
+  # the summary table follows the progress line; the probe's log is all summary
+  sed -n '/^model /,$p' "$log"
+done
