@@ -95,6 +95,7 @@ const adam = new Adam({ ...DEFAULT_ADAM, lrScale: parseLrScale(args['lr-scale'])
 let step = 0;
 let dataCursor = numberArg('data-seed', args['data-seed'], 0);
 const auxWeight = numberArg('aux-weight', args['aux-weight'], 0);
+const auxShapeWeight = numberArg('aux-shape-weight', args['aux-shape-weight'], 0);
 const groundWeight = numberArg('ground-weight', args['ground-weight'], 0);
 let savedAux: Record<string, tf.Tensor> = {};
 if (hasCheckpoint(checkpointDir)) {
@@ -157,7 +158,7 @@ async function growFrom(dir: string): Promise<SquintModel> {
 const vars = toVariables(model.vlm.weights);
 let aux: AuxHead | undefined;
 if (auxWeight > 0) {
-  aux = createAuxHead(model.config.visionDim, AUX_CHANNELS, auxWeight, model.config.colourPool, numberArg('aux-shape-weight', args['aux-shape-weight'], 0));
+  aux = createAuxHead(model.config.visionDim, AUX_CHANNELS, auxWeight, model.config.colourPool, auxShapeWeight);
   restoreAuxHead(aux, savedAux);
 }
 const trainable = new Vlm(model.config, vars, model.vlm.imageTokenId);

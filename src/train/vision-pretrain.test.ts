@@ -6,6 +6,7 @@ import { initWeights } from '../model/init';
 import { Vlm } from '../model/vlm';
 import { generateSample } from '../world/generate';
 import { createRng } from '../world/rng';
+import { COLOUR_NAMES } from '../world/types';
 import { Adam } from './adam';
 import { createAuxHead } from './aux-head';
 import { toVariables } from './sft';
@@ -65,9 +66,9 @@ describe('vision pre-training', () => {
     const features = tf.tensor3d(Array.from({ length: patches * 4 }, (_, i) => Math.sin(i)), [1, patches, 4]);
     const data = new Float32Array(patches * AUX_CHANNELS);
     data[2] = 1; // a colour at patch 0
-    data[AUX_CHANNELS + 8 + 1] = 1; // a shape (channels 8…13) at patch 1
+    data[AUX_CHANNELS + COLOUR_NAMES.length + 1] = 1; // a shape (the channels after the colours) at patch 1
     const labels = tf.tensor3d(data, [1, patches, AUX_CHANNELS]);
-    const onlyColour = tf.tensor3d(data.map((v, i) => (i % AUX_CHANNELS >= 8 ? 0 : v)), [1, patches, AUX_CHANNELS]);
+    const onlyColour = tf.tensor3d(data.map((v, i) => (i % AUX_CHANNELS >= COLOUR_NAMES.length ? 0 : v)), [1, patches, AUX_CHANNELS]);
     const [plain, triple] = [1, 3].map((w) => createAuxHead(4, AUX_CHANNELS, 1, 0, w));
     triple.w.assign(plain.w);
     const loss = (head: typeof plain, y: tf.Tensor3D) => tf.tidy(() => visionLoss(features, y, head).dataSync()[0]);
