@@ -17,10 +17,10 @@ name=$1 model=$2 f32=${3:-}
 out=runs/eval
 mkdir -p "$out"
 
-# run TAG ARGS…: one eval, its log kept beside its JSON
+# run TAG DIR ARGS…: one eval of the model in DIR, its log kept beside its JSON
 run() {
-  local tag=$1; shift
-  npx tsx scripts/eval.ts --model "$model" --json "$out/$name-$tag.json" "$@" > "$out/$name-$tag.log" 2>&1 \
+  local tag=$1 dir=$2; shift 2
+  npx tsx scripts/eval.ts --model "$dir" --json "$out/$name-$tag.json" "$@" > "$out/$name-$tag.log" 2>&1 \
     || { echo "eval:suite: $tag failed, see $out/$name-$tag.log" >&2; return 1; }
 }
 
@@ -34,11 +34,11 @@ pair() {
   return $((ra || rb))
 }
 
-pair 'run f16 --n 1000' 'run notool --n 1000 --no-tool'
-pair 'run val --n 500 --seed 900000000' 'run tiles --n 300 --backgrounds tiles'
-pair 'run size --n 300 --target-view 10,12' \
+pair 'run f16 "$model" --n 1000' 'run notool "$model" --n 1000 --no-tool'
+pair 'run val "$model" --n 500 --seed 900000000' 'run tiles "$model" --n 300 --backgrounds tiles'
+pair 'run size "$model" --n 300 --target-view 10,12' \
   'npx tsx scripts/probe-zoomed.ts --model "$model" --n 200 --after-miss > "$out/$name-after-miss.log" 2>&1'
-if [[ -n $f32 ]]; then model=$f32 run f32 --n 1000; fi
+if [[ -n $f32 ]]; then run f32 "$f32" --n 1000; fi
 
 for log in "$out/$name"-*.log; do
   echo "== $log"
