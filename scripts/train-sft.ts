@@ -46,6 +46,7 @@ const args = cliArgs('npm run train:sft --', {
   'data-seed': { type: 'string', default: '0', help: 'first training seed (eval uses seeds from 1e9)' },
   'aux-weight': { type: 'string', default: '1', help: 'weight of the dense vision loss (0 = off)' },
   'aux-shape-weight': { type: 'string', default: '1', help: 'multiplier of the shape term within the dense vision loss' },
+  'aux-centre-weight': { type: 'string', default: '0', help: 'weight of the object-centre term within the dense vision loss (0: none)' },
   'ground-weight': { type: 'string', default: '0', help: 'weight of the grounding loss: one decoder head taught to attend to the target where a thought names its region (0 = off)' },
   'family-weights': { type: 'string', help: `how often each family is drawn, replacing defaults: e.g. count=0.3 (relative; defaults ${Object.entries(FAMILY_WEIGHTS).map(([f, w]) => `${f}=${w}`).join(',')})` },
   'grounded-word-weight': { type: 'string', default: '1', help: 'loss weight of the words grounding queries predict: region words, box coordinates, the answer as the last thought states it (at least; 1 = as the oracle weights them)' },
@@ -96,6 +97,7 @@ let step = 0;
 let dataCursor = numberArg('data-seed', args['data-seed'], 0);
 const auxWeight = numberArg('aux-weight', args['aux-weight'], 0);
 const auxShapeWeight = numberArg('aux-shape-weight', args['aux-shape-weight'], 0);
+const auxCentreWeight = numberArg('aux-centre-weight', args['aux-centre-weight'], 0);
 const groundWeight = numberArg('ground-weight', args['ground-weight'], 0);
 let savedAux: Record<string, tf.Tensor> = {};
 if (hasCheckpoint(checkpointDir)) {
@@ -158,7 +160,7 @@ async function growFrom(dir: string): Promise<SquintModel> {
 const vars = toVariables(model.vlm.weights);
 let aux: AuxHead | undefined;
 if (auxWeight > 0) {
-  aux = createAuxHead(model.config.visionDim, AUX_CHANNELS, auxWeight, model.config.colourPool, auxShapeWeight);
+  aux = createAuxHead(model.config.visionDim, AUX_CHANNELS, auxWeight, model.config.colourPool, auxShapeWeight, auxCentreWeight);
   restoreAuxHead(aux, savedAux);
 }
 const trainable = new Vlm(model.config, vars, model.vlm.imageTokenId);

@@ -15,7 +15,7 @@ function tinyModel(seed = 3, preset = 'tiny') {
   const config = presetConfig(preset, tok.vocabSize);
   const weights = initWeights(config, seed);
   // the pointer and readout start at zero (a grown model computes what it did); give them something to carry
-  for (const name of ['decoder.pointer', 'decoder.readout']) {
+  for (const name of ['decoder.pointer', 'decoder.readout', 'decoder.mass']) {
     if (!weights[name]) continue;
     const shape = weights[name].shape;
     weights[name].dispose();
@@ -30,7 +30,7 @@ describe.each(['cpu', 'wasm'])('VLM on %s', (backend) => {
     await tf.ready();
   });
 
-  it.each(['tiny', 'tiny-conv', 'tiny-point', 'tiny-fine'])('cached decoding gives the same logits as full recomputation, with image blocks mid-sequence (%s)', async (preset) => {
+  it.each(['tiny', 'tiny-conv', 'tiny-point', 'tiny-fine', 'tiny-tally'])('cached decoding gives the same logits as full recomputation, with image blocks mid-sequence (%s)', async (preset) => {
     const model = tinyModel(3, preset);
     const tok = model.tokenizer;
     const K = model.tokensPerImage;
@@ -107,7 +107,39 @@ describe.each(['cpu', 'wasm'])('VLM on %s', (backend) => {
     model.dispose();
   });
 
-  it.each(['tiny', 'tiny-point'])('a decode session returns the tensor count to baseline (%s), also after an overlong append', async (preset) => {
+  it('the mass writes how much the grounding head looks at the image, not where: nothing before the image, and one count vector per feature', async () => {
+    const model = tinyModel(5, 'tiny-tally');
+    const tok = model.tokenizer;
+    const K = model.tokensPerImage;
+    const imageId = tok.special('<image>');
+    const ids = [...tok.encode('<bos><user>What is written on the red object?'), ...Array(K).fill(imageId), ...tok.encode('<assistant><think>I will')];
+    const img = Float32Array.from({ length: model.patchShape[0] * model.patchShape[1] }, (_, i) => Math.cos(i * 0.11));
+    const w = model.vlm.weights;
+    const logitsWith = async (mass: tf.Tensor) => {
+      const saved = w['decoder.mass'];
+      w['decoder.mass'] = mass;
+      const batch = makeBatch([{ ids, weights: ids.map(() => 1), images: [img] }], imageId, K, tok.special('<pad>'), model.patchShape);
+      const out = model.vlm.forward(batch);
+      const values = await out.data();
+      tf.dispose([out, batch.ids, batch.patches!, batch.placement!, batch.targets, batch.lossWeights]);
+      w['decoder.mass'] = saved;
+      return values;
+    };
+    const zero = tf.zerosLike(w['decoder.mass']);
+    const base = await logitsWith(zero);
+    const counted = await logitsWith(w['decoder.mass']);
+    const diff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
+    const V = model.config.vocabSize;
+    const firstImage = ids.indexOf(imageId);
+    // before the image the head can attend no image token: m = 0, and the mass adds nothing
+    expect(diff(base.slice(0, firstImage * V), counted.slice(0, firstImage * V))).toBeLessThan(1e-6);
+    // from the image on it does
+    expect(diff(base.slice(firstImage * V), counted.slice(firstImage * V))).toBeGreaterThan(1e-3);
+    zero.dispose();
+    model.dispose();
+  });
+
+  it.each(['tiny', 'tiny-point', 'tiny-tally'])('a decode session returns the tensor count to baseline (%s), also after an overlong append', async (preset) => {
     const model = tinyModel(3, preset);
     const before = tf.memory().numTensors;
     const session = model.newSession();
@@ -141,6 +173,20 @@ describe('pointer and readout config', () => {
     expect(weightShapes(presetConfig('aim', 50))['decoder.readout']).toBeUndefined();
     expect(() => validateConfig({ ...without, pointer: 'yes' })).toThrow(/"pointer" must be true or false/);
     expect(() => validateConfig({ ...without, readout: 1 })).toThrow(/"readout" must be true or false/);
+  });
+});
+
+describe('countMass config', () => {
+  it('absent in older configs means none; the tally preset has it, with a [2, dim] matrix; it needs the pointer; a bad value is refused', () => {
+    const { countMass: _none, ...without } = presetConfig('fine', 50);
+    expect(validateConfig(without).countMass).toBe(false);
+    expect(weightShapes(presetConfig('tally', 50))['decoder.mass']).toEqual([2, 128]);
+    expect(weightShapes(presetConfig('fine', 50))['decoder.mass']).toBeUndefined();
+    // otherwise the same weights: a fine model grows into tally with only the mass fresh
+    const { 'decoder.mass': _mass, ...rest } = weightShapes(presetConfig('tally', 50));
+    expect(rest).toEqual(weightShapes(presetConfig('fine', 50)));
+    expect(() => validateConfig({ ...without, countMass: 'yes' })).toThrow(/"countMass" must be true or false/);
+    expect(() => validateConfig({ ...presetConfig('tally', 50), pointer: false })).toThrow(/countMass needs the pointer/);
   });
 });
 

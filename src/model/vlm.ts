@@ -172,15 +172,23 @@ export class Vlm {
    *   pointer: the distribution over grid cells times one learned vector per cell, so a position
    *            reads "the target is in cell 6" off a fixed direction;
    *   readout: the attended image tokens as the projector made them, averaged, times a learned
-   *            matrix, so the target's colour or shape arrives unmixed by the decoder's layers.
+   *            matrix, so the target's colour or shape arrives unmixed by the decoder's layers;
+   *   mass:    (countMass) how much it attends to the image at all, m and m/(1.05−m), times a
+   *            learned matrix: with the rest on the first token, m = n/(n+1) tells how many
+   *            objects it looks at, m/(1.05−m) ≈ n.
    */
   point(attention: tf.Tensor4D, keys: PointerKeys): tf.Tensor3D {
     const c = this.config;
     const [B, , T, Tk] = attention.shape;
     const head = attention.slice([0, GROUND_HEAD, 0, 0], [B, 1, T, Tk]).reshape([B, T, Tk]);
     const perCell = fastMatMul(head, keys.cells); // [B, T, K]
-    const imageMass = perCell.sum(-1, true).add(1e-6); // [B, T, 1]
+    const attended = perCell.sum(-1, true); // [B, T, 1]
+    const imageMass = attended.add(1e-6);
     let out = tf.zeros([B, T, c.dim]) as tf.Tensor3D;
+    if (c.countMass) {
+      const features = tf.concat([attended, attended.div(tf.scalar(1.05).sub(attended))], -1); // [B, T, 2]
+      out = out.add(dense(features, this.weights['decoder.mass']));
+    }
     if (c.pointer) out = out.add(dense(perCell.div(imageMass), this.weights['decoder.pointer']));
     if (c.readout) {
       if (!keys.tokens) throw new Error('this model reads out the attended image tokens: pass them');

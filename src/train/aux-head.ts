@@ -13,23 +13,34 @@ export interface AuxHead {
   readonly weight: number;
   /** Extra weight of its shape term within it (the encoder's shape features lag: a frozen linear probe reads 70%). */
   readonly shapeWeight: number;
+  /** Weight of its object-centre term within it (0: left out, as before the channel existed). */
+  readonly centreWeight: number;
 }
 
-export function createAuxHead(visionDim: number, channels: number, weight: number, colourPool = 0, shapeWeight = 1): AuxHead {
+export function createAuxHead(visionDim: number, channels: number, weight: number, colourPool = 0, shapeWeight = 1, centreWeight = 0): AuxHead {
   return {
     w: tf.variable(tf.randomNormal([visionDim, channels], 0, 0.02)), b: tf.variable(tf.zeros([channels])),
     poolW: colourPool > 0 ? tf.variable(tf.randomNormal([colourPool, COLOUR_NAMES.length], 0, 0.02)) : null,
     poolB: colourPool > 0 ? tf.variable(tf.zeros([COLOUR_NAMES.length])) : null,
     weight,
     shapeWeight,
+    centreWeight,
   };
 }
 
-/** Assigns each of the head's variables that `saved` holds with the same shape (a resumed or grown run). */
+/**
+ * Assigns each of the head's variables that `saved` holds with the same shape (a resumed or grown
+ * run). One saved with fewer output channels (before a channel was added) fills the first ones;
+ * the new channels keep their initialisation.
+ */
 export function restoreAuxHead(aux: AuxHead, saved: Record<string, tf.Tensor>): void {
   for (const [name, v] of Object.entries(auxVariables(aux))) {
     const t = saved[name];
-    if (t && t.shape.join() === v.shape.join()) v.assign(t);
+    if (!t || t.rank !== v.rank) continue;
+    const last = v.rank - 1;
+    const fewerChannels = t.shape.slice(0, last).join() === v.shape.slice(0, last).join() && t.shape[last] < v.shape[last];
+    if (t.shape.join() === v.shape.join()) v.assign(t);
+    else if (fewerChannels) tf.tidy(() => v.assign(tf.concat([t, v.slice(Array(v.rank).fill(0).map((_, i) => (i === last ? t.shape[last] : 0)), v.shape.map((d, i) => (i === last ? d - t.shape[last] : d)))], last)));
   }
 }
 

@@ -25,8 +25,11 @@ export interface LossBatch extends TrainBatch {
   readonly totalTokens: number;
   /** [N, patches, channels] when every sequence carries aux labels, else null. */
   readonly auxLabels: tf.Tensor3D | null;
-  /** Grounding targets [B, T, T] (1 at query, key) and queries [B, T]; null when no sequence has one. */
-  readonly ground: { readonly mask: tf.Tensor3D; readonly queries: tf.Tensor2D } | null;
+  /**
+   * Grounding targets [B, T, T] (1 at query, key), queries [B, T] and each query's sink share
+   * [B, T] (null when no query has one); null when no sequence has a query.
+   */
+  readonly ground: { readonly mask: tf.Tensor3D; readonly queries: tf.Tensor2D; readonly sink: tf.Tensor2D | null } | null;
 }
 
 /**
@@ -94,17 +97,20 @@ function groundingTensors(seqs: readonly SequenceLike[], T: number): LossBatch['
   const B = seqs.length;
   const mask = new Float32Array(B * T * T);
   const queries = new Float32Array(B * T);
+  const sink = new Float32Array(B * T);
+  let sinks = false;
   seqs.forEach((s, b) => {
-    for (const { query, keys } of s.grounding ?? []) {
+    for (const { query, keys, sink: share } of s.grounding ?? []) {
       queries[b * T + query] = 1;
       for (const k of keys) mask[(b * T + query) * T + k] = 1;
+      if (share) (sink[b * T + query] = share), (sinks = true);
     }
   });
-  return { mask: tf.tensor3d(mask, [B, T, T]), queries: tf.tensor2d(queries, [B, T]) };
+  return { mask: tf.tensor3d(mask, [B, T, T]), queries: tf.tensor2d(queries, [B, T]), sink: sinks ? tf.tensor2d(sink, [B, T]) : null };
 }
 
 export function disposeBatch(batch: LossBatch): void {
-  for (const t of [batch.ids, batch.patches, batch.placement, batch.targets, batch.lossWeights, batch.auxLabels, batch.ground?.mask, batch.ground?.queries]) t?.dispose();
+  for (const t of [batch.ids, batch.patches, batch.placement, batch.targets, batch.lossWeights, batch.auxLabels, batch.ground?.mask, batch.ground?.queries, batch.ground?.sink]) t?.dispose();
 }
 
 function concatFloat(parts: readonly Float32Array[]): Float32Array {

@@ -12,7 +12,7 @@ import { createNodeCanvas } from '../world/node-canvas';
 import { Adam } from './adam';
 import { disposeBatch, makeBatch } from './batch';
 import { makeExample, tokenizerCorpus } from './data';
-import { GROUND_HEAD, emphasiseGrounded, groundLayer, groundingLoss, targetTokens, viewTargetTokens } from './grounding';
+import { GROUND_HEAD, centreTokens, emphasiseGrounded, groundLayer, groundingLoss, targetTokens, viewTargetTokens } from './grounding';
 import { sftStep, toVariables } from './sft';
 
 describe('targetTokens', () => {
@@ -26,6 +26,12 @@ describe('targetTokens', () => {
     // 800×400 letterboxed: the image fills the middle half of the view's rows
     expect(targetTokens([pixelBox(0, 0, 10, 10)], { width: 800, height: 400 }, 4)).toEqual([4]);
     expect(targetTokens([pixelBox(0, 0, 10, 10), pixelBox(790, 390, 800, 400)], { width: 800, height: 400 }, 4)).toEqual([4, 11]);
+  });
+
+  it('centreTokens names the one cell holding each target\'s centre, one entry per target', () => {
+    const square = { width: 400, height: 400 };
+    // straddling four cells, its centre (100, 100) lies in cell (1, 1)
+    expect(centreTokens([pixelBox(90, 90, 110, 110), pixelBox(10, 10, 20, 20), pixelBox(12, 12, 18, 18)], square, 4)).toEqual([5, 0, 0]);
   });
 
   it('in a crop, names the cells of the crop\'s own grid, and nothing for a target outside it', () => {
@@ -172,15 +178,54 @@ describe('grounding queries and loss', () => {
     const mask = tf.tensor3d([[[0, 0, 0], [0, 0, 0], [1, 0, 1]]]);
     const queries = tf.tensor2d([[0, 0, 1]]);
     expect((await groundingLoss(attention, mask, queries).data())[0]).toBeCloseTo(-Math.log(0.7), 5);
-    expect((await groundingLoss(attention, mask, queries, 1).data())[0]).toBeCloseTo(-Math.log(1e-6), 3); // clamped
+    expect((await groundingLoss(attention, mask, queries, null, 1).data())[0]).toBeCloseTo(-Math.log(1e-6), 3); // clamped
     tf.dispose([attention, mask, queries]);
   });
 
-  it('SFT steps with the grounding loss move the supervised head\'s attention onto the targets, leaking no tensors', async () => {
+  it('with a sink share f, is −[(1−f)·log(mass on the targets) + f·log(mass on the first token)]', async () => {
+    const attention = tf.tensor4d([[[[1, 0, 0], [0.5, 0.5, 0], [0.2, 0.3, 0.5]]]]);
+    const mask = tf.tensor3d([[[0, 0, 0], [0, 0, 0], [0, 0, 1]]]);
+    const queries = tf.tensor2d([[0, 1, 1]]);
+    const sink = tf.tensor2d([[0, 1, 0.25]]); // query 1 looks at no target: all its mass belongs on the sink
+    const want = (-Math.log(0.5) - (0.75 * Math.log(0.5) + 0.25 * Math.log(0.2))) / 2;
+    expect((await groundingLoss(attention, mask, queries, sink).data())[0]).toBeCloseTo(want, 5);
+    tf.dispose([attention, mask, queries, sink]);
+  });
+
+  it('a countMass model\'s count scan looks at one centre cell per target in each region and at the first token, sink 1/(n+1)', () => {
+    const tally = presetConfig('tiny-tally', tok.vocabSize);
+    const model = new SquintModel(tally, tok, initWeights(tally, 3));
+    const imageId = tok.special('<image>');
+    const shares = new Set<number>();
+    let counted = 0;
+    for (let seed = 500; seed < 520; seed++) {
+      const { sample, sequence } = makeExample(model, seed, createNodeCanvas, { families: ['count'] });
+      const start = sequence.ids.indexOf(imageId);
+      const size = { width: sample.scene.width, height: sample.scene.height };
+      for (const q of sequence.grounding.filter((g) => g.kind === 'count')) {
+        const named = REGION_ORDER.filter((r) => tok.decode(sequence.ids.slice(q.query - 3, q.query + 1)).endsWith(r)).sort((a, b) => b.length - a.length)[0];
+        const inRegion = sample.targets.filter((t) => regionName(t, size) === named);
+        expect(q.sink).toBeCloseTo(1 / (inRegion.length + 1), 10);
+        shares.add(inRegion.length);
+        // one key per target, each among the cells its target covers; fewer only where two centres share a cell
+        expect(q.keys.length).toBeLessThanOrEqual(inRegion.length);
+        if (inRegion.length) expect(q.keys.length).toBeGreaterThan(0);
+        const covered = targetTokens(inRegion, size, 4).map((k) => start + k);
+        for (const k of q.keys) expect(covered).toContain(k);
+        counted++;
+      }
+    }
+    expect(counted).toBeGreaterThan(45);
+    expect([...shares].sort()).toEqual(expect.arrayContaining([0, 1, 2])); // empty regions, one object, two
+    model.dispose();
+  });
+
+  it.each([['tiny-conv', 'colour'], ['tiny-tally', 'count']] as const)('SFT steps with the grounding loss move the supervised head\'s attention onto the targets (and a count\'s onto the sink), leaking no tensors (%s, %s)', async (preset, family) => {
+    const config = presetConfig(preset, tok.vocabSize);
     const model = new SquintModel(config, tok, initWeights(config, 5));
     const seqs = [];
     for (let seed = 400; seqs.length < 4; seed++) {
-      const { sequence } = makeExample(model, seed, createNodeCanvas, { families: ['colour'] });
+      const { sequence } = makeExample(model, seed, createNodeCanvas, { families: [family] });
       if (sequence.grounding.length) seqs.push(sequence);
     }
     const vars = toVariables(model.vlm.weights);
@@ -188,9 +233,10 @@ describe('grounding queries and loss', () => {
     const adam = new Adam();
     const batch = makeBatch(seqs, model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape);
     expect(batch.ground).not.toBeNull();
+    expect(batch.ground!.sink !== null).toBe(config.countMass); // only a countMass model's count scan has sink shares
     const mass = () => tf.tidy(() => {
       const attention = trainable.forwardWithFeatures(batch).attention[groundLayer(config.layers)];
-      return groundingLoss(attention, batch.ground!.mask, batch.ground!.queries, GROUND_HEAD).dataSync()[0];
+      return groundingLoss(attention, batch.ground!.mask, batch.ground!.queries, batch.ground!.sink, GROUND_HEAD).dataSync()[0];
     });
     const before = mass();
     let count = 0;

@@ -25,6 +25,12 @@ export interface GroundingQuery {
   readonly keys: readonly number[];
   /** Optional so hand-made queries in tests need not say; groundingQueries always sets it. */
   readonly kind?: GroundingKind;
+  /**
+   * The share of the attention that belongs on the sequence's first token, the rest on `keys`
+   * (omitted: 0). A counting query of a countMass model looks at each of the n objects and at
+   * this "sink" equally, sink 1/(n+1), so the mass it puts on the image tells n.
+   */
+  readonly sink?: number;
 }
 
 /** Region names, longest first: a text starting with one names the first that matches ("the left" is no prefix of "the lower left"). */
@@ -62,6 +68,8 @@ export interface BlockTargets {
   readonly byColour?: ReadonlyMap<string, readonly number[]>;
   /** The global view only: the cells each region covers (where a count looks when the region holds no target). */
   readonly regionCells?: ReadonlyMap<RegionName, readonly number[]>;
+  /** The global view only: the cell holding each target's centre, one entry per target (a count looks at one key per object). */
+  readonly centresByRegion?: ReadonlyMap<RegionName, readonly number[]>;
 }
 
 /** `targetTokens` of the targets grouped by `key` (their region, their colour…). */
@@ -71,14 +79,25 @@ export function groupedTargetTokens<K>(targets: readonly PixelBox[], keys: reado
   return new Map([...groups].map(([key, group]) => [key, targetTokens(group, size, side)]));
 }
 
+/** The cell holding each target's centre (row-major on the side × side grid), one per target. */
+export function centreTokens(targets: readonly PixelBox[], size: Size, side: number): number[] {
+  return targets.map((t) => {
+    const [cx, cy] = [(t[0] + t[2]) / 2, (t[1] + t[3]) / 2];
+    return targetTokens([pixelBox(cx, cy, cx, cy)], size, side)[0];
+  });
+}
+
 /** The global view's block, with its targets grouped by region and (when `colours` are given) by colour. */
 export function globalBlock(start: number, targets: readonly PixelBox[], colours: readonly string[], size: Size, side: number): BlockTargets {
+  const regions = targets.map((t) => regionName(t, size));
+  const centres = centreTokens(targets, size, side);
   return {
     start,
     tokens: targetTokens(targets, size, side),
-    byRegion: groupedTargetTokens(targets, targets.map((t) => regionName(t, size)), size, side),
+    byRegion: groupedTargetTokens(targets, regions, size, side),
     byColour: colours.length === targets.length ? groupedTargetTokens(targets, colours, size, side) : undefined,
     regionCells: new Map(REGION_ORDER.map((name) => [name, targetTokens([regionBox(name, size)], size, side)])),
+    centresByRegion: new Map(REGION_ORDER.map((name) => [name, centres.filter((_, i) => regions[i] === name)])),
   };
 }
 
@@ -98,6 +117,7 @@ export function viewTargetTokens(targets: readonly PixelBox[], view: PixelBox, s
  *     when none lies there, or `byRegion` is not given);
  *   - every number of a count's scan ("the top 2"; the query is the region name's last
  *     token), pointed at the targets in that region, or at the whole region when it holds none;
+ *     with `countSink`, at each target's centre cell and the first token equally (sink 1/(n+1));
  *   - every trained colour word naming targets in a thought before the first crop ("the red
  *     object", "the red objects"; the query is " the"), pointed at the global view's targets of
  *     that colour: a relation's thought names its second object by looking at it;
@@ -110,7 +130,7 @@ export function viewTargetTokens(targets: readonly PixelBox[], view: PixelBox, s
  *     it).
  * A query whose view shows no target is left out.
  */
-export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], weights: readonly number[], blocks: readonly BlockTargets[]): GroundingQuery[] {
+export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], weights: readonly number[], blocks: readonly BlockTargets[], countSink = false): GroundingQuery[] {
   if (blocks.length === 0) return [];
   const [theId] = tok.encode(' the');
   const [commaId] = tok.encode(',');
@@ -141,7 +161,11 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
     const region = ids[t] === theId && regionIds.has(ids[t + 1]) ? regionAt(t) : undefined;
     // a count's scan entry ("…, the upper left 2"): the name is fixed by the order, the number is not
     const nameEnd = region ? t + tok.encode(` ${region}`).length - 1 : -1;
-    if (region && digitIds.has(ids[nameEnd + 1])) {
+    if (region && digitIds.has(ids[nameEnd + 1]) && countSink) {
+      const centres = blocks[0].centresByRegion?.get(region) ?? [];
+      const keys = [...new Set(centres)].sort((a, b) => a - b).map((k) => blocks[0].start + k);
+      if (trained(nameEnd)) out.push({ query: nameEnd, keys, kind: 'count', sink: 1 / (centres.length + 1) });
+    } else if (region && digitIds.has(ids[nameEnd + 1])) {
       const cells = blocks[0].byRegion?.get(region) ?? blocks[0].regionCells?.get(region);
       if (cells && trained(nameEnd)) add(nameEnd, { ...blocks[0], tokens: cells }, 'count');
     } else if (region && listed(t) && trained(t)) add(t, narrowed(blocks[0].byRegion?.get(region)), 'region');
@@ -181,15 +205,20 @@ export function emphasiseGrounded(weights: readonly number[], grounding: readonl
 }
 
 /**
- * Mean over supervised queries of −log(attention mass on the target tokens), for one head.
+ * Mean over supervised queries of −log(attention mass on the target tokens), for one head; a
+ * query with a sink share f instead pays −[(1−f)·log(mass on targets) + f·log(mass on the first
+ * token)], least when the two masses are 1−f and f.
  * attention [B, H, T, T]; mask [B, T, T] with 1 at (sequence, query, target key); queries [B, T]
- * with 1 at supervised queries (at least one).
+ * with 1 at supervised queries (at least one); sink [B, T], each query's share (null: none).
  */
-export function groundingLoss(attention: tf.Tensor4D, mask: tf.Tensor3D, queries: tf.Tensor2D, head = GROUND_HEAD): tf.Scalar {
+export function groundingLoss(attention: tf.Tensor4D, mask: tf.Tensor3D, queries: tf.Tensor2D, sink: tf.Tensor2D | null = null, head = GROUND_HEAD): tf.Scalar {
   const [B, , T, Tk] = attention.shape;
   const probs = attention.slice([0, head, 0, 0], [B, 1, T, Tk]).reshape([B, T, Tk]);
-  const mass = probs.mul(mask).sum(-1); // [B, T]
   // clamp: an untrained head may put (numerically) nothing on the targets
-  const nll = mass.maximum(1e-6).log().neg().mul(queries);
-  return nll.sum().div(queries.sum().maximum(1)) as tf.Scalar;
+  const logMass = (m: tf.Tensor) => m.maximum(1e-6).log();
+  const onTargets = logMass(probs.mul(mask).sum(-1)); // [B, T]
+  const ll = sink
+    ? onTargets.mul(tf.scalar(1).sub(sink)).add(logMass(probs.slice([0, 0, 0], [B, T, 1]).reshape([B, T])).mul(sink))
+    : onTargets;
+  return ll.neg().mul(queries).sum().div(queries.sum().maximum(1)) as tf.Scalar;
 }

@@ -8,7 +8,9 @@
 import { type PixelBox, letterbox } from '../world/boxes';
 import { COLOUR_NAMES, GLYPHS, SHAPES, type Scene } from '../world/types';
 
-export const AUX_CHANNELS = COLOUR_NAMES.length + SHAPES.length + GLYPHS.length; // 8 + 6 + 20
+/** The last channel: an object's centre lies in this patch (one patch per object; a count looks there). */
+export const CENTRE_CHANNEL = COLOUR_NAMES.length + SHAPES.length + GLYPHS.length;
+export const AUX_CHANNELS = CENTRE_CHANNEL + 1; // 8 colours + 6 shapes + 20 glyphs + centre
 
 /** A colour counts as present in a patch when its object covers this much of it (in view px²). */
 const VISIBLE_AREA_VIEW_PX2 = 0.25;
@@ -37,6 +39,8 @@ export function visionLabels(scene: Scene, box: PixelBox, imageSize: number, pat
     const r = (obj.size * scale * imageSize) / 2; // radius in view px
     if (cx + r < 0 || cy + r < 0 || cx - r > imageSize || cy - r > imageSize) continue;
     const colour = COLOUR_NAMES.indexOf(obj.colour);
+    // 0. the patch holding its centre, when the centre is in view
+    if (cx >= 0 && cy >= 0 && cx < imageSize && cy < imageSize) labels[patchIndex[Math.floor(cy / patchSize) * grid + Math.floor(cx / patchSize)] * AUX_CHANNELS + CENTRE_CHANNEL] = 1;
     // 1. colour presence: 1 wherever the object's disc covers a visible part of the patch. Not
     // its coverage: the agent finds tiny targets by colour, and a speck's colour should be as
     // strong a target as a large object's (with coverage labels, specks barely counted).

@@ -9,7 +9,7 @@ import type { Vlm } from '../model/vlm';
 import { COLOUR_NAMES, GLYPHS, SHAPES } from '../world/types';
 import { type Adam, gradNorm } from './adam';
 import { type AuxHead, auxVariables } from './aux-head';
-import { AUX_CHANNELS } from './vision-labels';
+import { AUX_CHANNELS, CENTRE_CHANNEL } from './vision-labels';
 
 const SHAPE_START = COLOUR_NAMES.length;
 const GLYPH_START = SHAPE_START + SHAPES.length;
@@ -28,7 +28,8 @@ function classLoss(logits: tf.Tensor2D, labels: tf.Tensor2D, start: number, coun
 /**
  * The dense vision loss: sigmoid cross-entropy of colour presence at every patch (from the
  * features, and from the colour pool's features when the model has one), plus softmax
- * cross-entropy of the shape (times the head's shape weight) and of the glyph at each object's centre patch. (One sigmoid loss
+ * cross-entropy of the shape (times the head's shape weight) and of the glyph at each object's centre patch,
+ * plus (times the head's centre weight) sigmoid cross-entropy of "an object's centre is here". (One sigmoid loss
  * over all channels let "no glyph anywhere" drown the few labelled patches: glyph accuracy
  * stayed at chance for 25k views.)
  */
@@ -37,7 +38,11 @@ export function visionLoss(features: tf.Tensor3D, labels: tf.Tensor3D, head: Aux
   const y = labels.reshape([-1, AUX_CHANNELS]) as tf.Tensor2D;
   const colourLabels = y.slice([0, 0], [-1, SHAPE_START]);
   const colour = tf.losses.sigmoidCrossEntropy(colourLabels, logits.slice([0, 0], [-1, SHAPE_START]));
-  const loss = colour.add(classLoss(logits, y, SHAPE_START, SHAPES.length).mul(head.shapeWeight)).add(classLoss(logits, y, GLYPH_START, GLYPHS.length)) as tf.Scalar;
+  let loss = colour.add(classLoss(logits, y, SHAPE_START, SHAPES.length).mul(head.shapeWeight)).add(classLoss(logits, y, GLYPH_START, GLYPHS.length)) as tf.Scalar;
+  if (head.centreWeight > 0) {
+    const centre = tf.losses.sigmoidCrossEntropy(y.slice([0, CENTRE_CHANNEL], [-1, 1]), logits.slice([0, CENTRE_CHANNEL], [-1, 1]));
+    loss = loss.add(centre.mul(head.centreWeight));
+  }
   if (!pooled || !head.poolW || !head.poolB) return loss;
   // the colour pool is taught colour presence directly, so it learns to see specks from the start
   const poolLogits = dense(pooled, head.poolW, head.poolB).reshape([-1, SHAPE_START]);
