@@ -192,6 +192,17 @@ describe('grounding queries and loss', () => {
     tf.dispose([attention, mask, queries, sink]);
   });
 
+  it('a sink the head barely looks at (1e-12) still gets the full gradient: −log stays unclamped there', () => {
+    const scores = tf.tensor4d([[[[0, 30, 0], [0, 0, 0], [-27.6, 0, 0]]]]); // query 2 puts ~1e-12 on the first token
+    const mask = tf.tensor3d([[[0, 0, 0], [0, 0, 0], [0, 1, 0]]]);
+    const queries = tf.tensor2d([[0, 0, 1]]);
+    const sink = tf.tensor2d([[0, 0, 1]]); // all of query 2's mass belongs on the sink
+    const grad = tf.grad((s: tf.Tensor) => groundingLoss(tf.softmax(s) as tf.Tensor4D, mask, queries, sink))(scores);
+    // d(−log p0)/d s0 = −(1 − p0) ≈ −1
+    expect(grad.arraySync()[0][0][2][0]).toBeCloseTo(-1, 3);
+    tf.dispose([scores, mask, queries, sink, grad]);
+  });
+
   it('a countMass model\'s count scan looks at one centre cell per target in each region and at the first token, sink 1/(n+1)', () => {
     const tally = presetConfig('tiny-tally', tok.vocabSize);
     const model = new SquintModel(tally, tok, initWeights(tally, 3));

@@ -215,10 +215,10 @@ export function groundingLoss(attention: tf.Tensor4D, mask: tf.Tensor3D, queries
   const [B, , T, Tk] = attention.shape;
   const probs = attention.slice([0, head, 0, 0], [B, 1, T, Tk]).reshape([B, T, Tk]);
   // clamp: an untrained head may put (numerically) nothing on the targets
-  const logMass = (m: tf.Tensor) => m.maximum(1e-6).log();
-  const onTargets = logMass(probs.mul(mask).sum(-1)); // [B, T]
-  const ll = sink
-    ? onTargets.mul(tf.scalar(1).sub(sink)).add(logMass(probs.slice([0, 0, 0], [B, T, 1]).reshape([B, T])).mul(sink))
-    : onTargets;
+  const onTargets = probs.mul(mask).sum(-1).maximum(1e-6).log(); // [B, T]
+  // the sink starts near 1e-15 (nothing taught the head to look at the first token), so its clamp
+  // sits far lower: at 1e-6 it had no gradient, and 300 steps left the sink untouched
+  const onSink = () => probs.slice([0, 0, 0], [B, T, 1]).reshape([B, T]).maximum(1e-30).log();
+  const ll = sink ? onTargets.mul(tf.scalar(1).sub(sink)).add(onSink().mul(sink)) : onTargets;
   return ll.neg().mul(queries).sum().div(queries.sum().maximum(1)) as tf.Scalar;
 }
