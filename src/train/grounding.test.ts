@@ -199,7 +199,7 @@ describe('grounding queries and loss', () => {
     const sink = tf.tensor2d([[0, 0, 1]]); // all of query 2's mass belongs on the sink
     const grad = tf.grad((s: tf.Tensor) => groundingLoss(tf.softmax(s) as tf.Tensor4D, mask, queries, sink))(scores);
     // d(−log p0)/d s0 = −(1 − p0) ≈ −1
-    expect(grad.arraySync()[0][0][2][0]).toBeCloseTo(-1, 3);
+    expect((grad.arraySync() as number[][][][])[0][0][2][0]).toBeCloseTo(-1, 3);
     tf.dispose([scores, mask, queries, sink, grad]);
   });
 

@@ -1,0 +1,78 @@
+/**
+ * npm run probe:count -- --model runs/sft-tally1/checkpoint [--n 40] [--seed 950100]
+ *
+ * How does the grounding head look while a count scan names each region's number? On count
+ * scenes of the training distribution, teacher-forced, at every scan position ("…, the top" →
+ * " 2"), it reads the head's attention: the mass on the image, on the first token (the sink a
+ * countMass model is taught to give 1/(n+1)) and on the region's targets, grouped by how many
+ * targets the region holds (n), with how often the model's argmax there is the right number.
+ * A countMass model should show image mass near n/(n+1); a model without it, mass near 1 whatever n.
+ * Writes runs/eval/<model>-count.json.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import * as tf from '../src/model/tf';
+import { useNodeBackend } from './lib/backend';
+import { cliArgs, modelName, numberArg } from './lib/args';
+import { loadSquintModel } from '../src/model/load';
+import { nodeFileReader } from '../src/model/weights/node-files';
+import { GROUND_HEAD, groundLayer } from '../src/model/config';
+import { disposeBatch, makeBatch } from '../src/train/batch';
+import { makeExample } from '../src/train/data';
+import { targetTokens } from '../src/train/grounding';
+import { REGION_ORDER, regionName } from '../src/world/regions';
+import { createNodeCanvas } from '../src/world/node-canvas';
+
+const args = cliArgs('npm run probe:count --', {
+  model: { type: 'string', default: 'models/default', help: 'model or checkpoint directory' },
+  n: { type: 'string', default: '40', help: 'count scenes' },
+  seed: { type: 'string', default: '950100', help: 'first training-distribution seed (probes use 950 000–950 199)' },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+});
+const scenes = numberArg('n', args.n, 1);
+const firstSeed = numberArg('seed', args.seed, 0);
+await useNodeBackend('wasm');
+const model = await loadSquintModel(nodeFileReader(args.model));
+const tok = model.tokenizer;
+const side = Math.sqrt(model.tokensPerImage);
+
+interface Group { positions: number; image: number; sink: number; targets: number; right: number }
+const groups = new Map<number, Group>();
+for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
+  const { sample, sequence } = makeExample(model, seed, createNodeCanvas, { families: ['count'] });
+  const batch = makeBatch([sequence], model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape);
+  const [attention, predicted] = tf.tidy(() => {
+    const out = model.vlm.forwardWithFeatures(batch);
+    const head = out.attention[groundLayer(model.config.layers)].slice([0, GROUND_HEAD, 0, 0], [1, 1, -1, -1]).squeeze();
+    return [head.arraySync() as number[][], out.logits.argMax(-1).squeeze().arraySync() as number[]];
+  });
+  disposeBatch(batch);
+  const start = sequence.ids.indexOf(model.vlm.imageTokenId);
+  const size = { width: sample.scene.width, height: sample.scene.height };
+  for (const q of sequence.grounding.filter((g) => g.kind === 'count')) {
+    const said = tok.decode([sequence.ids[q.query + 1]]).trim();
+    const text = tok.decode(sequence.ids.slice(q.query - 3, q.query + 1));
+    const region = REGION_ORDER.filter((r) => text.endsWith(r)).sort((a, b) => b.length - a.length)[0]; // "the upper left", not "left"
+    const inRegion = sample.targets.filter((t) => regionName(t, size) === region);
+    const n = inRegion.length;
+    const row = attention[q.query];
+    const g = groups.get(n) ?? { positions: 0, image: 0, sink: 0, targets: 0, right: 0 };
+    groups.set(n, g);
+    g.positions++;
+    g.image += row.slice(start, start + model.tokensPerImage).reduce((a, b) => a + b, 0);
+    g.sink += row[0];
+    g.targets += targetTokens(inRegion, size, side).reduce((a, k) => a + row[start + k], 0);
+    if (tok.decode([predicted[q.query]]).trim() === said) g.right++;
+  }
+}
+const byCount = [...groups].sort(([a], [b]) => a - b).map(([n, g]) => ({
+  n, positions: g.positions, imageMass: g.image / g.positions, sinkMass: g.sink / g.positions,
+  targetMass: g.targets / g.positions, rightNumber: g.right / g.positions,
+}));
+for (const r of byCount) {
+  console.log(`n=${r.n}  ${String(r.positions).padStart(4)} positions  image ${r.imageMass.toFixed(3)} (n/(n+1) = ${(r.n / (r.n + 1)).toFixed(3)})  sink ${r.sinkMass.toFixed(3)}  targets ${r.targetMass.toFixed(3)}  number right ${(100 * r.rightNumber).toFixed(1)}%`);
+}
+await mkdir('runs/eval', { recursive: true });
+const out = `runs/eval/${modelName(args.model)}-count.json`;
+await writeFile(out, JSON.stringify({ model: args.model, seeds: [firstSeed, firstSeed + scenes], byCount }, null, 2));
+console.log(`wrote ${out}`);
+model.dispose();
