@@ -5,7 +5,9 @@
  * scenes of the training distribution, teacher-forced, at every scan position ("…, the top" →
  * " 2"), it reads the head's attention: the mass on the image, on the first token (the sink a
  * countMass model is taught to give 1/(n+1)) and on the region's targets, grouped by how many
- * targets the region holds (n), with how often the model's argmax there is the right number.
+ * targets the region holds (n), how many cells it spreads over (1/Σp² of its attention over the
+ * image: 1 for one cell, 2 for two alike), and how often the model's argmax there is the right
+ * number. The mass on the targets' centre cells is what a countMass model is taught (else 0).
  * A countMass model should show image mass near n/(n+1); a model without it, mass near 1 whatever n.
  * Writes runs/eval/<model>-count.json.
  */
@@ -35,7 +37,7 @@ const model = await loadSquintModel(nodeFileReader(args.model));
 const tok = model.tokenizer;
 const side = Math.sqrt(model.tokensPerImage);
 
-interface Group { positions: number; image: number; sink: number; targets: number; right: number }
+interface Group { positions: number; image: number; sink: number; targets: number; centres: number; cells: number; right: number }
 const groups = new Map<number, Group>();
 for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
   const { sample, sequence } = makeExample(model, seed, createNodeCanvas, { families: ['count'] });
@@ -55,10 +57,15 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
     const inRegion = sample.targets.filter((t) => regionName(t, size) === region);
     const n = inRegion.length;
     const row = attention[q.query];
-    const g = groups.get(n) ?? { positions: 0, image: 0, sink: 0, targets: 0, right: 0 };
+    const g = groups.get(n) ?? { positions: 0, image: 0, sink: 0, targets: 0, centres: 0, cells: 0, right: 0 };
     groups.set(n, g);
     g.positions++;
-    g.image += row.slice(start, start + model.tokensPerImage).reduce((a, b) => a + b, 0);
+    const image = row.slice(start, start + model.tokensPerImage);
+    const mass = image.reduce((a, b) => a + b, 0);
+    g.image += mass;
+    // how many cells it looks at: 1/Σp² of its attention over the image, normalised (1 for one cell, 2 for two alike)
+    g.cells += mass > 0 ? 1 / image.reduce((a, p) => a + (p / mass) ** 2, 0) : 0;
+    g.centres += q.keys.reduce((a, k) => a + row[k], 0);
     g.sink += row[0];
     g.targets += targetTokens(inRegion, size, side).reduce((a, k) => a + row[start + k], 0);
     if (tok.decode([predicted[q.query]]).trim() === said) g.right++;
@@ -66,10 +73,10 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
 }
 const byCount = [...groups].sort(([a], [b]) => a - b).map(([n, g]) => ({
   n, positions: g.positions, imageMass: g.image / g.positions, sinkMass: g.sink / g.positions,
-  targetMass: g.targets / g.positions, rightNumber: g.right / g.positions,
+  targetMass: g.targets / g.positions, centreMass: g.centres / g.positions, cellsLookedAt: g.cells / g.positions, rightNumber: g.right / g.positions,
 }));
 for (const r of byCount) {
-  console.log(`n=${r.n}  ${String(r.positions).padStart(4)} positions  image ${r.imageMass.toFixed(3)} (n/(n+1) = ${(r.n / (r.n + 1)).toFixed(3)})  sink ${r.sinkMass.toFixed(3)}  targets ${r.targetMass.toFixed(3)}  number right ${(100 * r.rightNumber).toFixed(1)}%`);
+  console.log(`n=${r.n}  ${String(r.positions).padStart(4)} positions  image ${r.imageMass.toFixed(3)} (n/(n+1) = ${(r.n / (r.n + 1)).toFixed(3)})  sink ${r.sinkMass.toFixed(3)}  targets ${r.targetMass.toFixed(3)}  centres ${r.centreMass.toFixed(3)}  cells looked at ${r.cellsLookedAt.toFixed(2)}  number right ${(100 * r.rightNumber).toFixed(1)}%`);
 }
 await mkdir('runs/eval', { recursive: true });
 const out = `runs/eval/${modelName(args.model)}-count.json`;
