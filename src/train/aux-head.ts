@@ -37,10 +37,17 @@ export function restoreAuxHead(aux: AuxHead, saved: Record<string, tf.Tensor>): 
   for (const [name, v] of Object.entries(auxVariables(aux))) {
     const t = saved[name];
     if (!t || t.rank !== v.rank) continue;
+    if (t.shape.join() === v.shape.join()) {
+      v.assign(t);
+      continue;
+    }
     const last = v.rank - 1;
-    const fewerChannels = t.shape.slice(0, last).join() === v.shape.slice(0, last).join() && t.shape[last] < v.shape[last];
-    if (t.shape.join() === v.shape.join()) v.assign(t);
-    else if (fewerChannels) tf.tidy(() => v.assign(tf.concat([t, v.slice(Array(v.rank).fill(0).map((_, i) => (i === last ? t.shape[last] : 0)), v.shape.map((d, i) => (i === last ? d - t.shape[last] : d)))], last)));
+    const kept = t.shape[last];
+    if (t.shape.slice(0, last).join() !== v.shape.slice(0, last).join() || kept > v.shape[last]) continue;
+    // the saved channels, then the variable's own initialisation of the new ones
+    const newBegin = v.shape.map((_, i) => (i === last ? kept : 0));
+    const newSize = v.shape.map((d, i) => (i === last ? d - kept : d));
+    tf.tidy(() => v.assign(tf.concat([t, v.slice(newBegin, newSize)], last)));
   }
 }
 

@@ -103,7 +103,10 @@ function groundingTensors(seqs: readonly SequenceLike[], T: number): LossBatch['
     for (const { query, keys, sink: share } of s.grounding ?? []) {
       queries[b * T + query] = 1;
       for (const k of keys) mask[(b * T + query) * T + k] = 1;
-      if (share) (sink[b * T + query] = share), (sinks = true);
+      if (share) {
+        sink[b * T + query] = share;
+        sinks = true;
+      }
     }
   });
   return { mask: tf.tensor3d(mask, [B, T, T]), queries: tf.tensor2d(queries, [B, T]), sink: sinks ? tf.tensor2d(sink, [B, T]) : null };

@@ -128,7 +128,7 @@ export function viewTargetTokens(targets: readonly PixelBox[], view: PixelBox, s
  *     " yellow"), pointed at the latest view: the head that found the target also brings its
  *     colour, shape or glyph to the word that decides the episode (the answer itself only copies
  *     it).
- * A query whose view shows no target is left out.
+ * A query whose view shows no target is left out, except a count's with the sink (all on the sink).
  */
 export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], weights: readonly number[], blocks: readonly BlockTargets[], countSink = false): GroundingQuery[] {
   if (blocks.length === 0) return [];
