@@ -40,7 +40,9 @@ pair 'run size "$model" --n 300 --target-view 10,12' \
   'npx tsx scripts/probe-zoomed.ts --model "$model" --n 200 --after-miss > "$out/$name-after-miss.log" 2>&1'
 if [[ -n $f32 ]]; then run f32 "$f32" --n 1000; fi
 
-for log in "$out/$name"-*.log; do
+# the known logs only: a glob would also match this script's own output if it is redirected beside them
+for tag in f16 notool val tiles size after-miss ${f32:+f32}; do
+  log="$out/$name-$tag.log"
   echo "== $log"
   # the summary table follows the progress line; the probe's log is all summary
   sed -n '/^model /,$p' "$log"

@@ -37,7 +37,7 @@ const model = await loadSquintModel(nodeFileReader(args.model));
 const tok = model.tokenizer;
 const side = Math.sqrt(model.tokensPerImage);
 
-interface Group { positions: number; image: number; sink: number; targets: number; centres: number; cells: number; right: number }
+interface Group { positions: number; image: number; masses: number[]; sink: number; targets: number; centres: number; cells: number; right: number }
 const groups = new Map<number, Group>();
 for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
   const { sample, sequence } = makeExample(model, seed, createNodeCanvas, { families: ['count'] });
@@ -57,12 +57,13 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
     const inRegion = sample.targets.filter((t) => regionName(t, size) === region);
     const n = inRegion.length;
     const row = attention[q.query];
-    const g = groups.get(n) ?? { positions: 0, image: 0, sink: 0, targets: 0, centres: 0, cells: 0, right: 0 };
+    const g = groups.get(n) ?? { positions: 0, image: 0, masses: [], sink: 0, targets: 0, centres: 0, cells: 0, right: 0 };
     groups.set(n, g);
     g.positions++;
     const image = row.slice(start, start + model.tokensPerImage);
     const mass = image.reduce((a, b) => a + b, 0);
     g.image += mass;
+    g.masses.push(mass);
     // how many cells it looks at: 1/Σp² of its attention over the image, normalised (1 for one cell, 2 for two alike)
     g.cells += mass > 0 ? 1 / image.reduce((a, p) => a + (p / mass) ** 2, 0) : 0;
     g.centres += q.keys.reduce((a, k) => a + row[k], 0);
@@ -71,12 +72,15 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
     if (tok.decode([predicted[q.query]]).trim() === said) g.right++;
   }
 }
+/** The q-quantile of sorted values (nearest rank). */
+const quantile = (sorted: readonly number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 const byCount = [...groups].sort(([a], [b]) => a - b).map(([n, g]) => ({
-  n, positions: g.positions, imageMass: g.image / g.positions, sinkMass: g.sink / g.positions,
+  n, positions: g.positions, imageMass: g.image / g.positions,
+  imageMassDeciles: [0.1, 0.5, 0.9].map((q) => quantile([...g.masses].sort((a, b) => a - b), q)), sinkMass: g.sink / g.positions,
   targetMass: g.targets / g.positions, centreMass: g.centres / g.positions, cellsLookedAt: g.cells / g.positions, rightNumber: g.right / g.positions,
 }));
 for (const r of byCount) {
-  console.log(`n=${r.n}  ${String(r.positions).padStart(4)} positions  image ${r.imageMass.toFixed(3)} (n/(n+1) = ${(r.n / (r.n + 1)).toFixed(3)})  sink ${r.sinkMass.toFixed(3)}  targets ${r.targetMass.toFixed(3)}  centres ${r.centreMass.toFixed(3)}  cells looked at ${r.cellsLookedAt.toFixed(2)}  number right ${(100 * r.rightNumber).toFixed(1)}%`);
+  console.log(`n=${r.n}  ${String(r.positions).padStart(4)} positions  image ${r.imageMass.toFixed(3)} (10/50/90%: ${r.imageMassDeciles.map((m) => m.toFixed(2)).join('/')}; n/(n+1) = ${(r.n / (r.n + 1)).toFixed(3)})  sink ${r.sinkMass.toFixed(3)}  targets ${r.targetMass.toFixed(3)}  centres ${r.centreMass.toFixed(3)}  cells looked at ${r.cellsLookedAt.toFixed(2)}  number right ${(100 * r.rightNumber).toFixed(1)}%`);
 }
 await mkdir('runs/eval', { recursive: true });
 const out = `runs/eval/${modelName(args.model)}-count.json`;
