@@ -24,6 +24,20 @@ function tinyModel(seed = 3, preset = 'tiny') {
   return new SquintModel(config, tok, weights);
 }
 
+/** Full-forward logits of `ids` (one image block, a fixed image) with some weights swapped in for the call. */
+async function forwardWith(model: SquintModel, ids: number[], overrides: Record<string, tf.Tensor>): Promise<Float32Array> {
+  const w = model.vlm.weights;
+  const saved = { ...w };
+  Object.assign(w, overrides);
+  const img = Float32Array.from({ length: model.patchShape[0] * model.patchShape[1] }, (_, i) => Math.cos(i * 0.11));
+  const batch = makeBatch([{ ids, weights: ids.map(() => 1), images: [img] }], model.vlm.imageTokenId, model.tokensPerImage, model.tokenizer.special('<pad>'), model.patchShape);
+  const out = model.vlm.forward(batch);
+  const values = (await out.data()) as Float32Array;
+  tf.dispose([out, batch.ids, batch.patches!, batch.placement!, batch.targets, batch.lossWeights]);
+  Object.assign(w, saved);
+  return values;
+}
+
 describe.each(['cpu', 'wasm'])('VLM on %s', (backend) => {
   beforeAll(async () => {
     await tf.setBackend(backend);
@@ -75,18 +89,8 @@ describe.each(['cpu', 'wasm'])('VLM on %s', (backend) => {
     const K = model.tokensPerImage;
     const imageId = tok.special('<image>');
     const ids = [...tok.encode('<bos><user>'), ...Array(K).fill(imageId), ...tok.encode('What is written on the red object?')];
-    const img = Float32Array.from({ length: model.patchShape[0] * model.patchShape[1] }, (_, i) => Math.cos(i * 0.11));
     const w = model.vlm.weights;
-    const logitsWith = async (overrides: Record<string, tf.Tensor>) => {
-      const saved = { ...w };
-      Object.assign(w, overrides);
-      const batch = makeBatch([{ ids, weights: ids.map(() => 1), images: [img] }], imageId, K, tok.special('<pad>'), model.patchShape);
-      const out = model.vlm.forward(batch);
-      const values = await out.data();
-      tf.dispose([out, batch.ids, batch.patches!, batch.placement!, batch.targets, batch.lossWeights]);
-      Object.assign(w, saved);
-      return values;
-    };
+    const logitsWith = (overrides: Record<string, tf.Tensor>) => forwardWith(model, ids, overrides);
     const [noPointer, noReadout] = [tf.zerosLike(w['decoder.pointer']), tf.zerosLike(w['decoder.readout'])];
     const base = await logitsWith({ 'decoder.pointer': noPointer, 'decoder.readout': noReadout });
     const pointed = await logitsWith({ 'decoder.readout': noReadout });
@@ -113,21 +117,9 @@ describe.each(['cpu', 'wasm'])('VLM on %s', (backend) => {
     const K = model.tokensPerImage;
     const imageId = tok.special('<image>');
     const ids = [...tok.encode('<bos><user>What is written on the red object?'), ...Array(K).fill(imageId), ...tok.encode('<assistant><think>I will')];
-    const img = Float32Array.from({ length: model.patchShape[0] * model.patchShape[1] }, (_, i) => Math.cos(i * 0.11));
-    const w = model.vlm.weights;
-    const logitsWith = async (mass: tf.Tensor) => {
-      const saved = w['decoder.mass'];
-      w['decoder.mass'] = mass;
-      const batch = makeBatch([{ ids, weights: ids.map(() => 1), images: [img] }], imageId, K, tok.special('<pad>'), model.patchShape);
-      const out = model.vlm.forward(batch);
-      const values = await out.data();
-      tf.dispose([out, batch.ids, batch.patches!, batch.placement!, batch.targets, batch.lossWeights]);
-      w['decoder.mass'] = saved;
-      return values;
-    };
-    const zero = tf.zerosLike(w['decoder.mass']);
-    const base = await logitsWith(zero);
-    const counted = await logitsWith(w['decoder.mass']);
+    const zero = tf.zerosLike(model.vlm.weights['decoder.mass']);
+    const base = await forwardWith(model, ids, { 'decoder.mass': zero });
+    const counted = await forwardWith(model, ids, {});
     const diff = (a: ArrayLike<number>, b: ArrayLike<number>) => Math.max(...Array.from(a, (v, i) => Math.abs(v - b[i])));
     const V = model.config.vocabSize;
     const firstImage = ids.indexOf(imageId);
