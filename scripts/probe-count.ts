@@ -7,7 +7,8 @@
  * countMass model is taught to give 1/(n+1)) and on the region's targets, grouped by how many
  * targets the region holds (n), how many cells it spreads over (1/Σp² of its attention over the
  * image: 1 for one cell, 2 for two alike), and how often the model's argmax there is the right
- * number. The mass on the targets' centre cells is what a countMass model is taught (else 0).
+ * number. `centres` is the mass on the keys the grounding loss teaches there: a countMass model's
+ * targets' centre cells (another model's: the targets' cells, or the region's when it holds none).
  * A countMass model should show image mass near n/(n+1); a model without it, mass near 1 whatever n.
  * Writes runs/eval/<model>-count.json.
  */
@@ -37,7 +38,7 @@ const model = await loadSquintModel(nodeFileReader(args.model));
 const tok = model.tokenizer;
 const side = Math.sqrt(model.tokensPerImage);
 
-interface Group { positions: number; image: number; masses: number[]; sink: number; targets: number; centres: number; cells: number; right: number }
+interface Group { positions: number; masses: number[]; sink: number; targets: number; centres: number; cells: number; right: number }
 const groups = new Map<number, Group>();
 for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
   const { sample, sequence } = makeExample(model, seed, createNodeCanvas, { families: ['count'] });
@@ -57,12 +58,11 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
     const inRegion = sample.targets.filter((t) => regionName(t, size) === region);
     const n = inRegion.length;
     const row = attention[q.query];
-    const g = groups.get(n) ?? { positions: 0, image: 0, masses: [], sink: 0, targets: 0, centres: 0, cells: 0, right: 0 };
+    const g = groups.get(n) ?? { positions: 0, masses: [], sink: 0, targets: 0, centres: 0, cells: 0, right: 0 };
     groups.set(n, g);
     g.positions++;
     const image = row.slice(start, start + model.tokensPerImage);
     const mass = image.reduce((a, b) => a + b, 0);
-    g.image += mass;
     g.masses.push(mass);
     // how many cells it looks at: 1/Σp² of its attention over the image, normalised (1 for one cell, 2 for two alike)
     g.cells += mass > 0 ? 1 / image.reduce((a, p) => a + (p / mass) ** 2, 0) : 0;
@@ -75,7 +75,7 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
 /** The q-quantile of sorted values (nearest rank). */
 const quantile = (sorted: readonly number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 const byCount = [...groups].sort(([a], [b]) => a - b).map(([n, g]) => ({
-  n, positions: g.positions, imageMass: g.image / g.positions,
+  n, positions: g.positions, imageMass: g.masses.reduce((a, b) => a + b, 0) / g.positions,
   imageMassDeciles: [0.1, 0.5, 0.9].map((q) => quantile([...g.masses].sort((a, b) => a - b), q)), sinkMass: g.sink / g.positions,
   targetMass: g.targets / g.positions, centreMass: g.centres / g.positions, cellsLookedAt: g.cells / g.positions, rightNumber: g.right / g.positions,
 }));
