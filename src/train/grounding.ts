@@ -157,17 +157,23 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
   const out: GroundingQuery[] = [];
   const add = (query: number, block: BlockTargets, kind: GroundingKind) => { if (block.tokens.length) out.push({ query, keys: keysOf(block), kind }); };
   const trained = (t: number) => t + 1 < ids.length && weights[t + 1] > 0;
+  // a count's scan entry: with the sink, one key per target's centre; else the region's targets, or the whole region
+  const countQuery = (region: RegionName, query: number): GroundingQuery | null => {
+    if (countSink) {
+      const centres = blocks[0].centresByRegion?.get(region) ?? [];
+      const keys = [...new Set(centres)].sort((a, b) => a - b).map((k) => blocks[0].start + k);
+      return { query, keys, kind: 'count', sink: 1 / (centres.length + 1) };
+    }
+    const cells = blocks[0].byRegion?.get(region) ?? blocks[0].regionCells?.get(region);
+    return cells?.length ? { query, keys: keysOf({ ...blocks[0], tokens: cells }), kind: 'count' } : null;
+  };
   for (let t = 1; t + 1 < ids.length; t++) {
     const region = ids[t] === theId && regionIds.has(ids[t + 1]) ? regionAt(t) : undefined;
     // a count's scan entry ("…, the upper left 2"): the name is fixed by the order, the number is not
     const nameEnd = region ? t + tok.encode(` ${region}`).length - 1 : -1;
-    if (region && digitIds.has(ids[nameEnd + 1]) && countSink) {
-      const centres = blocks[0].centresByRegion?.get(region) ?? [];
-      const keys = [...new Set(centres)].sort((a, b) => a - b).map((k) => blocks[0].start + k);
-      if (trained(nameEnd)) out.push({ query: nameEnd, keys, kind: 'count', sink: 1 / (centres.length + 1) });
-    } else if (region && digitIds.has(ids[nameEnd + 1])) {
-      const cells = blocks[0].byRegion?.get(region) ?? blocks[0].regionCells?.get(region);
-      if (cells && trained(nameEnd)) add(nameEnd, { ...blocks[0], tokens: cells }, 'count');
+    if (region && digitIds.has(ids[nameEnd + 1])) {
+      const query = trained(nameEnd) ? countQuery(region, nameEnd) : null;
+      if (query) out.push(query);
     } else if (region && listed(t) && trained(t)) add(t, narrowed(blocks[0].byRegion?.get(region)), 'region');
     if (ids[t] === theId && t < firstCrop && trained(t)) {
       const colour = colourAt(t);
