@@ -249,7 +249,7 @@ describe('grounding queries and loss', () => {
     model.dispose();
   });
 
-  it.each([['tiny-conv', 'colour'], ['tiny-tally', 'count']] as const)('SFT steps with the grounding loss move the supervised head\'s attention onto the targets (and a count\'s onto the sink), leaking no tensors (%s, %s)', async (preset, family) => {
+  it.each([['tiny-conv', 'colour'], ['tiny-fine', 'count'], ['tiny-tally', 'count']] as const)('SFT steps with the grounding loss move the supervised head\'s attention onto the targets (a count\'s evenly over its areas, or with countMass onto the sink), leaking no tensors (%s, %s)', async (preset, family) => {
     const config = presetConfig(preset, tok.vocabSize);
     const model = new SquintModel(config, tok, initWeights(config, 5));
     const seqs = [];
@@ -263,6 +263,7 @@ describe('grounding queries and loss', () => {
     const batch = makeBatch(seqs, model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape);
     expect(batch.ground).not.toBeNull();
     expect(batch.ground!.sink !== null).toBe(config.countMass); // only a countMass model's count scan has sink shares
+    expect(batch.ground!.uniform !== null).toBe(family === 'count' && !config.countMass); // any other's spreads evenly
     const mass = () => tf.tidy(() => {
       const attention = trainable.forwardWithFeatures(batch).attention[groundLayer(config.layers)];
       return groundingLoss(attention, batch.ground!, GROUND_HEAD).dataSync()[0];
