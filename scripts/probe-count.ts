@@ -22,7 +22,7 @@ import { GROUND_HEAD, groundLayer } from '../src/model/config';
 import { disposeBatch, makeBatch } from '../src/train/batch';
 import { makeExample } from '../src/train/data';
 import { targetTokens } from '../src/train/grounding';
-import { REGION_ORDER, scanArea } from '../src/world/regions';
+import { REGION_ORDER, regionName } from '../src/world/regions';
 import { createNodeCanvas } from '../src/world/node-canvas';
 
 const args = cliArgs('npm run probe:count --', {
@@ -55,7 +55,7 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
     const said = tok.decode([sequence.ids[q.query + 1]]).trim();
     const text = tok.decode(sequence.ids.slice(q.query - 3, q.query + 1));
     const region = REGION_ORDER.filter((r) => text.endsWith(r)).sort((a, b) => b.length - a.length)[0]; // "the upper left", not "left"
-    const inRegion = sample.targets.filter((t) => scanArea(t, size) === region);
+    const inRegion = sample.targets.filter((t) => regionName(t, size) === region);
     const n = inRegion.length;
     const row = attention[q.query];
     const g = groups.get(n) ?? { positions: 0, masses: [], sink: 0, targets: 0, centres: 0, cells: 0, right: 0 };

@@ -6,7 +6,7 @@ import { SquintModel } from '../model/squint-model';
 import { Vlm } from '../model/vlm';
 import { buildTokenizerJson, SquintTokenizer } from '../model/tokenizer';
 import { pixelBox } from '../world/boxes';
-import { REGION_ORDER, type RegionName, regionName, scanArea, scanAreaCells } from '../world/regions';
+import { REGION_ORDER, regionName } from '../world/regions';
 import type { Sample } from '../world/types';
 import { createNodeCanvas } from '../world/node-canvas';
 import { Adam } from './adam';
@@ -82,12 +82,15 @@ describe('grounding queries and loss', () => {
         const listed = /( in|,| and)$/.test(tok.decode(sequence.ids.slice(q.query - 3, q.query)));
         const regionQuery = here === ' the' && listed && /^ (upper|lower|left|right|centre|top|bottom)$/.test(next);
         if (q.kind === 'count') {
-          // the number after an area of a count's scan spreads its attention evenly over the area's cells
+          // the total after a region of a count's scan looks at the targets in that region, or at the whole region when none lies there
           expect(next).toMatch(/^ \d$/);
           const named = REGION_ORDER.filter((r) => tok.decode(sequence.ids.slice(q.query - 3, q.query + 1)).endsWith(r)).sort((a, b) => b.length - a.length)[0];
-          expect(q.keys).toEqual(scanAreaCells(named, 2).map((k) => starts[0] + k));
-          expect(q.uniform).toBe(true);
-          if (!sample.targets.some((t) => scanArea(t, size) === named)) emptyScanned++;
+          const inRegion = sample.targets.filter((t) => regionName(t, size) === named);
+          const col = REGION_ORDER.indexOf(named) % 3;
+          const row = Math.floor(REGION_ORDER.indexOf(named) / 3);
+          const third = pixelBox((col * size.width) / 3, (row * size.height) / 3, ((col + 1) * size.width) / 3, ((row + 1) * size.height) / 3);
+          expect(q.keys).toEqual(targetTokens(inRegion.length ? inRegion : [third], size, 2).map((k) => starts[0] + k));
+          if (!inRegion.length) emptyScanned++;
           scanned++;
           scans++;
           continue;
@@ -143,10 +146,8 @@ describe('grounding queries and loss', () => {
       const text = sequence.ids.map((id, t) => (sequence.weights[t] > 0 ? tok.decode([id]) : '\u0000')).join('');
       const regionNames = 'upper left|upper right|lower left|lower right|top|left|centre|right|bottom';
       expect(regions).toBe(text.match(new RegExp(`( in|,| and) the (${regionNames})(?! \\d)`, 'g'))?.length ?? 0);
-      // a scan names all nine areas; on this 2 × 2 grid only the four corner areas hold a cell to look at
-      const scanEntries = [...text.matchAll(new RegExp(`the (${regionNames}) \\d`, 'g'))];
-      expect(scans).toBe(scanEntries.filter((m) => scanAreaCells(`the ${m[1]}` as RegionName, 2).length > 0).length);
-      expect(scanEntries.length % 9).toBe(0);
+      expect(scans).toBe(text.match(new RegExp(`the (${regionNames}) \\d`, 'g'))?.length ?? 0);
+      expect(scans % 9).toBe(0); // a scan names all nine regions
       expect(coordinates).toBe(4 * (text.match(/bbox_(view|crop)":\[/g)?.length ?? 0));
       expect(answers).toBe(1);
       const beforeCrop = sequence.ids.slice(0, starts[1] ?? sequence.ids.length).map((id, t) => (sequence.weights[t] > 0 ? tok.decode([id]) : '\u0000')).join('');
@@ -176,8 +177,8 @@ describe('grounding queries and loss', () => {
     const attention = tf.tensor4d([[[[1, 0, 0], [0.5, 0.5, 0], [0.2, 0.3, 0.5]], [[1, 0, 0], [1, 0, 0], [0, 1, 0]]]]);
     const mask = tf.tensor3d([[[0, 0, 0], [0, 0, 0], [1, 0, 1]]]);
     const queries = tf.tensor2d([[0, 0, 1]]);
-    expect((await groundingLoss(attention, { mask, queries, sink: null, uniform: null }).data())[0]).toBeCloseTo(-Math.log(0.7), 5);
-    expect((await groundingLoss(attention, { mask, queries, sink: null, uniform: null }, 1).data())[0]).toBeCloseTo(-Math.log(1e-6), 3); // clamped
+    expect((await groundingLoss(attention, mask, queries).data())[0]).toBeCloseTo(-Math.log(0.7), 5);
+    expect((await groundingLoss(attention, mask, queries, null, 1).data())[0]).toBeCloseTo(-Math.log(1e-6), 3); // clamped
     tf.dispose([attention, mask, queries]);
   });
 
@@ -187,27 +188,8 @@ describe('grounding queries and loss', () => {
     const queries = tf.tensor2d([[0, 1, 1]]);
     const sink = tf.tensor2d([[0, 1, 0.25]]); // query 1 looks at no target: all its mass belongs on the sink
     const want = (-Math.log(0.5) - (0.75 * Math.log(0.5) + 0.25 * Math.log(0.2))) / 2;
-    expect((await groundingLoss(attention, { mask, queries, sink, uniform: null }).data())[0]).toBeCloseTo(want, 5);
+    expect((await groundingLoss(attention, mask, queries, sink).data())[0]).toBeCloseTo(want, 5);
     tf.dispose([attention, mask, queries, sink]);
-  });
-
-  it('a uniform query pays the mean over its keys of −log(attention on the key), least when spread evenly', async () => {
-    // query 1 (uniform) attends 0.1 / 0.6 / 0.3 over keys 1 and 2; query 2 (plain) attends 0.2 / 0.3 / 0.5 with target key 2
-    const attentionFor = (row: number[]) => tf.tensor4d([[[[1, 0, 0], row, [0.2, 0.3, 0.5]]]]);
-    const mask = tf.tensor3d([[[0, 0, 0], [0, 1, 1], [0, 0, 1]]]);
-    const queries = tf.tensor2d([[0, 1, 1]]);
-    const uniform = tf.tensor2d([[0, 1, 0]]);
-    const loss = async (row: number[]) => {
-      const attention = attentionFor(row);
-      const value = (await groundingLoss(attention, { mask, queries, sink: null, uniform }).data())[0];
-      attention.dispose();
-      return value;
-    };
-    expect(await loss([0.1, 0.6, 0.3])).toBeCloseTo((-(Math.log(0.6) + Math.log(0.3)) / 2 - Math.log(0.5)) / 2, 5);
-    // the same mass on the keys, spread evenly, costs less; all of it on one key costs far more
-    expect(await loss([0.1, 0.45, 0.45])).toBeLessThan(await loss([0.1, 0.6, 0.3]));
-    expect(await loss([0.1, 0.9, 0])).toBeGreaterThan(await loss([0.1, 0.6, 0.3]) + 3);
-    tf.dispose([mask, queries, uniform]);
   });
 
   it('a sink the head barely looks at (1e-12) still gets the full gradient: −log stays unclamped there', () => {
@@ -215,7 +197,7 @@ describe('grounding queries and loss', () => {
     const mask = tf.tensor3d([[[0, 0, 0], [0, 0, 0], [0, 1, 0]]]);
     const queries = tf.tensor2d([[0, 0, 1]]);
     const sink = tf.tensor2d([[0, 0, 1]]); // all of query 2's mass belongs on the sink
-    const grad = tf.grad((s: tf.Tensor) => groundingLoss(tf.softmax(s) as tf.Tensor4D, { mask, queries, sink, uniform: null }))(scores);
+    const grad = tf.grad((s: tf.Tensor) => groundingLoss(tf.softmax(s) as tf.Tensor4D, mask, queries, sink))(scores);
     // d(−log p0)/d s0 = −(1 − p0) ≈ −1
     expect((grad.arraySync() as number[][][][])[0][0][2][0]).toBeCloseTo(-1, 3);
     tf.dispose([scores, mask, queries, sink, grad]);
@@ -233,7 +215,7 @@ describe('grounding queries and loss', () => {
       const size = { width: sample.scene.width, height: sample.scene.height };
       for (const q of sequence.grounding.filter((g) => g.kind === 'count')) {
         const named = REGION_ORDER.filter((r) => tok.decode(sequence.ids.slice(q.query - 3, q.query + 1)).endsWith(r)).sort((a, b) => b.length - a.length)[0];
-        const inRegion = sample.targets.filter((t) => scanArea(t, size) === named);
+        const inRegion = sample.targets.filter((t) => regionName(t, size) === named);
         expect(q.sink).toBeCloseTo(1 / (inRegion.length + 1), 10);
         shares.add(inRegion.length);
         // one key per target, each among the cells its target covers; fewer only where two centres share a cell
@@ -249,7 +231,7 @@ describe('grounding queries and loss', () => {
     model.dispose();
   });
 
-  it.each([['tiny-conv', 'colour'], ['tiny-fine', 'count'], ['tiny-tally', 'count']] as const)('SFT steps with the grounding loss move the supervised head\'s attention onto the targets (a count\'s evenly over its areas, or with countMass onto the sink), leaking no tensors (%s, %s)', async (preset, family) => {
+  it.each([['tiny-conv', 'colour'], ['tiny-tally', 'count']] as const)('SFT steps with the grounding loss move the supervised head\'s attention onto the targets (and a count\'s onto the sink), leaking no tensors (%s, %s)', async (preset, family) => {
     const config = presetConfig(preset, tok.vocabSize);
     const model = new SquintModel(config, tok, initWeights(config, 5));
     const seqs = [];
@@ -263,10 +245,9 @@ describe('grounding queries and loss', () => {
     const batch = makeBatch(seqs, model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape);
     expect(batch.ground).not.toBeNull();
     expect(batch.ground!.sink !== null).toBe(config.countMass); // only a countMass model's count scan has sink shares
-    expect(batch.ground!.uniform !== null).toBe(family === 'count' && !config.countMass); // any other's spreads evenly
     const mass = () => tf.tidy(() => {
       const attention = trainable.forwardWithFeatures(batch).attention[groundLayer(config.layers)];
-      return groundingLoss(attention, batch.ground!, GROUND_HEAD).dataSync()[0];
+      return groundingLoss(attention, batch.ground!.mask, batch.ground!.queries, batch.ground!.sink, GROUND_HEAD).dataSync()[0];
     });
     const before = mass();
     let count = 0;

@@ -12,7 +12,7 @@ import { GROUND_HEAD } from '../model/config';
 import type { SquintTokenizer } from '../model/tokenizer';
 import { toolCallText } from '../agent/format';
 import { type PixelBox, type Size, pixelBox, pixelToView, VIEW_GRID } from '../world/boxes';
-import { REGION_ORDER, type RegionName, regionName, scanArea, scanAreaCells } from '../world/regions';
+import { REGION_ORDER, type RegionName, regionBox, regionName } from '../world/regions';
 
 export { GROUND_HEAD, groundLayer } from '../model/config';
 
@@ -31,13 +31,6 @@ export interface GroundingQuery {
    * this "sink" equally, sink 1/(n+1), so the mass it puts on the image tells n.
    */
   readonly sink?: number;
-  /**
-   * The attention should spread evenly over `keys` (cross-entropy to the uniform distribution),
-   * not merely fall on them. A count's scan entry looks at every token of its area alike, so the
-   * readout is the area's mean token, which carries n/k when each of the k tokens says whether a
-   * target's centre lies in it.
-   */
-  readonly uniform?: boolean;
 }
 
 /** Region names, longest first: a text starting with one names the first that matches ("the left" is no prefix of "the lower left"). */
@@ -73,10 +66,10 @@ export interface BlockTargets {
   readonly byRegion?: ReadonlyMap<RegionName, readonly number[]>;
   /** The global view only: the cells of the targets of each colour ("the red object" looks at the red targets). */
   readonly byColour?: ReadonlyMap<string, readonly number[]>;
-  /** The global view only: the cells of each count scan area (src/world/regions.ts), where a count's entry looks. */
-  readonly scanCells?: ReadonlyMap<RegionName, readonly number[]>;
-  /** The global view only: the cell holding each target's centre by scan area, one entry per target (a countMass model's count looks at one key per object). */
-  readonly centresByArea?: ReadonlyMap<RegionName, readonly number[]>;
+  /** The global view only: the cells each region covers (where a count looks when the region holds no target). */
+  readonly regionCells?: ReadonlyMap<RegionName, readonly number[]>;
+  /** The global view only: the cell holding each target's centre, one entry per target (a count looks at one key per object). */
+  readonly centresByRegion?: ReadonlyMap<RegionName, readonly number[]>;
 }
 
 /** `targetTokens` of the targets grouped by `key` (their region, their colour…). */
@@ -97,15 +90,14 @@ export function centreTokens(targets: readonly PixelBox[], size: Size, side: num
 /** The global view's block, with its targets grouped by region and (when `colours` are given) by colour. */
 export function globalBlock(start: number, targets: readonly PixelBox[], colours: readonly string[], size: Size, side: number): BlockTargets {
   const regions = targets.map((t) => regionName(t, size));
-  const areas = targets.map((t) => scanArea(t, size));
   const centres = centreTokens(targets, size, side);
   return {
     start,
     tokens: targetTokens(targets, size, side),
     byRegion: groupedTargetTokens(targets, regions, size, side),
     byColour: colours.length === targets.length ? groupedTargetTokens(targets, colours, size, side) : undefined,
-    scanCells: new Map(REGION_ORDER.map((name) => [name, scanAreaCells(name, side)])),
-    centresByArea: new Map(REGION_ORDER.map((name) => [name, centres.filter((_, i) => areas[i] === name)])),
+    regionCells: new Map(REGION_ORDER.map((name) => [name, targetTokens([regionBox(name, size)], size, side)])),
+    centresByRegion: new Map(REGION_ORDER.map((name) => [name, centres.filter((_, i) => regions[i] === name)])),
   };
 }
 
@@ -123,9 +115,9 @@ export function viewTargetTokens(targets: readonly PixelBox[], view: PixelBox, s
  *   - every trained region name after " in", "," or " and" (the query is " the", which predicts
  *     the region word), pointed at the global view's targets in that region (all its targets
  *     when none lies there, or `byRegion` is not given);
- *   - every number of a count's scan ("the top 2"; the query is the area name's last token),
- *     spread evenly over the area's cells; with `countSink` (countMass models), at each
- *     target's centre cell and the first token equally (sink 1/(n+1));
+ *   - every number of a count's scan ("the top 2"; the query is the region name's last
+ *     token), pointed at the targets in that region, or at the whole region when it holds none;
+ *     with `countSink`, at each target's centre cell and the first token equally (sink 1/(n+1));
  *   - every trained colour word naming targets in a thought before the first crop ("the red
  *     object", "the red objects"; the query is " the"), pointed at the global view's targets of
  *     that colour: a relation's thought names its second object by looking at it;
@@ -165,15 +157,15 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
   const out: GroundingQuery[] = [];
   const add = (query: number, block: BlockTargets, kind: GroundingKind) => { if (block.tokens.length) out.push({ query, keys: keysOf(block), kind }); };
   const trained = (t: number) => t + 1 < ids.length && weights[t + 1] > 0;
-  // a count's scan entry: with the sink, one key per target's centre; else every cell of the area alike
-  const countQuery = (area: RegionName, query: number): GroundingQuery | null => {
+  // a count's scan entry: with the sink, one key per target's centre; else the region's targets, or the whole region
+  const countQuery = (region: RegionName, query: number): GroundingQuery | null => {
     if (countSink) {
-      const centres = blocks[0].centresByArea?.get(area) ?? [];
+      const centres = blocks[0].centresByRegion?.get(region) ?? [];
       const keys = [...new Set(centres)].sort((a, b) => a - b).map((k) => blocks[0].start + k);
       return { query, keys, kind: 'count', sink: 1 / (centres.length + 1) };
     }
-    const cells = blocks[0].scanCells?.get(area);
-    return cells?.length ? { query, keys: keysOf({ ...blocks[0], tokens: cells }), kind: 'count', uniform: true } : null;
+    const cells = blocks[0].byRegion?.get(region) ?? blocks[0].regionCells?.get(region);
+    return cells?.length ? { query, keys: keysOf({ ...blocks[0], tokens: cells }), kind: 'count' } : null;
   };
   for (let t = 1; t + 1 < ids.length; t++) {
     const region = ids[t] === theId && regionIds.has(ids[t + 1]) ? regionAt(t) : undefined;
@@ -218,36 +210,21 @@ export function emphasiseGrounded(weights: readonly number[], grounding: readonl
   return out;
 }
 
-/** A batch's grounding targets as tensors (src/train/batch.ts). */
-export interface GroundingTargets {
-  /** [B, T, T]: 1 at (sequence, query, target key). */
-  readonly mask: tf.Tensor3D;
-  /** [B, T]: 1 at supervised queries (at least one). */
-  readonly queries: tf.Tensor2D;
-  /** [B, T]: each query's sink share; null when none has one. */
-  readonly sink: tf.Tensor2D | null;
-  /** [B, T]: 1 at queries taught an even spread over their keys; null when none is. */
-  readonly uniform: tf.Tensor2D | null;
-}
-
 /**
  * Mean over supervised queries of −log(attention mass on the target tokens), for one head; a
  * query with a sink share f instead pays −[(1−f)·log(mass on targets) + f·log(mass on the first
- * token)], least when the two masses are 1−f and f; a uniform query pays the mean over its k
- * keys of −log(attention on the key), least when each gets 1/k.
- * attention [B, H, T, T].
+ * token)], least when the two masses are 1−f and f.
+ * attention [B, H, T, T]; mask [B, T, T] with 1 at (sequence, query, target key); queries [B, T]
+ * with 1 at supervised queries (at least one); sink [B, T], each query's share (null: none).
  */
-export function groundingLoss(attention: tf.Tensor4D, { mask, queries, sink, uniform }: GroundingTargets, head = GROUND_HEAD): tf.Scalar {
+export function groundingLoss(attention: tf.Tensor4D, mask: tf.Tensor3D, queries: tf.Tensor2D, sink: tf.Tensor2D | null = null, head = GROUND_HEAD): tf.Scalar {
   const [B, , T, Tk] = attention.shape;
   const probs = attention.slice([0, head, 0, 0], [B, 1, T, Tk]).reshape([B, T, Tk]);
   // clamp: an untrained head may put (numerically) nothing on the targets
-  let ll = probs.mul(mask).sum(-1).maximum(1e-6).log(); // [B, T]
+  const onTargets = probs.mul(mask).sum(-1).maximum(1e-6).log(); // [B, T]
   // the sink starts near 1e-15 (nothing taught the head to look at the first token), so its clamp
   // sits far lower: at 1e-6 it had no gradient, and 300 steps left the sink untouched
-  if (sink) ll = ll.mul(tf.scalar(1).sub(sink)).add(probs.slice([0, 0, 0], [B, T, 1]).reshape([B, T]).maximum(1e-30).log().mul(sink));
-  if (uniform) {
-    const perKey = probs.maximum(1e-6).log().mul(mask).sum(-1).div(mask.sum(-1).maximum(1)); // [B, T]
-    ll = ll.mul(tf.scalar(1).sub(uniform)).add(perKey.mul(uniform));
-  }
+  const onSink = () => probs.slice([0, 0, 0], [B, T, 1]).reshape([B, T]).maximum(1e-30).log();
+  const ll = sink ? onTargets.mul(tf.scalar(1).sub(sink)).add(onSink().mul(sink)) : onTargets;
   return ll.neg().mul(queries).sum().div(queries.sum().maximum(1)) as tf.Scalar;
 }

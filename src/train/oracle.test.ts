@@ -23,7 +23,7 @@ describe('oraclePlan', () => {
     expect(new Set(plans.map(([, p]) => p.kind))).toEqual(new Set(['direct', 'zoom', 'recover', 'coarse']));
   });
 
-  it('a direct answer first says where the targets are (a count goes area by area, then adds up), then what it sees', () => {
+  it('a direct answer first says where the targets are (a count goes region by region, then adds up), then what it sees', () => {
     const regions = ['upper left', 'top', 'upper right', 'left', 'centre', 'right', 'lower left', 'bottom', 'lower right'];
     const regionOf = (b: PixelBox, w: number, h: number) => regions[Math.min(2, Math.floor(((b[1] + b[3]) / 2 / h) * 3)) * 3 + Math.min(2, Math.floor(((b[0] + b[2]) / 2 / w) * 3))];
     const direct = plans.filter(([, p]) => p.kind === 'direct');
@@ -33,15 +33,8 @@ describe('oraclePlan', () => {
       const where = s.targets.map((b) => `the ${regionOf(b, s.scene.width, s.scene.height)}`);
       expect(thought.indexOf(where[0]), thought).toBeGreaterThan(0);
       if (s.family === 'count') {
-        // every scan area in reading order, each with the number of targets it holds, then their sum;
-        // the areas split the letterboxed view 3 : 2 : 3, along the model's 8-px token borders
-        const areaOf = (b: PixelBox) => {
-          const scale = 64 / Math.max(s.scene.width, s.scene.height);
-          const band = (centre: number, side: number) => { const f = (centre * scale + (64 - side * scale) / 2) / 64; return f < 3 / 8 ? 0 : f < 5 / 8 ? 1 : 2; };
-          return `the ${regions[band((b[1] + b[3]) / 2, s.scene.height) * 3 + band((b[0] + b[2]) / 2, s.scene.width)]}`;
-        };
-        const areas = s.targets.map(areaOf);
-        const counts = regions.map((r) => areas.filter((w) => w === `the ${r}`).length);
+        // every region in reading order, each with the number of targets it holds, then their sum
+        const counts = regions.map((r) => where.filter((w) => w === `the ${r}`).length);
         expect(thought).toContain(`area by area: ${regions.map((r, i) => `the ${r} ${counts[i]}`).join(', ')}. I count ${s.answer} of them.`);
         expect(counts.reduce((x, y) => x + y)).toBe(Number(s.answer));
       } else if (s.family === 'relation') {

@@ -14,7 +14,7 @@
  * Thoughts are drawn from paraphrase templates so the wording varies.
  */
 import { type PixelBox, type Size, type ViewBox, boxHeight, boxWidth, containsBox, pixelBox, pixelToView, viewToPixel } from '../world/boxes';
-import { REGION_ORDER, regionName, scanArea } from '../world/regions';
+import { REGION_ORDER, regionName } from '../world/regions';
 import { createRng, type Rng } from '../world/rng';
 import type { Sample } from '../world/types';
 import { MODEL_VIEW_SIZE } from '../world/resolvability';
@@ -108,20 +108,20 @@ function readingThought(rng: Rng, sample: Sample, zoomed: boolean): string {
       return `${now}: ${where}${first} is ${a === 'left' || a === 'right' ? `to the ${a} of` : a} the other one.`;
     }
     case 'count':
-      return `${now}: ${zoomed ? '' : countScan(s, sample.targets.map((t) => scanArea(t, size)))}I count ${a} of them.`;
+      return `${now}: ${zoomed ? '' : countScan(s, regions)}I count ${a} of them.`;
   }
 }
 
 /**
- * A count from the global view: every scan area (src/world/regions.ts) in reading order with how
- * many targets it holds ("the upper left 0, the top 1, …, the lower right 2. "), then the sum. Each number is what one
+ * A count from the global view: every region in reading order with how many targets it holds
+ * ("the upper left 0, the top 1, …, the lower right 2. "), then the sum. Each number is what one
  * region shows, read by looking at that region; the answer adds them up. It replaced a list of
  * the counted objects' regions (recipes ≤ v18), which the model could not end: it listed five or
  * six regions whatever the scene held (count 24%). A running total in place of each region's own
  * number was tried first and not learnt in 1000 steps × 8: the model copied the previous total.
  */
-function countScan(subject: string, areas: readonly string[]): string {
-  const entries = REGION_ORDER.map((name) => `${name} ${areas.filter((r) => r === name).length}`);
+function countScan(subject: string, regions: readonly string[]): string {
+  const entries = REGION_ORDER.map((name) => `${name} ${regions.filter((r) => r === name).length}`);
   return `I count ${subject} area by area: ${entries.join(', ')}. `;
 }
 

@@ -8,13 +8,9 @@
 import { type PixelBox, letterbox } from '../world/boxes';
 import { COLOUR_NAMES, GLYPHS, SHAPES, type Scene } from '../world/types';
 
-/**
- * The last channels, one per colour: the centre of an object of that colour lies in this patch
- * (one patch per object). A count's scan entry averages its area's tokens, so a token that says
- * this makes the mean n/k for n objects of the asked colour among k tokens.
- */
-export const CENTRE_START = COLOUR_NAMES.length + SHAPES.length + GLYPHS.length;
-export const AUX_CHANNELS = CENTRE_START + COLOUR_NAMES.length; // 8 colours + 6 shapes + 20 glyphs + 8 centres
+/** The last channel: an object's centre lies in this patch (one patch per object; a count looks there). */
+export const CENTRE_CHANNEL = COLOUR_NAMES.length + SHAPES.length + GLYPHS.length;
+export const AUX_CHANNELS = CENTRE_CHANNEL + 1; // 8 colours + 6 shapes + 20 glyphs + centre
 
 /** A colour counts as present in a patch when its object covers this much of it (in view px²). */
 const VISIBLE_AREA_VIEW_PX2 = 0.25;
@@ -44,7 +40,7 @@ export function visionLabels(scene: Scene, box: PixelBox, imageSize: number, pat
     if (cx + r < 0 || cy + r < 0 || cx - r > imageSize || cy - r > imageSize) continue;
     const colour = COLOUR_NAMES.indexOf(obj.colour);
     // 0. the patch holding its centre, when the centre is in view
-    if (cx >= 0 && cy >= 0 && cx < imageSize && cy < imageSize) labels[patchIndex[Math.floor(cy / patchSize) * grid + Math.floor(cx / patchSize)] * AUX_CHANNELS + CENTRE_START + colour] = 1;
+    if (cx >= 0 && cy >= 0 && cx < imageSize && cy < imageSize) labels[patchIndex[Math.floor(cy / patchSize) * grid + Math.floor(cx / patchSize)] * AUX_CHANNELS + CENTRE_CHANNEL] = 1;
     // 1. colour presence: 1 wherever the object's disc covers a visible part of the patch. Not
     // its coverage: the agent finds tiny targets by colour, and a speck's colour should be as
     // strong a target as a large object's (with coverage labels, specks barely counted).

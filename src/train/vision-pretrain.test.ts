@@ -10,7 +10,7 @@ import { COLOUR_NAMES } from '../world/types';
 import { Adam } from './adam';
 import { createAuxHead } from './aux-head';
 import { toVariables } from './sft';
-import { AUX_CHANNELS, CENTRE_START } from './vision-labels';
+import { AUX_CHANNELS, CENTRE_CHANNEL } from './vision-labels';
 import { visionLoss, visionMetrics, visionStep } from './vision-pretrain';
 import { pretrainViews } from './vision-views';
 
@@ -83,17 +83,15 @@ describe('vision pre-training', () => {
     const patches = 4;
     const features = tf.tensor3d(Array.from({ length: patches * 4 }, (_, i) => Math.cos(i)), [1, patches, 4]);
     const data = new Float32Array(patches * AUX_CHANNELS);
-    data[AUX_CHANNELS + CENTRE_START + 3] = 1; // the centre of an object of the fourth colour at patch 1
+    data[AUX_CHANNELS + CENTRE_CHANNEL] = 1; // an object's centre at patch 1
     const labels = tf.tensor3d(data, [1, patches, AUX_CHANNELS]);
     const none = tf.zeros([1, patches, AUX_CHANNELS]) as tf.Tensor3D;
     const [off, on] = [0, 2].map((w) => createAuxHead(4, AUX_CHANNELS, 1, 0, 1, w));
     on.w.assign(off.w);
     const loss = (head: typeof off, y: tf.Tensor3D) => tf.tidy(() => visionLoss(features, y, head).dataSync()[0]);
     expect(loss(off, labels)).toBeCloseTo(loss(off, none), 6);
-    const centreLogits = tf.tidy(() => tf.matMul(features.reshape([patches, 4]), off.w).slice([0, CENTRE_START], [-1, -1]).dataSync());
-    const centreChannels = AUX_CHANNELS - CENTRE_START;
-    const isCentre = (i: number) => i === centreChannels + 3; // patch 1, fourth colour
-    const sigmoidCe = Array.from(centreLogits, (z, i) => Math.log(1 + Math.exp(-z)) + (isCentre(i) ? 0 : z)).reduce((a, b) => a + b, 0) / (patches * centreChannels);
+    const centreLogits = tf.tidy(() => tf.matMul(features.reshape([patches, 4]), off.w).slice([0, CENTRE_CHANNEL], [-1, 1]).dataSync());
+    const sigmoidCe = Array.from(centreLogits, (z, p) => Math.log(1 + Math.exp(-z)) + (p === 1 ? 0 : z)).reduce((a, b) => a + b, 0) / patches;
     expect(loss(on, labels)).toBeCloseTo(loss(off, labels) + 2 * sigmoidCe, 4);
     tf.dispose([features, labels, none, off.w, off.b, on.w, on.b]);
   });

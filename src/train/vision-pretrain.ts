@@ -9,7 +9,7 @@ import type { Vlm } from '../model/vlm';
 import { COLOUR_NAMES, GLYPHS, SHAPES } from '../world/types';
 import { type Adam, gradNorm } from './adam';
 import { type AuxHead, auxVariables } from './aux-head';
-import { AUX_CHANNELS, CENTRE_START } from './vision-labels';
+import { AUX_CHANNELS, CENTRE_CHANNEL } from './vision-labels';
 
 const SHAPE_START = COLOUR_NAMES.length;
 const GLYPH_START = SHAPE_START + SHAPES.length;
@@ -29,7 +29,7 @@ function classLoss(logits: tf.Tensor2D, labels: tf.Tensor2D, start: number, coun
  * The dense vision loss: sigmoid cross-entropy of colour presence at every patch (from the
  * features, and from the colour pool's features when the model has one), plus softmax
  * cross-entropy of the shape (times the head's shape weight) and of the glyph at each object's centre patch,
- * plus (times the head's centre weight) sigmoid cross-entropy of "the centre of an object of this colour is here". (One sigmoid loss
+ * plus (times the head's centre weight) sigmoid cross-entropy of "an object's centre is here". (One sigmoid loss
  * over all channels let "no glyph anywhere" drown the few labelled patches: glyph accuracy
  * stayed at chance for 25k views.)
  */
@@ -40,7 +40,7 @@ export function visionLoss(features: tf.Tensor3D, labels: tf.Tensor3D, head: Aux
   const colour = tf.losses.sigmoidCrossEntropy(colourLabels, logits.slice([0, 0], [-1, SHAPE_START]));
   let loss = colour.add(classLoss(logits, y, SHAPE_START, SHAPES.length).mul(head.shapeWeight)).add(classLoss(logits, y, GLYPH_START, GLYPHS.length)) as tf.Scalar;
   if (head.centreWeight > 0) {
-    const centre = tf.losses.sigmoidCrossEntropy(y.slice([0, CENTRE_START], [-1, -1]), logits.slice([0, CENTRE_START], [-1, -1]));
+    const centre = tf.losses.sigmoidCrossEntropy(y.slice([0, CENTRE_CHANNEL], [-1, 1]), logits.slice([0, CENTRE_CHANNEL], [-1, 1]));
     loss = loss.add(centre.mul(head.centreWeight));
   }
   if (!pooled || !head.poolW || !head.poolB) return loss;
