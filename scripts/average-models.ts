@@ -1,0 +1,49 @@
+/**
+ * npm run average -- --from checkpoints/stage23,runs/sft-repro23/checkpoint --to runs/soup --quantization float32
+ *
+ * A "model soup" (src/model/average.ts): the element-wise mean of the weights of models trained
+ * from one starting point, written as a model directory like `npm run export` writes. Refuses models whose configs, tokenizers or weight shapes differ.
+ */
+import { readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { useNodeBackend } from './lib/backend';
+import { cliArgs } from './lib/args';
+import { averageWeights } from '../src/model/average';
+import { loadSquintModel, modelFiles } from '../src/model/load';
+import { QUANTIZATIONS, type Quantization } from '../src/model/weights';
+import { nodeFileReader, writeModelDir } from '../src/model/weights/node-files';
+
+const args = cliArgs('npm run average --', {
+  from: { type: 'string', help: 'two or more checkpoint or model directories, comma-separated' },
+  to: { type: 'string', help: 'destination model directory' },
+  quantization: { type: 'string', default: 'float32', help: `one of ${QUANTIZATIONS.join(', ')}` },
+  card: { type: 'string', help: 'markdown file to use as the model card (default: none)' },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+});
+const sources = (args.from ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+if (sources.length < 2 || !args.to) {
+  console.error('--from (two or more directories, comma-separated) and --to are required');
+  process.exit(2);
+}
+const quantization = args.quantization as Quantization;
+if (!QUANTIZATIONS.includes(quantization)) {
+  console.error(`--quantization must be one of ${QUANTIZATIONS.join(', ')}`);
+  process.exit(2);
+}
+
+await useNodeBackend('wasm');
+const models = await Promise.all(sources.map((dir) => loadSquintModel(nodeFileReader(dir))));
+let mean;
+try {
+  mean = averageWeights(models);
+} catch (e) {
+  console.error(`npm run average: ${(e as Error).message} (${sources.join(', ')})`);
+  process.exit(2);
+}
+const card = args.card ? await readFile(args.card, 'utf8') : '';
+const files = await modelFiles(models[0], quantization, card, mean);
+if (existsSync(args.to)) await rm(args.to, { recursive: true });
+await writeModelDir(args.to, files);
+await loadSquintModel(nodeFileReader(args.to)); // throws if anything is off
+const bytes = [...files.values()].reduce((n, f) => n + f.byteLength, 0);
+console.log(`wrote ${args.to}: the mean of ${sources.length} models, ${files.size} files, ${(bytes / 1e6).toFixed(2)} MB (${quantization})`);
