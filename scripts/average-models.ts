@@ -2,10 +2,13 @@
  * npm run average -- --from checkpoints/stage23,runs/sft-repro23/checkpoint --to runs/soup --quantization float32
  *
  * A "model soup" (src/model/average.ts): the element-wise mean of the weights of models trained
- * from one starting point, written as a model directory like `npm run export` writes. Refuses models whose configs, tokenizers or weight shapes differ.
+ * from one starting point, written as a model directory like `npm run export` writes. Refuses
+ * models whose configs, tokenizers or weight shapes differ, and a destination that is one of the
+ * sources (it would be deleted before it is written: a checkpoint's Adam state would be lost).
  */
 import { readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { useNodeBackend } from './lib/backend';
 import { cliArgs } from './lib/args';
 import { averageWeights } from '../src/model/average';
@@ -25,21 +28,29 @@ if (sources.length < 2 || !args.to) {
   console.error('--from (two or more directories, comma-separated) and --to are required');
   process.exit(2);
 }
+if (sources.some((dir) => resolve(dir) === resolve(args.to!))) {
+  console.error(`--to ${args.to} is one of the models being averaged; write the mean somewhere else`);
+  process.exit(2);
+}
 const quantization = args.quantization as Quantization;
 if (!QUANTIZATIONS.includes(quantization)) {
   console.error(`--quantization must be one of ${QUANTIZATIONS.join(', ')}`);
   process.exit(2);
 }
 
-await useNodeBackend('wasm');
-const models = await Promise.all(sources.map((dir) => loadSquintModel(nodeFileReader(dir))));
-let mean;
-try {
-  mean = averageWeights(models);
-} catch (e) {
-  console.error(`npm run average: ${(e as Error).message} (${sources.join(', ')})`);
+const fail = (message: string): never => {
+  console.error(`npm run average: ${message}`);
   process.exit(2);
-}
+};
+await useNodeBackend('wasm');
+const models = await Promise.all(sources.map((dir) => loadSquintModel(nodeFileReader(dir)).catch((e: Error) => fail(`${dir}: ${e.message}`))));
+const mean = (() => {
+  try {
+    return averageWeights(models);
+  } catch (e) {
+    return fail(`${(e as Error).message} (models: ${sources.join(', ')})`);
+  }
+})();
 const card = args.card ? await readFile(args.card, 'utf8') : '';
 const files = await modelFiles(models[0], quantization, card, mean);
 if (existsSync(args.to)) await rm(args.to, { recursive: true });
