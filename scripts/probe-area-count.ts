@@ -10,7 +10,8 @@
  * to name how many objects of that colour have their centre in the area (0–6). Held-out
  * accuracy by the true number says whether the tokens carry the count (then the decoder failed
  * to read it) or not (then the encoder must learn it first).
- * Writes runs/eval/<model>-area-count.json.
+ * `--layer features` reads the encoder's tokens instead, before the projector.
+ * Writes runs/eval/<model>-area-count-<layer>.json.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { useNodeBackend } from './lib/backend';
@@ -33,9 +34,11 @@ const args = cliArgs('npm run probe:area-count --', {
   train: { type: 'string', default: '400', help: 'training scenes (seeds from 5 000 000)' },
   test: { type: 'string', default: '200', help: 'held-out scenes (seeds from 6 000 000)' },
   steps: { type: 'string', default: '1500', help: 'Adam steps of the linear classifier' },
+  layer: { type: 'string', default: 'projected', help: 'projected (the decoder\'s image tokens) or features (the encoder\'s, before the projector: where the aux head reads)' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
 const steps = numberArg('steps', args.steps, 1);
+if (!['projected', 'features'].includes(args.layer!)) throw new Error(`--layer must be projected or features, not ${args.layer}`);
 const MAX_COUNT = 6;
 await useNodeBackend('wasm');
 const model = await loadSquintModel(nodeFileReader(args.model));
@@ -57,7 +60,7 @@ async function rows(firstSeed: number, n: number): Promise<Rows> {
     const view = letterboxResize(full, model.config.imageSize);
     const means = tf.tidy(() => {
       const { features, pooled } = model.vlm.encode(tf.tensor3d(viewToInput(view, model.config), [1, ...model.patchShape]));
-      const tokens = model.vlm.projectPatches(features, pooled).reshape([side * side, -1]); // [K, D]
+      const tokens = (args.layer === 'features' ? features : model.vlm.projectPatches(features, pooled)).reshape([side * side, -1]); // [K, D]
       const byArea = tf.oneHot(tf.tensor1d([...Array(side * side).keys()].map(areaOfCell), 'int32'), 9).toFloat(); // [K, 9]
       return byArea.transpose().matMul(tokens).div(byArea.sum(0).expandDims(1)).arraySync() as number[][]; // [9, D]
     });
@@ -109,9 +112,9 @@ const byCount = (keep: (n: number) => boolean) => {
   return { n: idx.length, right: idx.filter((i) => predicted[i] === test.count[i]).length / Math.max(1, idx.length) };
 };
 const report = { none: byCount((n) => n === 0), one: byCount((n) => n === 1), two: byCount((n) => n === 2), 'three or more': byCount((n) => n >= 3) };
-console.log(`model ${args.model}: the asked colour's count in each area, read linearly off the area's mean token (held out)`);
+console.log(`model ${args.model}: the asked colour's count in each area, read linearly off the area's mean ${args.layer} token (held out)`);
 for (const [k, v] of Object.entries(report)) console.log(`${k.padEnd(14)} n ${String(v.n).padStart(5)}  right ${(100 * v.right).toFixed(1).padStart(5)}%`);
-const out = `runs/eval/${modelName(args.model)}-area-count.json`;
+const out = `runs/eval/${modelName(args.model)}-area-count-${args.layer}.json`;
 await mkdir('runs/eval', { recursive: true });
-await writeFile(out, JSON.stringify({ model: args.model, steps, train: train.count.length, test: test.count.length, report }, null, 1));
+await writeFile(out, JSON.stringify({ model: args.model, layer: args.layer, steps, train: train.count.length, test: test.count.length, report }, null, 1));
 console.log(`wrote ${out}`);
