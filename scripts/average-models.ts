@@ -6,15 +6,15 @@
  * models whose configs, tokenizers or weight shapes differ, and a destination that is one of the
  * sources (it would be deleted before it is written: a checkpoint's Adam state would be lost).
  */
-import { readFile, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { useNodeBackend } from './lib/backend';
 import { cliArgs } from './lib/args';
 import { averageWeights } from '../src/model/average';
 import { loadSquintModel, modelFiles } from '../src/model/load';
 import { QUANTIZATIONS, type Quantization } from '../src/model/weights';
-import { nodeFileReader, writeModelDir } from '../src/model/weights/node-files';
+import { nodeFileReader } from '../src/model/weights/node-files';
+import { replaceModelDir } from './lib/model-dir';
 
 const args = cliArgs('npm run average --', {
   from: { type: 'string', help: 'two or more checkpoint or model directories, comma-separated' },
@@ -53,8 +53,5 @@ const mean = (() => {
 })();
 const card = args.card ? await readFile(args.card, 'utf8') : '';
 const files = await modelFiles(models[0], quantization, card, mean);
-if (existsSync(args.to)) await rm(args.to, { recursive: true });
-await writeModelDir(args.to, files);
-await loadSquintModel(nodeFileReader(args.to)); // throws if anything is off
-const bytes = [...files.values()].reduce((n, f) => n + f.byteLength, 0);
+const bytes = await replaceModelDir(args.to, files);
 console.log(`wrote ${args.to}: the mean of ${sources.length} models, ${files.size} files, ${(bytes / 1e6).toFixed(2)} MB (${quantization})`);

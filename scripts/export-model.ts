@@ -4,14 +4,15 @@
  * Writes a shippable model directory (weights quantized, config, tokenizer, model card) from a
  * training checkpoint, then loads it back to prove it is valid.
  */
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { useNodeBackend } from './lib/backend';
 import { cliArgs } from './lib/args';
 import { loadSquintModel, modelFiles } from '../src/model/load';
 import { QUANTIZATIONS, type Quantization } from '../src/model/weights';
-import { nodeFileReader, writeModelDir } from '../src/model/weights/node-files';
+import { nodeFileReader } from '../src/model/weights/node-files';
+import { replaceModelDir } from './lib/model-dir';
 
 const args = cliArgs('npm run export --', {
   from: { type: 'string', help: 'checkpoint or model directory to export' },
@@ -33,8 +34,5 @@ await useNodeBackend('wasm');
 const model = await loadSquintModel(nodeFileReader(args.from));
 const card = args.card ? await readFile(args.card, 'utf8') : existsSync(join(args.from, 'README.md')) ? await readFile(join(args.from, 'README.md'), 'utf8') : '';
 const files = await modelFiles(model, quantization, card);
-if (existsSync(args.to)) await rm(args.to, { recursive: true });
-await writeModelDir(args.to, files);
-const bytes = [...files.values()].reduce((n, f) => n + f.byteLength, 0);
-await loadSquintModel(nodeFileReader(args.to)); // throws if anything is off
+const bytes = await replaceModelDir(args.to, files);
 console.log(`wrote ${args.to}: ${files.size} files, ${(bytes / 1e6).toFixed(2)} MB (${quantization})`);
