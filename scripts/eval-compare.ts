@@ -6,6 +6,10 @@
  * the first zoom contained the target on unresolvable glyph and shape questions and how accuracy
  * depends on it; then what each model's relation and count thoughts say (src/rl/thought-audit.ts).
  * The README's paired differences, aim figures and thought audit come from here.
+ *
+ * Several evaluations each, comma-separated and in the same order (--a test.json,val.json --b
+ * …): their episodes are pooled, so a ship decision can rest on all of them at once (the test and
+ * validation sets have disagreed by 2–3 points between close candidates).
  */
 import { readFileSync } from 'node:fs';
 import { cliArgs } from './lib/args';
@@ -15,8 +19,8 @@ import type { EpisodeRecord } from '../src/rl/eval';
 import { FAMILIES } from '../src/world/types';
 
 const args = cliArgs('npm run eval:compare --', {
-  a: { type: 'string', help: 'first eval JSON (runs/eval/…)' },
-  b: { type: 'string', help: 'second eval JSON, the same episodes' },
+  a: { type: 'string', help: 'first eval JSON (runs/eval/…), or several comma-separated to pool their episodes' },
+  b: { type: 'string', help: 'second eval JSON, the same episodes (as many files, in the same order)' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
 if (!args.a || !args.b) {
@@ -34,7 +38,12 @@ function records(path: string): EpisodeRecord[] {
     process.exit(1);
   }
 }
-const [a, b] = [records(args.a), records(args.b)];
+const [aPaths, bPaths] = [args.a, args.b].map((list) => list.split(',').map((p) => p.trim()).filter(Boolean));
+if (aPaths.length !== bPaths.length) {
+  console.error(`--a names ${aPaths.length} evaluations and --b ${bPaths.length}: pair each of A's with B's of the same episodes`);
+  process.exit(2);
+}
+const [a, b] = [aPaths.flatMap(records), bPaths.flatMap(records)];
 
 const pct = (x: number) => (Number.isNaN(x) ? '   -' : `${(100 * x).toFixed(1)}%`);
 const splits: [string, (r: EpisodeRecord) => boolean][] = [
