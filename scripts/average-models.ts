@@ -12,9 +12,9 @@ import { useNodeBackend } from './lib/backend';
 import { cliArgs } from './lib/args';
 import { averageWeights } from '../src/model/average';
 import { loadSquintModel, modelFiles } from '../src/model/load';
-import { QUANTIZATIONS, type Quantization } from '../src/model/weights';
+import { QUANTIZATIONS } from '../src/model/weights';
 import { nodeFileReader } from '../src/model/weights/node-files';
-import { replaceModelDir } from './lib/model-dir';
+import { quantizationArg, replaceModelDir } from './lib/model-dir';
 
 const args = cliArgs('npm run average --', {
   from: { type: 'string', help: 'two or more checkpoint or model directories, comma-separated' },
@@ -32,11 +32,7 @@ if (sources.some((dir) => resolve(dir) === resolve(args.to!))) {
   console.error(`--to ${args.to} is one of the models being averaged; write the mean somewhere else`);
   process.exit(2);
 }
-const quantization = args.quantization as Quantization;
-if (!QUANTIZATIONS.includes(quantization)) {
-  console.error(`--quantization must be one of ${QUANTIZATIONS.join(', ')}`);
-  process.exit(2);
-}
+const quantization = quantizationArg(args.quantization);
 
 const fail = (message: string): never => {
   console.error(`npm run average: ${message}`);

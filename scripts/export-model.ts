@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { useNodeBackend } from './lib/backend';
 import { cliArgs } from './lib/args';
 import { loadSquintModel, modelFiles } from '../src/model/load';
-import { QUANTIZATIONS, type Quantization } from '../src/model/weights';
+import { QUANTIZATIONS } from '../src/model/weights';
 import { nodeFileReader } from '../src/model/weights/node-files';
-import { replaceModelDir } from './lib/model-dir';
+import { quantizationArg, replaceModelDir } from './lib/model-dir';
 
 const args = cliArgs('npm run export --', {
   from: { type: 'string', help: 'checkpoint or model directory to export' },
@@ -25,11 +25,7 @@ if (!args.from || !args.to) {
   console.error('--from and --to are required');
   process.exit(2);
 }
-const quantization = args.quantization as Quantization;
-if (!QUANTIZATIONS.includes(quantization)) {
-  console.error(`--quantization must be one of ${QUANTIZATIONS.join(', ')}`);
-  process.exit(2);
-}
+const quantization = quantizationArg(args.quantization);
 await useNodeBackend('wasm');
 const model = await loadSquintModel(nodeFileReader(args.from));
 const card = args.card ? await readFile(args.card, 'utf8') : existsSync(join(args.from, 'README.md')) ? await readFile(join(args.from, 'README.md'), 'utf8') : '';

@@ -48,6 +48,11 @@ if (model.config.merge !== 1) throw new Error(`${args.model} merges patches; thi
 /** Band 0, 1 or 2 of a view fraction: the view split 3 : 2 : 3. */
 const band = (f: number) => (f < 3 / 8 ? 0 : f < 5 / 8 ? 1 : 2);
 const areaOfCell = (cell: number) => band((Math.floor(cell / side) + 0.5) / side) * 3 + band(((cell % side) + 0.5) / side);
+/** [9, K]: each area's row averages its cells' tokens (the same for every scene). */
+const areaMean = tf.tidy(() => {
+  const byArea = tf.oneHot(tf.tensor1d([...Array(side * side).keys()].map(areaOfCell), 'int32'), 9).toFloat().transpose(); // [9, K]
+  return byArea.div(byArea.sum(1, true));
+});
 
 interface Rows { x: number[][]; colour: number[]; count: number[] }
 /** One row per (scene, area): the area's mean token, the asked colour, how many targets it holds. */
@@ -61,8 +66,7 @@ async function rows(firstSeed: number, n: number): Promise<Rows> {
     const means = tf.tidy(() => {
       const { features, pooled } = model.vlm.encode(tf.tensor3d(viewToInput(view, model.config), [1, ...model.patchShape]));
       const tokens = (args.layer === 'features' ? features : model.vlm.projectPatches(features, pooled)).reshape([side * side, -1]); // [K, D]
-      const byArea = tf.oneHot(tf.tensor1d([...Array(side * side).keys()].map(areaOfCell), 'int32'), 9).toFloat(); // [K, 9]
-      return byArea.transpose().matMul(tokens).div(byArea.sum(0).expandDims(1)).arraySync() as number[][]; // [9, D]
+      return areaMean.matMul(tokens).arraySync() as number[][]; // [9, D]
     });
     const { scale, offsetX, offsetY } = letterbox(image.size);
     const counts = new Array(9).fill(0);
