@@ -14,6 +14,7 @@ import { hasCheckpoint, loadCheckpoint, loadVisionPretraining, saveCheckpoint } 
 import { onInterrupt } from './lib/interrupt';
 import { FAMILY_WEIGHTS, familyWeights } from './lib/training-mix';
 import type { WorkerSetup } from './lib/example-worker';
+import type { VisionWorkerSetup } from './lib/vision-worker';
 import { presetConfig, parameterCount } from '../src/model/config';
 import { initWeights } from '../src/model/init';
 import { loadSquintModel } from '../src/model/load';
@@ -27,7 +28,8 @@ import { disposeBatch, lengthSortedBatches, makeBatch, type SequenceLike } from 
 import { tokenizerCorpus } from '../src/train/data';
 import { DEFAULT_MIX } from '../src/train/oracle';
 import { type AuxHead, auxVariables, createAuxHead, restoreAuxHead } from '../src/train/aux-head';
-import { learningRate, sftStep, toVariables } from '../src/train/sft';
+import { type ExtraViews, learningRate, sftStep, toVariables } from '../src/train/sft';
+import { type VisionMetrics, visionMetrics } from '../src/train/vision-pretrain';
 import { AUX_CHANNELS } from '../src/train/vision-labels';
 import * as tf from '../src/model/tf';
 import { BACKGROUND_STYLES, type BackgroundStyle } from '../src/world/types';
@@ -47,6 +49,9 @@ const args = cliArgs('npm run train:sft --', {
   'aux-weight': { type: 'string', default: '1', help: 'weight of the dense vision loss (0 = off)' },
   'aux-shape-weight': { type: 'string', default: '1', help: 'multiplier of the shape term within the dense vision loss' },
   'aux-centre-weight': { type: 'string', default: '0', help: 'weight of the object-centre term within the dense vision loss (0: none)' },
+  'reader-views': { type: 'string', default: '0', help: 'final-zoom crops per step (4 a scene) whose dense vision loss trains the encoder beside the sequences, for shape reading (0 = off; needs --aux-weight > 0)' },
+  'reader-weight': { type: 'string', default: '0.5', help: 'weight of the reader views\' vision loss relative to the token cross-entropy' },
+  'reader-seed': { type: 'string', default: '7000000', help: 'first scene seed of the reader views (scenes step·views/4 on are used at each step, so a resumed run continues them)' },
   'ground-weight': { type: 'string', default: '0', help: 'weight of the grounding loss: one decoder head taught to attend to the target where a thought names its region (0 = off)' },
   'family-weights': { type: 'string', help: `how often each family is drawn, replacing defaults: e.g. count=0.3 (relative; defaults ${Object.entries(FAMILY_WEIGHTS).map(([f, w]) => `${f}=${w}`).join(',')})` },
   'grounded-word-weight': { type: 'string', default: '1', help: 'loss weight of the words grounding queries predict: region words, box coordinates, the answer as the last thought states it (at least; 1 = as the oracle weights them)' },
@@ -99,6 +104,13 @@ const auxWeight = numberArg('aux-weight', args['aux-weight'], 0);
 const auxShapeWeight = numberArg('aux-shape-weight', args['aux-shape-weight'], 0);
 const auxCentreWeight = numberArg('aux-centre-weight', args['aux-centre-weight'], 0);
 const groundWeight = numberArg('ground-weight', args['ground-weight'], 0);
+const readerViews = numberArg('reader-views', args['reader-views'], 0, 256);
+const readerWeight = numberArg('reader-weight', args['reader-weight'], 0);
+const readerSeed = numberArg('reader-seed', args['reader-seed'], 0);
+if (readerViews > 0 && auxWeight === 0) {
+  console.error('--reader-views needs the aux head that reads them: set --aux-weight above 0');
+  process.exit(2);
+}
 let savedAux: Record<string, tf.Tensor> = {};
 if (hasCheckpoint(checkpointDir)) {
   const ck = await loadCheckpoint(checkpointDir);
@@ -186,6 +198,28 @@ const nextSeeds = () => Array.from({ length: batchSize * POOL_BATCHES }, () => d
 let pending = requestPool(nextSeeds());
 let queue: Produced[][] = [];
 
+// reader views: final-zoom crops from a second worker, one step ahead of the trainer
+const READER_CROPS_PER_SCENE = 4;
+const readerScenes = Math.ceil(readerViews / READER_CROPS_PER_SCENE);
+const readerWorker = readerViews > 0 ? new Worker(new URL('./lib/ts-worker.mjs', import.meta.url), { workerData: { entry: new URL('./lib/vision-worker.ts', import.meta.url).href } }) : null;
+readerWorker?.on('error', (e) => {
+  console.error('reader-view worker failed:', e);
+  process.exit(1);
+});
+readerWorker?.postMessage({ setup: { config: model.config, world, cropsPerScene: READER_CROPS_PER_SCENE, views: 'reader' } satisfies VisionWorkerSetup });
+type Views = { patches: Float32Array[]; labels: Float32Array[] };
+const requestReaderViews = (forStep: number) =>
+  new Promise<Views>((resolve) => {
+    readerWorker!.once('message', resolve);
+    readerWorker!.postMessage({ seeds: Array.from({ length: readerScenes }, (_, i) => readerSeed + forStep * readerScenes + i) });
+  });
+let pendingReader = readerWorker ? requestReaderViews(step) : null;
+const stackViews = (arrays: Float32Array[], inner: readonly number[]) => {
+  const flat = new Float32Array(arrays.length * arrays[0].length);
+  arrays.forEach((a, i) => flat.set(a, i * a.length));
+  return tf.tensor3d(flat, [arrays.length, inner[0], inner[1]]);
+};
+
 // 3. the loop
 const schedule = { peakLr, warmupSteps, totalSteps, minLrFraction: 0.05 };
 const stop = onInterrupt();
@@ -197,7 +231,20 @@ const save = async () => {
 
 const started = performance.now();
 const startStep = step;
-let window = { loss: 0, aux: 0, ground: 0, steps: 0, tokens: 0, trained: 0, ms: 0 };
+let window = { loss: 0, aux: 0, ground: 0, reader: 0, steps: 0, tokens: 0, trained: 0, ms: 0 };
+let readerWindow = { shape: 0, shapeN: 0, glyph: 0, glyphN: 0 };
+/** The aux head's shape and glyph accuracy on reader views it has not trained on yet (measured before the step). */
+async function readerMetrics(views: ExtraViews): Promise<VisionMetrics> {
+  const features = tf.tidy(() => trainable.encodePatches(views.patches));
+  try {
+    return await visionMetrics(features, views.labels, aux!);
+  } finally {
+    features.dispose();
+  }
+}
+function addReaderMetrics(w: typeof readerWindow, m: VisionMetrics): typeof readerWindow {
+  return { shape: w.shape + m.shapeAccuracy * m.shapePatches, shapeN: w.shapeN + m.shapePatches, glyph: w.glyph + (m.glyphPatches ? m.glyphAccuracy * m.glyphPatches : 0), glyphN: w.glyphN + m.glyphPatches };
+}
 while (step < totalSteps && !stop.requested) {
   if (queue.length === 0) {
     const { batches, dropped } = lengthSortedBatches(await pending, batchSize, model.config.maxSeq);
@@ -211,26 +258,38 @@ while (step < totalSteps && !stop.requested) {
   const t0 = performance.now();
   const batch = makeBatch(seqs, model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape);
   const lr = learningRate(step, schedule);
-  const result = await sftStep(trainable, vars, adam, batch, lr, aux, groundWeight);
+  let extra: ExtraViews | undefined;
+  if (pendingReader) {
+    const views = await pendingReader;
+    pendingReader = requestReaderViews(step + 1);
+    const n = Math.min(readerViews, views.patches.length);
+    extra = { patches: stackViews(views.patches.slice(0, n), model.patchShape), labels: stackViews(views.labels.slice(0, n), [views.labels[0].length / AUX_CHANNELS, AUX_CHANNELS]), weight: readerWeight };
+    if (step % logEvery === 0) readerWindow = addReaderMetrics(readerWindow, await readerMetrics(extra));
+  }
+  const result = await sftStep(trainable, vars, adam, batch, lr, aux, groundWeight, extra);
   disposeBatch(batch);
+  if (extra) tf.dispose([extra.patches, extra.labels]);
   const ms = performance.now() - t0;
   step++;
   if (!result.applied) console.warn(`step ${step}: non-finite loss or gradient (loss ${result.loss}, norm ${result.gradNorm}); update skipped`);
-  window = { loss: window.loss + result.loss, aux: window.aux + result.auxLoss, ground: window.ground + (Number.isFinite(result.groundLoss) ? result.groundLoss : 0), steps: window.steps + 1, tokens: window.tokens + batch.totalTokens, trained: window.trained + batch.trainedTokens, ms: window.ms + ms };
-  await appendFile(join(outDir, 'log.jsonl'), JSON.stringify({ step, loss: result.loss, auxLoss: result.auxLoss, groundLoss: result.groundLoss, gradNorm: result.gradNorm, lr, ms: Math.round(ms), tokens: batch.totalTokens, time: Date.now() }) + '\n');
+  window = { loss: window.loss + result.loss, aux: window.aux + result.auxLoss, ground: window.ground + (Number.isFinite(result.groundLoss) ? result.groundLoss : 0), reader: window.reader + (Number.isFinite(result.extraLoss) ? result.extraLoss : 0), steps: window.steps + 1, tokens: window.tokens + batch.totalTokens, trained: window.trained + batch.trainedTokens, ms: window.ms + ms };
+  await appendFile(join(outDir, 'log.jsonl'), JSON.stringify({ step, loss: result.loss, auxLoss: result.auxLoss, groundLoss: result.groundLoss, ...(extra ? { readerLoss: result.extraLoss } : {}), gradNorm: result.gradNorm, lr, ms: Math.round(ms), tokens: batch.totalTokens, time: Date.now() }) + '\n');
   if (step % logEvery === 0 || step === totalSteps) {
     const elapsed = performance.now() - started;
     const eta = ((totalSteps - step) * elapsed) / (step - startStep);
     console.log(
       `step ${step}/${totalSteps}  loss ${(window.loss / window.steps).toFixed(4)}${aux ? ` (aux ${(window.aux / window.steps).toFixed(4)})` : ''}` +
-      `${groundWeight > 0 ? ` (ground ${(window.ground / window.steps).toFixed(4)})` : ''}  lr ${lr.toExponential(2)}  ` +
+      `${groundWeight > 0 ? ` (ground ${(window.ground / window.steps).toFixed(4)})` : ''}` +
+      `${readerWorker ? ` (reader ${(window.reader / window.steps).toFixed(4)}; shape ${(readerWindow.shape / Math.max(1, readerWindow.shapeN)).toFixed(3)} of ${readerWindow.shapeN}, glyph ${(readerWindow.glyph / Math.max(1, readerWindow.glyphN)).toFixed(3)} of ${readerWindow.glyphN} before the step)` : ''}  lr ${lr.toExponential(2)}  ` +
       `${Math.round((window.tokens / window.ms) * 1000)} tok/s  ${((window.steps * batchSize * 1000) / window.ms).toFixed(1)} seq/s  ` +
       `elapsed ${formatDuration(elapsed)}  ETA ${formatDuration(eta)}`,
     );
-    window = { loss: 0, aux: 0, ground: 0, steps: 0, tokens: 0, trained: 0, ms: 0 };
+    window = { loss: 0, aux: 0, ground: 0, reader: 0, steps: 0, tokens: 0, trained: 0, ms: 0 };
+    readerWindow = { shape: 0, shapeN: 0, glyph: 0, glyphN: 0 };
   }
   if (step % saveEvery === 0) await save();
 }
 await save();
 console.log(`saved ${checkpointDir} at step ${step}`);
 await worker.terminate();
+await readerWorker?.terminate();

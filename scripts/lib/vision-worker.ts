@@ -1,5 +1,5 @@
 /**
- * Worker thread for pretrain-vision: renders scenes, cuts the pre-training views and answers each
+ * Worker thread for pretrain-vision (and train:sft's reader views): renders scenes, cuts the pre-training views and answers each
  * {seeds} request with patches and dense labels (buffers transferred), so the main thread's core
  * only trains.
  */
@@ -9,7 +9,7 @@ import { imageToInput } from '../../src/model/preprocess';
 import { cropImage } from '../../src/agent/crop';
 import { sampleImage } from '../../src/agent/episode-image';
 import { visionLabels } from '../../src/train/vision-labels';
-import { pretrainViews } from '../../src/train/vision-views';
+import { pretrainViews, readerViews } from '../../src/train/vision-views';
 import { generateSample } from '../../src/world/generate';
 import { createNodeCanvas } from '../../src/world/node-canvas';
 import { createRng, hashSeed } from '../../src/world/rng';
@@ -20,6 +20,8 @@ export interface VisionWorkerSetup {
   readonly config: ModelConfig;
   readonly world: WorldOptions;
   readonly cropsPerScene: number;
+  /** Which views: pre-training's mix (the global view and crops at every scale) or final-zoom crops only (train:sft --reader-views). */
+  readonly views?: 'pretrain' | 'reader';
 }
 
 let setup: VisionWorkerSetup | null = null;
@@ -31,12 +33,13 @@ parentPort!.on('message', (msg: { setup?: VisionWorkerSetup; seeds?: number[] })
   }
   if (!setup || !msg.seeds) return;
   const { config, cropsPerScene } = setup;
+  const cut = setup.views === 'reader' ? readerViews : pretrainViews;
   const patches: Float32Array[] = [];
   const labels: Float32Array[] = [];
   for (const seed of msg.seeds) {
     const sample = generateSample(seed, pickWorld(seed, setup.world));
     const image = sampleImage(sample, createNodeCanvas);
-    for (const box of pretrainViews(createRng(hashSeed(seed, 11)), sample.scene, cropsPerScene)) {
+    for (const box of cut(createRng(hashSeed(seed, 11)), sample.scene, cropsPerScene)) {
       patches.push(imageToInput(cropImage(image.canvas, box, createNodeCanvas), config));
       labels.push(visionLabels(sample.scene, box, config.imageSize, config.patchSize, config.merge));
     }

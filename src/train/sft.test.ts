@@ -83,6 +83,48 @@ describe('SFT on oracle trajectories (tiny preset, WASM-free CPU backend)', () =
     model.dispose();
   });
 
+  it('extra views: their vision loss is reported and falls, the encoder learns from them, no tensors leak; without a head they are ignored', async () => {
+    const tok = new SquintTokenizer(buildTokenizerJson(tokenizerCorpus(200)));
+    const config = presetConfig('tiny-conv', tok.vocabSize);
+    const model = new SquintModel(config, tok, initWeights(config, 5));
+    const examples = Array.from({ length: 2 }, (_, i) => makeExample(model, 250 + i, createNodeCanvas));
+    // the extra views: the examples' own images with their labels (any views with labels will do)
+    const images = examples.flatMap((e) => e.sequence.images);
+    const labels = examples.flatMap((e) => e.auxLabels);
+    const extra = {
+      patches: tf.tensor3d(images.flatMap((img) => [...img]), [images.length, ...model.patchShape]),
+      labels: tf.tensor3d(labels.flatMap((l) => [...l]), [labels.length, labels[0].length / AUX_CHANNELS, AUX_CHANNELS]),
+      weight: 1,
+    };
+    const vars = toVariables(model.vlm.weights);
+    const trainable = new Vlm(config, vars, model.vlm.imageTokenId);
+    const aux = createAuxHead(config.visionDim, AUX_CHANNELS, 1, config.colourPool);
+    const adam = new Adam();
+    // sequences without aux labels: only the extra views train the head
+    const batch = makeBatch(examples.map((e) => e.sequence), model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape);
+    expect(batch.auxLabels).toBeNull();
+    const without = await sftStep(trainable, vars, adam, batch, 0, undefined, 0, extra);
+    expect(without.extraLoss).toBeNaN();
+    const stem = await vars['vision.stem1.w'].data();
+    const losses: number[] = [];
+    let countAfterFirst = 0;
+    for (let step = 0; step < 15; step++) {
+      const r = await sftStep(trainable, vars, adam, batch, 3e-3, aux, 0, extra);
+      expect(r.auxLoss).toBeNaN();
+      losses.push(r.extraLoss);
+      if (step === 0) countAfterFirst = tf.memory().numTensors;
+      else expect(tf.memory().numTensors).toBe(countAfterFirst);
+    }
+    expect(losses.every(Number.isFinite)).toBe(true);
+    expect(losses.at(-1)!).toBeLessThan(losses[0]);
+    expect(await vars['vision.stem1.w'].data()).not.toEqual(stem);
+    tf.dispose([extra.patches, extra.labels]);
+    disposeBatch(batch);
+    adam.dispose();
+    tf.dispose([...Object.values(vars), ...Object.values(auxVariables(aux))]);
+    model.dispose();
+  });
+
   it('question first, one token per patch (tiny-fine): the question precedes the image, grounding keys fall in the image block, the loss falls, no tensors leak', async () => {
     const tok = new SquintTokenizer(buildTokenizerJson(tokenizerCorpus(200)));
     const config = presetConfig('tiny-fine', tok.vocabSize);
@@ -136,3 +178,4 @@ describe('SFT on oracle trajectories (tiny preset, WASM-free CPU backend)', () =
     Object.values(vars).forEach((v) => v.dispose());
   });
 });
+

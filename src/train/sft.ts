@@ -40,22 +40,38 @@ export interface StepResult {
   readonly auxLoss: number;
   /** The grounding loss (NaN when there was none). */
   readonly groundLoss: number;
+  /** The extra views' vision loss (NaN when there were none). */
+  readonly extraLoss: number;
   readonly gradNorm: number;
   /** False when the loss or gradient was NaN/Inf: the update was skipped. */
   readonly applied: boolean;
 }
 
 /**
- * One optimisation step on `batch`: token cross-entropy, plus the aux vision loss when a head and
- * labels are given, plus `groundWeight` × the grounding loss when the batch has queries. Skips
- * (and says so) when loss or gradients are not finite.
+ * Views outside the batch's sequences that the encoder learns from in the same step, through the
+ * aux head's dense vision loss (train:sft --reader-views: final-zoom crops, for shape reading).
  */
-export async function sftStep(model: Vlm, vars: Record<string, tf.Variable>, adam: Adam, batch: LossBatch, lr: number, aux?: AuxHead, groundWeight = 0): Promise<StepResult> {
+export interface ExtraViews {
+  readonly patches: tf.Tensor3D; // [M, rows, dim], the encoder's input
+  readonly labels: tf.Tensor3D; // [M, patches, AUX_CHANNELS]
+  /** Weight of their vision loss relative to the token cross-entropy. */
+  readonly weight: number;
+}
+
+/**
+ * One optimisation step on `batch`: token cross-entropy, plus the aux vision loss when a head and
+ * labels are given, plus `groundWeight` × the grounding loss when the batch has queries, plus
+ * the extra views' vision loss when given (with a head). Skips (and says so) when loss or
+ * gradients are not finite.
+ */
+export async function sftStep(model: Vlm, vars: Record<string, tf.Variable>, adam: Adam, batch: LossBatch, lr: number, aux?: AuxHead, groundWeight = 0, extra?: ExtraViews): Promise<StepResult> {
   const useAux = aux !== undefined && batch.auxLabels !== null;
+  const useExtra = aux !== undefined && extra !== undefined;
   const ground = groundWeight > 0 ? batch.ground : null;
-  const allVars: Record<string, tf.Variable> = useAux ? { ...vars, ...auxVariables(aux) } : vars;
+  const allVars: Record<string, tf.Variable> = useAux || useExtra ? { ...vars, ...auxVariables(aux!) } : vars;
   let auxValue: tf.Scalar | null = null;
   let groundValue: tf.Scalar | null = null;
+  let extraValue: tf.Scalar | null = null;
   const { value, grads } = tf.variableGrads(() => {
     const { logits, features, pooled, attention } = model.forwardWithFeatures(batch);
     let loss = weightedCrossEntropy(logits, batch.targets, batch.lossWeights);
@@ -67,23 +83,30 @@ export async function sftStep(model: Vlm, vars: Record<string, tf.Variable>, ada
       groundValue = tf.keep(groundingLoss(attention[groundLayer(attention.length)], ground.mask, ground.queries, ground.sink));
       loss = loss.add(groundValue.mul(groundWeight));
     }
+    if (useExtra) {
+      const seen = model.encode(extra.patches);
+      extraValue = tf.keep(visionLoss(seen.features, extra.labels, aux!, seen.pooled));
+      loss = loss.add(extraValue.mul(extra.weight));
+    }
     return loss;
   }, Object.values(allVars));
   try {
     const loss = (await value.data())[0];
     const auxNumber = auxValue ? (await (auxValue as tf.Scalar).data())[0] : NaN;
     const groundNumber = groundValue ? (await (groundValue as tf.Scalar).data())[0] : NaN;
+    const extraNumber = extraValue ? (await (extraValue as tf.Scalar).data())[0] : NaN;
     // variableGrads keys gradients by variable name; map back to weight names
     const byName: Record<string, tf.Tensor> = {};
     for (const [name, v] of Object.entries(allVars)) if (grads[v.name]) byName[name] = grads[v.name];
     const norm = await gradNorm(byName);
     const applied = Number.isFinite(loss) && Number.isFinite(norm);
     if (applied) adam.apply(allVars, byName, lr, norm);
-    return { loss, auxLoss: auxNumber, groundLoss: groundNumber, gradNorm: norm, applied };
+    return { loss, auxLoss: auxNumber, groundLoss: groundNumber, extraLoss: extraNumber, gradNorm: norm, applied };
   } finally {
     value.dispose();
     (auxValue as tf.Scalar | null)?.dispose();
     (groundValue as tf.Scalar | null)?.dispose();
+    (extraValue as tf.Scalar | null)?.dispose();
     for (const g of Object.values(grads)) g.dispose();
   }
 }

@@ -7,12 +7,13 @@ import { Vlm } from '../model/vlm';
 import { generateSample } from '../world/generate';
 import { createRng } from '../world/rng';
 import { COLOUR_NAMES } from '../world/types';
+import { MIN_CROP_SIDE } from '../agent/crop';
 import { Adam } from './adam';
 import { createAuxHead } from './aux-head';
 import { toVariables } from './sft';
 import { AUX_CHANNELS, CENTRE_CHANNEL } from './vision-labels';
 import { visionLoss, visionMetrics, visionStep } from './vision-pretrain';
-import { pretrainViews } from './vision-views';
+import { pretrainViews, readerViews } from './vision-views';
 
 describe('vision pre-training', () => {
   it('views: the full image first, then checked crops inside the image', () => {
@@ -24,6 +25,21 @@ describe('vision pre-training', () => {
       expect(v[0]).toBeGreaterThanOrEqual(0);
       expect(v[2]).toBeLessThanOrEqual(s.scene.width);
       expect(v[2] - v[0]).toBeGreaterThan(30);
+    }
+  });
+
+  it('reader views: checked square crops of 1.6–3.4× an object, each holding that object\'s centre', () => {
+    const s = generateSample(43, { families: ['shape'] });
+    const views = readerViews(createRng(2), s.scene, 6);
+    expect(views.length).toBe(6);
+    for (const v of views) {
+      expect(v[0]).toBeGreaterThanOrEqual(0);
+      expect(v[1]).toBeGreaterThanOrEqual(0);
+      expect(v[2]).toBeLessThanOrEqual(s.scene.width);
+      expect(v[3]).toBeLessThanOrEqual(s.scene.height);
+      const holds = s.scene.objects.filter((o) => o.cx >= v[0] && o.cx <= v[2] && o.cy >= v[1] && o.cy <= v[3]);
+      // cut around one of them: some object is centred in it and at most 3.4× smaller than it (squareIn's minimum side can widen it)
+      expect(holds.some((o) => (v[2] - v[0]) <= Math.max(o.size * 3.4, MIN_CROP_SIDE + 12) + 2)).toBe(true);
     }
   });
 

@@ -37,3 +37,21 @@ export function pretrainViews(rng: Rng, scene: Scene, crops: number): PixelBox[]
   }
   return views;
 }
+
+/**
+ * `crops` crops cut the way a final zoom cuts them (a square 1.6–3.4× an object, centre jittered
+ * by up to ±15% of the side) around objects drawn uniformly: the views in which the agent reads a
+ * shape. SFT's own views are mostly global views, where most objects are too small for their shape
+ * to be learnt, so the encoder gets few clean shape examples from them (train:sft --reader-views).
+ */
+export function readerViews(rng: Rng, scene: Scene, crops: number): PixelBox[] {
+  const image = pixelBox(0, 0, scene.width, scene.height);
+  const views: PixelBox[] = [];
+  for (let i = 0; views.length < crops && i < crops * 3; i++) {
+    const o = rng.pick(scene.objects);
+    const side = o.size * rng.float(1.6, 3.4);
+    const check = checkBox(squareIn(o.cx + rng.float(-0.15, 0.15) * side, o.cy + rng.float(-0.15, 0.15) * side, side, image), scene);
+    if (check.ok) views.push(check.box);
+  }
+  return views;
+}
