@@ -5,7 +5,6 @@
  * views and crops, at encoder-only cost. `npm run train:sft -- --init-vision <out>` starts SFT
  * from it. Resumes from <out>/vision.json + vision.bin; Ctrl-C saves.
  */
-import { Worker } from 'node:worker_threads';
 import { appendFile, mkdir, rename, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,9 +12,9 @@ import { useNodeBackend } from './lib/backend';
 import { cliArgs, formatDuration, numberArg } from './lib/args';
 import { onInterrupt } from './lib/interrupt';
 import { readVisionState } from './lib/checkpoint';
-import type { VisionWorkerSetup } from './lib/vision-worker';
+import { ViewSource, stackViews } from './lib/view-source';
 import * as tf from '../src/model/tf';
-import { inputShape, patchCount, presetConfig } from '../src/model/config';
+import { inputShape, presetConfig } from '../src/model/config';
 import { initWeights } from '../src/model/init';
 import { Vlm } from '../src/model/vlm';
 import { Adam } from '../src/train/adam';
@@ -86,25 +85,8 @@ const save = async () => {
 };
 
 // 2. data from a worker thread
-const worker = new Worker(new URL('./lib/ts-worker.mjs', import.meta.url), { workerData: { entry: new URL('./lib/vision-worker.ts', import.meta.url).href } });
-worker.on('error', (e) => {
-  console.error('vision worker failed:', e);
-  process.exit(1);
-});
-worker.postMessage({ setup: { config, world, cropsPerScene } satisfies VisionWorkerSetup });
-type Views = { patches: Float32Array[]; labels: Float32Array[] };
-const request = () => {
-  const seeds = Array.from({ length: scenesPerStep }, () => dataCursor++);
-  return new Promise<Views>((resolve) => {
-    worker.once('message', resolve);
-    worker.postMessage({ seeds });
-  });
-};
-const stack = (arrays: Float32Array[], inner: number[]) => {
-  const flat = new Float32Array(arrays.length * arrays[0].length);
-  arrays.forEach((a, i) => flat.set(a, i * a.length));
-  return tf.tensor3d(flat, [arrays.length, inner[0], inner[1]]);
-};
+const source = new ViewSource({ config, world, cropsPerScene }, 'vision');
+const request = () => source.request(Array.from({ length: scenesPerStep }, () => dataCursor++));
 
 // 3. the loop
 const stop = onInterrupt();
@@ -117,8 +99,7 @@ while (step < totalSteps && !stop.requested) {
   const views = await pending;
   pending = request();
   const t0 = performance.now();
-  const patches = stack(views.patches, inputShape(config));
-  const labels = stack(views.labels, [patchCount(config), AUX_CHANNELS]);
+  const { patches, labels } = stackViews(views, inputShape(config));
   if (step % logEvery === 0) {
     // measured before the update: these views are new to the model
     const features = tf.tidy(() => encoder.encodePatches(patches));
@@ -149,4 +130,4 @@ while (step < totalSteps && !stop.requested) {
 }
 await save();
 console.log(`saved ${outDir} at step ${step}`);
-await worker.terminate();
+await source.terminate();

@@ -14,7 +14,7 @@ import { hasCheckpoint, loadCheckpoint, loadVisionPretraining, saveCheckpoint } 
 import { onInterrupt } from './lib/interrupt';
 import { FAMILY_WEIGHTS, familyWeights } from './lib/training-mix';
 import type { WorkerSetup } from './lib/example-worker';
-import type { VisionWorkerSetup } from './lib/vision-worker';
+import { ViewSource, stackViews } from './lib/view-source';
 import { presetConfig, parameterCount } from '../src/model/config';
 import { initWeights } from '../src/model/init';
 import { loadSquintModel } from '../src/model/load';
@@ -201,24 +201,10 @@ let queue: Produced[][] = [];
 // reader views: final-zoom crops from a second worker, one step ahead of the trainer
 const READER_CROPS_PER_SCENE = 4;
 const readerScenes = Math.ceil(readerViews / READER_CROPS_PER_SCENE);
-const readerWorker = readerViews > 0 ? new Worker(new URL('./lib/ts-worker.mjs', import.meta.url), { workerData: { entry: new URL('./lib/vision-worker.ts', import.meta.url).href } }) : null;
-readerWorker?.on('error', (e) => {
-  console.error('reader-view worker failed:', e);
-  process.exit(1);
-});
-readerWorker?.postMessage({ setup: { config: model.config, world, cropsPerScene: READER_CROPS_PER_SCENE, views: 'reader' } satisfies VisionWorkerSetup });
-type Views = { patches: Float32Array[]; labels: Float32Array[] };
-const requestReaderViews = (forStep: number) =>
-  new Promise<Views>((resolve) => {
-    readerWorker!.once('message', resolve);
-    readerWorker!.postMessage({ seeds: Array.from({ length: readerScenes }, (_, i) => readerSeed + forStep * readerScenes + i) });
-  });
-let pendingReader = readerWorker ? requestReaderViews(step) : null;
-const stackViews = (arrays: Float32Array[], inner: readonly number[]) => {
-  const flat = new Float32Array(arrays.length * arrays[0].length);
-  arrays.forEach((a, i) => flat.set(a, i * a.length));
-  return tf.tensor3d(flat, [arrays.length, inner[0], inner[1]]);
-};
+const readerSource = readerViews > 0 ? new ViewSource({ config: model.config, world, cropsPerScene: READER_CROPS_PER_SCENE, views: 'reader' }, 'reader-view') : null;
+// seeded by step, so a resumed run continues where it stopped
+const requestReaderViews = (forStep: number) => readerSource!.request(Array.from({ length: readerScenes }, (_, i) => readerSeed + forStep * readerScenes + i));
+let pendingReader = readerSource ? requestReaderViews(step) : null;
 
 // 3. the loop
 const schedule = { peakLr, warmupSteps, totalSteps, minLrFraction: 0.05 };
@@ -262,8 +248,7 @@ while (step < totalSteps && !stop.requested) {
   if (pendingReader) {
     const views = await pendingReader;
     pendingReader = requestReaderViews(step + 1);
-    const n = Math.min(readerViews, views.patches.length);
-    extra = { patches: stackViews(views.patches.slice(0, n), model.patchShape), labels: stackViews(views.labels.slice(0, n), [views.labels[0].length / AUX_CHANNELS, AUX_CHANNELS]), weight: readerWeight };
+    extra = { ...stackViews(views, model.patchShape, Math.min(readerViews, views.patches.length)), weight: readerWeight };
     if (step % logEvery === 0) readerWindow = addReaderMetrics(readerWindow, await readerMetrics(extra));
   }
   const result = await sftStep(trainable, vars, adam, batch, lr, aux, groundWeight, extra);
@@ -280,7 +265,7 @@ while (step < totalSteps && !stop.requested) {
     console.log(
       `step ${step}/${totalSteps}  loss ${(window.loss / window.steps).toFixed(4)}${aux ? ` (aux ${(window.aux / window.steps).toFixed(4)})` : ''}` +
       `${groundWeight > 0 ? ` (ground ${(window.ground / window.steps).toFixed(4)})` : ''}` +
-      `${readerWorker ? ` (reader ${(window.reader / window.steps).toFixed(4)}; shape ${(readerWindow.shape / Math.max(1, readerWindow.shapeN)).toFixed(3)} of ${readerWindow.shapeN}, glyph ${(readerWindow.glyph / Math.max(1, readerWindow.glyphN)).toFixed(3)} of ${readerWindow.glyphN} before the step)` : ''}  lr ${lr.toExponential(2)}  ` +
+      `${readerSource ? ` (reader ${(window.reader / window.steps).toFixed(4)}; shape ${(readerWindow.shape / Math.max(1, readerWindow.shapeN)).toFixed(3)} of ${readerWindow.shapeN}, glyph ${(readerWindow.glyph / Math.max(1, readerWindow.glyphN)).toFixed(3)} of ${readerWindow.glyphN} before the step)` : ''}  lr ${lr.toExponential(2)}  ` +
       `${Math.round((window.tokens / window.ms) * 1000)} tok/s  ${((window.steps * batchSize * 1000) / window.ms).toFixed(1)} seq/s  ` +
       `elapsed ${formatDuration(elapsed)}  ETA ${formatDuration(eta)}`,
     );
@@ -292,4 +277,4 @@ while (step < totalSteps && !stop.requested) {
 await save();
 console.log(`saved ${checkpointDir} at step ${step}`);
 await worker.terminate();
-await readerWorker?.terminate();
+await readerSource?.terminate();
