@@ -1,7 +1,7 @@
 /**
- * Worker thread for pretrain-vision (and train:sft's reader views): renders scenes, cuts the pre-training views and answers each
- * {seeds} request with patches and dense labels (buffers transferred), so the main thread's core
- * only trains.
+ * Worker thread for pretrain-vision and train:sft's reader views (view-source.ts is its other
+ * side): renders scenes, cuts the views and answers each {seeds} request with patches and dense
+ * labels (buffers transferred), so the main thread's core only trains.
  */
 import { parentPort } from 'node:worker_threads';
 import type { ModelConfig } from '../../src/model/config';

@@ -178,4 +178,3 @@ describe('SFT on oracle trajectories (tiny preset, WASM-free CPU backend)', () =
     Object.values(vars).forEach((v) => v.dispose());
   });
 });
-
