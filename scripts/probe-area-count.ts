@@ -16,17 +16,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { useNodeBackend } from './lib/backend';
 import { cliArgs, modelName, numberArg } from './lib/args';
+import { countSceneInput } from './lib/count-scene';
 import * as tf from '../src/model/tf';
 import { loadSquintModel } from '../src/model/load';
 import { nodeFileReader } from '../src/model/weights/node-files';
-import { letterboxResize, viewToInput } from '../src/model/preprocess';
-import { sampleImage } from '../src/agent/episode-image';
-import { letterbox } from '../src/world/boxes';
-import { context2d } from '../src/world/canvas';
-import { generateSample } from '../src/world/generate';
-import { createNodeCanvas } from '../src/world/node-canvas';
 import { createRng } from '../src/world/rng';
-import { seedDifficulty } from '../src/world/seeds';
 import { COLOUR_NAMES } from '../src/world/types';
 
 const args = cliArgs('npm run probe:area-count --', {
@@ -59,16 +53,12 @@ interface Rows { x: number[][]; colour: number[]; count: number[] }
 async function rows(firstSeed: number, n: number): Promise<Rows> {
   const out: Rows = { x: [], colour: [], count: [] };
   for (let seed = firstSeed; seed < firstSeed + n; seed++) {
-    const sample = generateSample(seed, { families: ['count'], difficulty: seedDifficulty(seed) });
-    const image = sampleImage(sample, createNodeCanvas);
-    const full = context2d(image.canvas).getImageData(0, 0, image.size.width, image.size.height);
-    const view = letterboxResize(full, model.config.imageSize);
+    const { sample, input, letterbox: { scale, offsetX, offsetY } } = countSceneInput(model, seed);
     const means = tf.tidy(() => {
-      const { features, pooled } = model.vlm.encode(tf.tensor3d(viewToInput(view, model.config), [1, ...model.patchShape]));
+      const { features, pooled } = model.vlm.encode(tf.tensor3d(input, [1, ...model.patchShape]));
       const tokens = (args.layer === 'features' ? features : model.vlm.projectPatches(features, pooled)).reshape([side * side, -1]); // [K, D]
       return areaMean.matMul(tokens).arraySync() as number[][]; // [9, D]
     });
-    const { scale, offsetX, offsetY } = letterbox(image.size);
     const counts = new Array(9).fill(0);
     for (const t of sample.targets) counts[band(((t[1] + t[3]) / 2) * scale + offsetY) * 3 + band(((t[0] + t[2]) / 2) * scale + offsetX)]++;
     const colour = COLOUR_NAMES.indexOf(sample.scene.objects.find((o) => o.id === sample.targetIds[0])!.colour);

@@ -15,17 +15,11 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { useNodeBackend } from './lib/backend';
 import { cliArgs, modelName, numberArg } from './lib/args';
+import { countSceneInput } from './lib/count-scene';
 import * as tf from '../src/model/tf';
 import { loadSquintModel } from '../src/model/load';
 import { nodeFileReader } from '../src/model/weights/node-files';
-import { letterboxResize, viewToInput } from '../src/model/preprocess';
-import { sampleImage } from '../src/agent/episode-image';
-import { letterbox } from '../src/world/boxes';
-import { context2d } from '../src/world/canvas';
-import { generateSample } from '../src/world/generate';
-import { createNodeCanvas } from '../src/world/node-canvas';
 import { createRng } from '../src/world/rng';
-import { seedDifficulty } from '../src/world/seeds';
 import { COLOUR_NAMES } from '../src/world/types';
 
 const args = cliArgs('npm run probe:tally --', {
@@ -60,15 +54,11 @@ async function scenes(firstSeed: number, n: number): Promise<Scenes> {
   const count: number[] = [];
   for (let i = 0; i < n; i++) {
     const seed = firstSeed + i;
-    const sample = generateSample(seed, { families: ['count'], difficulty: seedDifficulty(seed) });
-    const image = sampleImage(sample, createNodeCanvas);
-    const full = context2d(image.canvas).getImageData(0, 0, image.size.width, image.size.height);
-    const view = letterboxResize(full, imageSize);
+    const { sample, input, letterbox: { scale, offsetX, offsetY } } = countSceneInput(model, seed);
     xs.push(tf.tidy(() => {
-      const { features, pooled } = model.vlm.encode(tf.tensor3d(viewToInput(view, model.config), [1, ...model.patchShape]));
+      const { features, pooled } = model.vlm.encode(tf.tensor3d(input, [1, ...model.patchShape]));
       return (pooled ? tf.concat([features, pooled], -1) : features).reshape([P, -1]) as tf.Tensor2D;
     }));
-    const { scale, offsetX, offsetY } = letterbox(image.size);
     for (const o of sample.scene.objects) {
       const vx = Math.min(imageSize - 1e-6, (o.cx * scale + offsetX) * imageSize);
       const vy = Math.min(imageSize - 1e-6, (o.cy * scale + offsetY) * imageSize);
