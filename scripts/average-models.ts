@@ -5,12 +5,17 @@
  * from one starting point, written as a model directory like `npm run export` writes. Refuses
  * models whose configs, tokenizers or weight shapes differ, and a destination that is one of the
  * sources (it would be deleted before it is written: a checkpoint's Adam state would be lost).
+ * When every source is an SFT checkpoint with an aux head and the mean is float32, their aux heads
+ * are averaged too and written beside it as a step-0 checkpoint without Adam moments, so that
+ * `train:sft --init-from <the mean>` starts with a trained head (an iterated soup).
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { useNodeBackend } from './lib/backend';
 import { cliArgs } from './lib/args';
-import { averageWeights } from '../src/model/average';
+import { averageTensorMaps, averageWeights } from '../src/model/average';
+import * as tf from '../src/model/tf';
+import { hasCheckpoint, loadCheckpoint, writeTrainingState } from './lib/checkpoint';
 import { loadSquintModel, modelFiles } from '../src/model/load';
 import { QUANTIZATIONS } from '../src/model/weights';
 import { nodeFileReader } from '../src/model/weights/node-files';
@@ -51,3 +56,27 @@ const card = args.card ? await readFile(args.card, 'utf8') : '';
 const files = await modelFiles(models[0], quantization, card, mean);
 const bytes = await replaceModelDir(args.to, files);
 console.log(`wrote ${args.to}: the mean of ${sources.length} models, ${files.size} files, ${(bytes / 1e6).toFixed(2)} MB (${quantization})`);
+models.forEach((m) => m.dispose());
+tf.dispose(Object.values(mean));
+
+if (quantization === 'float32' && sources.every(hasCheckpoint)) {
+  const auxHeads: Record<string, tf.Tensor>[] = [];
+  for (const dir of sources) {
+    const { model, optimizer } = await loadCheckpoint(dir);
+    model.dispose();
+    const aux = Object.fromEntries(Object.entries(optimizer).filter(([name]) => name.startsWith('aux.')));
+    tf.dispose(Object.values(optimizer).filter((t) => !Object.values(aux).includes(t)));
+    auxHeads.push(aux);
+  }
+  if (auxHeads.every((a) => Object.keys(a).length > 0)) {
+    const meanAux = (() => {
+      try {
+        return averageTensorMaps(auxHeads, 'aux head');
+      } catch (e) {
+        return fail(`${(e as Error).message} (checkpoints: ${sources.join(', ')})`);
+      }
+    })();
+    await writeTrainingState(args.to, meanAux, { step: 0, dataCursor: 0, args: { averageOf: sources } });
+    console.log(`and the mean of their aux heads (${Object.keys(meanAux).join(', ')}): --init-from ${args.to} starts a stage with it`);
+  }
+}

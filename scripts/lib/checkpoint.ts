@@ -29,14 +29,19 @@ export async function saveCheckpoint(dir: string, model: SquintModel, weights: W
   await rm(tmp, { recursive: true, force: true });
   await mkdir(tmp, { recursive: true });
   await writeModelDir(tmp, await modelFiles(model, 'float32', card, weights));
-  const { data, specs } = await tf.io.encodeWeights(optimizer);
-  await writeFile(join(tmp, OPTIMIZER_BIN), new Uint8Array(data));
-  await writeFile(join(tmp, OPTIMIZER_JSON), JSON.stringify(specs));
-  await writeFile(join(tmp, STATE_JSON), JSON.stringify(state, null, 2));
+  await writeTrainingState(tmp, optimizer, state);
   await rm(`${dir}.old`, { recursive: true, force: true });
   if (existsSync(dir)) await rename(dir, `${dir}.old`);
   await rename(tmp, dir);
   await rm(`${dir}.old`, { recursive: true, force: true });
+}
+
+/** What turns a float32 model directory into a checkpoint: the optimizer's tensors (Adam's moments, the aux head) and the trainer's position. */
+export async function writeTrainingState(dir: string, optimizer: Record<string, tf.Tensor>, state: TrainerState): Promise<void> {
+  const { data, specs } = await tf.io.encodeWeights(optimizer);
+  await writeFile(join(dir, OPTIMIZER_BIN), new Uint8Array(data));
+  await writeFile(join(dir, OPTIMIZER_JSON), JSON.stringify(specs));
+  await writeFile(join(dir, STATE_JSON), JSON.stringify(state, null, 2));
 }
 
 export function hasCheckpoint(dir: string): boolean {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as tf from './tf';
-import { averageWeights } from './average';
+import { averageTensorMaps, averageWeights } from './average';
 import { presetConfig } from './config';
 import { initWeights } from './init';
 import { SquintModel } from './squint-model';
@@ -39,5 +39,22 @@ describe('averageWeights', () => {
     expect(() => averageWeights([a, b])).toThrow(/model 2's config differs/);
     a.dispose();
     b.dispose();
+  });
+});
+
+describe('averageTensorMaps', () => {
+  it('averages aux heads of one layout and names the tensor that differs', () => {
+    const a = { 'aux.w': tf.tensor2d([[1, 2]]), 'aux.b': tf.tensor1d([0]) };
+    const b = { 'aux.w': tf.tensor2d([[3, 6]]), 'aux.b': tf.tensor1d([4]) };
+    const before = tf.memory().numTensors;
+    const mean = averageTensorMaps([a, b], 'aux head');
+    expect(tf.memory().numTensors).toBe(before + 2);
+    expect(Array.from(mean['aux.w'].dataSync())).toEqual([2, 4]);
+    expect(Array.from(mean['aux.b'].dataSync())).toEqual([2]);
+    const wide = { 'aux.w': tf.tensor2d([[1, 2, 3]]), 'aux.b': tf.tensor1d([0]) };
+    expect(() => averageTensorMaps([a, wide], 'aux head')).toThrow(/aux head 2's shape of aux\.w differs/);
+    expect(() => averageTensorMaps([a, { 'aux.w': a['aux.w'] }], 'aux head')).toThrow(/aux head 2's list of weights differs/);
+    expect(() => averageTensorMaps([a], 'aux head')).toThrow(/two or more aux heads/);
+    tf.dispose([...Object.values(a), ...Object.values(b), ...Object.values(wide), ...Object.values(mean)]);
   });
 });
