@@ -59,7 +59,10 @@ console.log(`wrote ${args.to}: the mean of ${sources.length} models, ${files.siz
 models.forEach((m) => m.dispose());
 tf.dispose(Object.values(mean));
 
-if (quantization === 'float32' && sources.every(hasCheckpoint)) {
+const checkpoints = sources.filter(hasCheckpoint);
+if (checkpoints.length > 0 && (quantization !== 'float32' || checkpoints.length < sources.length)) {
+  console.log(`aux heads not averaged: that needs every source to be an SFT checkpoint and --quantization float32 (${checkpoints.length} of ${sources.length} are checkpoints; ${quantization})`);
+} else if (checkpoints.length === sources.length) {
   const auxHeads: Record<string, tf.Tensor>[] = [];
   for (const dir of sources) {
     const { model, optimizer } = await loadCheckpoint(dir);
@@ -78,5 +81,7 @@ if (quantization === 'float32' && sources.every(hasCheckpoint)) {
     })();
     await writeTrainingState(args.to, meanAux, { step: 0, dataCursor: 0, args: { averageOf: sources } });
     console.log(`and the mean of their aux heads (${Object.keys(meanAux).join(', ')}): --init-from ${args.to} starts a stage with it`);
+  } else {
+    console.log('aux heads not averaged: not every checkpoint has one (trained with --aux-weight 0)');
   }
 }
