@@ -8,7 +8,8 @@
  * (a square 1.2–3.4× the object, centre jittered by ±15%), and reports held-out accuracy by the
  * object's size in the 64-px view. A cheap test of an encoder change before a full SFT run.
  * `--init-vision DIR --freeze` instead measures a pre-trained encoder: a linear probe of its features.
- * Writes <out>/probe-<task>-<preset>[-pretrained][-frozen].json; the crops are cached in <out>/crops-*.bin.
+ * `--vision-dim D --vision-layers L` sizes the fresh encoder differently from the preset (a capacity check).
+ * Writes <out>/probe-<task>-<preset>[-w<D>x<L>][-pretrained][-frozen].json; the crops are cached in <out>/crops-*.bin.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,6 +44,8 @@ const args = cliArgs('npm run probe:reader --', {
   out: { type: 'string', default: 'runs/probe-reader', help: 'output directory' },
   'init-vision': { type: 'string', help: 'start the encoder from a pretrain:vision or model directory instead of fresh' },
   freeze: { type: 'boolean', default: false, help: 'train the head only (a linear probe of the encoder\'s features)' },
+  'vision-dim': { type: 'string', help: 'the encoder\'s width instead of the preset\'s (the conv stem\'s channels follow it): does a larger encoder read better?' },
+  'vision-layers': { type: 'string', help: 'the encoder\'s transformer layers instead of the preset\'s' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
 const task = args.task === 'shape' ? 'shape' : args.task === 'glyph' ? 'glyph' : (console.error('--task must be glyph or shape'), process.exit(2));
@@ -100,7 +103,21 @@ await useNodeBackend('wasm');
 mkdirSync(args.out, { recursive: true });
 const train = await cachedCrops('train', 3_000_000, numberArg('crops', args.crops, 1));
 const test = await cachedCrops('test', 4_000_000, 1500);
-const config = presetConfig(args.preset, 8);
+const preset = presetConfig(args.preset, 8);
+const config = {
+  ...preset,
+  visionDim: args['vision-dim'] ? numberArg('vision-dim', args['vision-dim'], 2, 1024) : preset.visionDim,
+  visionLayers: args['vision-layers'] ? numberArg('vision-layers', args['vision-layers'], 1, 16) : preset.visionLayers,
+};
+if (config.visionDim % (2 * config.visionHeads) !== 0) {
+  console.error(`--vision-dim must be a multiple of ${2 * config.visionHeads} (even, and split over ${config.visionHeads} heads)`);
+  process.exit(2);
+}
+if ((args['vision-dim'] || args['vision-layers']) && args['init-vision']) {
+  console.error('--vision-dim and --vision-layers size a fresh encoder: leave out --init-vision');
+  process.exit(2);
+}
+const sizeTag = args['vision-dim'] || args['vision-layers'] ? `-w${config.visionDim}x${config.visionLayers}` : '';
 const classes = task === 'glyph' ? GLYPHS.length : SHAPES.length;
 
 /** The encoder's input for the crops at `indices`, [n, rows, dim]. */
@@ -174,7 +191,7 @@ for (let step = 0; step <= steps; step++) {
   adam.apply(all, byName, lr, await gradNorm(byName));
   tf.dispose([p, y, value, ...Object.values(grads)]);
 }
-const result = { task, preset: config.preset, stem: config.stem, initVision: args['init-vision'] ?? null, frozen: args.freeze, classes, trainCrops: train.labels.length, testCrops: test.labels.length, steps, batch: batchSize, lr, seconds: Math.round((Date.now() - started) / 1000), curve };
-const resultFile = join(args.out, `probe-${task}-${config.preset}${args['init-vision'] ? '-pretrained' : ''}${args.freeze ? '-frozen' : ''}.json`);
+const result = { task, preset: config.preset, stem: config.stem, visionDim: config.visionDim, visionLayers: config.visionLayers, initVision: args['init-vision'] ?? null, frozen: args.freeze, classes, trainCrops: train.labels.length, testCrops: test.labels.length, steps, batch: batchSize, lr, seconds: Math.round((Date.now() - started) / 1000), curve };
+const resultFile = join(args.out, `probe-${task}-${config.preset}${sizeTag}${args['init-vision'] ? '-pretrained' : ''}${args.freeze ? '-frozen' : ''}.json`);
 writeFileSync(resultFile, JSON.stringify(result, null, 1));
 console.log(`wrote ${resultFile}`);
