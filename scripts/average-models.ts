@@ -15,7 +15,7 @@ import { useNodeBackend } from './lib/backend';
 import { cliArgs } from './lib/args';
 import { averageTensorMaps, averageWeights } from '../src/model/average';
 import * as tf from '../src/model/tf';
-import { hasCheckpoint, loadCheckpoint, writeTrainingState } from './lib/checkpoint';
+import { hasCheckpoint, readOptimizerTensors, writeTrainingState } from './lib/checkpoint';
 import { loadSquintModel, modelFiles } from '../src/model/load';
 import { QUANTIZATIONS } from '../src/model/weights';
 import { nodeFileReader } from '../src/model/weights/node-files';
@@ -65,8 +65,7 @@ if (checkpoints.length > 0 && (quantization !== 'float32' || checkpoints.length 
 } else if (checkpoints.length === sources.length) {
   const auxHeads: Record<string, tf.Tensor>[] = [];
   for (const dir of sources) {
-    const { model, optimizer } = await loadCheckpoint(dir);
-    model.dispose();
+    const optimizer = await readOptimizerTensors(dir); // the weights were read above
     const aux = Object.fromEntries(Object.entries(optimizer).filter(([name]) => name.startsWith('aux.')));
     tf.dispose(Object.values(optimizer).filter((t) => !Object.values(aux).includes(t)));
     auxHeads.push(aux);

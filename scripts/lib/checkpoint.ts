@@ -54,10 +54,14 @@ export async function readTrainerState(dir: string): Promise<TrainerState> {
 
 export async function loadCheckpoint(dir: string): Promise<{ model: SquintModel; optimizer: Record<string, tf.Tensor>; state: TrainerState }> {
   const model = await loadSquintModel(nodeFileReader(dir));
+  return { model, optimizer: await readOptimizerTensors(dir), state: await readTrainerState(dir) };
+}
+
+/** A checkpoint's optimizer tensors alone (Adam's moments, the aux head), without loading its model. */
+export async function readOptimizerTensors(dir: string): Promise<Record<string, tf.Tensor>> {
   const specs = JSON.parse(await readFile(join(dir, OPTIMIZER_JSON), 'utf8'));
   const bin = await readFile(join(dir, OPTIMIZER_BIN));
-  const optimizer = tf.io.decodeWeights(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength), specs) as Record<string, tf.Tensor>;
-  return { model, optimizer, state: await readTrainerState(dir) };
+  return tf.io.decodeWeights(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength), specs) as Record<string, tf.Tensor>;
 }
 
 /**
