@@ -16,7 +16,7 @@ import { FAMILY_WEIGHTS, familyWeights } from './lib/training-mix';
 import type { WorkerSetup } from './lib/example-worker';
 import { ViewSource, stackViews } from './lib/view-source';
 import { presetConfig, parameterCount } from '../src/model/config';
-import { initWeights } from '../src/model/init';
+import { initWeights, zeroGrownBlocks } from '../src/model/init';
 import { loadSquintModel } from '../src/model/load';
 import { nodeFileReader } from '../src/model/weights/node-files';
 import { SquintModel } from '../src/model/squint-model';
@@ -141,7 +141,8 @@ if (hasCheckpoint(checkpointDir)) {
 /**
  * A model of the chosen preset whose weights come from `dir` (a model or an SFT checkpoint, with
  * its aux head) wherever the source has them; weights it lacks keep their initialisation (a new
- * colour pool's projection starts at zero, so the grown model first computes what the source did).
+ * colour pool's projection starts at zero, a new transformer block as the identity, so the grown
+ * model first computes what the source did).
  * @throws when a shared weight's shape differs (the preset does not fit the source).
  */
 async function growFrom(dir: string): Promise<SquintModel> {
@@ -165,7 +166,8 @@ async function growFrom(dir: string): Promise<SquintModel> {
   }
   source.model.dispose();
   if (regrid) tf.dispose(Object.values(sourceWeights));
-  console.log(`initialised from ${dir}${regrid ? ` (regridded merge ${source.model.config.merge} → ${config.merge})` : ''}; fresh: ${fresh.length ? fresh.join(', ') : 'none'}`);
+  const identity = zeroGrownBlocks(weights, fresh);
+  console.log(`initialised from ${dir}${regrid ? ` (regridded merge ${source.model.config.merge} → ${config.merge})` : ''}; fresh: ${fresh.length ? fresh.join(', ') : 'none'}${identity.length ? ` (new blocks start as the identity: ${identity.join(', ')} at zero)` : ''}`);
   return new SquintModel(config, source.model.tokenizer, weights);
 }
 

@@ -154,6 +154,16 @@ const PRESETS = {
     preset: 'fine', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
+  /**
+   * `fine` with a third encoder layer. Grown from a `fine` model (train:sft --init-from), the new
+   * layer starts as the identity (init.ts, zeroGrownBlocks), so it first computes what the source
+   * did; it adds encoder depth for shape reading in crops and in the global view, both of which
+   * the one 64-wide, two-layer encoder serves (README, stage 30).
+   */
+  deep: {
+    preset: 'deep', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, visionDim: 64, visionLayers: 3, visionHeads: 2, merge: 1,
+    dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
+  },
   /** `fine` plus the head's attended image mass in the residual stream (`countMass`), to count by it. */
   tally: {
     preset: 'tally', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: true, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 1,

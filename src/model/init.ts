@@ -33,3 +33,20 @@ export function initWeights(config: ModelConfig, seed = 1): WeightMap {
   }
   return weights;
 }
+
+/**
+ * Residual outputs (attention projection and MLP output) of the transformer blocks among `fresh`
+ * weight names set to zero: a block a grown model adds (a deeper encoder) then passes its input
+ * through unchanged, so the grown model first computes exactly what its source did. Biases are
+ * zero already; the block's other weights keep their random initialisation, so it can learn.
+ * @returns the names zeroed.
+ */
+export function zeroGrownBlocks(weights: WeightMap, fresh: readonly string[]): string[] {
+  const zeroed = fresh.filter((name) => /\.block\d+\.(proj|out)\.w$/.test(name));
+  for (const name of zeroed) {
+    const shape = weights[name].shape;
+    weights[name].dispose();
+    weights[name] = tf.zeros(shape);
+  }
+  return zeroed;
+}

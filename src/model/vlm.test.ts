@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from './tf';
 import { presetConfig, validateConfig, weightShapes } from './config';
-import { initWeights } from './init';
+import { initWeights, zeroGrownBlocks } from './init';
 import { SquintModel } from './squint-model';
 import { SquintTokenizer, buildTokenizerJson } from './tokenizer';
 import { makeBatch } from '../train/batch';
@@ -191,5 +191,42 @@ describe('questionFirst config', () => {
     // the prompt order changes no weight: a point model grows into ask unchanged
     expect(weightShapes(presetConfig('ask', 50))).toEqual(weightShapes(presetConfig('point', 50)));
     expect(() => validateConfig({ ...without, questionFirst: 'yes' })).toThrow(/"questionFirst" must be true or false/);
+  });
+});
+
+describe('growing the encoder by a block', () => {
+  it('a new block starts as the identity: the grown model computes the source\'s logits, and the block can still learn', async () => {
+    const source = tinyModel(5, 'tiny-fine');
+    const grown = { ...source.config, visionLayers: source.config.visionLayers + 1 };
+    const weights = initWeights(grown, 9);
+    const fresh = Object.keys(weights).filter((name) => !(name in source.vlm.weights));
+    expect(fresh.every((name) => name.startsWith(`vision.block${source.config.visionLayers}.`))).toBe(true);
+    for (const name of Object.keys(weights)) {
+      if (fresh.includes(name)) continue;
+      weights[name].dispose();
+      weights[name] = source.vlm.weights[name].clone();
+    }
+    const zeroed = zeroGrownBlocks(weights, fresh);
+    expect(zeroed.sort()).toEqual(['vision.block1.out.w', 'vision.block1.proj.w']);
+    // the block's inner weights keep their random start, so gradients reach them once its outputs move
+    expect((await weights['vision.block1.qkv.w'].abs().sum().data())[0]).toBeGreaterThan(0);
+    const model = new SquintModel(grown, source.tokenizer, weights);
+    const ids = [source.tokenizer.special('<image>'), ...source.tokenizer.encode('What is written on the red object?')];
+    const [before, after] = [await forwardWith(source, ids, {}), await forwardWith(model, ids, {})];
+    expect(Math.max(...before.map((v, i) => Math.abs(v - after[i])))).toBeLessThan(1e-7);
+    // and not because the encoder is ignored: a non-zero block changes them
+    const moved = await forwardWith(model, ids, { 'vision.block1.out.w': tf.randomNormal(weights['vision.block1.out.w'].shape, 0, 0.5, 'float32', 1) });
+    expect(Math.max(...before.map((v, i) => Math.abs(v - moved[i])))).toBeGreaterThan(1e-4);
+    source.dispose();
+    model.dispose();
+  });
+
+  it('the deep preset is fine plus a third encoder block, nothing else', () => {
+    const deep = weightShapes(presetConfig('deep', 50));
+    const fine = weightShapes(presetConfig('fine', 50));
+    const added = Object.keys(deep).filter((name) => !(name in fine));
+    expect(added.length).toBeGreaterThan(0);
+    expect(added.every((name) => name.startsWith('vision.block2.'))).toBe(true);
+    expect(Object.keys(fine).every((name) => JSON.stringify(fine[name]) === JSON.stringify(deep[name]))).toBe(true);
   });
 });
