@@ -9,9 +9,11 @@
  *
  * Several evaluations each, comma-separated and in the same order (--a test.json,val.json --b
  * …): their episodes are pooled, so a ship decision can rest on all of them at once (the test and
- * validation sets have disagreed by 2–3 points between close candidates).
+ * validation sets have disagreed by 2–3 points between close candidates). A file ending in .gz
+ * is read gunzipped (the shipped model's evaluations are committed that way, under evals/).
  */
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { cliArgs } from './lib/args';
 import { aimBreakdown, pairedDifference } from '../src/rl/compare';
 import { countAnswers, countScanAudit, recoveryAudit, relationAudit } from '../src/rl/thought-audit';
@@ -30,7 +32,9 @@ if (!args.a || !args.b) {
 
 function records(path: string): EpisodeRecord[] {
   try {
-    const rs = (JSON.parse(readFileSync(path, 'utf8')) as { records?: EpisodeRecord[] }).records;
+    const bytes = readFileSync(path);
+    const text = (path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
+    const rs = (JSON.parse(text) as { records?: EpisodeRecord[] }).records;
     if (!Array.isArray(rs)) throw new Error('no "records" array: is it an npm run eval output?');
     return rs;
   } catch (e) {
