@@ -221,12 +221,12 @@ describe('growing the encoder by a block', () => {
     model.dispose();
   });
 
-  it('the deep preset is fine plus a third encoder block, nothing else', () => {
-    const deep = weightShapes(presetConfig('deep', 50));
-    const fine = weightShapes(presetConfig('fine', 50));
-    const added = Object.keys(deep).filter((name) => !(name in fine));
-    expect(added.length).toBeGreaterThan(0);
-    expect(added.every((name) => name.startsWith('vision.block2.'))).toBe(true);
-    expect(Object.keys(fine).every((name) => JSON.stringify(fine[name]) === JSON.stringify(deep[name]))).toBe(true);
+  it.each([['fine', 'deep', 'vision.block2.'], ['deep', 'deeper', 'vision.block3.']])('the %s preset grows into %s by one encoder block, nothing else', (from, to, block) => {
+    const grown = weightShapes(presetConfig(to, 50));
+    const source = weightShapes(presetConfig(from, 50));
+    const added = Object.keys(grown).filter((name) => !(name in source));
+    expect(added.length).toBe(12);
+    expect(added.every((name) => name.startsWith(block))).toBe(true);
+    expect(Object.keys(source).every((name) => JSON.stringify(source[name]) === JSON.stringify(grown[name]))).toBe(true);
   });
 });
