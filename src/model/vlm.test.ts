@@ -215,8 +215,10 @@ describe('growing the encoder by a block', () => {
     const [before, after] = [await forwardWith(source, ids, {}), await forwardWith(model, ids, {})];
     expect(Math.max(...before.map((v, i) => Math.abs(v - after[i])))).toBeLessThan(1e-7);
     // and not because the encoder is ignored: a non-zero block changes them
-    const moved = await forwardWith(model, ids, { 'vision.block1.out.w': tf.randomNormal(weights['vision.block1.out.w'].shape, 0, 0.5, 'float32', 1) });
+    const nonZero = tf.randomNormal(weights['vision.block1.out.w'].shape, 0, 0.5, 'float32', 1);
+    const moved = await forwardWith(model, ids, { 'vision.block1.out.w': nonZero });
     expect(Math.max(...before.map((v, i) => Math.abs(v - moved[i])))).toBeGreaterThan(1e-4);
+    nonZero.dispose();
     source.dispose();
     model.dispose();
   });
