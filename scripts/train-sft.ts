@@ -16,7 +16,7 @@ import { FAMILY_WEIGHTS, familyWeights } from './lib/training-mix';
 import type { WorkerSetup } from './lib/example-worker';
 import { ViewSource, stackViews } from './lib/view-source';
 import { presetConfig, parameterCount } from '../src/model/config';
-import { initWeights, zeroGrownBlocks } from '../src/model/init';
+import { growWeights, initWeights } from '../src/model/init';
 import { loadSquintModel } from '../src/model/load';
 import { nodeFileReader } from '../src/model/weights/node-files';
 import { SquintModel } from '../src/model/squint-model';
@@ -148,25 +148,16 @@ if (hasCheckpoint(checkpointDir)) {
 async function growFrom(dir: string): Promise<SquintModel> {
   const source = hasCheckpoint(dir) ? await loadCheckpoint(dir) : { model: await loadSquintModel(nodeFileReader(dir)), optimizer: {} };
   const config = presetConfig(preset, source.model.tokenizer.vocabSize);
-  const weights = initWeights(config, 1);
   // a finer token grid (merge 2 → 1) reshapes the projector and grid weights first
   const regrid = source.model.config.merge !== config.merge;
   const sourceWeights = regrid ? regridWeights(source.model.vlm.weights, source.model.config, config) : source.model.vlm.weights;
-  const fresh: string[] = [];
-  for (const name of Object.keys(weights)) {
-    const t = sourceWeights[name];
-    if (!t) { fresh.push(name); continue; }
-    if (t.shape.join() !== weights[name].shape.join()) throw new Error(`${dir}: ${name} is [${t.shape}], the ${preset} preset needs [${weights[name].shape}]`);
-    weights[name].dispose();
-    weights[name] = t.clone();
-  }
+  const { weights, fresh, identity } = growWeights(config, sourceWeights, dir);
   for (const [name, t] of Object.entries(source.optimizer)) {
     if (name.startsWith('aux.')) savedAux[name] = t;
     else t.dispose();
   }
   source.model.dispose();
   if (regrid) tf.dispose(Object.values(sourceWeights));
-  const identity = zeroGrownBlocks(weights, fresh);
   console.log(`initialised from ${dir}${regrid ? ` (regridded merge ${source.model.config.merge} → ${config.merge})` : ''}; fresh: ${fresh.length ? fresh.join(', ') : 'none'}${identity.length ? ` (new blocks start as the identity: ${identity.join(', ')} at zero)` : ''}`);
   return new SquintModel(config, source.model.tokenizer, weights);
 }

@@ -156,7 +156,7 @@ const PRESETS = {
   },
   /**
    * `fine` with a third encoder layer. Grown from a `fine` model (train:sft --init-from), the new
-   * layer starts as the identity (init.ts, zeroGrownBlocks), so it first computes what the source
+   * layer starts as the identity (init.ts, growWeights), so it first computes what the source
    * did; it adds encoder depth for shape reading in crops and in the global view, both of which
    * the one 64-wide, two-layer encoder serves (README, stage 30).
    */

@@ -35,18 +35,29 @@ export function initWeights(config: ModelConfig, seed = 1): WeightMap {
 }
 
 /**
- * Residual outputs (attention projection and MLP output) of the transformer blocks among `fresh`
- * weight names set to zero: a block a grown model adds (a deeper encoder) then passes its input
- * through unchanged, so the grown model first computes exactly what its source did. Biases are
- * zero already; the block's other weights keep their random initialisation, so it can learn.
- * @returns the names zeroed.
+ * Weights of `config` taken from `source` (a model of the same line, on the same token grid)
+ * wherever it has them; the rest keep their initialisation, and a transformer block the source
+ * lacks starts as the identity: its residual outputs (attention projection, MLP output) are zero,
+ * its other weights random, so the grown model first computes exactly what its source did and
+ * the block can still learn. `origin` names the source in errors.
+ * @returns the weights (source tensors cloned), the names not in the source, and those zeroed.
+ * @throws when a shared weight's shape differs (the config does not fit the source).
  */
-export function zeroGrownBlocks(weights: WeightMap, fresh: readonly string[]): string[] {
-  const zeroed = fresh.filter((name) => /\.block\d+\.(proj|out)\.w$/.test(name));
-  for (const name of zeroed) {
+export function growWeights(config: ModelConfig, source: WeightMap, origin: string): { weights: WeightMap; fresh: string[]; identity: string[] } {
+  const weights = initWeights(config, 1);
+  const fresh: string[] = [];
+  for (const name of Object.keys(weights)) {
+    const t = source[name];
+    if (!t) { fresh.push(name); continue; }
+    if (t.shape.join() !== weights[name].shape.join()) throw new Error(`${origin}: ${name} is [${t.shape}], the ${config.preset} preset needs [${weights[name].shape}]`);
+    weights[name].dispose();
+    weights[name] = t.clone();
+  }
+  const identity = fresh.filter((name) => /\.block\d+\.(proj|out)\.w$/.test(name));
+  for (const name of identity) {
     const shape = weights[name].shape;
     weights[name].dispose();
     weights[name] = tf.zeros(shape);
   }
-  return zeroed;
+  return { weights, fresh, identity };
 }

@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from './tf';
 import { presetConfig, validateConfig, weightShapes } from './config';
-import { initWeights, zeroGrownBlocks } from './init';
+import { growWeights, initWeights } from './init';
 import { SquintModel } from './squint-model';
 import { SquintTokenizer, buildTokenizerJson } from './tokenizer';
 import { makeBatch } from '../train/batch';
@@ -198,16 +198,9 @@ describe('growing the encoder by a block', () => {
   it('a new block starts as the identity: the grown model computes the source\'s logits, and the block can still learn', async () => {
     const source = tinyModel(5, 'tiny-fine');
     const grown = { ...source.config, visionLayers: source.config.visionLayers + 1 };
-    const weights = initWeights(grown, 9);
-    const fresh = Object.keys(weights).filter((name) => !(name in source.vlm.weights));
+    const { weights, fresh, identity } = growWeights(grown, source.vlm.weights, 'tiny-fine');
     expect(fresh.every((name) => name.startsWith(`vision.block${source.config.visionLayers}.`))).toBe(true);
-    for (const name of Object.keys(weights)) {
-      if (fresh.includes(name)) continue;
-      weights[name].dispose();
-      weights[name] = source.vlm.weights[name].clone();
-    }
-    const zeroed = zeroGrownBlocks(weights, fresh);
-    expect(zeroed.sort()).toEqual(['vision.block1.out.w', 'vision.block1.proj.w']);
+    expect(identity.sort()).toEqual(['vision.block1.out.w', 'vision.block1.proj.w']);
     // the block's inner weights keep their random start, so gradients reach them once its outputs move
     expect((await weights['vision.block1.qkv.w'].abs().sum().data())[0]).toBeGreaterThan(0);
     const model = new SquintModel(grown, source.tokenizer, weights);
