@@ -216,7 +216,7 @@ describe('growing the encoder by a block', () => {
     model.dispose();
   });
 
-  it.each([['fine', 'deep', 'vision.block2.'], ['deep', 'deeper', 'vision.block3.']])('the %s preset grows into %s by one encoder block, nothing else', (from, to, block) => {
+  it.each([['fine', 'deep', 'vision.block2.'], ['deep', 'deeper', 'vision.block3.'], ['deeper', 'deep-decoder', 'decoder.block3.']])('the %s preset grows into %s by one block, nothing else', (from, to, block) => {
     const grown = weightShapes(presetConfig(to, 50));
     const source = weightShapes(presetConfig(from, 50));
     const added = Object.keys(grown).filter((name) => !(name in source));
