@@ -88,13 +88,17 @@ for (const [label, rs] of [['A', a], ['B', b]] as const) {
     console.log(`${label} ${truth}: ${[...row].sort(([x], [y]) => x.localeCompare(y)).map(([said, k]) => `${said}×${k}`).join(' ')}`);
   }
 }
-const countScans = [['A', countScanAudit(a)], ['B', countScanAudit(b)]] as const;
-console.log('\ncount scans: n, region-by-region scans, answer = their sum; regions right / scored (missed, phantom); scans all right');
-for (const [label, c] of countScans) {
-  console.log(`${label} ${c.n}, ${c.scans}, ${c.answerIsSum}; ${c.regionsRight} / ${c.regions} (${c.missed}, ${c.phantom}); ${c.allRight}`);
+// scored on both splits: a model trained with --count-areas view scans the view's areas, older ones the thirds
+for (const areas of ['thirds', 'view'] as const) {
+  const countScans = [['A', countScanAudit(a, areas)], ['B', countScanAudit(b, areas)]] as const;
+  if (countScans.every(([, c]) => c.regions === 0)) continue; // records from before view areas were recorded
+  console.log(`\ncount scans on the ${areas === 'thirds' ? "image's thirds" : "view's token-aligned areas"}: n, region-by-region scans, answer = their sum; regions right / scored (missed, phantom); scans all right`);
+  for (const [label, c] of countScans) {
+    console.log(`${label} ${c.n}, ${c.scans}, ${c.answerIsSum}; ${c.regionsRight} / ${c.regions} (${c.missed}, ${c.phantom}); ${c.allRight}`);
+  }
+  console.log('count scan regions by the objects they hold: right / regions, holding none; one; two or more');
+  for (const [label, c] of countScans) console.log(`${label} ${c.byObjects.map((t) => `${t.right} / ${t.n}`).join('; ')}`);
 }
-console.log('count scan regions by the objects they hold: right / regions, holding none; one; two or more');
-for (const [label, c] of countScans) console.log(`${label} ${c.byObjects.map((t) => `${t.right} / ${t.n}`).join('; ')}`);
 
 console.log('\nrecovery: first zoom missed: n, then said so, ended right; first zoom held the target: n, said it missed');
 for (const [label, rs] of [['A', a], ['B', b]] as const) {

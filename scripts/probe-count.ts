@@ -15,22 +15,25 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as tf from '../src/model/tf';
 import { useNodeBackend } from './lib/backend';
-import { cliArgs, modelName, numberArg } from './lib/args';
+import { choiceArg, cliArgs, modelName, numberArg } from './lib/args';
 import { loadSquintModel } from '../src/model/load';
 import { nodeFileReader } from '../src/model/weights/node-files';
 import { GROUND_HEAD, groundLayer } from '../src/model/config';
 import { disposeBatch, makeBatch } from '../src/train/batch';
 import { makeExample } from '../src/train/data';
 import { targetTokens } from '../src/train/grounding';
-import { REGION_ORDER, regionName } from '../src/world/regions';
+import { REGION_ORDER } from '../src/world/regions';
+import { DEFAULT_MIX } from '../src/train/oracle';
 import { createNodeCanvas } from '../src/world/node-canvas';
 
 const args = cliArgs('npm run probe:count --', {
   model: { type: 'string', default: 'models/default', help: 'model or checkpoint directory' },
   n: { type: 'string', default: '40', help: 'count scenes' },
+  'count-areas': { type: 'string', default: 'thirds', help: 'the scan areas the model was trained on: thirds or view (train:sft --count-areas)' },
   seed: { type: 'string', default: '950100', help: 'first training-distribution seed (probes use 950 000–950 199)' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
+const countAreas = choiceArg('count-areas', args['count-areas'], ['thirds', 'view'] as const);
 const scenes = numberArg('n', args.n, 1);
 const firstSeed = numberArg('seed', args.seed, 0);
 await useNodeBackend('wasm');
@@ -41,7 +44,7 @@ const side = Math.sqrt(model.tokensPerImage);
 interface Group { positions: number; masses: number[]; sink: number; targets: number; centres: number; cells: number; right: number }
 const groups = new Map<number, Group>();
 for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
-  const { sample, sequence } = makeExample(model, seed, createNodeCanvas, { families: ['count'] });
+  const { sample, sequence, plan } = makeExample(model, seed, createNodeCanvas, { families: ['count'] }, { ...DEFAULT_MIX, countAreas });
   const batch = makeBatch([sequence], model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape);
   const [attention, predicted] = tf.tidy(() => {
     const out = model.vlm.forwardWithFeatures(batch);
@@ -55,7 +58,7 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
     const said = tok.decode([sequence.ids[q.query + 1]]).trim();
     const text = tok.decode(sequence.ids.slice(q.query - 3, q.query + 1));
     const region = REGION_ORDER.filter((r) => text.endsWith(r)).sort((a, b) => b.length - a.length)[0]; // "the upper left", not "left"
-    const inRegion = sample.targets.filter((t) => regionName(t, size) === region);
+    const inRegion = sample.targets.filter((_, i) => plan.scan?.ofTargets[i] === region);
     const n = inRegion.length;
     const row = attention[q.query];
     const g = groups.get(n) ?? { positions: 0, masses: [], sink: 0, targets: 0, centres: 0, cells: 0, right: 0 };

@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { useNodeBackend } from './lib/backend';
-import { bandArg, cliArgs, formatDuration, numberArg, parseLrScale } from './lib/args';
+import { bandArg, choiceArg, cliArgs, formatDuration, numberArg, parseLrScale } from './lib/args';
 import { hasCheckpoint, loadCheckpoint, loadVisionPretraining, saveCheckpoint } from './lib/checkpoint';
 import { onInterrupt } from './lib/interrupt';
 import { FAMILY_WEIGHTS, familyWeights } from './lib/training-mix';
@@ -56,6 +56,7 @@ const args = cliArgs('npm run train:sft --', {
   'family-weights': { type: 'string', help: `how often each family is drawn, replacing defaults: e.g. count=0.3 (relative; defaults ${Object.entries(FAMILY_WEIGHTS).map(([f, w]) => `${f}=${w}`).join(',')})` },
   'grounded-word-weight': { type: 'string', default: '1', help: 'loss weight of the words grounding queries predict: region words, box coordinates, the answer as the last thought states it (at least; 1 = as the oracle weights them)' },
   'zoom-rate': { type: 'string', default: '1', help: 'probability that a trajectory whose target is too small zooms (below 1: a tool-shy RL base)' },
+  'count-areas': { type: 'string', default: 'thirds', help: "how a count's scan splits the image: thirds (recipes ≤ v24) or view (3 : 2 : 3 of the letterboxed view, on the token grid's borders)" },
   'recover-rate': { type: 'string', default: String(DEFAULT_MIX.recover), help: 'probability that a zooming trajectory starts with a zoom that misses the target, then recovers' },
   'init-vision': { type: 'string', help: 'start the encoder (and aux head) from a pretrain:vision output directory' },
   'init-from': { type: 'string', help: 'start from a model or checkpoint directory (its tokenizer and weights; the preset\'s architecture, so weights it lacks, e.g. a newly added colour pool, start fresh); new optimizer and schedule' },
@@ -91,7 +92,8 @@ const familyMix = (() => {
     process.exit(2);
   }
 })();
-const oracleMix = { ...DEFAULT_MIX, zoomWhenNeeded: numberArg('zoom-rate', args['zoom-rate'], 0, 1), recover: numberArg('recover-rate', args['recover-rate'], 0, 1) };
+const countAreas = choiceArg('count-areas', args['count-areas'], ['thirds', 'view'] as const);
+const oracleMix = { ...DEFAULT_MIX, zoomWhenNeeded: numberArg('zoom-rate', args['zoom-rate'], 0, 1), recover: numberArg('recover-rate', args['recover-rate'], 0, 1), countAreas };
 const backend = await useNodeBackend('wasm');
 await mkdir(outDir, { recursive: true });
 

@@ -57,6 +57,16 @@ export function parseLrScale(raw: string | undefined): Record<string, number> {
   return out;
 }
 
+/** An option that must be one of `allowed`; exits with a clear message otherwise. */
+export function choiceArg<T extends string>(name: string, raw: string, allowed: readonly T[]): T {
+  const choice = allowed.find((a) => a === raw);
+  if (!choice) {
+    console.error(`--${name} must be ${allowed.join(' or ')} (got "${raw}")`);
+    process.exit(2);
+  }
+  return choice;
+}
+
 /** A comma-separated option whose items must be among `allowed` (undefined when absent); exits with a clear message otherwise. */
 export function listArg<T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T[] | undefined {
   if (!raw) return undefined;

@@ -8,7 +8,7 @@ import { type AgentModel, type EpisodeOptions, runEpisode } from '../agent/loop'
 import type { Trajectory } from '../agent/trajectory';
 import { containsBox, intersectionOverUnion, unionBox } from '../world/boxes';
 import type { CreateCanvas } from '../world/canvas';
-import { firstRegionNamed, type RegionName, regionName } from '../world/regions';
+import { firstRegionNamed, type RegionName, regionName, scanArea } from '../world/regions';
 import type { Family, Sample } from '../world/types';
 import { isCorrect } from './answer';
 
@@ -33,6 +33,8 @@ export interface EpisodeRecord {
   readonly regionHits: boolean | null;
   /** The region each target lies in (absent in records written before 2026-12-01's count scan). */
   readonly targetRegions?: readonly RegionName[];
+  /** A count's targets' `view` scan areas (src/world/regions.ts; absent before 2026-12-02 and for other families). */
+  readonly viewAreas?: readonly RegionName[];
   readonly ms: number;
 }
 
@@ -69,7 +71,8 @@ export function recordEpisode(sample: Sample, t: Trajectory): EpisodeRecord {
   const zooms = t.steps.filter((s) => s.kind === 'zoom');
   const first = zooms[0]?.box ?? null;
   const target = unionBox(sample.targets);
-  const targetRegions = sample.targets.map((box) => regionName(box, { width: sample.scene.width, height: sample.scene.height }));
+  const size = { width: sample.scene.width, height: sample.scene.height };
+  const targetRegions = sample.targets.map((box) => regionName(box, size));
   return {
     id: sample.id, family: sample.family, resolvable: sample.resolvable, question: sample.question, truth: sample.answer,
     answer: t.answer, correct: isCorrect(t.answer, sample.answer), zooms: zooms.length, turns: t.steps.length,
@@ -79,6 +82,7 @@ export function recordEpisode(sample: Sample, t: Trajectory): EpisodeRecord {
     thoughts: t.steps.map((s) => s.thought),
     regionHits: regionHits(targetRegions, t.steps[0]?.thought ?? ''),
     targetRegions,
+    ...(sample.family === 'count' ? { viewAreas: sample.targets.map((box) => scanArea(box, size, 'view')) } : {}),
     ms: t.totalMs,
   };
 }

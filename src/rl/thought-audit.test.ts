@@ -62,6 +62,16 @@ describe('countScanAudit', () => {
       byObjects: [{ n: 22, right: 21 }, { n: 4, right: 3 }, { n: 1, right: 1 }],
     });
   });
+
+  it('scores on the view scan areas when asked, where the thirds may place a target elsewhere', () => {
+    const thought = scan([0, 0, 0, 1, 0, 0, 0, 0, 0]);
+    // by its third the object is in the centre; on the view's token-aligned areas, the left
+    const record = { family: 'count' as const, truth: '1', answer: '1', correct: true, thoughts: [thought], targetRegions: ['the centre' as RegionName], viewAreas: ['the left' as RegionName] };
+    expect(countScanAudit([record]).regionsRight).toBe(7);
+    expect(countScanAudit([record], 'view').regionsRight).toBe(9);
+    // records without view areas (before 2026-12-02) are counted as scans but not scored on them
+    expect(countScanAudit([{ ...record, viewAreas: undefined }], 'view')).toMatchObject({ scans: 1, regions: 0 });
+  });
 });
 
 describe('recoveryAudit', () => {

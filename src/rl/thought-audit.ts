@@ -5,10 +5,10 @@
  * goes wrong, and whether it notices a zoom that missed. The README's account of relation, count
  * and recovery comes from here.
  */
-import { REGION_ORDER, type RegionName } from '../world/regions';
+import { REGION_ORDER, type RegionName, type ScanAreas } from '../world/regions';
 import type { EpisodeRecord } from './eval';
 
-type Audited = Pick<EpisodeRecord, 'family' | 'truth' | 'answer' | 'correct' | 'thoughts' | 'targetRegions'>;
+type Audited = Pick<EpisodeRecord, 'family' | 'truth' | 'answer' | 'correct' | 'thoughts' | 'targetRegions' | 'viewAreas'>;
 
 /** A thought saying the crop missed, in the oracle's words (src/train/oracle.ts, missThought). */
 export const SAYS_MISS = /not in this crop|this crop missed|do not see/i;
@@ -117,7 +117,8 @@ export function scanCounts(thought: string): number[] | null {
   return entries.map((m) => Number(m[2]));
 }
 
-export function countScanAudit(records: readonly Audited[]): CountScanAudit {
+/** `areas`: which split the scans are scored on, the image's thirds or the view's token-aligned areas (src/world/regions.ts). */
+export function countScanAudit(records: readonly Audited[], areas: ScanAreas = 'thirds'): CountScanAudit {
   const rs = records.filter((r) => r.family === 'count');
   type Tally = { n: number; right: number };
   const byObjects: [Tally, Tally, Tally] = [{ n: 0, right: 0 }, { n: 0, right: 0 }, { n: 0, right: 0 }];
@@ -127,10 +128,11 @@ export function countScanAudit(records: readonly Audited[]): CountScanAudit {
     if (!counts) continue;
     out.scans++;
     if (r.answer === String(counts.reduce((a, b) => a + b))) out.answerIsSum++;
-    if (!r.targetRegions) continue;
+    const areaOfTarget = areas === 'view' ? r.viewAreas : r.targetRegions;
+    if (!areaOfTarget) continue;
     let right = 0;
     counts.forEach((said, i) => {
-      const there = r.targetRegions!.filter((name) => name === REGION_ORDER[i]).length;
+      const there = areaOfTarget.filter((name) => name === REGION_ORDER[i]).length;
       const tally = byObjects[Math.min(there, 2)];
       tally.n++;
       if (said === there) {

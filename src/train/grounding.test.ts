@@ -6,12 +6,13 @@ import { SquintModel } from '../model/squint-model';
 import { Vlm } from '../model/vlm';
 import { buildTokenizerJson, SquintTokenizer } from '../model/tokenizer';
 import { pixelBox } from '../world/boxes';
-import { REGION_ORDER, regionName } from '../world/regions';
+import { REGION_ORDER, regionName, scanArea, viewScanAreaCells } from '../world/regions';
 import type { Sample } from '../world/types';
 import { createNodeCanvas } from '../world/node-canvas';
 import { Adam } from './adam';
 import { disposeBatch, makeBatch } from './batch';
 import { makeExample, tokenizerCorpus } from './data';
+import { DEFAULT_MIX } from './oracle';
 import { GROUND_HEAD, centreTokens, emphasiseGrounded, groundLayer, groundingLoss, targetTokens, viewTargetTokens } from './grounding';
 import { sftStep, toVariables } from './sft';
 
@@ -228,6 +229,35 @@ describe('grounding queries and loss', () => {
     }
     expect(counted).toBeGreaterThan(45);
     expect([...shares].sort()).toEqual(expect.arrayContaining([0, 1, 2])); // empty regions, one object, two
+    model.dispose();
+  });
+
+  it('on view scan areas, a count scan entry looks at the centre cells of the targets counted in its area, or at the whole area', () => {
+    const config = presetConfig('tiny-fine', tok.vocabSize);
+    const model = new SquintModel(config, tok, initWeights(config, 3));
+    const side = Math.sqrt(model.tokensPerImage);
+    const imageId = tok.special('<image>');
+    let [counted, empty, differ] = [0, 0, 0];
+    for (let seed = 600; seed < 620; seed++) {
+      const { sample, sequence, plan } = makeExample(model, seed, createNodeCanvas, { families: ['count'] }, { ...DEFAULT_MIX, countAreas: 'view' });
+      const start = sequence.ids.indexOf(imageId);
+      const size = { width: sample.scene.width, height: sample.scene.height };
+      expect(plan.scan?.areas).toBe('view');
+      if (sample.targets.some((t) => scanArea(t, size, 'view') !== regionName(t, size))) differ++;
+      for (const q of sequence.grounding.filter((g) => g.kind === 'count')) {
+        const named = REGION_ORDER.filter((r) => tok.decode(sequence.ids.slice(q.query - 3, q.query + 1)).endsWith(r)).sort((a, b) => b.length - a.length)[0];
+        const inArea = sample.targets.filter((t) => scanArea(t, size, 'view') === named);
+        const want = inArea.length ? [...new Set(centreTokens(inArea, size, side))].sort((a, b) => a - b) : viewScanAreaCells(named, side);
+        expect(q.keys).toEqual(want.map((k) => start + k));
+        // the number the scan says is how many targets the area holds
+        expect(tok.decode([sequence.ids[q.query + 1]]).trim()).toBe(String(inArea.length));
+        if (!inArea.length) empty++;
+        counted++;
+      }
+    }
+    expect(counted).toBe(20 * 9);
+    expect(empty).toBeGreaterThan(20);
+    expect(differ).toBeGreaterThan(0); // some targets' area is not their third: the two conventions do differ
     model.dispose();
   });
 

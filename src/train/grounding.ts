@@ -12,7 +12,8 @@ import { GROUND_HEAD } from '../model/config';
 import type { SquintTokenizer } from '../model/tokenizer';
 import { toolCallText } from '../agent/format';
 import { type PixelBox, type Size, pixelBox, pixelToView, VIEW_GRID } from '../world/boxes';
-import { REGION_ORDER, type RegionName, regionBox, regionName } from '../world/regions';
+import { REGION_ORDER, type RegionName, regionBox, regionName, viewScanAreaCells } from '../world/regions';
+import type { CountScan } from './oracle';
 
 export { GROUND_HEAD, groundLayer } from '../model/config';
 
@@ -66,10 +67,15 @@ export interface BlockTargets {
   readonly byRegion?: ReadonlyMap<RegionName, readonly number[]>;
   /** The global view only: the cells of the targets of each colour ("the red object" looks at the red targets). */
   readonly byColour?: ReadonlyMap<string, readonly number[]>;
-  /** The global view only: the cells each region covers (where a count looks when the region holds no target). */
-  readonly regionCells?: ReadonlyMap<RegionName, readonly number[]>;
-  /** The global view only: the cell holding each target's centre, one entry per target (a count looks at one key per object). */
-  readonly centresByRegion?: ReadonlyMap<RegionName, readonly number[]>;
+  /**
+   * The global view only: where each entry of a count's scan looks. On `thirds` (recipes ≤ v24),
+   * the cells of the targets in the region, or the whole region when it holds none; on `view`
+   * areas, the centre cell of each target counted there (the cell that places it in its area), or
+   * the whole area.
+   */
+  readonly countCells?: ReadonlyMap<RegionName, readonly number[]>;
+  /** The global view only: the cell holding each target's centre, per scan area, one entry per target (a countMass model looks at one key per object). */
+  readonly centresByArea?: ReadonlyMap<RegionName, readonly number[]>;
 }
 
 /** `targetTokens` of the targets grouped by `key` (their region, their colour…). */
@@ -87,18 +93,27 @@ export function centreTokens(targets: readonly PixelBox[], size: Size, side: num
   });
 }
 
-/** The global view's block, with its targets grouped by region and (when `colours` are given) by colour. */
-export function globalBlock(start: number, targets: readonly PixelBox[], colours: readonly string[], size: Size, side: number): BlockTargets {
+/**
+ * The global view's block, with its targets grouped by region and (when `colours` are given) by
+ * colour, and (for a count, `scan`) where each scan entry looks.
+ */
+export function globalBlock(start: number, targets: readonly PixelBox[], colours: readonly string[], size: Size, side: number, scan?: CountScan): BlockTargets {
   const regions = targets.map((t) => regionName(t, size));
-  const centres = centreTokens(targets, size, side);
-  return {
+  const byRegion = groupedTargetTokens(targets, regions, size, side);
+  const block = {
     start,
     tokens: targetTokens(targets, size, side),
-    byRegion: groupedTargetTokens(targets, regions, size, side),
+    byRegion,
     byColour: colours.length === targets.length ? groupedTargetTokens(targets, colours, size, side) : undefined,
-    regionCells: new Map(REGION_ORDER.map((name) => [name, targetTokens([regionBox(name, size)], size, side)])),
-    centresByRegion: new Map(REGION_ORDER.map((name) => [name, centres.filter((_, i) => regions[i] === name)])),
   };
+  if (!scan) return block;
+  const centres = centreTokens(targets, size, side);
+  const centresByArea = new Map(REGION_ORDER.map((name) => [name, centres.filter((_, i) => scan.ofTargets[i] === name)]));
+  const countCells = new Map(REGION_ORDER.map((name): [RegionName, readonly number[]] => {
+    if (scan.areas === 'view') return [name, centresByArea.get(name)!.length ? [...new Set(centresByArea.get(name))].sort((a, b) => a - b) : viewScanAreaCells(name, side)];
+    return [name, byRegion.get(name) ?? targetTokens([regionBox(name, size)], size, side)];
+  }));
+  return { ...block, countCells, centresByArea };
 }
 
 /** targetTokens for the view cut at `view` (original pixels): targets outside it are left out. */
@@ -160,11 +175,11 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
   // a count's scan entry: with the sink, one key per target's centre; else the region's targets, or the whole region
   const countQuery = (region: RegionName, query: number): GroundingQuery | null => {
     if (countSink) {
-      const centres = blocks[0].centresByRegion?.get(region) ?? [];
+      const centres = blocks[0].centresByArea?.get(region) ?? [];
       const keys = [...new Set(centres)].sort((a, b) => a - b).map((k) => blocks[0].start + k);
       return { query, keys, kind: 'count', sink: 1 / (centres.length + 1) };
     }
-    const cells = blocks[0].byRegion?.get(region) ?? blocks[0].regionCells?.get(region);
+    const cells = blocks[0].countCells?.get(region);
     return cells?.length ? { query, keys: keysOf({ ...blocks[0], tokens: cells }), kind: 'count' } : null;
   };
   for (let t = 1; t + 1 < ids.length; t++) {

@@ -14,7 +14,7 @@
  * Thoughts are drawn from paraphrase templates so the wording varies.
  */
 import { type PixelBox, type Size, type ViewBox, boxHeight, boxWidth, containsBox, pixelBox, pixelToView, viewToPixel } from '../world/boxes';
-import { REGION_ORDER, regionName } from '../world/regions';
+import { REGION_ORDER, type RegionName, type ScanAreas, regionName, scanArea } from '../world/regions';
 import { createRng, type Rng } from '../world/rng';
 import type { Sample } from '../world/types';
 import { MODEL_VIEW_SIZE } from '../world/resolvability';
@@ -44,6 +44,13 @@ export interface OraclePlan {
   readonly kind: OracleKind;
   readonly turns: readonly OracleTurn[];
   readonly answer: string;
+  /** A count's scan: how it split the image, and the area it counted each target in (the grounding looks there). */
+  readonly scan?: CountScan;
+}
+
+export interface CountScan {
+  readonly areas: ScanAreas;
+  readonly ofTargets: readonly RegionName[];
 }
 
 export interface OracleMix {
@@ -56,6 +63,8 @@ export interface OracleMix {
    * global view anyway. Below 1 only for the RL base checkpoint, which must under-use the tool.
    */
   readonly zoomWhenNeeded: number;
+  /** How a count's scan splits the image (src/world/regions.ts); `thirds` when omitted, as recipes ≤ v24 were trained. */
+  readonly countAreas?: ScanAreas;
 }
 
 export const DEFAULT_MIX: OracleMix = { recover: 0.12, zoomResolvable: 0.05, zoomWhenNeeded: 1 };
@@ -88,7 +97,7 @@ const WHAT = { glyph: 'read what is written on it', shape: 'tell its shape', col
  * steps the decoder takes one at a time (finding "the star" and naming its colour in one token
  * left colour, relation and count at chance; docs/recipes.md, "Recipe v6").
  */
-function readingThought(rng: Rng, sample: Sample, zoomed: boolean): string {
+function readingThought(rng: Rng, sample: Sample, zoomed: boolean, scan?: CountScan): string {
   const s = sample.subject;
   const a = sample.answer;
   const now = zoomed ? rng.pick(['Now I can see it clearly', 'The crop shows it clearly', 'In the crop it is easy to see', 'Zoomed in, it is clear']) : rng.pick(['I can see it in the image', 'It is large enough to see here', 'The image shows it clearly']);
@@ -108,20 +117,20 @@ function readingThought(rng: Rng, sample: Sample, zoomed: boolean): string {
       return `${now}: ${where}${first} is ${a === 'left' || a === 'right' ? `to the ${a} of` : a} the other one.`;
     }
     case 'count':
-      return `${now}: ${zoomed ? '' : countScan(s, regions)}I count ${a} of them.`;
+      return `${now}: ${zoomed || !scan ? '' : countScan(s, scan.ofTargets)}I count ${a} of them.`;
   }
 }
 
 /**
- * A count from the global view: every region in reading order with how many targets it holds
- * ("the upper left 0, the top 1, …, the lower right 2. "), then the sum. Each number is what one
+ * A count from the global view: every scan area (the plan's CountScan) in reading order with how
+ * many targets it holds ("the upper left 0, the top 1, …, the lower right 2. "), then the sum. Each number is what one
  * region shows, read by looking at that region; the answer adds them up. It replaced a list of
  * the counted objects' regions (recipes ≤ v18), which the model could not end: it listed five or
  * six regions whatever the scene held (count 24%). A running total in place of each region's own
  * number was tried first and not learnt in 1000 steps × 8: the model copied the previous total.
  */
-function countScan(subject: string, regions: readonly string[]): string {
-  const entries = REGION_ORDER.map((name) => `${name} ${regions.filter((r) => r === name).length}`);
+function countScan(subject: string, areaOfTarget: readonly RegionName[]): string {
+  const entries = REGION_ORDER.map((name) => `${name} ${areaOfTarget.filter((r) => r === name).length}`);
   return `I count ${subject} area by area: ${entries.join(', ')}. `;
 }
 
@@ -230,7 +239,11 @@ export function oraclePlan(sample: Sample, seed: number, mix: OracleMix = DEFAUL
   const target = targetsBox(sample);
   const region = regionName(target, size);
   const answerAt = ANSWER_VIEW_PX[sample.family];
-  const direct = (): OraclePlan => ({ kind: 'direct', answer: sample.answer, turns: [{ thought: readingThought(rng, sample, false), zoom: null, imitate: true }] });
+  const direct = (): OraclePlan => {
+    const areas = mix.countAreas ?? 'thirds';
+    const scan = sample.family === 'count' ? { areas, ofTargets: sample.targets.map((t) => scanArea(t, size, areas)) } : undefined;
+    return { kind: 'direct', answer: sample.answer, turns: [{ thought: readingThought(rng, sample, false, scan), zoom: null, imitate: true }], scan };
+  };
   if (answerAt === undefined) return direct();
   const forceZoom = rng.chance(mix.zoomResolvable);
   if (viewPx(target, full) >= answerAt && !forceZoom) return direct();

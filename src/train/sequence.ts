@@ -88,7 +88,7 @@ export function planToSequence(model: SequenceEncoder, image: EpisodeImage, ques
     // image blocks are runs of K image ids, one per view, in order
     const starts = seq.ids.flatMap((id, t) => (id === imageId && seq.ids[t - 1] !== imageId ? [t] : []));
     const side = Math.sqrt(K);
-    const blocks: BlockTargets[] = seq.views.map((view, i) => (i === 0 ? globalBlock(starts[0], targets, targetColours, image.size, side) : { start: starts[i], tokens: viewTargetTokens(targets, view, side) }));
+    const blocks: BlockTargets[] = seq.views.map((view, i) => (i === 0 ? globalBlock(starts[0], targets, targetColours, image.size, side, plan.scan) : { start: starts[i], tokens: viewTargetTokens(targets, view, side) }));
     seq.grounding.push(...groundingQueries(tok, seq.ids, seq.weights, blocks, model.config.countMass));
   }
   return seq;

@@ -2,7 +2,7 @@
  * The nine named regions of an image (its thirds by row and column), as the agent's thoughts say
  * where something is: the oracle writes them, evaluation checks them.
  */
-import { type PixelBox, type Size, pixelBox } from './boxes';
+import { type PixelBox, type Size, letterbox, pixelBox } from './boxes';
 
 /** Region names in reading order. */
 export const REGION_ORDER = [
@@ -26,6 +26,38 @@ export function regionBox(name: RegionName, size: Size): PixelBox {
   const i = REGION_ORDER.indexOf(name);
   const [col, row] = [i % 3, Math.floor(i / 3)];
   return pixelBox((col * size.width) / 3, (row * size.height) / 3, ((col + 1) * size.width) / 3, ((row + 1) * size.height) / 3);
+}
+
+/**
+ * How a count's scan splits the image into its nine areas. `thirds`: the regions above (recipes
+ * ≤ v24). `view`: the letterboxed global view split 3 : 2 : 3 along each side, so the borders fall
+ * between the model's 8 × 8 image tokens and every token lies in exactly one area. On thirds the
+ * two border tokens of each axis hold objects of two regions, and most wrong scan numbers are
+ * beside a border (README, "Where count loses").
+ */
+export type ScanAreas = 'thirds' | 'view';
+
+/** The `view` areas' borders, as fractions of the view's side. */
+export const VIEW_SCAN_BORDERS = [3 / 8, 5 / 8] as const;
+
+const viewBand = (fraction: number) => (fraction < VIEW_SCAN_BORDERS[0] ? 0 : fraction < VIEW_SCAN_BORDERS[1] ? 1 : 2);
+
+/** The scan area holding the box's centre. */
+export function scanArea(box: PixelBox, size: Size, areas: ScanAreas): RegionName {
+  if (areas === 'thirds') return regionName(box, size);
+  const { scale, offsetX, offsetY } = letterbox(size); // view fractions per pixel, and the padding
+  const [fx, fy] = [((box[0] + box[2]) / 2) * scale + offsetX, ((box[1] + box[3]) / 2) * scale + offsetY];
+  return REGION_ORDER[viewBand(fy) * 3 + viewBand(fx)];
+}
+
+/** The cells of a side × side view token grid (row-major) whose centres lie in a `view` scan area. */
+export function viewScanAreaCells(name: RegionName, side: number): number[] {
+  const i = REGION_ORDER.indexOf(name);
+  const cells: number[] = [];
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) if (viewBand((y + 0.5) / side) * 3 + viewBand((x + 0.5) / side) === i) cells.push(y * side + x);
+  }
+  return cells;
 }
 
 /** The first region a text names after "in " ("… is in the upper left …"), or null. */

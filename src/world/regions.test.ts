@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { pixelBox } from './boxes';
+import { REGION_ORDER, regionName, scanArea, viewScanAreaCells } from './regions';
+
+describe('count scan areas', () => {
+  it('view areas split the letterboxed view 3 : 2 : 3 along the 8 × 8 token grid: every cell in exactly one area', () => {
+    const cells = REGION_ORDER.map((name) => viewScanAreaCells(name, 8));
+    expect(cells.map((c) => c.length)).toEqual([9, 6, 9, 6, 4, 6, 9, 6, 9]);
+    expect(cells.flat().sort((a, b) => a - b)).toEqual([...Array(64).keys()]);
+    expect(viewScanAreaCells('the centre', 8)).toEqual([27, 28, 35, 36]);
+  });
+
+  it('view areas place a box by its centre on the view, padding included, where the image\'s thirds may differ', () => {
+    const square = { width: 640, height: 640 };
+    // view x 23.9 → the left band; 24.1 → the middle one (the border is at 3/8 of 64 px)
+    expect(scanArea(pixelBox(229, 310, 249, 330), square, 'view')).toBe('the left');
+    expect(scanArea(pixelBox(231, 310, 251, 330), square, 'view')).toBe('the centre');
+    // both lie in the image's middle third, which is what `thirds` scans count by
+    expect(scanArea(pixelBox(229, 310, 249, 330), square, 'thirds')).toBe('the centre');
+    expect(regionName(pixelBox(229, 310, 249, 330), square)).toBe('the centre');
+    // a 3 : 1 panorama fills view rows 21.3–42.7: its vertical middle is the centre band, a point near its top edge the top band
+    const wide = { width: 900, height: 300 };
+    expect(scanArea(pixelBox(440, 140, 460, 160), wide, 'view')).toBe('the centre');
+    expect(scanArea(pixelBox(440, 0, 460, 20), wide, 'view')).toBe('the top');
+  });
+});
