@@ -57,6 +57,7 @@ const args = cliArgs('npm run train:sft --', {
   'grounded-word-weight': { type: 'string', default: '1', help: 'loss weight of the words grounding queries predict: region words, box coordinates, the answer as the last thought states it (at least; 1 = as the oracle weights them)' },
   'zoom-rate': { type: 'string', default: '1', help: 'probability that a trajectory whose target is too small zooms (below 1: a tool-shy RL base)' },
   'count-areas': { type: 'string', default: 'thirds', help: "how a count's scan splits the image: thirds (recipes ≤ v24) or view (3 : 2 : 3 of the letterboxed view, on the token grid's borders)" },
+  'count-cluster': { type: 'string', default: '0', help: "chance that each counted object after a count scene's first is placed in the same view scan area as an earlier one, so that areas holding 2+ targets are common (0: as evaluated)" },
   'recover-rate': { type: 'string', default: String(DEFAULT_MIX.recover), help: 'probability that a zooming trajectory starts with a zoom that misses the target, then recovers' },
   'init-vision': { type: 'string', help: 'start the encoder (and aux head) from a pretrain:vision output directory' },
   'init-from': { type: 'string', help: 'start from a model or checkpoint directory (its tokenizer and weights; the preset\'s architecture, so weights it lacks, e.g. a newly added colour pool, start fresh); new optimizer and schedule' },
@@ -80,7 +81,7 @@ if (heldOut !== 'none' && !BACKGROUND_STYLES.includes(heldOut as BackgroundStyle
   console.error(`--hold-out-background must be one of ${BACKGROUND_STYLES.join(', ')} or none`);
   process.exit(2);
 }
-const world = { backgrounds: BACKGROUND_STYLES.filter((b) => b !== heldOut) };
+const world = { backgrounds: BACKGROUND_STYLES.filter((b) => b !== heldOut), countCluster: numberArg('count-cluster', args['count-cluster'], 0, 1) };
 const heldOutSizes = bandArg('hold-out-size', args['hold-out-size']);
 
 // The data mix is validated before any work starts, so a typo fails in a second, not after loading a model.

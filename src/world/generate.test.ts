@@ -11,6 +11,7 @@ import {
   MIN_SIDE,
   objectBox,
 } from './generate';
+import { scanArea } from './regions';
 import { isResolvable, MIN_GLYPH_TARGET_PX, THRESHOLDS, viewPixels } from './resolvability';
 import { BACKGROUND_STYLES, COLOUR_NAMES, FAMILIES, GLYPHS, SHAPES, type Family, type Sample, type SceneObject } from './types';
 
@@ -249,9 +250,26 @@ describe('generateSample: options', () => {
     for (let i = 0; i < 40; i++) expect(generateSample(i, { targetSize: [10, 30] }).family).not.toBe('colour');
   });
 
+  it('countCluster puts counted objects into shared view scan areas; at 0 the scenes are unchanged', () => {
+    const count = (options: { countCluster?: number }) => Array.from({ length: 80 }, (_, i) => generateSample(5000 + i, { families: ['count'], ...options }));
+    const crowdedAreas = (list: Sample[]) => list.reduce((sum, s) => {
+      const areas = targetsOf(s).map((t) => scanArea(objectBox(t, s.scene), s.scene, 'view'));
+      return sum + new Set(areas.filter((a, i) => areas.indexOf(a) !== i)).size;
+    }, 0);
+    const plain = count({});
+    expect(count({ countCluster: 0 })).toEqual(plain);
+    const clustered = count({ countCluster: 1 });
+    for (const s of clustered) expect(Number(s.answer)).toBe(s.targetIds.length);
+    // Same answers (the number of targets is drawn first), many more areas holding 2+.
+    expect(clustered.map((s) => s.answer)).toEqual(plain.map((s) => s.answer));
+    expect(crowdedAreas(clustered)).toBeGreaterThan(2 * crowdedAreas(plain));
+  });
+
   it('rejects impossible or unknown options with a clear error', () => {
     expect(() => generateSample(1, { families: ['colour'], targetSize: [10, 20] })).toThrow(/targetSize/);
     expect(() => generateSample(1, { families: ['nope' as Family] })).toThrow(/Unknown family/);
     expect(() => generateSample(1, { backgrounds: ['plaid' as never] })).toThrow(/Unknown background/);
+    expect(() => generateSample(1, { countCluster: 1.5 })).toThrow(/countCluster 1.5/);
+    expect(() => generateSample(1, { countCluster: Number.NaN })).toThrow(/countCluster/);
   });
 });

@@ -85,4 +85,10 @@ export interface WorldOptions {
   readonly difficulty?: number;
   /** Range of target object sizes in px (used to hold a size range out of training). */
   readonly targetSize?: readonly [number, number];
+  /**
+   * Count scenes only: the chance that each counted object after the first is placed beside an
+   * earlier one, so that scan regions holding two or three targets are common (training curriculum;
+   * default 0, the evaluation world).
+   */
+  readonly countCluster?: number;
 }
