@@ -10,7 +10,7 @@ export function initWeights(config: ModelConfig, seed = 1): WeightMap {
     const last = name.split('.').pop()!;
     if (last === 'g') weights[name] = tf.ones(shape);
     else if (last === 'b' || last.startsWith('b')) weights[name] = tf.zeros(shape);
-    else if (name === 'vision.pool.out' || name === 'decoder.pointer' || name === 'decoder.readout' || name === 'decoder.mass') {
+    else if (name === 'vision.pool.out' || name === 'decoder.pointer' || name === 'decoder.readout' || name === 'decoder.mass' || name === 'decoder.peaks') {
       // zero: a model grown from one without the pathway starts out computing exactly what it did
       weights[name] = tf.zeros(shape);
     } else if (name === 'projector.pos') {

@@ -4,6 +4,7 @@ import * as tf from './tf';
 import { presetConfig, validateConfig, weightShapes } from './config';
 import { growWeights, initWeights } from './init';
 import { SquintModel } from './squint-model';
+import { attentionPeaks } from './vlm';
 import { SquintTokenizer, buildTokenizerJson } from './tokenizer';
 import { makeBatch } from '../train/batch';
 
@@ -15,7 +16,7 @@ function tinyModel(seed = 3, preset = 'tiny') {
   const config = presetConfig(preset, tok.vocabSize);
   const weights = initWeights(config, seed);
   // the pointer and readout start at zero (a grown model computes what it did); give them something to carry
-  for (const name of ['decoder.pointer', 'decoder.readout', 'decoder.mass']) {
+  for (const name of ['decoder.pointer', 'decoder.readout', 'decoder.mass', 'decoder.peaks']) {
     if (!weights[name]) continue;
     const shape = weights[name].shape;
     weights[name].dispose();
@@ -44,7 +45,7 @@ describe.each(['cpu', 'wasm'])('VLM on %s', (backend) => {
     await tf.ready();
   });
 
-  it.each(['tiny', 'tiny-conv', 'tiny-point', 'tiny-fine', 'tiny-tally'])('cached decoding gives the same logits as full recomputation, with image blocks mid-sequence (%s)', async (preset) => {
+  it.each(['tiny', 'tiny-conv', 'tiny-point', 'tiny-fine', 'tiny-tally', 'tiny-peaks'])('cached decoding gives the same logits as full recomputation, with image blocks mid-sequence (%s)', async (preset) => {
     const model = tinyModel(3, preset);
     const tok = model.tokenizer;
     const K = model.tokensPerImage;
@@ -131,7 +132,7 @@ describe.each(['cpu', 'wasm'])('VLM on %s', (backend) => {
     model.dispose();
   });
 
-  it.each(['tiny', 'tiny-point', 'tiny-tally'])('a decode session returns the tensor count to baseline (%s), also after an overlong append', async (preset) => {
+  it.each(['tiny', 'tiny-point', 'tiny-tally', 'tiny-peaks'])('a decode session returns the tensor count to baseline (%s), also after an overlong append', async (preset) => {
     const model = tinyModel(3, preset);
     const before = tf.memory().numTensors;
     const session = model.newSession();
@@ -179,6 +180,58 @@ describe('countMass config', () => {
     expect(rest).toEqual(weightShapes(presetConfig('fine', 50)));
     expect(() => validateConfig({ ...without, countMass: 'yes' })).toThrow(/"countMass" must be true or false/);
     expect(() => validateConfig({ ...presetConfig('tally', 50), pointer: false })).toThrow(/countMass needs the pointer/);
+  });
+});
+
+describe('countPeaks', () => {
+  it('counts the cells attended alike, whatever their share; nothing where nothing is attended', async () => {
+    const perCell = tf.tensor3d([[
+      [1, 0, 0, 0], // one object
+      [0.5, 0.5, 0, 0], // two alike
+      [0.3, 0.3, 0.3, 0], // three alike, less of the mass on the image
+      [0.65, 0.35, 0, 0], // one object spread onto its neighbour
+      [0, 0, 0, 0], // before any image
+    ]]);
+    const features = attentionPeaks(perCell);
+    const rows = (await features.array())[0];
+    const close = (got: number[], want: number[]) => got.forEach((v, i) => expect(v).toBeCloseTo(want[i], 4));
+    close(rows[0], [1, 1, 1]);
+    close(rows[1], [2, 2, 2]);
+    close(rows[2], [3, 3, 3]);
+    const r = 0.35 / 0.65;
+    close(rows[3], [1 + r, 1 + r ** 2, 1 + r ** 4]); // one peak and a spread: below two in every power, closest to one in Σr⁴
+    close(rows[4], [0, 0, 0]);
+    tf.dispose([perCell, features]);
+  });
+
+  it('absent in older configs means none; the peaks preset is deeper plus a [3, dim] matrix, grown as a no-op; it needs the pointer; a bad value is refused', async () => {
+    const { countPeaks: _none, ...without } = presetConfig('deeper', 50);
+    expect(validateConfig(without).countPeaks).toBe(false);
+    const { 'decoder.peaks': peaks, ...rest } = weightShapes(presetConfig('peaks', 50));
+    expect(peaks).toEqual([3, 128]);
+    expect(rest).toEqual(weightShapes(presetConfig('deeper', 50)));
+    expect(() => validateConfig({ ...without, countPeaks: 'yes' })).toThrow(/"countPeaks" must be true or false/);
+    expect(() => validateConfig({ ...presetConfig('peaks', 50), pointer: false })).toThrow(/countPeaks needs the pointer/);
+    // grown from a model without it, the new matrix is zero: the same logits, until it learns
+    const source = tinyModel(5, 'tiny-fine');
+    const config = presetConfig('tiny-peaks', source.config.vocabSize);
+    const { weights, fresh } = growWeights(config, source.vlm.weights, 'tiny-fine');
+    expect(fresh).toEqual(['decoder.peaks']);
+    const grown = new SquintModel(config, source.tokenizer, weights);
+    const K = source.tokensPerImage;
+    const ids = [...source.tokenizer.encode('<bos><user>What is written on the red object?'), ...Array(K).fill(source.tokenizer.special('<image>')), ...source.tokenizer.encode('<assistant><think>I will zoom in on it. 1')];
+    const [before, after] = [await forwardWith(source, ids, {}), await forwardWith(grown, ids, {})];
+    expect(Math.max(...before.map((v, i) => Math.abs(v - after[i])))).toBeLessThan(1e-6);
+    // and a non-zero matrix writes from the image on, not before it
+    const nonZero = tf.randomNormal(weights['decoder.peaks'].shape, 0, 0.5, 'float32', 2);
+    const moved = await forwardWith(grown, ids, { 'decoder.peaks': nonZero });
+    const V = config.vocabSize;
+    const firstImage = ids.indexOf(source.tokenizer.special('<image>'));
+    expect(Math.max(...before.slice(0, firstImage * V).map((v, i) => Math.abs(v - moved[i])))).toBeLessThan(1e-6);
+    expect(Math.max(...before.slice(firstImage * V).map((v, i) => Math.abs(v - moved[firstImage * V + i])))).toBeGreaterThan(1e-4);
+    nonZero.dispose();
+    source.dispose();
+    grown.dispose();
   });
 });
 

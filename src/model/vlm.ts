@@ -175,7 +175,9 @@ export class Vlm {
    *            matrix, so the target's colour or shape arrives unmixed by the decoder's layers;
    *   mass:    (countMass) how much it attends to the image at all, m and m/(1.05−m), times a
    *            learned matrix: with the rest on the first token, m = n/(n+1) tells how many
-   *            objects it looks at, m/(1.05−m) ≈ n.
+   *            objects it looks at, m/(1.05−m) ≈ n;
+   *   peaks:   (countPeaks) with r = each cell's share over the largest cell's, Σr, Σr², Σr⁴ times
+   *            a learned matrix: about n for n cells attended alike, however the mass is split.
    */
   point(attention: tf.Tensor4D, keys: PointerKeys): tf.Tensor3D {
     const c = this.config;
@@ -189,6 +191,7 @@ export class Vlm {
       const features = tf.concat([attended, attended.div(tf.scalar(1.05).sub(attended))], -1); // [B, T, 2]
       out = out.add(dense(features, this.weights['decoder.mass']));
     }
+    if (c.countPeaks) out = out.add(dense(attentionPeaks(perCell), this.weights['decoder.peaks']));
     if (c.pointer) out = out.add(dense(perCell.div(imageMass), this.weights['decoder.pointer']));
     if (c.readout) {
       if (!keys.tokens) throw new Error('this model reads out the attended image tokens: pass them');
@@ -242,6 +245,18 @@ export class Vlm {
   forward(batch: TrainBatch): tf.Tensor3D {
     return this.forwardWithFeatures(batch).logits;
   }
+}
+
+/**
+ * How many cells an attention over grid cells [B, T, K] peaks at → [B, T, 3]: with r = each
+ * cell's weight over the largest's, Σr, Σr², Σr⁴. n cells attended alike give n in all three
+ * whatever their share; a spread beside one peak adds less to each higher power. All zero where
+ * nothing is attended (before any image).
+ */
+export function attentionPeaks(perCell: tf.Tensor3D): tf.Tensor3D {
+  const r = perCell.div(perCell.max(-1, true).add(1e-6)); // the top cell ≈ 1
+  const r2 = r.square();
+  return tf.concat([r.sum(-1, true), r2.sum(-1, true), r2.square().sum(-1, true)], -1) as tf.Tensor3D;
 }
 
 /**
