@@ -191,7 +191,7 @@ export class Vlm {
       const features = tf.concat([attended, attended.div(tf.scalar(1.05).sub(attended))], -1); // [B, T, 2]
       out = out.add(dense(features, this.weights['decoder.mass']));
     }
-    if (c.countPeaks) out = out.add(dense(attentionPeaks(perCell), this.weights['decoder.peaks']));
+    if (c.countPeaks) out = out.add(dense(attentionPeaks(perCell as tf.Tensor3D), this.weights['decoder.peaks']));
     if (c.pointer) out = out.add(dense(perCell.div(imageMass), this.weights['decoder.pointer']));
     if (c.readout) {
       if (!keys.tokens) throw new Error('this model reads out the attended image tokens: pass them');

@@ -2,7 +2,7 @@
 import * as tf from '../model/tf';
 import type { TrainBatch } from '../model/vlm';
 import { AUX_CHANNELS } from './vision-labels';
-import type { GroundingQuery } from './grounding';
+import type { GroundingQuery, GroundingTensors } from './grounding';
 
 export interface SequenceLike {
   readonly ids: readonly number[];
@@ -25,11 +25,8 @@ export interface LossBatch extends TrainBatch {
   readonly totalTokens: number;
   /** [N, patches, channels] when every sequence carries aux labels, else null. */
   readonly auxLabels: tf.Tensor3D | null;
-  /**
-   * Grounding targets [B, T, T] (1 at query, key), queries [B, T] and each query's sink share
-   * [B, T] (null when no query has one); null when no sequence has a query.
-   */
-  readonly ground: { readonly mask: tf.Tensor3D; readonly queries: tf.Tensor2D; readonly sink: tf.Tensor2D | null } | null;
+  /** Grounding targets (src/train/grounding.ts); null when no sequence has a query. */
+  readonly ground: GroundingTensors | null;
 }
 
 /**
@@ -98,22 +95,21 @@ function groundingTensors(seqs: readonly SequenceLike[], T: number): LossBatch['
   const mask = new Float32Array(B * T * T);
   const queries = new Float32Array(B * T);
   const sink = new Float32Array(B * T);
-  let sinks = false;
+  const split = new Float32Array(B * T);
   seqs.forEach((s, b) => {
-    for (const { query, keys, sink: share } of s.grounding ?? []) {
-      queries[b * T + query] = 1;
-      for (const k of keys) mask[(b * T + query) * T + k] = 1;
-      if (share) {
-        sink[b * T + query] = share;
-        sinks = true;
-      }
+    for (const q of s.grounding ?? []) {
+      queries[b * T + q.query] = 1;
+      for (const k of q.keys) mask[(b * T + q.query) * T + k] = 1;
+      sink[b * T + q.query] = q.sink ?? 0;
+      split[b * T + q.query] = q.split ? 1 : 0;
     }
   });
-  return { mask: tf.tensor3d(mask, [B, T, T]), queries: tf.tensor2d(queries, [B, T]), sink: sinks ? tf.tensor2d(sink, [B, T]) : null };
+  const unlessZero = (values: Float32Array) => (values.some((v) => v !== 0) ? tf.tensor2d(values, [B, T]) : null);
+  return { mask: tf.tensor3d(mask, [B, T, T]), queries: tf.tensor2d(queries, [B, T]), sink: unlessZero(sink), split: unlessZero(split) };
 }
 
 export function disposeBatch(batch: LossBatch): void {
-  for (const t of [batch.ids, batch.patches, batch.placement, batch.targets, batch.lossWeights, batch.auxLabels, batch.ground?.mask, batch.ground?.queries, batch.ground?.sink]) t?.dispose();
+  for (const t of [batch.ids, batch.patches, batch.placement, batch.targets, batch.lossWeights, batch.auxLabels, batch.ground?.mask, batch.ground?.queries, batch.ground?.sink, batch.ground?.split]) t?.dispose();
 }
 
 function concatFloat(parts: readonly Float32Array[]): Float32Array {

@@ -178,8 +178,8 @@ describe('grounding queries and loss', () => {
     const attention = tf.tensor4d([[[[1, 0, 0], [0.5, 0.5, 0], [0.2, 0.3, 0.5]], [[1, 0, 0], [1, 0, 0], [0, 1, 0]]]]);
     const mask = tf.tensor3d([[[0, 0, 0], [0, 0, 0], [1, 0, 1]]]);
     const queries = tf.tensor2d([[0, 0, 1]]);
-    expect((await groundingLoss(attention, mask, queries).data())[0]).toBeCloseTo(-Math.log(0.7), 5);
-    expect((await groundingLoss(attention, mask, queries, null, 1).data())[0]).toBeCloseTo(-Math.log(1e-6), 3); // clamped
+    expect((await groundingLoss(attention, { mask, queries, sink: null, split: null }).data())[0]).toBeCloseTo(-Math.log(0.7), 5);
+    expect((await groundingLoss(attention, { mask, queries, sink: null, split: null }, 1).data())[0]).toBeCloseTo(-Math.log(1e-6), 3); // clamped
     tf.dispose([attention, mask, queries]);
   });
 
@@ -189,8 +189,25 @@ describe('grounding queries and loss', () => {
     const queries = tf.tensor2d([[0, 1, 1]]);
     const sink = tf.tensor2d([[0, 1, 0.25]]); // query 1 looks at no target: all its mass belongs on the sink
     const want = (-Math.log(0.5) - (0.75 * Math.log(0.5) + 0.25 * Math.log(0.2))) / 2;
-    expect((await groundingLoss(attention, mask, queries, sink).data())[0]).toBeCloseTo(want, 5);
+    expect((await groundingLoss(attention, { mask, queries, sink, split: null }).data())[0]).toBeCloseTo(want, 5);
     tf.dispose([attention, mask, queries, sink]);
+  });
+
+  it('a split query pays −mean log(attention) over its keys: one key taking it all is worse than an even split', async () => {
+    const mask = tf.tensor3d([[[0, 0, 0], [0, 0, 0], [0, 1, 1]]]);
+    const queries = tf.tensor2d([[0, 0, 1]]);
+    const split = tf.tensor2d([[0, 0, 1]]);
+    const loss = async (row: number[]) => {
+      const attention = tf.tensor4d([[[[1, 0, 0], [0.5, 0.5, 0], row]]]);
+      const [value] = await groundingLoss(attention, { mask, queries, sink: null, split }).data();
+      attention.dispose();
+      return value;
+    };
+    expect(await loss([0.1, 0.45, 0.45])).toBeCloseTo(-Math.log(0.45), 5);
+    expect(await loss([0.1, 0.8, 0.1])).toBeCloseTo(-(Math.log(0.8) + Math.log(0.1)) / 2, 5);
+    // the union's loss is the same for both (mass 0.9 on the keys); the split's prefers the even one
+    expect(await loss([0.1, 0.45, 0.45])).toBeLessThan(await loss([0.1, 0.8, 0.1]));
+    tf.dispose([mask, queries, split]);
   });
 
   it('a sink the head barely looks at (1e-12) still gets the full gradient: −log stays unclamped there', () => {
@@ -198,7 +215,7 @@ describe('grounding queries and loss', () => {
     const mask = tf.tensor3d([[[0, 0, 0], [0, 0, 0], [0, 1, 0]]]);
     const queries = tf.tensor2d([[0, 0, 1]]);
     const sink = tf.tensor2d([[0, 0, 1]]); // all of query 2's mass belongs on the sink
-    const grad = tf.grad((s: tf.Tensor) => groundingLoss(tf.softmax(s) as tf.Tensor4D, mask, queries, sink))(scores);
+    const grad = tf.grad((s: tf.Tensor) => groundingLoss(tf.softmax(s) as tf.Tensor4D, { mask, queries, sink, split: null }))(scores);
     // d(−log p0)/d s0 = −(1 − p0) ≈ −1
     expect((grad.arraySync() as number[][][][])[0][0][2][0]).toBeCloseTo(-1, 3);
     tf.dispose([scores, mask, queries, sink, grad]);
@@ -261,6 +278,31 @@ describe('grounding queries and loss', () => {
     model.dispose();
   });
 
+  it.each(['thirds', 'view'] as const)('a countPeaks model\'s count scan splits its look evenly over the centre cells of the targets in an area; an empty area is looked at whole, unsplit (%s)', (areas) => {
+    const config = presetConfig('tiny-peaks', tok.vocabSize);
+    const model = new SquintModel(config, tok, initWeights(config, 3));
+    const side = Math.sqrt(model.tokensPerImage);
+    const imageId = tok.special('<image>');
+    let [split, whole] = [0, 0];
+    for (let seed = 600; seed < 615; seed++) {
+      const { sample, sequence, plan } = makeExample(model, seed, createNodeCanvas, { families: ['count'] }, { ...DEFAULT_MIX, countAreas: areas });
+      const start = sequence.ids.indexOf(imageId);
+      const size = { width: sample.scene.width, height: sample.scene.height };
+      for (const q of sequence.grounding.filter((g) => g.kind === 'count')) {
+        const named = REGION_ORDER.filter((r) => tok.decode(sequence.ids.slice(q.query - 3, q.query + 1)).endsWith(r)).sort((a, b) => b.length - a.length)[0];
+        const inArea = sample.targets.filter((_, i) => plan.scan?.ofTargets[i] === named);
+        expect(q.split ?? false).toBe(inArea.length > 0);
+        if (inArea.length) {
+          expect(q.keys).toEqual([...new Set(centreTokens(inArea, size, side))].sort((a, b) => a - b).map((k) => start + k));
+          split++;
+        } else whole++;
+      }
+    }
+    expect(split).toBeGreaterThan(15);
+    expect(whole).toBeGreaterThan(15);
+    model.dispose();
+  });
+
   it.each([['tiny-conv', 'colour'], ['tiny-tally', 'count'], ['tiny-peaks', 'count']] as const)('SFT steps with the grounding loss move the supervised head\'s attention onto the targets (and a count\'s onto the sink), leaking no tensors (%s, %s)', async (preset, family) => {
     const config = presetConfig(preset, tok.vocabSize);
     const model = new SquintModel(config, tok, initWeights(config, 5));
@@ -275,9 +317,10 @@ describe('grounding queries and loss', () => {
     const batch = makeBatch(seqs, model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape);
     expect(batch.ground).not.toBeNull();
     expect(batch.ground!.sink !== null).toBe(config.countMass); // only a countMass model's count scan has sink shares
+    expect(batch.ground!.split !== null).toBe(config.countPeaks); // only a countPeaks model's count scan splits
     const mass = () => tf.tidy(() => {
       const attention = trainable.forwardWithFeatures(batch).attention[groundLayer(config.layers)];
-      return groundingLoss(attention, batch.ground!.mask, batch.ground!.queries, batch.ground!.sink, GROUND_HEAD).dataSync()[0];
+      return groundingLoss(attention, batch.ground!, GROUND_HEAD).dataSync()[0];
     });
     const before = mass();
     let count = 0;

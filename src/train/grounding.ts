@@ -32,6 +32,13 @@ export interface GroundingQuery {
    * this "sink" equally, sink 1/(n+1), so the mass it puts on the image tells n.
    */
   readonly sink?: number;
+  /**
+   * Whether the attention belongs on each key equally rather than anywhere among them: a count's
+   * scan entry of a countPeaks model looks at every counted object's centre alike, so the number
+   * of its attention's peaks tells how many there are (the union's −log(mass) lets one object take
+   * it all: probe:count found one peak for two and three).
+   */
+  readonly split?: boolean;
 }
 
 /** Region names, longest first: a text starting with one names the first that matches ("the left" is no prefix of "the lower left"). */
@@ -133,6 +140,7 @@ export function viewTargetTokens(targets: readonly PixelBox[], view: PixelBox, s
  *   - every number of a count's scan ("the top 2"; the query is the region name's last
  *     token), pointed at the targets in that region, or at the whole region when it holds none;
  *     with `countSink`, at each target's centre cell and the first token equally (sink 1/(n+1));
+ *     with `countSplit`, at each counted target's centre cell equally (a region holding none as without);
  *   - every trained colour word naming targets in a thought before the first crop ("the red
  *     object", "the red objects"; the query is " the"), pointed at the global view's targets of
  *     that colour: a relation's thought names its second object by looking at it;
@@ -145,7 +153,7 @@ export function viewTargetTokens(targets: readonly PixelBox[], view: PixelBox, s
  *     it).
  * A query whose view shows no target is left out, except a count's with the sink (all on the sink).
  */
-export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], weights: readonly number[], blocks: readonly BlockTargets[], countSink = false): GroundingQuery[] {
+export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], weights: readonly number[], blocks: readonly BlockTargets[], countSink = false, countSplit = false): GroundingQuery[] {
   if (blocks.length === 0) return [];
   const [theId] = tok.encode(' the');
   const [commaId] = tok.encode(',');
@@ -174,11 +182,10 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
   const trained = (t: number) => t + 1 < ids.length && weights[t + 1] > 0;
   // a count's scan entry: with the sink, one key per target's centre; else the region's targets, or the whole region
   const countQuery = (region: RegionName, query: number): GroundingQuery | null => {
-    if (countSink) {
-      const centres = blocks[0].centresByArea?.get(region) ?? [];
-      const keys = [...new Set(centres)].sort((a, b) => a - b).map((k) => blocks[0].start + k);
-      return { query, keys, kind: 'count', sink: 1 / (centres.length + 1) };
-    }
+    const centres = blocks[0].centresByArea?.get(region) ?? [];
+    const centreKeys = () => [...new Set(centres)].sort((a, b) => a - b).map((k) => blocks[0].start + k);
+    if (countSink) return { query, keys: centreKeys(), kind: 'count', sink: 1 / (centres.length + 1) };
+    if (countSplit && centres.length) return { query, keys: centreKeys(), kind: 'count', split: true };
     const cells = blocks[0].countCells?.get(region);
     return cells?.length ? { query, keys: keysOf({ ...blocks[0], tokens: cells }), kind: 'count' } : null;
   };
@@ -228,18 +235,34 @@ export function emphasiseGrounded(weights: readonly number[], grounding: readonl
 /**
  * Mean over supervised queries of −log(attention mass on the target tokens), for one head; a
  * query with a sink share f instead pays −[(1−f)·log(mass on targets) + f·log(mass on the first
- * token)], least when the two masses are 1−f and f.
- * attention [B, H, T, T]; mask [B, T, T] with 1 at (sequence, query, target key); queries [B, T]
- * with 1 at supervised queries (at least one); sink [B, T], each query's share (null: none).
+ * token)], least when the two masses are 1−f and f; a split query pays −mean over its keys of
+ * log(attention there), least when each key has 1/n. attention [B, H, T, T].
  */
-export function groundingLoss(attention: tf.Tensor4D, mask: tf.Tensor3D, queries: tf.Tensor2D, sink: tf.Tensor2D | null = null, head = GROUND_HEAD): tf.Scalar {
+export function groundingLoss(attention: tf.Tensor4D, ground: GroundingTensors, head = GROUND_HEAD): tf.Scalar {
+  const { mask, queries, sink, split } = ground;
   const [B, , T, Tk] = attention.shape;
   const probs = attention.slice([0, head, 0, 0], [B, 1, T, Tk]).reshape([B, T, Tk]);
   // clamp: an untrained head may put (numerically) nothing on the targets
-  const onTargets = probs.mul(mask).sum(-1).maximum(1e-6).log(); // [B, T]
+  let ll = probs.mul(mask).sum(-1).maximum(1e-6).log(); // [B, T]
   // the sink starts near 1e-15 (nothing taught the head to look at the first token), so its clamp
   // sits far lower: at 1e-6 it had no gradient, and 300 steps left the sink untouched
-  const onSink = () => probs.slice([0, 0, 0], [B, T, 1]).reshape([B, T]).maximum(1e-30).log();
-  const ll = sink ? onTargets.mul(tf.scalar(1).sub(sink)).add(onSink().mul(sink)) : onTargets;
+  if (sink) ll = ll.mul(tf.scalar(1).sub(sink)).add(probs.slice([0, 0, 0], [B, T, 1]).reshape([B, T]).maximum(1e-30).log().mul(sink));
+  if (split) {
+    // the mean of log p over the keys: cross-entropy against an even split, least at 1/n each
+    const evenly = probs.maximum(1e-6).log().mul(mask).sum(-1).div(mask.sum(-1).maximum(1));
+    ll = ll.mul(tf.scalar(1).sub(split)).add(evenly.mul(split));
+  }
   return ll.neg().mul(queries).sum().div(queries.sum().maximum(1)) as tf.Scalar;
+}
+
+/** A batch's grounding targets (batch.ts builds them from the sequences' queries). */
+export interface GroundingTensors {
+  /** [B, T, T]: 1 at (sequence, query, target key). */
+  readonly mask: tf.Tensor3D;
+  /** [B, T]: 1 at supervised queries. */
+  readonly queries: tf.Tensor2D;
+  /** [B, T]: each query's sink share; null when no query has one. */
+  readonly sink: tf.Tensor2D | null;
+  /** [B, T]: 1 where the attention belongs on each key equally; null when no query splits. */
+  readonly split: tf.Tensor2D | null;
 }

@@ -80,7 +80,7 @@ export async function sftStep(model: Vlm, vars: Record<string, tf.Variable>, ada
       loss = loss.add(auxValue.mul(aux.weight));
     }
     if (ground) {
-      groundValue = tf.keep(groundingLoss(attention[groundLayer(attention.length)], ground.mask, ground.queries, ground.sink));
+      groundValue = tf.keep(groundingLoss(attention[groundLayer(attention.length)], ground));
       loss = loss.add(groundValue.mul(groundWeight));
     }
     if (useExtra) {
