@@ -23,6 +23,8 @@ export interface WorkerSetup {
   readonly mix: OracleMix;
   /** Loss weight of the tokens grounding queries predict (emphasiseGrounded); 1 leaves them as they are. */
   readonly groundedWordWeight: number;
+  /** Weight of a count scan entry's even-split grounding term (countPeaks models; 1 as groundingQueries sets it). */
+  readonly splitWeight: number;
   /** Target sizes (view px) kept out of training, or null. */
   readonly heldOutSizes: readonly [number, number] | null;
   /** How often each family is drawn (training-mix.ts). */
@@ -43,7 +45,8 @@ parentPort!.on('message', (msg: { setup?: WorkerSetup; seeds?: number[] }) => {
   const out = msg.seeds.map((seed) => {
     const ex = makeExample(encoder!, seed, createNodeCanvas, pickWorld(seed, setup!.world, setup!.familyWeights), setup!.mix, setup!.heldOutSizes);
     const weights = emphasiseGrounded(ex.sequence.weights, ex.sequence.grounding, setup!.groundedWordWeight);
-    return { seed, ids: ex.sequence.ids, weights, images: ex.sequence.images, auxLabels: ex.auxLabels, grounding: ex.sequence.grounding, kind: ex.plan.kind, family: ex.sample.family };
+    const grounding = ex.sequence.grounding.map((q) => (q.split ? { ...q, split: q.split * setup!.splitWeight } : q));
+    return { seed, ids: ex.sequence.ids, weights, images: ex.sequence.images, auxLabels: ex.auxLabels, grounding, kind: ex.plan.kind, family: ex.sample.family };
   });
   parentPort!.postMessage(out, out.flatMap((e) => [...e.images, ...e.auxLabels].map((a) => a.buffer as ArrayBuffer)));
 });

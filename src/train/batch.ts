@@ -101,7 +101,7 @@ function groundingTensors(seqs: readonly SequenceLike[], T: number): LossBatch['
       queries[b * T + q.query] = 1;
       for (const k of q.keys) mask[(b * T + q.query) * T + k] = 1;
       sink[b * T + q.query] = q.sink ?? 0;
-      split[b * T + q.query] = q.split ? 1 : 0;
+      split[b * T + q.query] = q.split ?? 0;
     }
   });
   const unlessZero = (values: Float32Array) => (values.some((v) => v !== 0) ? tf.tensor2d(values, [B, T]) : null);

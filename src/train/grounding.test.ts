@@ -207,7 +207,11 @@ describe('grounding queries and loss', () => {
     expect(await loss([0.1, 0.8, 0.1])).toBeCloseTo(-(Math.log(0.8) + Math.log(0.1)) / 2, 5);
     // the union's loss is the same for both (mass 0.9 on the keys); the split's prefers the even one
     expect(await loss([0.1, 0.45, 0.45])).toBeLessThan(await loss([0.1, 0.8, 0.1]));
-    tf.dispose([mask, queries, split]);
+    // a weight w scales the term (and still replaces the union's)
+    const heavy = tf.tensor2d([[0, 0, 4]]);
+    const attention = tf.tensor4d([[[[1, 0, 0], [0.5, 0.5, 0], [0.1, 0.45, 0.45]]]]);
+    expect((await groundingLoss(attention, { mask, queries, sink: null, split: heavy }).data())[0]).toBeCloseTo(-4 * Math.log(0.45), 4);
+    tf.dispose([mask, queries, split, heavy, attention]);
   });
 
   it('a sink the head barely looks at (1e-12) still gets the full gradient: −log stays unclamped there', () => {
@@ -291,7 +295,7 @@ describe('grounding queries and loss', () => {
       for (const q of sequence.grounding.filter((g) => g.kind === 'count')) {
         const named = REGION_ORDER.filter((r) => tok.decode(sequence.ids.slice(q.query - 3, q.query + 1)).endsWith(r)).sort((a, b) => b.length - a.length)[0];
         const inArea = sample.targets.filter((_, i) => plan.scan?.ofTargets[i] === named);
-        expect(q.split ?? false).toBe(inArea.length > 0);
+        expect(q.split ?? 0).toBe(inArea.length > 0 ? 1 : 0);
         if (inArea.length) {
           expect(q.keys).toEqual([...new Set(centreTokens(inArea, size, side))].sort((a, b) => a - b).map((k) => start + k));
           split++;

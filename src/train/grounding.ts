@@ -33,12 +33,13 @@ export interface GroundingQuery {
    */
   readonly sink?: number;
   /**
-   * Whether the attention belongs on each key equally rather than anywhere among them: a count's
+   * Set when the attention belongs on each key equally rather than anywhere among them, with the
+   * weight of that term (1 from groundingQueries; train:sft --split-weight scales it): a count's
    * scan entry of a countPeaks model looks at every counted object's centre alike, so the number
    * of its attention's peaks tells how many there are (the union's −log(mass) lets one object take
    * it all: probe:count found one peak for two and three).
    */
-  readonly split?: boolean;
+  readonly split?: number;
 }
 
 /** Region names, longest first: a text starting with one names the first that matches ("the left" is no prefix of "the lower left"). */
@@ -185,7 +186,7 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
     const centres = blocks[0].centresByArea?.get(region) ?? [];
     const centreKeys = () => [...new Set(centres)].sort((a, b) => a - b).map((k) => blocks[0].start + k);
     if (countSink) return { query, keys: centreKeys(), kind: 'count', sink: 1 / (centres.length + 1) };
-    if (countSplit && centres.length) return { query, keys: centreKeys(), kind: 'count', split: true };
+    if (countSplit && centres.length) return { query, keys: centreKeys(), kind: 'count', split: 1 };
     const cells = blocks[0].countCells?.get(region);
     return cells?.length ? { query, keys: keysOf({ ...blocks[0], tokens: cells }), kind: 'count' } : null;
   };
@@ -235,8 +236,8 @@ export function emphasiseGrounded(weights: readonly number[], grounding: readonl
 /**
  * Mean over supervised queries of −log(attention mass on the target tokens), for one head; a
  * query with a sink share f instead pays −[(1−f)·log(mass on targets) + f·log(mass on the first
- * token)], least when the two masses are 1−f and f; a split query pays −mean over its keys of
- * log(attention there), least when each key has 1/n. attention [B, H, T, T].
+ * token)], least when the two masses are 1−f and f; a split query of weight w pays −w·mean over
+ * its keys of log(attention there), least when each key has 1/n. attention [B, H, T, T].
  */
 export function groundingLoss(attention: tf.Tensor4D, ground: GroundingTensors, head = GROUND_HEAD): tf.Scalar {
   const { mask, queries, sink, split } = ground;
@@ -248,9 +249,10 @@ export function groundingLoss(attention: tf.Tensor4D, ground: GroundingTensors, 
   // sits far lower: at 1e-6 it had no gradient, and 300 steps left the sink untouched
   if (sink) ll = ll.mul(tf.scalar(1).sub(sink)).add(probs.slice([0, 0, 0], [B, T, 1]).reshape([B, T]).maximum(1e-30).log().mul(sink));
   if (split) {
-    // the mean of log p over the keys: cross-entropy against an even split, least at 1/n each
+    // the mean of log p over the keys (cross-entropy against an even split, least at 1/n each),
+    // times its weight, in place of the union's term
     const evenly = probs.maximum(1e-6).log().mul(mask).sum(-1).div(mask.sum(-1).maximum(1));
-    ll = ll.mul(tf.scalar(1).sub(split)).add(evenly.mul(split));
+    ll = ll.mul(tf.scalar(1).sub(split.minimum(1))).add(evenly.mul(split));
   }
   return ll.neg().mul(queries).sum().div(queries.sum().maximum(1)) as tf.Scalar;
 }
@@ -263,6 +265,6 @@ export interface GroundingTensors {
   readonly queries: tf.Tensor2D;
   /** [B, T]: each query's sink share; null when no query has one. */
   readonly sink: tf.Tensor2D | null;
-  /** [B, T]: 1 where the attention belongs on each key equally; null when no query splits. */
+  /** [B, T]: the weight of the even-split term where the attention belongs on each key equally; null when no query splits. */
   readonly split: tf.Tensor2D | null;
 }
