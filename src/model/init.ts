@@ -1,6 +1,6 @@
 /** Random initialisation (GPT-2 style): N(0, 0.02) matrices, zero biases, unit LayerNorm gains. */
 import * as tf from './tf';
-import { type ModelConfig, weightShapes } from './config';
+import { DETECT_BIAS, type ModelConfig, weightShapes } from './config';
 import type { WeightMap } from './vlm';
 
 export function initWeights(config: ModelConfig, seed = 1): WeightMap {
@@ -9,8 +9,9 @@ export function initWeights(config: ModelConfig, seed = 1): WeightMap {
   for (const [name, shape] of Object.entries(weightShapes(config))) {
     const last = name.split('.').pop()!;
     if (last === 'g') weights[name] = tf.ones(shape);
+    else if (name === 'decoder.detect.bias') weights[name] = tf.fill(shape, DETECT_BIAS);
     else if (last === 'b' || last.startsWith('b')) weights[name] = tf.zeros(shape);
-    else if (name === 'vision.pool.out' || name === 'decoder.pointer' || name === 'decoder.readout' || name === 'decoder.mass' || name === 'decoder.peaks') {
+    else if (name === 'vision.pool.out' || name === 'decoder.pointer' || name === 'decoder.readout' || name === 'decoder.mass' || name === 'decoder.peaks' || name === 'decoder.detect.out') {
       // zero: a model grown from one without the pathway starts out computing exactly what it did
       weights[name] = tf.zeros(shape);
     } else if (name === 'projector.pos') {

@@ -16,7 +16,7 @@ function tinyModel(seed = 3, preset = 'tiny') {
   const config = presetConfig(preset, tok.vocabSize);
   const weights = initWeights(config, seed);
   // the pointer and readout start at zero (a grown model computes what it did); give them something to carry
-  for (const name of ['decoder.pointer', 'decoder.readout', 'decoder.mass', 'decoder.peaks']) {
+  for (const name of ['decoder.pointer', 'decoder.readout', 'decoder.mass', 'decoder.peaks', 'decoder.detect.out']) {
     if (!weights[name]) continue;
     const shape = weights[name].shape;
     weights[name].dispose();
@@ -45,7 +45,7 @@ describe.each(['cpu', 'wasm'])('VLM on %s', (backend) => {
     await tf.ready();
   });
 
-  it.each(['tiny', 'tiny-conv', 'tiny-point', 'tiny-fine', 'tiny-tally', 'tiny-peaks'])('cached decoding gives the same logits as full recomputation, with image blocks mid-sequence (%s)', async (preset) => {
+  it.each(['tiny', 'tiny-conv', 'tiny-point', 'tiny-fine', 'tiny-tally', 'tiny-peaks', 'tiny-detector'])('cached decoding gives the same logits as full recomputation, with image blocks mid-sequence (%s)', async (preset) => {
     const model = tinyModel(3, preset);
     const tok = model.tokenizer;
     const K = model.tokensPerImage;
@@ -132,7 +132,7 @@ describe.each(['cpu', 'wasm'])('VLM on %s', (backend) => {
     model.dispose();
   });
 
-  it.each(['tiny', 'tiny-point', 'tiny-tally', 'tiny-peaks'])('a decode session returns the tensor count to baseline (%s), also after an overlong append', async (preset) => {
+  it.each(['tiny', 'tiny-point', 'tiny-tally', 'tiny-peaks', 'tiny-detector'])('a decode session returns the tensor count to baseline (%s), also after an overlong append', async (preset) => {
     const model = tinyModel(3, preset);
     const before = tf.memory().numTensors;
     const session = model.newSession();
@@ -232,6 +232,60 @@ describe('countPeaks', () => {
     nonZero.dispose();
     source.dispose();
     grown.dispose();
+  });
+});
+
+describe('countDetector', () => {
+  it('absent in older configs means none; the detector preset is deeper plus its four weights, grown as a no-op; it needs the readout; a bad value is refused', async () => {
+    const { countDetector: _none, ...without } = presetConfig('deeper', 50);
+    expect(validateConfig(without).countDetector).toBe(false);
+    const { 'decoder.detect.q': q, 'decoder.detect.k': k, 'decoder.detect.bias': bias, 'decoder.detect.out': out, ...rest } = weightShapes(presetConfig('detector', 50));
+    expect([q, k, bias, out]).toEqual([[128, 32], [128, 32], [1], [1, 128]]);
+    expect(rest).toEqual(weightShapes(presetConfig('deeper', 50)));
+    expect(() => validateConfig({ ...without, countDetector: 1 })).toThrow(/"countDetector" must be true or false/);
+    expect(() => validateConfig({ ...presetConfig('detector', 50), readout: false })).toThrow(/countDetector needs the readout/);
+    const source = tinyModel(5, 'tiny-fine');
+    const config = presetConfig('tiny-detector', source.config.vocabSize);
+    const { weights, fresh } = growWeights(config, source.vlm.weights, 'tiny-fine');
+    expect(fresh.sort()).toEqual(['decoder.detect.bias', 'decoder.detect.k', 'decoder.detect.out', 'decoder.detect.q']);
+    expect((await weights['decoder.detect.bias'].data())[0]).toBe(-4);
+    const grown = new SquintModel(config, source.tokenizer, weights);
+    const imageId = source.tokenizer.special('<image>');
+    const ids = [...source.tokenizer.encode('<bos><user>What is written on the red object?'), ...Array(source.tokensPerImage).fill(imageId), ...source.tokenizer.encode('<assistant><think>I will zoom in on it. 1')];
+    const [before, after] = [await forwardWith(source, ids, {}), await forwardWith(grown, ids, {})];
+    expect(Math.max(...before.map((v, i) => Math.abs(v - after[i])))).toBeLessThan(1e-6);
+    // a non-zero output vector writes the count from the image on, not before it
+    const nonZero = tf.randomNormal(weights['decoder.detect.out'].shape, 0, 0.5, 'float32', 2);
+    const moved = await forwardWith(grown, ids, { 'decoder.detect.out': nonZero });
+    const V = config.vocabSize;
+    const firstImage = ids.indexOf(imageId);
+    expect(Math.max(...before.slice(0, firstImage * V).map((v, i) => Math.abs(v - moved[i])))).toBeLessThan(1e-6);
+    expect(Math.max(...before.slice(firstImage * V).map((v, i) => Math.abs(v - moved[firstImage * V + i])))).toBeGreaterThan(1e-4);
+    nonZero.dispose();
+    source.dispose();
+    grown.dispose();
+  });
+
+  it('scores only the image tokens a position can see, each in 0..1 on its own', async () => {
+    const model = tinyModel(4, 'tiny-detector');
+    const imageId = model.tokenizer.special('<image>');
+    const K = model.tokensPerImage;
+    const ids = [...model.tokenizer.encode('<bos><user>What is written on the red object?'), ...Array(K).fill(imageId), ...model.tokenizer.encode('<assistant><think>I will')];
+    const img = Float32Array.from({ length: model.patchShape[0] * model.patchShape[1] }, (_, i) => Math.sin(i * 0.07));
+    const batch = makeBatch([{ ids, weights: ids.map(() => 1), images: [img] }], model.vlm.imageTokenId, K, model.tokenizer.special('<pad>'), model.patchShape);
+    const detection = tf.tidy(() => model.vlm.forwardWithFeatures(batch).detection!);
+    const rows = (await detection.array())[0];
+    const first = ids.indexOf(imageId);
+    for (let t = 0; t < ids.length; t++) {
+      for (let j = 0; j < ids.length; j++) {
+        const seen = j >= first && j < first + K && j <= t;
+        if (!seen) expect(rows[t][j]).toBe(0);
+        else expect(rows[t][j]).toBeGreaterThan(0);
+        expect(rows[t][j]).toBeLessThan(1);
+      }
+    }
+    tf.dispose([detection, batch.ids, batch.patches!, batch.placement!, batch.targets, batch.lossWeights]);
+    model.dispose();
   });
 });
 

@@ -5,7 +5,7 @@
  * mid-sequence). No I/O here: weights come in as a name → tensor map (see weights/).
  */
 import * as tf from './tf';
-import { CONV_WINDOW, GROUND_HEAD, type ModelConfig, groundLayer, imageTokens, inputShape } from './config';
+import { CONV_WINDOW, DETECT_DIM, GROUND_HEAD, type ModelConfig, groundLayer, imageTokens, inputShape } from './config';
 import { type LayerCache, causalMask, constantTimes, dense, fastMatMul, gelu, layerNorm, transformerBlock } from './ops';
 
 export type WeightMap = Record<string, tf.Tensor>;
@@ -146,7 +146,7 @@ export class Vlm {
    * `keys`: every key position's grid cell and image token, for the pointer and readout; omitted
    * means no key is an image token.
    */
-  decode(x: tf.Tensor3D, start: number, past?: LayerCache[], keys?: PointerKeys): { hidden: tf.Tensor3D; present: LayerCache[]; attention: tf.Tensor4D[] } {
+  decode(x: tf.Tensor3D, start: number, past?: LayerCache[], keys?: PointerKeys): { hidden: tf.Tensor3D; present: LayerCache[]; attention: tf.Tensor4D[]; detection: tf.Tensor3D | null } {
     const c = this.config;
     const w = this.weights;
     const T = x.shape[1];
@@ -155,14 +155,39 @@ export class Vlm {
     const mask = causalMask(T, start);
     const present: LayerCache[] = [];
     const attention: tf.Tensor4D[] = [];
+    let detection: tf.Tensor3D | null = null;
     for (let i = 0; i < c.layers; i++) {
       const r = transformerBlock(h, w, `decoder.block${i}`, c.heads, mask, past?.[i]);
       h = r.out;
-      if ((c.pointer || c.readout) && keys && i === groundLayer(c.layers)) h = h.add(this.point(r.attention, keys));
+      if ((c.pointer || c.readout) && keys && i === groundLayer(c.layers)) {
+        if (c.countDetector) detection = this.detect(h, keys, mask);
+        h = h.add(this.point(r.attention, keys));
+        if (detection) h = h.add(dense(detection.sum(-1, true), w['decoder.detect.out']));
+      }
       present.push(r.present);
       attention.push(r.attention);
     }
-    return { hidden: layerNorm(h, w['decoder.ln.g'], w['decoder.ln.b']) as tf.Tensor3D, present, attention };
+    return { hidden: layerNorm(h, w['decoder.ln.g'], w['decoder.ln.b']) as tf.Tensor3D, present, attention, detection };
+  }
+
+  /**
+   * The count detector (countDetector): every position's own sigmoid score for each image token it
+   * can see, [B, T, Tk], zero at text keys and at keys after the position. Scores do not compete,
+   * so their sum over the tokens is a count; decode adds it to the residual stream.
+   */
+  detect(h: tf.Tensor3D, keys: PointerKeys, mask: tf.Tensor2D): tf.Tensor3D {
+    const w = this.weights;
+    if (!keys.tokens) throw new Error('this model detects on the image tokens: pass them');
+    const [B, T] = h.shape;
+    const Tk = keys.tokens.shape[1];
+    // a parameter-free RMS norm: the query's scale does not follow the residual stream's
+    const normed = h.div(h.square().mean(-1, true).add(1e-5).sqrt());
+    const q = dense(normed, w['decoder.detect.q']); // [B, T, D]
+    const k = dense(keys.tokens, w['decoder.detect.k']).transpose([0, 2, 1]); // [B, D, Tk]
+    const scores = fastMatMul(q, k).mul(1 / Math.sqrt(DETECT_DIM)).add(w['decoder.detect.bias']);
+    const isImage = keys.cells.sum(-1).reshape([B, 1, Tk]);
+    const visible = tf.equal(mask, 0).toFloat().reshape([1, T, Tk]);
+    return tf.sigmoid(scores).mul(isImage).mul(visible) as tf.Tensor3D;
   }
 
   /**
@@ -218,7 +243,7 @@ export class Vlm {
    * attention weights [B, H, T, T] (for the grounding loss). Embeddings by one-hot · matMul and image tokens
    * placed by a one-hot matMul, because WASM has no gradient for gather/scatter.
    */
-  forwardWithFeatures(batch: TrainBatch): { logits: tf.Tensor3D; features: tf.Tensor3D | null; pooled: tf.Tensor3D | null; attention: tf.Tensor4D[] } {
+  forwardWithFeatures(batch: TrainBatch): { logits: tf.Tensor3D; features: tf.Tensor3D | null; pooled: tf.Tensor3D | null; attention: tf.Tensor4D[]; detection: tf.Tensor3D | null } {
     const c = this.config;
     const [B, T] = batch.ids.shape;
     // 1. text embeddings (image positions get the `<image>` type embedding)
@@ -238,8 +263,8 @@ export class Vlm {
     const keys = (c.pointer || c.readout) && batch.placement && imageRows
       ? { cells: imageCells(batch.placement, B, T, this.tokensPerImage), tokens: imageRows.reshape([B, T, c.dim]) as tf.Tensor3D }
       : undefined;
-    const { hidden, attention } = this.decode(x.reshape([B, T, c.dim]) as tf.Tensor3D, 0, undefined, keys);
-    return { logits: this.logits(hidden), features, pooled, attention };
+    const { hidden, attention, detection } = this.decode(x.reshape([B, T, c.dim]) as tf.Tensor3D, 0, undefined, keys);
+    return { logits: this.logits(hidden), features, pooled, attention, detection };
   }
 
   forward(batch: TrainBatch): tf.Tensor3D {

@@ -96,20 +96,27 @@ function groundingTensors(seqs: readonly SequenceLike[], T: number): LossBatch['
   const queries = new Float32Array(B * T);
   const sink = new Float32Array(B * T);
   const split = new Float32Array(B * T);
+  const detectTargets = new Float32Array(B * T * T);
+  const detectQueries = new Float32Array(B * T);
   seqs.forEach((s, b) => {
     for (const q of s.grounding ?? []) {
       queries[b * T + q.query] = 1;
       for (const k of q.keys) mask[(b * T + q.query) * T + k] = 1;
       sink[b * T + q.query] = q.sink ?? 0;
       split[b * T + q.query] = q.split ?? 0;
+      if (q.detect) {
+        detectQueries[b * T + q.query] = 1;
+        for (const k of q.detect) detectTargets[(b * T + q.query) * T + k] = 1;
+      }
     }
   });
   const unlessZero = (values: Float32Array) => (values.some((v) => v !== 0) ? tf.tensor2d(values, [B, T]) : null);
-  return { mask: tf.tensor3d(mask, [B, T, T]), queries: tf.tensor2d(queries, [B, T]), sink: unlessZero(sink), split: unlessZero(split) };
+  const detect = detectQueries.some((v) => v !== 0) ? { targets: tf.tensor3d(detectTargets, [B, T, T]), queries: tf.tensor2d(detectQueries, [B, T]) } : null;
+  return { mask: tf.tensor3d(mask, [B, T, T]), queries: tf.tensor2d(queries, [B, T]), sink: unlessZero(sink), split: unlessZero(split), detect };
 }
 
 export function disposeBatch(batch: LossBatch): void {
-  for (const t of [batch.ids, batch.patches, batch.placement, batch.targets, batch.lossWeights, batch.auxLabels, batch.ground?.mask, batch.ground?.queries, batch.ground?.sink, batch.ground?.split]) t?.dispose();
+  for (const t of [batch.ids, batch.patches, batch.placement, batch.targets, batch.lossWeights, batch.auxLabels, batch.ground?.mask, batch.ground?.queries, batch.ground?.sink, batch.ground?.split, batch.ground?.detect?.targets, batch.ground?.detect?.queries]) t?.dispose();
 }
 
 function concatFloat(parts: readonly Float32Array[]): Float32Array {

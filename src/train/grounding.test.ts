@@ -13,7 +13,7 @@ import { Adam } from './adam';
 import { disposeBatch, makeBatch } from './batch';
 import { makeExample, tokenizerCorpus } from './data';
 import { DEFAULT_MIX } from './oracle';
-import { GROUND_HEAD, centreTokens, emphasiseGrounded, groundLayer, groundingLoss, targetTokens, viewTargetTokens } from './grounding';
+import { GROUND_HEAD, centreTokens, detectionLoss, emphasiseGrounded, groundLayer, groundingLoss, targetTokens, viewTargetTokens } from './grounding';
 import { sftStep, toVariables } from './sft';
 
 describe('targetTokens', () => {
@@ -214,6 +214,17 @@ describe('grounding queries and loss', () => {
     tf.dispose([mask, queries, split, heavy, attention]);
   });
 
+  it('the detector pays the binary cross-entropy of every image token\'s score against "a counted centre is here", summed over tokens, averaged over entries', async () => {
+    // B 1, T 4: keys 0..1 are text, 2..3 image; entry 3 has a centre at key 2 and none at key 3
+    const detection = tf.tensor3d([[[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0.5, 0], [0, 0, 0.8, 0.1]]]);
+    const targets = tf.tensor3d([[[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 1, 0]]]);
+    const queries = tf.tensor2d([[0, 0, 0, 1]]);
+    const imageKeys = tf.tensor2d([[0, 0, 1, 1]]);
+    const [value] = await detectionLoss(detection, { targets, queries }, imageKeys).data();
+    expect(value).toBeCloseTo(-(Math.log(0.8) + Math.log(0.9)), 4); // text keys (score 0, target 0) add nothing
+    tf.dispose([detection, targets, queries, imageKeys]);
+  });
+
   it('a sink the head barely looks at (1e-12) still gets the full gradient: −log stays unclamped there', () => {
     const scores = tf.tensor4d([[[[0, 30, 0], [0, 0, 0], [-27.6, 0, 0]]]]); // query 2 puts ~1e-12 on the first token
     const mask = tf.tensor3d([[[0, 0, 0], [0, 0, 0], [0, 1, 0]]]);
@@ -307,7 +318,32 @@ describe('grounding queries and loss', () => {
     model.dispose();
   });
 
-  it.each([['tiny-conv', 'colour'], ['tiny-tally', 'count'], ['tiny-peaks', 'count']] as const)('SFT steps with the grounding loss move the supervised head\'s attention onto the targets (and a count\'s onto the sink), leaking no tensors (%s, %s)', async (preset, family) => {
+  it('a countDetector model\'s count scan entries name the centres of the targets in their area for the detector (none for an empty area)', () => {
+    const config = presetConfig('tiny-detector', tok.vocabSize);
+    const model = new SquintModel(config, tok, initWeights(config, 3));
+    const side = Math.sqrt(model.tokensPerImage);
+    const imageId = tok.special('<image>');
+    let [marked, empty] = [0, 0];
+    for (let seed = 600; seed < 615; seed++) {
+      const { sample, sequence, plan } = makeExample(model, seed, createNodeCanvas, { families: ['count'] }, { ...DEFAULT_MIX, countAreas: 'view' });
+      const start = sequence.ids.indexOf(imageId);
+      const size = { width: sample.scene.width, height: sample.scene.height };
+      const entries = sequence.grounding.filter((g) => g.kind === 'count');
+      expect(entries.length).toBe(9);
+      for (const q of entries) {
+        const named = REGION_ORDER.filter((r) => tok.decode(sequence.ids.slice(q.query - 3, q.query + 1)).endsWith(r)).sort((a, b) => b.length - a.length)[0];
+        const inArea = sample.targets.filter((_, i) => plan.scan?.ofTargets[i] === named);
+        expect(q.detect).toEqual([...new Set(centreTokens(inArea, size, side))].sort((a, b) => a - b).map((k) => start + k));
+        if (inArea.length) marked++;
+        else empty++;
+      }
+    }
+    expect(marked).toBeGreaterThan(15);
+    expect(empty).toBeGreaterThan(15);
+    model.dispose();
+  });
+
+  it.each([['tiny-conv', 'colour'], ['tiny-tally', 'count'], ['tiny-peaks', 'count'], ['tiny-detector', 'count']] as const)('SFT steps with the grounding loss move the supervised head\'s attention onto the targets (and a count\'s onto the sink), leaking no tensors (%s, %s)', async (preset, family) => {
     const config = presetConfig(preset, tok.vocabSize);
     const model = new SquintModel(config, tok, initWeights(config, 5));
     const seqs = [];
@@ -322,11 +358,18 @@ describe('grounding queries and loss', () => {
     expect(batch.ground).not.toBeNull();
     expect(batch.ground!.sink !== null).toBe(config.countMass); // only a countMass model's count scan has sink shares
     expect(batch.ground!.split !== null).toBe(config.countPeaks); // only a countPeaks model's count scan splits
+    expect(batch.ground!.detect != null).toBe(config.countDetector); // only a countDetector model's count scan teaches the detector
     const mass = () => tf.tidy(() => {
       const attention = trainable.forwardWithFeatures(batch).attention[groundLayer(config.layers)];
       return groundingLoss(attention, batch.ground!, GROUND_HEAD).dataSync()[0];
     });
+    // the detector's loss on its own (countDetector models): the step adds it to the grounding loss
+    const detected = () => tf.tidy(() => {
+      const imageKeys = tf.tensor2d(batch.ids.arraySync().map((row) => row.map((id) => (id === model.vlm.imageTokenId ? 1 : 0))));
+      return detectionLoss(trainable.forwardWithFeatures(batch).detection!, batch.ground!.detect!, imageKeys).dataSync()[0];
+    });
     const before = mass();
+    const detectedBefore = config.countDetector ? detected() : NaN;
     let count = 0;
     for (let step = 0; step < 15; step++) {
       const r = await sftStep(trainable, vars, adam, batch, 3e-3, undefined, 1);
@@ -336,6 +379,7 @@ describe('grounding queries and loss', () => {
       else expect(tf.memory().numTensors).toBe(count);
     }
     expect(mass()).toBeLessThan(before * 0.7);
+    if (config.countDetector) expect(detected()).toBeLessThan(detectedBefore * 0.7);
     disposeBatch(batch);
     adam.dispose();
     Object.values(vars).forEach((v) => v.dispose());

@@ -40,6 +40,11 @@ export interface GroundingQuery {
    * it all: probe:count found one peak for two and three).
    */
   readonly split?: number;
+  /**
+   * A countDetector model's count scan entry: the keys holding a counted target's centre, which
+   * its detector should score 1, every other image key 0 (empty for an area holding none).
+   */
+  readonly detect?: readonly number[];
 }
 
 /** Region names, longest first: a text starting with one names the first that matches ("the left" is no prefix of "the lower left"). */
@@ -142,6 +147,7 @@ export function viewTargetTokens(targets: readonly PixelBox[], view: PixelBox, s
  *     token), pointed at the targets in that region, or at the whole region when it holds none;
  *     with `countSink`, at each target's centre cell and the first token equally (sink 1/(n+1));
  *     with `countSplit`, at each counted target's centre cell equally (a region holding none as without);
+ *     with `countDetect`, also naming those centres for the count detector (`detect`);
  *   - every trained colour word naming targets in a thought before the first crop ("the red
  *     object", "the red objects"; the query is " the"), pointed at the global view's targets of
  *     that colour: a relation's thought names its second object by looking at it;
@@ -154,7 +160,7 @@ export function viewTargetTokens(targets: readonly PixelBox[], view: PixelBox, s
  *     it).
  * A query whose view shows no target is left out, except a count's with the sink (all on the sink).
  */
-export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], weights: readonly number[], blocks: readonly BlockTargets[], countSink = false, countSplit = false): GroundingQuery[] {
+export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], weights: readonly number[], blocks: readonly BlockTargets[], countSink = false, countSplit = false, countDetect = false): GroundingQuery[] {
   if (blocks.length === 0) return [];
   const [theId] = tok.encode(' the');
   const [commaId] = tok.encode(',');
@@ -188,7 +194,8 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
     if (countSink) return { query, keys: centreKeys(), kind: 'count', sink: 1 / (centres.length + 1) };
     if (countSplit && centres.length) return { query, keys: centreKeys(), kind: 'count', split: 1 };
     const cells = blocks[0].countCells?.get(region);
-    return cells?.length ? { query, keys: keysOf({ ...blocks[0], tokens: cells }), kind: 'count' } : null;
+    if (!cells?.length) return null;
+    return { query, keys: keysOf({ ...blocks[0], tokens: cells }), kind: 'count', ...(countDetect ? { detect: centreKeys() } : {}) };
   };
   for (let t = 1; t + 1 < ids.length; t++) {
     const region = ids[t] === theId && regionIds.has(ids[t + 1]) ? regionAt(t) : undefined;
@@ -257,6 +264,22 @@ export function groundingLoss(attention: tf.Tensor4D, ground: GroundingTensors, 
   return ll.neg().mul(queries).sum().div(queries.sum().maximum(1)) as tf.Scalar;
 }
 
+/**
+ * The count detector's loss: at each count scan entry, the binary cross-entropy of its score for
+ * every image token against "a counted target's centre is here", summed over the tokens and
+ * averaged over entries. detection [B, T, Tk] (zero at text keys); targets [B, T, Tk] with 1 at
+ * the centres; queries [B, T] with 1 at the entries; imageKeys [B, Tk], 1 at image positions.
+ * Summed rather than averaged over tokens: each wrong token moves the count by its whole score.
+ */
+export function detectionLoss(detection: tf.Tensor3D, ground: NonNullable<GroundingTensors['detect']>, imageKeys: tf.Tensor2D): tf.Scalar {
+  const { targets, queries } = ground;
+  const [B, , Tk] = detection.shape;
+  const p = detection.clipByValue(1e-6, 1 - 1e-6);
+  const perKey = targets.mul(p.log()).add(tf.scalar(1).sub(targets).mul(tf.scalar(1).sub(p).log())); // [B, T, Tk]
+  const perEntry = perKey.mul(imageKeys.reshape([B, 1, Tk])).sum(-1); // only image keys count
+  return perEntry.neg().mul(queries).sum().div(queries.sum().maximum(1)) as tf.Scalar;
+}
+
 /** A batch's grounding targets (batch.ts builds them from the sequences' queries). */
 export interface GroundingTensors {
   /** [B, T, T]: 1 at (sequence, query, target key). */
@@ -267,4 +290,6 @@ export interface GroundingTensors {
   readonly sink: tf.Tensor2D | null;
   /** [B, T]: the weight of the even-split term where the attention belongs on each key equally; null when no query splits. */
   readonly split: tf.Tensor2D | null;
+  /** The count detector's targets [B, T, T] (1 at counted centres) and entries [B, T]; null when no query has `detect`. */
+  readonly detect?: { readonly targets: tf.Tensor3D; readonly queries: tf.Tensor2D } | null;
 }

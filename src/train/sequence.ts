@@ -89,7 +89,7 @@ export function planToSequence(model: SequenceEncoder, image: EpisodeImage, ques
     const starts = seq.ids.flatMap((id, t) => (id === imageId && seq.ids[t - 1] !== imageId ? [t] : []));
     const side = Math.sqrt(K);
     const blocks: BlockTargets[] = seq.views.map((view, i) => (i === 0 ? globalBlock(starts[0], targets, targetColours, image.size, side, plan.scan) : { start: starts[i], tokens: viewTargetTokens(targets, view, side) }));
-    seq.grounding.push(...groundingQueries(tok, seq.ids, seq.weights, blocks, model.config.countMass, model.config.countPeaks));
+    seq.grounding.push(...groundingQueries(tok, seq.ids, seq.weights, blocks, model.config.countMass, model.config.countPeaks, model.config.countDetector));
   }
   return seq;
 }

@@ -3,12 +3,12 @@
  * `learningRate(step)`, one `sftStep()`, the caller's loop logs and checkpoints.
  */
 import * as tf from '../model/tf';
-import type { Vlm } from '../model/vlm';
+import { type Vlm, imageCells } from '../model/vlm';
 import { type Adam, gradNorm } from './adam';
 import type { LossBatch } from './batch';
 import { visionLoss } from './vision-pretrain';
 import { type AuxHead, auxVariables } from './aux-head';
-import { groundLayer, groundingLoss } from './grounding';
+import { detectionLoss, groundLayer, groundingLoss } from './grounding';
 
 export interface Schedule {
   readonly peakLr: number;
@@ -38,7 +38,7 @@ export interface StepResult {
   readonly loss: number;
   /** The auxiliary vision loss (NaN when there was none). */
   readonly auxLoss: number;
-  /** The grounding loss (NaN when there was none). */
+  /** The grounding loss, plus the count detector's where the batch teaches one (NaN when there was none). */
   readonly groundLoss: number;
   /** The extra views' vision loss (NaN when there were none). */
   readonly extraLoss: number;
@@ -73,14 +73,20 @@ export async function sftStep(model: Vlm, vars: Record<string, tf.Variable>, ada
   let groundValue: tf.Scalar | null = null;
   let extraValue: tf.Scalar | null = null;
   const { value, grads } = tf.variableGrads(() => {
-    const { logits, features, pooled, attention } = model.forwardWithFeatures(batch);
+    const { logits, features, pooled, attention, detection } = model.forwardWithFeatures(batch);
     let loss = weightedCrossEntropy(logits, batch.targets, batch.lossWeights);
     if (useAux && features) {
       auxValue = tf.keep(visionLoss(features, batch.auxLabels!, aux, pooled));
       loss = loss.add(auxValue.mul(aux.weight));
     }
     if (ground) {
-      groundValue = tf.keep(groundingLoss(attention[groundLayer(attention.length)], ground));
+      let grounding = groundingLoss(attention[groundLayer(attention.length)], ground);
+      if (ground.detect && detection && batch.placement) {
+        const [B, T] = batch.ids.shape;
+        const imageKeys = imageCells(batch.placement, B, T, model.tokensPerImage).sum(-1) as tf.Tensor2D;
+        grounding = grounding.add(detectionLoss(detection, ground.detect, imageKeys));
+      }
+      groundValue = tf.keep(grounding);
       loss = loss.add(groundValue.mul(groundWeight));
     }
     if (useExtra) {
