@@ -141,8 +141,9 @@ export class Vlm {
   }
 
   /**
-   * Decoder over input embeddings x [B, T, C] at positions start.. (with cache `past`), and the
-   * attention weights [B, H, T, Tk] of each layer (training reads one for the grounding loss).
+   * Decoder over input embeddings x [B, T, C] at positions start.. (with cache `past`), the
+   * attention weights [B, H, T, Tk] of each layer (training reads one for the grounding loss) and
+   * a countDetector model's detector scores [B, T, Tk] (null otherwise; for the detection loss).
    * `keys`: every key position's grid cell and image token, for the pointer and readout; omitted
    * means no key is an image token.
    */
