@@ -84,11 +84,13 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
 }
 /** The q-quantile of sorted values (nearest rank). */
 const quantile = (sorted: readonly number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+/** The 10%, 50% and 90% quantiles. */
+const deciles = (values: readonly number[]) => [0.1, 0.5, 0.9].map((q) => quantile([...values].sort((a, b) => a - b), q));
 const byCount = [...groups].sort(([a], [b]) => a - b).map(([n, g]) => ({
   n, positions: g.positions, imageMass: g.masses.reduce((a, b) => a + b, 0) / g.positions,
-  imageMassDeciles: [0.1, 0.5, 0.9].map((q) => quantile([...g.masses].sort((a, b) => a - b), q)), sinkMass: g.sink / g.positions,
-  peaksDeciles: [0.1, 0.5, 0.9].map((q) => quantile([...g.peaks].sort((a, b) => a - b), q)),
-  detectorDeciles: g.detected.length ? [0.1, 0.5, 0.9].map((q) => quantile([...g.detected].sort((a, b) => a - b), q)) : null,
+  imageMassDeciles: deciles(g.masses), sinkMass: g.sink / g.positions,
+  peaksDeciles: deciles(g.peaks),
+  detectorDeciles: g.detected.length ? deciles(g.detected) : null,
   targetMass: g.targets / g.positions, centreMass: g.centres / g.positions, cellsLookedAt: g.cells / g.positions, rightNumber: g.right / g.positions,
 }));
 for (const r of byCount) {

@@ -16,6 +16,10 @@ import { DEFAULT_MIX } from './oracle';
 import { GROUND_HEAD, centreTokens, detectionLoss, emphasiseGrounded, groundLayer, groundingLoss, targetTokens, viewTargetTokens } from './grounding';
 import { sftStep, toVariables } from './sft';
 
+/** The region name a count scan entry's query ends ("…, the upper left" → the upper left, not "the left"). */
+const regionEndingAt = (tok: SquintTokenizer, ids: readonly number[], query: number) =>
+  REGION_ORDER.filter((r) => tok.decode(ids.slice(query - 3, query + 1)).endsWith(r)).sort((a, b) => b.length - a.length)[0];
+
 describe('targetTokens', () => {
   it('names the cells of the token grid a target overlaps, on the letterboxed view', () => {
     const square = { width: 400, height: 400 };
@@ -85,7 +89,7 @@ describe('grounding queries and loss', () => {
         if (q.kind === 'count') {
           // the total after a region of a count's scan looks at the targets in that region, or at the whole region when none lies there
           expect(next).toMatch(/^ \d$/);
-          const named = REGION_ORDER.filter((r) => tok.decode(sequence.ids.slice(q.query - 3, q.query + 1)).endsWith(r)).sort((a, b) => b.length - a.length)[0];
+          const named = regionEndingAt(tok, sequence.ids, q.query);
           const inRegion = sample.targets.filter((t) => regionName(t, size) === named);
           const col = REGION_ORDER.indexOf(named) % 3;
           const row = Math.floor(REGION_ORDER.indexOf(named) / 3);
@@ -247,7 +251,7 @@ describe('grounding queries and loss', () => {
       const start = sequence.ids.indexOf(imageId);
       const size = { width: sample.scene.width, height: sample.scene.height };
       for (const q of sequence.grounding.filter((g) => g.kind === 'count')) {
-        const named = REGION_ORDER.filter((r) => tok.decode(sequence.ids.slice(q.query - 3, q.query + 1)).endsWith(r)).sort((a, b) => b.length - a.length)[0];
+        const named = regionEndingAt(tok, sequence.ids, q.query);
         const inRegion = sample.targets.filter((t) => regionName(t, size) === named);
         expect(q.sink).toBeCloseTo(1 / (inRegion.length + 1), 10);
         shares.add(inRegion.length);
@@ -277,7 +281,7 @@ describe('grounding queries and loss', () => {
       expect(plan.scan?.areas).toBe('view');
       if (sample.targets.some((t) => scanArea(t, size, 'view') !== regionName(t, size))) differ++;
       for (const q of sequence.grounding.filter((g) => g.kind === 'count')) {
-        const named = REGION_ORDER.filter((r) => tok.decode(sequence.ids.slice(q.query - 3, q.query + 1)).endsWith(r)).sort((a, b) => b.length - a.length)[0];
+        const named = regionEndingAt(tok, sequence.ids, q.query);
         const inArea = sample.targets.filter((t) => scanArea(t, size, 'view') === named);
         const want = inArea.length ? [...new Set(centreTokens(inArea, size, side))].sort((a, b) => a - b) : viewScanAreaCells(named, side);
         expect(q.keys).toEqual(want.map((k) => start + k));
@@ -304,7 +308,7 @@ describe('grounding queries and loss', () => {
       const start = sequence.ids.indexOf(imageId);
       const size = { width: sample.scene.width, height: sample.scene.height };
       for (const q of sequence.grounding.filter((g) => g.kind === 'count')) {
-        const named = REGION_ORDER.filter((r) => tok.decode(sequence.ids.slice(q.query - 3, q.query + 1)).endsWith(r)).sort((a, b) => b.length - a.length)[0];
+        const named = regionEndingAt(tok, sequence.ids, q.query);
         const inArea = sample.targets.filter((_, i) => plan.scan?.ofTargets[i] === named);
         expect(q.split ?? 0).toBe(inArea.length > 0 ? 1 : 0);
         if (inArea.length) {
@@ -331,7 +335,7 @@ describe('grounding queries and loss', () => {
       const entries = sequence.grounding.filter((g) => g.kind === 'count');
       expect(entries.length).toBe(9);
       for (const q of entries) {
-        const named = REGION_ORDER.filter((r) => tok.decode(sequence.ids.slice(q.query - 3, q.query + 1)).endsWith(r)).sort((a, b) => b.length - a.length)[0];
+        const named = regionEndingAt(tok, sequence.ids, q.query);
         const inArea = sample.targets.filter((_, i) => plan.scan?.ofTargets[i] === named);
         expect(q.detect).toEqual([...new Set(centreTokens(inArea, size, side))].sort((a, b) => a - b).map((k) => start + k));
         if (inArea.length) marked++;
