@@ -106,7 +106,7 @@ for (const backend of backendsArg()) {
   const batch = makeBatch(seqs, loaded.vlm.imageTokenId, loaded.tokensPerImage, pad, loaded.patchShape);
   const [B, T] = batch.ids.shape;
   const N = batch.patches?.shape[0] ?? 0;
-  const sftTimes = await timeSteps(async () => void (await sftStep(vlm, vars, adam, batch, 1e-5, aux)));
+  const sftTimes = await timeSteps(async () => void (await sftStep(vlm, vars, adam, batch, 1e-5, { aux })));
   disposeBatch(batch);
   const sftMs = median(sftTimes);
   const sftFlops = stepFlops(forwardFlops(c, B, T, N, true));

@@ -226,6 +226,8 @@ describe('grounding queries and loss', () => {
     const imageKeys = tf.tensor2d([[0, 0, 1, 1]]);
     const [value] = await detectionLoss(detection, { targets, queries }, imageKeys).data();
     expect(value).toBeCloseTo(-(Math.log(0.8) + Math.log(0.9)), 4); // text keys (score 0, target 0) add nothing
+    const [weighted] = await detectionLoss(detection, { targets, queries }, imageKeys, 3).data();
+    expect(weighted).toBeCloseTo(-(3 * Math.log(0.8) + Math.log(0.9)), 4); // only the centre's term is scaled
     tf.dispose([detection, targets, queries, imageKeys]);
   });
 
@@ -376,7 +378,7 @@ describe('grounding queries and loss', () => {
     const detectedBefore = config.countDetector ? detected() : NaN;
     let count = 0;
     for (let step = 0; step < 15; step++) {
-      const r = await sftStep(trainable, vars, adam, batch, 3e-3, undefined, 1);
+      const r = await sftStep(trainable, vars, adam, batch, 3e-3, { groundWeight: 1 });
       expect(r.applied).toBe(true);
       expect(Number.isFinite(r.groundLoss)).toBe(true);
       if (step === 0) count = tf.memory().numTensors;

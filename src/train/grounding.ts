@@ -270,12 +270,14 @@ export function groundingLoss(attention: tf.Tensor4D, ground: GroundingTensors, 
  * averaged over entries. detection [B, T, Tk] (zero at text keys); targets [B, T, Tk] with 1 at
  * the centres; queries [B, T] with 1 at the entries; imageKeys [B, Tk], 1 at image positions.
  * Summed rather than averaged over tokens: each wrong token moves the count by its whole score.
+ * `positiveWeight` scales the centres' term: with one or two centres among 64 tokens, plain BCE
+ * is met cheaply by scoring everything low, and a count needs each centre near 1.
  */
-export function detectionLoss(detection: tf.Tensor3D, ground: NonNullable<GroundingTensors['detect']>, imageKeys: tf.Tensor2D): tf.Scalar {
+export function detectionLoss(detection: tf.Tensor3D, ground: NonNullable<GroundingTensors['detect']>, imageKeys: tf.Tensor2D, positiveWeight = 1): tf.Scalar {
   const { targets, queries } = ground;
   const [B, , Tk] = detection.shape;
   const p = detection.clipByValue(1e-6, 1 - 1e-6);
-  const perKey = targets.mul(p.log()).add(tf.scalar(1).sub(targets).mul(tf.scalar(1).sub(p).log())); // [B, T, Tk]
+  const perKey = targets.mul(p.log()).mul(positiveWeight).add(tf.scalar(1).sub(targets).mul(tf.scalar(1).sub(p).log())); // [B, T, Tk]
   const perEntry = perKey.mul(imageKeys.reshape([B, 1, Tk])).sum(-1); // only image keys count
   return perEntry.neg().mul(queries).sum().div(queries.sum().maximum(1)) as tf.Scalar;
 }

@@ -70,7 +70,7 @@ describe('SFT on oracle trajectories (tiny preset, WASM-free CPU backend)', () =
     const auxLosses: number[] = [];
     let countAfterFirst = 0;
     for (let step = 0; step < 15; step++) {
-      auxLosses.push((await sftStep(trainable, vars, adam, batch, 3e-3, aux)).auxLoss);
+      auxLosses.push((await sftStep(trainable, vars, adam, batch, 3e-3, { aux })).auxLoss);
       if (step === 0) countAfterFirst = tf.memory().numTensors;
       else expect(tf.memory().numTensors).toBe(countAfterFirst);
     }
@@ -103,13 +103,13 @@ describe('SFT on oracle trajectories (tiny preset, WASM-free CPU backend)', () =
     // sequences without aux labels: only the extra views train the head
     const batch = makeBatch(examples.map((e) => e.sequence), model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape);
     expect(batch.auxLabels).toBeNull();
-    const without = await sftStep(trainable, vars, adam, batch, 0, undefined, 0, extra);
+    const without = await sftStep(trainable, vars, adam, batch, 0, { extra });
     expect(without.extraLoss).toBeNaN();
     const stem = await vars['vision.stem1.w'].data();
     const losses: number[] = [];
     let countAfterFirst = 0;
     for (let step = 0; step < 15; step++) {
-      const r = await sftStep(trainable, vars, adam, batch, 3e-3, aux, 0, extra);
+      const r = await sftStep(trainable, vars, adam, batch, 3e-3, { aux, extra });
       expect(r.auxLoss).toBeNaN();
       losses.push(r.extraLoss);
       if (step === 0) countAfterFirst = tf.memory().numTensors;
@@ -146,7 +146,7 @@ describe('SFT on oracle trajectories (tiny preset, WASM-free CPU backend)', () =
     const losses: number[] = [];
     let countAfterFirst = 0;
     for (let step = 0; step < 20; step++) {
-      const r = await sftStep(trainable, vars, adam, batch, 3e-3, undefined, 1);
+      const r = await sftStep(trainable, vars, adam, batch, 3e-3, { groundWeight: 1 });
       expect(Number.isFinite(r.groundLoss)).toBe(true);
       losses.push(r.loss);
       if (step === 0) countAfterFirst = tf.memory().numTensors;

@@ -58,13 +58,25 @@ export interface ExtraViews {
   readonly weight: number;
 }
 
+/** What an SFT step adds to the token cross-entropy; each term is off when absent. */
+export interface SftStepOptions {
+  /** The aux vision head: its dense loss on the batch's views (and on `extra`'s). */
+  readonly aux?: AuxHead;
+  /** Weight of the grounding loss (and the count detector's) when the batch has queries. */
+  readonly groundWeight?: number;
+  /** The count detector's weight on its positive keys (counted centres) against the rest; 1 = plain BCE. */
+  readonly detectPositiveWeight?: number;
+  readonly extra?: ExtraViews;
+}
+
 /**
  * One optimisation step on `batch`: token cross-entropy, plus the aux vision loss when a head and
  * labels are given, plus `groundWeight` × the grounding loss when the batch has queries, plus
  * the extra views' vision loss when given (with a head). Skips (and says so) when loss or
  * gradients are not finite.
  */
-export async function sftStep(model: Vlm, vars: Record<string, tf.Variable>, adam: Adam, batch: LossBatch, lr: number, aux?: AuxHead, groundWeight = 0, extra?: ExtraViews): Promise<StepResult> {
+export async function sftStep(model: Vlm, vars: Record<string, tf.Variable>, adam: Adam, batch: LossBatch, lr: number, options: SftStepOptions = {}): Promise<StepResult> {
+  const { aux, groundWeight = 0, detectPositiveWeight = 1, extra } = options;
   const useAux = aux !== undefined && batch.auxLabels !== null;
   const useExtra = aux !== undefined && extra !== undefined;
   const ground = groundWeight > 0 ? batch.ground : null;
@@ -84,7 +96,7 @@ export async function sftStep(model: Vlm, vars: Record<string, tf.Variable>, ada
       if (ground.detect && detection && batch.placement) {
         const [B, T] = batch.ids.shape;
         const imageKeys = imageCells(batch.placement, B, T, model.tokensPerImage).sum(-1) as tf.Tensor2D;
-        grounding = grounding.add(detectionLoss(detection, ground.detect, imageKeys));
+        grounding = grounding.add(detectionLoss(detection, ground.detect, imageKeys, detectPositiveWeight));
       }
       groundValue = tf.keep(grounding);
       loss = loss.add(groundValue.mul(groundWeight));
