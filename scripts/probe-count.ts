@@ -8,7 +8,9 @@
  * targets the region holds (n), how many cells it spreads over (1/Σp² of its attention over the
  * image: 1 for one cell, 2 for two alike), and how often the model's argmax there is the right
  * number, and the attention's peaks (Σr⁴, what a countPeaks model reads), and a countDetector
- * model's detector sum. `centres` is the mass on the keys the grounding loss teaches there: a countMass model's
+ * model's detector sum, and where that sum lies: on the centre keys it is taught to mark, on
+ * the other cells the area's targets cover, on cells of counted targets in other areas, or
+ * elsewhere. `centres` is the mass on the keys the grounding loss teaches there: a countMass model's
  * targets' centre cells (another model's: the targets' cells, or the region's when it holds none).
  * A countMass model should show image mass near n/(n+1); a model without it, mass near 1 whatever n.
  * Writes runs/eval/<model>-count.json.
@@ -42,21 +44,22 @@ const model = await loadSquintModel(nodeFileReader(args.model));
 const tok = model.tokenizer;
 const side = Math.sqrt(model.tokensPerImage);
 
-interface Group { positions: number; masses: number[]; peaks: number[]; detected: number[]; sink: number; targets: number; centres: number; cells: number; right: number }
+interface Group { positions: number; masses: number[]; peaks: number[]; detected: number[]; detectedWhere: [number, number, number, number]; sink: number; targets: number; centres: number; cells: number; right: number }
 const groups = new Map<number, Group>();
 for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
   const { sample, sequence, plan } = makeExample(model, seed, createNodeCanvas, { families: ['count'] }, { ...DEFAULT_MIX, countAreas });
   const batch = makeBatch([sequence], model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape);
-  const [attention, predicted, detected] = tf.tidy(() => {
+  const [attention, predicted, detection] = tf.tidy(() => {
     const out = model.vlm.forwardWithFeatures(batch);
     const head = out.attention[groundLayer(model.config.layers)].slice([0, GROUND_HEAD, 0, 0], [1, 1, -1, -1]).squeeze();
-    // a countDetector model's count at each position: its detector's scores summed over the image
-    const sums = out.detection ? (out.detection.sum(-1).squeeze().arraySync() as number[]) : [];
-    return [head.arraySync() as number[][], out.logits.argMax(-1).squeeze().arraySync() as number[], sums];
+    // a countDetector model's scores: [position][key], zero at text keys
+    const scores = out.detection ? (out.detection.squeeze([0]).arraySync() as number[][]) : [];
+    return [head.arraySync() as number[][], out.logits.argMax(-1).squeeze().arraySync() as number[], scores];
   });
   disposeBatch(batch);
   const start = sequence.ids.indexOf(model.vlm.imageTokenId);
   const size = { width: sample.scene.width, height: sample.scene.height };
+  const coveredKeys = new Set(targetTokens(sample.targets, size, side).map((k) => start + k)); // every counted target's cells
   for (const q of sequence.grounding.filter((g) => g.kind === 'count')) {
     const said = tok.decode([sequence.ids[q.query + 1]]).trim();
     const text = tok.decode(sequence.ids.slice(q.query - 3, q.query + 1));
@@ -64,7 +67,7 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
     const inRegion = sample.targets.filter((_, i) => plan.scan?.ofTargets[i] === region);
     const n = inRegion.length;
     const row = attention[q.query];
-    const g = groups.get(n) ?? { positions: 0, masses: [], peaks: [], detected: [], sink: 0, targets: 0, centres: 0, cells: 0, right: 0 };
+    const g = groups.get(n) ?? { positions: 0, masses: [], peaks: [], detected: [], detectedWhere: [0, 0, 0, 0], sink: 0, targets: 0, centres: 0, cells: 0, right: 0 };
     groups.set(n, g);
     g.positions++;
     const image = row.slice(start, start + model.tokensPerImage);
@@ -75,7 +78,17 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
     // the peaks a countPeaks model reads (vlm.ts attentionPeaks): Σr⁴, r = each cell's attention over the top cell's
     const top = Math.max(...image);
     g.peaks.push(top > 0 ? image.reduce((a, p) => a + (p / top) ** 4, 0) : 0);
-    if (detected.length) g.detected.push(detected[q.query]);
+    if (detection.length) {
+      const scores = detection[q.query];
+      const marked = new Set(q.detect ?? []);
+      const areaKeys = new Set(targetTokens(inRegion, size, side).map((k) => start + k));
+      let sum = 0;
+      scores.forEach((p, k) => {
+        sum += p;
+        g.detectedWhere[marked.has(k) ? 0 : areaKeys.has(k) ? 1 : coveredKeys.has(k) ? 2 : 3] += p;
+      });
+      g.detected.push(sum);
+    }
     g.centres += q.keys.reduce((a, k) => a + row[k], 0);
     g.sink += row[0];
     g.targets += targetTokens(inRegion, size, side).reduce((a, k) => a + row[start + k], 0);
@@ -91,10 +104,12 @@ const byCount = [...groups].sort(([a], [b]) => a - b).map(([n, g]) => ({
   imageMassDeciles: deciles(g.masses), sinkMass: g.sink / g.positions,
   peaksDeciles: deciles(g.peaks),
   detectorDeciles: g.detected.length ? deciles(g.detected) : null,
+  /** The detector's mean sum on the centre keys it should mark / the area's targets' other cells / other areas' targets / elsewhere. */
+  detectorWhere: g.detected.length ? g.detectedWhere.map((m) => m / g.positions) : null,
   targetMass: g.targets / g.positions, centreMass: g.centres / g.positions, cellsLookedAt: g.cells / g.positions, rightNumber: g.right / g.positions,
 }));
 for (const r of byCount) {
-  console.log(`n=${r.n}  ${String(r.positions).padStart(4)} positions  image ${r.imageMass.toFixed(3)} (10/50/90%: ${r.imageMassDeciles.map((m) => m.toFixed(2)).join('/')}; n/(n+1) = ${(r.n / (r.n + 1)).toFixed(3)})  sink ${r.sinkMass.toFixed(3)}  targets ${r.targetMass.toFixed(3)}  centres ${r.centreMass.toFixed(3)}  cells looked at ${r.cellsLookedAt.toFixed(2)}  peaks Σr⁴ 10/50/90% ${r.peaksDeciles.map((m) => m.toFixed(2)).join('/')}${r.detectorDeciles ? `  detector Σ 10/50/90% ${r.detectorDeciles.map((m) => m.toFixed(2)).join('/')}` : ''}  number right ${(100 * r.rightNumber).toFixed(1)}%`);
+  console.log(`n=${r.n}  ${String(r.positions).padStart(4)} positions  image ${r.imageMass.toFixed(3)} (10/50/90%: ${r.imageMassDeciles.map((m) => m.toFixed(2)).join('/')}; n/(n+1) = ${(r.n / (r.n + 1)).toFixed(3)})  sink ${r.sinkMass.toFixed(3)}  targets ${r.targetMass.toFixed(3)}  centres ${r.centreMass.toFixed(3)}  cells looked at ${r.cellsLookedAt.toFixed(2)}  peaks Σr⁴ 10/50/90% ${r.peaksDeciles.map((m) => m.toFixed(2)).join('/')}${r.detectorDeciles ? `  detector Σ 10/50/90% ${r.detectorDeciles.map((m) => m.toFixed(2)).join('/')} (mean on centres / the area's targets' other cells / other areas' targets / elsewhere ${r.detectorWhere!.map((m) => m.toFixed(2)).join(' / ')})` : ''}  number right ${(100 * r.rightNumber).toFixed(1)}%`);
 }
 await mkdir('runs/eval', { recursive: true });
 const out = `runs/eval/${modelName(args.model)}-count.json`;
