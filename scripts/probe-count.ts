@@ -66,6 +66,7 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
     const region = REGION_ORDER.filter((r) => text.endsWith(r)).sort((a, b) => b.length - a.length)[0]; // "the upper left", not "left"
     const inRegion = sample.targets.filter((_, i) => plan.scan?.ofTargets[i] === region);
     const n = inRegion.length;
+    const areaCells = targetTokens(inRegion, size, side); // the cells the area's targets cover
     const row = attention[q.query];
     const g = groups.get(n) ?? { positions: 0, masses: [], peaks: [], detected: [], detectedWhere: [0, 0, 0, 0], sink: 0, targets: 0, centres: 0, cells: 0, right: 0 };
     groups.set(n, g);
@@ -81,7 +82,7 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
     if (detection.length) {
       const scores = detection[q.query];
       const marked = new Set(q.detect ?? []);
-      const areaKeys = new Set(targetTokens(inRegion, size, side).map((k) => start + k));
+      const areaKeys = new Set(areaCells.map((k) => start + k));
       let sum = 0;
       scores.forEach((p, k) => {
         sum += p;
@@ -91,7 +92,7 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
     }
     g.centres += q.keys.reduce((a, k) => a + row[k], 0);
     g.sink += row[0];
-    g.targets += targetTokens(inRegion, size, side).reduce((a, k) => a + row[start + k], 0);
+    g.targets += areaCells.reduce((a, k) => a + row[start + k], 0);
     if (tok.decode([predicted[q.query]]).trim() === said) g.right++;
   }
 }
