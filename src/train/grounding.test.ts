@@ -299,54 +299,56 @@ describe('grounding queries and loss', () => {
     model.dispose();
   });
 
-  it.each(['thirds', 'view'] as const)('a countPeaks model\'s count scan splits its look evenly over the centre cells of the targets in an area; an empty area is looked at whole, unsplit (%s)', (areas) => {
-    const config = presetConfig('tiny-peaks', tok.vocabSize);
+  /**
+   * Each count scan entry of the count examples from seeds 600–614 for a fresh model of `preset`,
+   * one list per example: its query, how many targets its area holds, and the sorted sequence
+   * keys of those targets' centre cells.
+   */
+  const countScanEntries = (preset: 'tiny-peaks' | 'tiny-detector', areas: 'thirds' | 'view') => {
+    const config = presetConfig(preset, tok.vocabSize);
     const model = new SquintModel(config, tok, initWeights(config, 3));
     const side = Math.sqrt(model.tokensPerImage);
-    const imageId = tok.special('<image>');
-    let [split, whole] = [0, 0];
+    const examples = [];
     for (let seed = 600; seed < 615; seed++) {
       const { sample, sequence, plan } = makeExample(model, seed, createNodeCanvas, { families: ['count'] }, { ...DEFAULT_MIX, countAreas: areas });
-      const start = sequence.ids.indexOf(imageId);
+      const start = sequence.ids.indexOf(tok.special('<image>'));
       const size = { width: sample.scene.width, height: sample.scene.height };
-      for (const q of sequence.grounding.filter((g) => g.kind === 'count')) {
-        const named = regionEndingAt(tok, sequence.ids, q.query);
+      examples.push(sequence.grounding.filter((g) => g.kind === 'count').map((query) => {
+        const named = regionEndingAt(tok, sequence.ids, query.query);
         const inArea = sample.targets.filter((_, i) => plan.scan?.ofTargets[i] === named);
-        expect(q.split ?? 0).toBe(inArea.length > 0 ? 1 : 0);
-        if (inArea.length) {
-          expect(q.keys).toEqual([...new Set(centreTokens(inArea, size, side))].sort((a, b) => a - b).map((k) => start + k));
-          split++;
-        } else whole++;
-      }
+        const centreKeys = [...new Set(centreTokens(inArea, size, side))].sort((a, b) => a - b).map((k) => start + k);
+        return { query, held: inArea.length, centreKeys };
+      }));
+    }
+    model.dispose();
+    return examples;
+  };
+
+  it.each(['thirds', 'view'] as const)('a countPeaks model\'s count scan splits its look evenly over the centre cells of the targets in an area; an empty area is looked at whole, unsplit (%s)', (areas) => {
+    let [split, whole] = [0, 0];
+    for (const { query: q, held, centreKeys } of countScanEntries('tiny-peaks', areas).flat()) {
+      expect(q.split ?? 0).toBe(held > 0 ? 1 : 0);
+      if (held) {
+        expect(q.keys).toEqual(centreKeys);
+        split++;
+      } else whole++;
     }
     expect(split).toBeGreaterThan(15);
     expect(whole).toBeGreaterThan(15);
-    model.dispose();
   });
 
   it('a countDetector model\'s count scan entries name the centres of the targets in their area for the detector (none for an empty area)', () => {
-    const config = presetConfig('tiny-detector', tok.vocabSize);
-    const model = new SquintModel(config, tok, initWeights(config, 3));
-    const side = Math.sqrt(model.tokensPerImage);
-    const imageId = tok.special('<image>');
     let [marked, empty] = [0, 0];
-    for (let seed = 600; seed < 615; seed++) {
-      const { sample, sequence, plan } = makeExample(model, seed, createNodeCanvas, { families: ['count'] }, { ...DEFAULT_MIX, countAreas: 'view' });
-      const start = sequence.ids.indexOf(imageId);
-      const size = { width: sample.scene.width, height: sample.scene.height };
-      const entries = sequence.grounding.filter((g) => g.kind === 'count');
+    for (const entries of countScanEntries('tiny-detector', 'view')) {
       expect(entries.length).toBe(9);
-      for (const q of entries) {
-        const named = regionEndingAt(tok, sequence.ids, q.query);
-        const inArea = sample.targets.filter((_, i) => plan.scan?.ofTargets[i] === named);
-        expect(q.detect).toEqual([...new Set(centreTokens(inArea, size, side))].sort((a, b) => a - b).map((k) => start + k));
-        if (inArea.length) marked++;
+      for (const { query: q, held, centreKeys } of entries) {
+        expect(q.detect).toEqual(centreKeys);
+        if (held) marked++;
         else empty++;
       }
     }
     expect(marked).toBeGreaterThan(15);
     expect(empty).toBeGreaterThan(15);
-    model.dispose();
   });
 
   it.each([['tiny-conv', 'colour'], ['tiny-tally', 'count'], ['tiny-peaks', 'count'], ['tiny-detector', 'count']] as const)('SFT steps with the grounding loss move the supervised head\'s attention onto the targets (and a count\'s onto the sink), leaking no tensors (%s, %s)', async (preset, family) => {
