@@ -81,7 +81,7 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
     g.peaks.push(top > 0 ? image.reduce((a, p) => a + (p / top) ** 4, 0) : 0);
     if (detection.length) {
       const scores = detection[q.query];
-      const marked = new Set(q.detect ?? []);
+      const marked = new Set((q.detect ?? []).filter((d) => d.centre).map((d) => d.key));
       const areaKeys = new Set(areaCells.map((k) => start + k));
       let sum = 0;
       scores.forEach((p, k) => {

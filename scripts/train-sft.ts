@@ -55,6 +55,7 @@ const args = cliArgs('npm run train:sft --', {
   'ground-weight': { type: 'string', default: '0', help: 'weight of the grounding loss: one decoder head taught to attend to the target where a thought names its region (0 = off)' },
   'family-weights': { type: 'string', help: `how often each family is drawn, replacing defaults: e.g. count=0.3 (relative; defaults ${Object.entries(FAMILY_WEIGHTS).map(([f, w]) => `${f}=${w}`).join(',')})` },
   'detect-positive-weight': { type: 'string', default: '1', help: "the count detector's BCE weight on counted centres against the other image tokens (countDetector presets; 1 = plain BCE)" },
+  'detect-targets': { type: 'string', default: 'centre', help: "what the count detector is taught at each image token (countDetector presets): centre (1 where a counted object's centre lies, recipes ≤ v27) or share (the share of each counted object's box in the token's cell, summing to the count)" },
   'split-weight': { type: 'string', default: '1', help: "weight of a count scan entry's even-split grounding term (countPeaks presets: each counted target's centre looked at alike), relative to the other grounding queries" },
   'grounded-word-weight': { type: 'string', default: '1', help: 'loss weight of the words grounding queries predict: region words, box coordinates, the answer as the last thought states it (at least; 1 = as the oracle weights them)' },
   'zoom-rate': { type: 'string', default: '1', help: 'probability that a trajectory whose target is too small zooms (below 1: a tool-shy RL base)' },
@@ -110,6 +111,7 @@ const auxShapeWeight = numberArg('aux-shape-weight', args['aux-shape-weight'], 0
 const auxCentreWeight = numberArg('aux-centre-weight', args['aux-centre-weight'], 0);
 const groundWeight = numberArg('ground-weight', args['ground-weight'], 0);
 const detectPositiveWeight = numberArg('detect-positive-weight', args['detect-positive-weight'], 0);
+const detectTargets = choiceArg('detect-targets', args['detect-targets'], ['centre', 'share'] as const);
 const readerViews = numberArg('reader-views', args['reader-views'], 0, 256);
 const readerWeight = numberArg('reader-weight', args['reader-weight'], 0);
 const readerSeed = numberArg('reader-seed', args['reader-seed'], 0);
@@ -241,7 +243,7 @@ while (step < totalSteps && !stop.requested) {
   }
   const seqs = queue.pop()!;
   const t0 = performance.now();
-  const batch = makeBatch(seqs, model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape);
+  const batch = makeBatch(seqs, model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape, detectTargets);
   const lr = learningRate(step, schedule);
   let extra: ExtraViews | undefined;
   if (pendingReader) {

@@ -29,12 +29,15 @@ export interface LossBatch extends TrainBatch {
   readonly ground: GroundingTensors | null;
 }
 
+/** What the count detector is taught at each key (src/train/grounding.ts, DetectKey): 1 at the counted centres, or each key's share of the counted objects. */
+export type DetectTargets = 'centre' | 'share';
+
 /**
  * Pads to the longest sequence. Image blocks are runs of K `imageId`s; each block takes the
  * next of the sequence's images.
  * @throws when a sequence's image runs and images disagree.
  */
-export function makeBatch(seqs: readonly SequenceLike[], imageId: number, tokensPerImage: number, padId: number, patchShape: [number, number]): LossBatch {
+export function makeBatch(seqs: readonly SequenceLike[], imageId: number, tokensPerImage: number, padId: number, patchShape: [number, number], detectTargets: DetectTargets = 'centre'): LossBatch {
   const B = seqs.length;
   const T = Math.max(...seqs.map((s) => s.ids.length));
   const N = seqs.reduce((n, s) => n + s.images.length, 0);
@@ -74,7 +77,7 @@ export function makeBatch(seqs: readonly SequenceLike[], imageId: number, tokens
     if (ownImage !== s.images.length) throw new Error(`sequence ${b} has ${s.images.length} images but ${ownImage} image blocks`);
   }
   const withAux = N > 0 && seqs.every((s) => s.auxLabels?.length === s.images.length);
-  const ground = seqs.some((s) => s.grounding?.length) ? groundingTensors(seqs, T) : null;
+  const ground = seqs.some((s) => s.grounding?.length) ? groundingTensors(seqs, T, detectTargets) : null;
   // aux labels are per encoder patch, which with the conv stem is not per input row
   const auxPatches = withAux ? seqs.find((s) => s.images.length)!.auxLabels![0].length / AUX_CHANNELS : 0;
   return {
@@ -90,13 +93,13 @@ export function makeBatch(seqs: readonly SequenceLike[], imageId: number, tokens
   };
 }
 
-function groundingTensors(seqs: readonly SequenceLike[], T: number): LossBatch['ground'] {
+function groundingTensors(seqs: readonly SequenceLike[], T: number, detectTargets: DetectTargets): LossBatch['ground'] {
   const B = seqs.length;
   const mask = new Float32Array(B * T * T);
   const queries = new Float32Array(B * T);
   const sink = new Float32Array(B * T);
   const split = new Float32Array(B * T);
-  const detectTargets = new Float32Array(B * T * T);
+  const detectValues = new Float32Array(B * T * T);
   const detectQueries = new Float32Array(B * T);
   seqs.forEach((s, b) => {
     for (const q of s.grounding ?? []) {
@@ -106,12 +109,13 @@ function groundingTensors(seqs: readonly SequenceLike[], T: number): LossBatch['
       split[b * T + q.query] = q.split ?? 0;
       if (q.detect) {
         detectQueries[b * T + q.query] = 1;
-        for (const k of q.detect) detectTargets[(b * T + q.query) * T + k] = 1;
+        // two objects' shares in one cell can pass 1, which a sigmoid cannot reach
+        for (const d of q.detect) detectValues[(b * T + q.query) * T + d.key] = detectTargets === 'share' ? Math.min(1, d.share) : d.centre ? 1 : 0;
       }
     }
   });
   const unlessZero = (values: Float32Array) => (values.some((v) => v !== 0) ? tf.tensor2d(values, [B, T]) : null);
-  const detect = detectQueries.some((v) => v !== 0) ? { targets: tf.tensor3d(detectTargets, [B, T, T]), queries: tf.tensor2d(detectQueries, [B, T]) } : null;
+  const detect = detectQueries.some((v) => v !== 0) ? { targets: tf.tensor3d(detectValues, [B, T, T]), queries: tf.tensor2d(detectQueries, [B, T]) } : null;
   return { mask: tf.tensor3d(mask, [B, T, T]), queries: tf.tensor2d(queries, [B, T]), sink: unlessZero(sink), split: unlessZero(split), detect };
 }
 

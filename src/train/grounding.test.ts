@@ -5,7 +5,7 @@ import { initWeights } from '../model/init';
 import { SquintModel } from '../model/squint-model';
 import { Vlm } from '../model/vlm';
 import { buildTokenizerJson, SquintTokenizer } from '../model/tokenizer';
-import { pixelBox } from '../world/boxes';
+import { pixelBox, VIEW_GRID } from '../world/boxes';
 import { REGION_ORDER, regionName, scanArea, viewScanAreaCells } from '../world/regions';
 import type { Sample } from '../world/types';
 import { createNodeCanvas } from '../world/node-canvas';
@@ -13,7 +13,7 @@ import { Adam } from './adam';
 import { disposeBatch, makeBatch } from './batch';
 import { makeExample, tokenizerCorpus } from './data';
 import { DEFAULT_MIX } from './oracle';
-import { GROUND_HEAD, centreTokens, detectionLoss, emphasiseGrounded, groundLayer, groundingLoss, targetTokens, viewTargetTokens } from './grounding';
+import { GROUND_HEAD, centreTokens, coverageShares, detectionLoss, emphasiseGrounded, groundLayer, groundingLoss, targetTokens, viewTargetTokens } from './grounding';
 import { sftStep, toVariables } from './sft';
 
 /** The region name a count scan entry's query ends ("…, the upper left" → the upper left, not "the left"). */
@@ -337,18 +337,54 @@ describe('grounding queries and loss', () => {
     expect(whole).toBeGreaterThan(15);
   });
 
-  it('a countDetector model\'s count scan entries name the centres of the targets in their area for the detector (none for an empty area)', () => {
-    let [marked, empty] = [0, 0];
+  it('a countDetector model\'s count scan entries give the detector the centres of the targets in their area and the shares of them each cell holds (nothing for an empty area)', () => {
+    let [marked, empty, spread] = [0, 0, 0];
     for (const entries of countScanEntries('tiny-detector', 'view')) {
       expect(entries.length).toBe(9);
       for (const { query: q, held, centreKeys } of entries) {
-        expect(q.detect).toEqual(centreKeys);
+        expect(q.detect!.filter((d) => d.centre).map((d) => d.key)).toEqual(centreKeys);
+        // the shares are each object's box split over the cells it covers: they sum to the count
+        expect(q.detect!.reduce((sum, d) => sum + d.share, 0)).toBeCloseTo(held, 6);
+        for (const d of q.detect!) expect(d.share).toBeGreaterThanOrEqual(0);
+        if (q.detect!.some((d) => d.share > 0 && d.share < 1)) spread++;
         if (held) marked++;
         else empty++;
       }
     }
     expect(marked).toBeGreaterThan(15);
     expect(empty).toBeGreaterThan(15);
+    expect(spread).toBeGreaterThan(5); // objects straddle cell borders: the shares are not the centre marks again
+  });
+
+  it('coverageShares splits a box over the cells it covers by area', () => {
+    const size = { width: VIEW_GRID, height: VIEW_GRID }; // view units = pixels
+    const cell = VIEW_GRID / 4;
+    // a box over the corner where four cells meet, a quarter in each
+    const corner = coverageShares(pixelBox(cell - 2, cell - 2, cell + 2, cell + 2), size, 4);
+    expect([...corner.keys()].sort((a, b) => a - b)).toEqual([0, 1, 4, 5]);
+    for (const share of corner.values()) expect(share).toBeCloseTo(0.25, 10);
+    // three quarters in the first column, one in the second
+    const across = coverageShares(pixelBox(cell - 1, 1, cell + 3, 3), size, 4);
+    expect(across.get(0)).toBeCloseTo(0.25, 10);
+    expect(across.get(1)).toBeCloseTo(0.75, 10);
+    // a box inside one cell, and a box of no area, are all in one cell
+    expect([...coverageShares(pixelBox(1, 1, 3, 3), size, 4)]).toEqual([[0, 1]]);
+    expect([...coverageShares(pixelBox(cell + 1, 1, cell + 1, 1), size, 4)]).toEqual([[1, 1]]);
+  });
+
+  it('makeBatch teaches the detector 1 at the centres, or each key\'s share capped at 1', () => {
+    const detect = [{ key: 3, centre: true, share: 0.6 }, { key: 4, centre: false, share: 0.4 }, { key: 5, centre: true, share: 1.3 }];
+    const seq = { ids: [1, 2, 2, 2, 2, 2, 2, 3], weights: [0, 0, 0, 0, 0, 0, 0, 1], images: [], grounding: [{ query: 0, keys: [3], kind: 'count' as const, detect }] };
+    const targetsRow = (mode: 'centre' | 'share') => {
+      const batch = makeBatch([seq], 99, 4, 0, [1, 1], mode);
+      const row = batch.ground!.detect!.targets.arraySync()[0][0];
+      disposeBatch(batch);
+      return row;
+    };
+    expect(targetsRow('centre')).toEqual([0, 0, 0, 1, 0, 1, 0, 0]);
+    const shares = targetsRow('share');
+    expect(shares.slice(3, 6).map((v) => Number(v.toFixed(6)))).toEqual([0.6, 0.4, 1]);
+    expect(shares.filter((_, k) => k < 3 || k > 5)).toEqual([0, 0, 0, 0, 0]);
   });
 
   it.each([['tiny-conv', 'colour'], ['tiny-tally', 'count'], ['tiny-peaks', 'count'], ['tiny-detector', 'count']] as const)('SFT steps with the grounding loss move the supervised head\'s attention onto the targets (and a count\'s onto the sink), leaking no tensors (%s, %s)', async (preset, family) => {

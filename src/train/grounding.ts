@@ -11,7 +11,7 @@ import * as tf from '../model/tf';
 import { GROUND_HEAD } from '../model/config';
 import type { SquintTokenizer } from '../model/tokenizer';
 import { toolCallText } from '../agent/format';
-import { type PixelBox, type Size, pixelBox, pixelToView, VIEW_GRID } from '../world/boxes';
+import { type PixelBox, type Size, letterbox, pixelBox, pixelToView, VIEW_GRID } from '../world/boxes';
 import { REGION_ORDER, type RegionName, regionBox, regionName, viewScanAreaCells } from '../world/regions';
 import type { CountScan } from './oracle';
 
@@ -41,10 +41,20 @@ export interface GroundingQuery {
    */
   readonly split?: number;
   /**
-   * A countDetector model's count scan entry: the keys holding a counted target's centre, which
-   * its detector should score 1, every other image key 0 (empty for an area holding none).
+   * A countDetector model's count scan entry: every image key a target counted in its area covers
+   * or centres on (empty for an area holding none), sorted by key. The detector is taught one of
+   * two readings (train:sft --detect-targets): 1 at the centres, or each key's share of its objects.
    */
-  readonly detect?: readonly number[];
+  readonly detect?: readonly DetectKey[];
+}
+
+/** One image key of a count scan entry's detector targets. */
+export interface DetectKey {
+  readonly key: number;
+  /** Whether a counted target's centre lies in this key's cell. */
+  readonly centre: boolean;
+  /** The counted targets' area in this key's cell, each as a share of its whole box: they sum to the count. */
+  readonly share: number;
 }
 
 /** Region names, longest first: a text starting with one names the first that matches ("the left" is no prefix of "the lower left"). */
@@ -89,6 +99,8 @@ export interface BlockTargets {
   readonly countCells?: ReadonlyMap<RegionName, readonly number[]>;
   /** The global view only: the cell holding each target's centre, per scan area, one entry per target (a countMass model looks at one key per object). */
   readonly centresByArea?: ReadonlyMap<RegionName, readonly number[]>;
+  /** The global view only: per scan area, each cell's share of the targets counted there (coverageShares summed). */
+  readonly sharesByArea?: ReadonlyMap<RegionName, ReadonlyMap<number, number>>;
 }
 
 /** `targetTokens` of the targets grouped by `key` (their region, their colour…). */
@@ -107,6 +119,28 @@ export function centreTokens(targets: readonly PixelBox[], size: Size, side: num
 }
 
 /**
+ * Each cell a target overlaps, with the share of the target's box that lies in it (summing to 1;
+ * a box of no area is all in its centre's cell). A detector taught these shares can say "one
+ * object" however the object straddles cell borders, which a 0/1 centre mark cannot.
+ */
+export function coverageShares(target: PixelBox, size: Size, side: number): Map<number, number> {
+  // the box on the token grid, in cells, unrounded (pixelToView rounds to whole view units, which
+  // would move a small box's shares across a border)
+  const { scale, offsetX, offsetY } = letterbox(size);
+  const [x0, y0, x1, y1] = [(target[0] * scale + offsetX) * side, (target[1] * scale + offsetY) * side, (target[2] * scale + offsetX) * side, (target[3] * scale + offsetY) * side];
+  const area = (x1 - x0) * (y1 - y0);
+  if (area <= 0) return new Map(centreTokens([target], size, side).map((k) => [k, 1]));
+  const shares = new Map<number, number>();
+  for (let y = Math.max(0, Math.floor(y0)); y < Math.min(side, Math.ceil(y1)); y++) {
+    for (let x = Math.max(0, Math.floor(x0)); x < Math.min(side, Math.ceil(x1)); x++) {
+      const overlap = (Math.min(x1, x + 1) - Math.max(x0, x)) * (Math.min(y1, y + 1) - Math.max(y0, y));
+      if (overlap > 0) shares.set(y * side + x, overlap / area);
+    }
+  }
+  return shares;
+}
+
+/**
  * The global view's block, with its targets grouped by region and (when `colours` are given) by
  * colour, and (for a count, `scan`) where each scan entry looks.
  */
@@ -122,11 +156,18 @@ export function globalBlock(start: number, targets: readonly PixelBox[], colours
   if (!scan) return block;
   const centres = centreTokens(targets, size, side);
   const centresByArea = new Map(REGION_ORDER.map((name) => [name, centres.filter((_, i) => scan.ofTargets[i] === name)]));
+  const sharesByArea = new Map(REGION_ORDER.map((name) => {
+    const shares = new Map<number, number>();
+    targets.forEach((t, i) => {
+      if (scan.ofTargets[i] === name) for (const [k, share] of coverageShares(t, size, side)) shares.set(k, (shares.get(k) ?? 0) + share);
+    });
+    return [name, shares];
+  }));
   const countCells = new Map(REGION_ORDER.map((name): [RegionName, readonly number[]] => {
     if (scan.areas === 'view') return [name, centresByArea.get(name)!.length ? [...new Set(centresByArea.get(name))].sort((a, b) => a - b) : viewScanAreaCells(name, side)];
     return [name, byRegion.get(name) ?? targetTokens([regionBox(name, size)], size, side)];
   }));
-  return { ...block, countCells, centresByArea };
+  return { ...block, countCells, centresByArea, sharesByArea };
 }
 
 /** targetTokens for the view cut at `view` (original pixels): targets outside it are left out. */
@@ -147,7 +188,7 @@ export function viewTargetTokens(targets: readonly PixelBox[], view: PixelBox, s
  *     token), pointed at the targets in that region, or at the whole region when it holds none;
  *     with `countSink`, at each target's centre cell and the first token equally (sink 1/(n+1));
  *     with `countSplit`, at each counted target's centre cell equally (a region holding none as without);
- *     with `countDetect`, also naming those centres for the count detector (`detect`);
+ *     with `countDetect`, also giving the count detector its targets in the area (`detect`);
  *   - every trained colour word naming targets in a thought before the first crop ("the red
  *     object", "the red objects"; the query is " the"), pointed at the global view's targets of
  *     that colour: a relation's thought names its second object by looking at it;
@@ -187,6 +228,11 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
   const out: GroundingQuery[] = [];
   const add = (query: number, block: BlockTargets, kind: GroundingKind) => { if (block.tokens.length) out.push({ query, keys: keysOf(block), kind }); };
   const trained = (t: number) => t + 1 < ids.length && weights[t + 1] > 0;
+  const detectKeys = (region: RegionName): DetectKey[] => {
+    const centres = new Set(blocks[0].centresByArea?.get(region));
+    const shares = blocks[0].sharesByArea?.get(region) ?? new Map<number, number>();
+    return [...new Set([...centres, ...shares.keys()])].sort((a, b) => a - b).map((k) => ({ key: blocks[0].start + k, centre: centres.has(k), share: shares.get(k) ?? 0 }));
+  };
   // a count's scan entry: with the sink, one key per target's centre; else the region's targets, or the whole region
   const countQuery = (region: RegionName, query: number): GroundingQuery | null => {
     const centres = blocks[0].centresByArea?.get(region) ?? [];
@@ -195,7 +241,7 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
     if (countSplit && centres.length) return { query, keys: centreKeys(), kind: 'count', split: 1 };
     const cells = blocks[0].countCells?.get(region);
     if (!cells?.length) return null;
-    return { query, keys: keysOf({ ...blocks[0], tokens: cells }), kind: 'count', ...(countDetect ? { detect: centreKeys() } : {}) };
+    return { query, keys: keysOf({ ...blocks[0], tokens: cells }), kind: 'count', ...(countDetect ? { detect: detectKeys(region) } : {}) };
   };
   for (let t = 1; t + 1 < ids.length; t++) {
     const region = ids[t] === theId && regionIds.has(ids[t + 1]) ? regionAt(t) : undefined;
@@ -268,7 +314,7 @@ export function groundingLoss(attention: tf.Tensor4D, ground: GroundingTensors, 
  * The count detector's loss: at each count scan entry, the binary cross-entropy of its score for
  * every image token against "a counted target's centre is here", summed over the tokens and
  * averaged over entries. detection [B, T, Tk] (zero at text keys); targets [B, T, Tk] with 1 at
- * the centres; queries [B, T] with 1 at the entries; imageKeys [B, Tk], 1 at image positions.
+ * the centres (or soft: each key's share of the counted objects, where BCE is least at p = share); queries [B, T] with 1 at the entries; imageKeys [B, Tk], 1 at image positions.
  * Summed rather than averaged over tokens: each wrong token moves the count by its whole score.
  * `positiveWeight` scales the centres' term: with one or two centres among 64 tokens, plain BCE
  * is met cheaply by scoring everything low, and a count needs each centre near 1.
@@ -292,6 +338,6 @@ export interface GroundingTensors {
   readonly sink: tf.Tensor2D | null;
   /** [B, T]: the weight of the even-split term where the attention belongs on each key equally; null when no query splits. */
   readonly split: tf.Tensor2D | null;
-  /** The count detector's targets [B, T, T] (1 at counted centres) and entries [B, T]; null when no query has `detect`. */
+  /** The count detector's targets [B, T, T] (1 at counted centres, or each key's share of them) and entries [B, T]; null when no query has `detect`. */
   readonly detect?: { readonly targets: tf.Tensor3D; readonly queries: tf.Tensor2D } | null;
 }
