@@ -94,6 +94,15 @@ export interface ModelConfig {
    * readout (its image tokens). Configs saved before this field existed have false.
    */
   readonly countDetector: boolean;
+  /**
+   * Whether the detector's sum s also enters the residual stream as steps: "at least k objects",
+   * sigmoid(LADDER_SHARPNESS·(s − k + 0.5)) for k = 1..LADDER_STEPS, times the rows of
+   * decoder.detect.ladder. A count scan's number must switch from 1 to 2 where s passes 1.5; the
+   * single direction s·decoder.detect.out left that switch to later layers, and teacher-forced
+   * they said 1 at 48 of 51 entries whose sum was about 2 (README, stage 39). Needs the detector.
+   * Configs saved before this field existed have false.
+   */
+  readonly countLadder: boolean;
   /** Vision transformer width and depth. */
   readonly visionDim: number;
   readonly visionLayers: number;
@@ -114,62 +123,67 @@ export interface ModelConfig {
 const PRESETS = {
   /** For tests: runs in milliseconds. */
   tiny: {
-    preset: 'tiny', imageSize: 32, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    preset: 'tiny', imageSize: 32, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
   /** The tiny model with the conv stem (tests of that path). */
   'tiny-conv': {
-    preset: 'tiny-conv', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    preset: 'tiny-conv', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
   /** tiny-conv with the pointer (tests of that path). */
   'tiny-point': {
-    preset: 'tiny-point', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    preset: 'tiny-point', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
   /** tiny-point without the merge, question first (tests of the `fine` path). */
   'tiny-fine': {
-    preset: 'tiny-fine', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-fine', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-fine with the attention's peaks (tests of the `peaks` path). */
   'tiny-peaks': {
-    preset: 'tiny-peaks', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: true, countDetector: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-peaks', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: true, countDetector: false, countLadder: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-fine with the count detector (tests of the `detector` path). */
   'tiny-detector': {
-    preset: 'tiny-detector', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-detector', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
+  },
+  /** tiny-detector with the count ladder (tests of the `ladder` path). */
+  'tiny-ladder': {
+    preset: 'tiny-ladder', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-fine with the attended image mass (tests of the `tally` path). */
   'tiny-tally': {
-    preset: 'tiny-tally', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: true, countPeaks: false, countDetector: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-tally', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: true, countPeaks: false, countDetector: false, countLadder: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** ~0.8M parameters, conv stem; trains in a couple of hours on 2 CPU cores (WASM). Recipes v3–v4. */
   default: {
-    preset: 'default', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'default', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** `default` plus a 16-channel colour pool: the shipped model (recipe v5; docs/recipes.md, "Aim probe"). */
   pool: {
-    preset: 'pool', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'pool', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** `pool` plus what lets the decoder aim: the pool routed to the image tokens, and grid positions on them (recipe v6). */
   aim: {
-    preset: 'aim', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'aim', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** `aim` plus the grounding head's pointer and readout into the residual stream (recipes v9–v10). */
   point: {
-    preset: 'point', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'point', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** `point` with the question before the image, so image tokens can see what is asked (recipe v13). */
   ask: {
-    preset: 'ask', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'ask', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /**
@@ -180,7 +194,7 @@ const PRESETS = {
    * models/default (recipe v16) is one.
    */
   fine: {
-    preset: 'fine', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 1,
+    preset: 'fine', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /**
@@ -190,12 +204,12 @@ const PRESETS = {
    * the one 64-wide, two-layer encoder serves (README, stage 30).
    */
   deep: {
-    preset: 'deep', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, visionDim: 64, visionLayers: 3, visionHeads: 2, merge: 1,
+    preset: 'deep', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 64, visionLayers: 3, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `deep` with a fourth encoder block, grown from a `deep` model the same way (stages 31a/31b). */
   deeper: {
-    preset: 'deeper', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'deeper', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /**
@@ -204,27 +218,32 @@ const PRESETS = {
    * for what reads them (count scans, relations).
    */
   'deep-decoder': {
-    preset: 'deep-decoder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'deep-decoder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 4, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `deeper` plus the peaks of the grounding head's attention in the residual stream (`countPeaks`), to count by them. */
   peaks: {
-    preset: 'peaks', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: true, countDetector: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'peaks', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: true, countDetector: false, countLadder: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `deeper` plus the count detector (`countDetector`): sigmoid scores per image token, summed. */
   detector: {
-    preset: 'detector', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'detector', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
+  },
+  /** `detector` plus the detector's sum as "at least k" steps (`countLadder`). */
+  ladder: {
+    preset: 'ladder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `fine` plus the head's attended image mass in the residual stream (`countMass`), to count by it. */
   tally: {
-    preset: 'tally', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: true, countPeaks: false, countDetector: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 1,
+    preset: 'tally', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: true, countPeaks: false, countDetector: false, countLadder: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** The v1 model and the recipe-v2 base (models/base until 2026-12-01): `default` with the linear patch embedding. */
   vit: {
-    preset: 'vit', imageSize: 64, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'vit', imageSize: 64, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
 } as const satisfies Record<string, ModelConfig>;
@@ -251,6 +270,9 @@ export const MASS_FEATURES = 2;
 export const PEAK_FEATURES = 3;
 /** Width of the count detector's queries and keys (countDetector). */
 export const DETECT_DIM = 32;
+/** The count ladder's steps ("at least 1" … "at least 5") and how sharply each switches (countLadder). */
+export const LADDER_STEPS = 5;
+export const LADDER_SHARPNESS = 8;
 /** The detector's starting bias: sigmoid(−4) ≈ 0.02 a token, so its first sums stay near 1 over 64 tokens. */
 export const DETECT_BIAS = -4;
 
@@ -313,7 +335,10 @@ export function validateConfig(raw: unknown): ModelConfig {
   const countDetector = c.countDetector ?? false;
   if (typeof countDetector !== 'boolean') throw new Error(`config field "countDetector" must be true or false (got ${JSON.stringify(c.countDetector)})`);
   if (countDetector && !readout) throw new Error('config: countDetector needs the readout (it scores the image tokens the readout keeps)');
-  const config = { preset: typeof c.preset === 'string' ? c.preset : 'custom', stem, colourPool, poolTokens, tokenPositions, pointer, readout, questionFirst, countMass, countPeaks, countDetector, ...Object.fromEntries(INTEGER_FIELDS.map((f) => [f, c[f]])) } as ModelConfig;
+  const countLadder = c.countLadder ?? false;
+  if (typeof countLadder !== 'boolean') throw new Error(`config field "countLadder" must be true or false (got ${JSON.stringify(c.countLadder)})`);
+  if (countLadder && !countDetector) throw new Error('config: countLadder needs the count detector (it steps the detector\'s sum)');
+  const config = { preset: typeof c.preset === 'string' ? c.preset : 'custom', stem, colourPool, poolTokens, tokenPositions, pointer, readout, questionFirst, countMass, countPeaks, countDetector, countLadder, ...Object.fromEntries(INTEGER_FIELDS.map((f) => [f, c[f]])) } as ModelConfig;
   if (config.imageSize % config.patchSize !== 0) throw new Error('config: imageSize must be a multiple of patchSize');
   if (gridSide(config) % config.merge !== 0) throw new Error('config: the patch grid must be a multiple of merge');
   if (config.dim % config.heads !== 0) throw new Error('config: dim must be a multiple of heads');
@@ -360,6 +385,7 @@ export function weightShapes(c: ModelConfig): Record<string, number[]> {
     ...(c.countMass ? { 'decoder.mass': [MASS_FEATURES, c.dim] } : {}),
     ...(c.countPeaks ? { 'decoder.peaks': [PEAK_FEATURES, c.dim] } : {}),
     ...(c.countDetector ? { 'decoder.detect.q': [c.dim, DETECT_DIM], 'decoder.detect.k': [c.dim, DETECT_DIM], 'decoder.detect.bias': [1], 'decoder.detect.out': [1, c.dim] } : {}),
+    ...(c.countLadder ? { 'decoder.detect.ladder': [LADDER_STEPS, c.dim] } : {}),
     'decoder.embed': [c.vocabSize, c.dim],
     'decoder.pos': [c.maxSeq, c.dim],
     'decoder.ln.g': [c.dim],

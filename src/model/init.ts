@@ -11,7 +11,7 @@ export function initWeights(config: ModelConfig, seed = 1): WeightMap {
     if (last === 'g') weights[name] = tf.ones(shape);
     else if (name === 'decoder.detect.bias') weights[name] = tf.fill(shape, DETECT_BIAS);
     else if (last === 'b' || last.startsWith('b')) weights[name] = tf.zeros(shape);
-    else if (name === 'vision.pool.out' || name === 'decoder.pointer' || name === 'decoder.readout' || name === 'decoder.mass' || name === 'decoder.peaks' || name === 'decoder.detect.out') {
+    else if (name === 'vision.pool.out' || name === 'decoder.pointer' || name === 'decoder.readout' || name === 'decoder.mass' || name === 'decoder.peaks' || name === 'decoder.detect.out' || name === 'decoder.detect.ladder') {
       // zero: a model grown from one without the pathway starts out computing exactly what it did
       weights[name] = tf.zeros(shape);
     } else if (name === 'projector.pos') {

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from './tf';
-import { presetConfig, validateConfig, weightShapes } from './config';
+import { LADDER_STEPS, presetConfig, validateConfig, weightShapes } from './config';
 import { growWeights, initWeights } from './init';
 import { SquintModel } from './squint-model';
 import { attentionPeaks } from './vlm';
@@ -16,7 +16,7 @@ function tinyModel(seed = 3, preset = 'tiny') {
   const config = presetConfig(preset, tok.vocabSize);
   const weights = initWeights(config, seed);
   // the pointer and readout start at zero (a grown model computes what it did); give them something to carry
-  for (const name of ['decoder.pointer', 'decoder.readout', 'decoder.mass', 'decoder.peaks', 'decoder.detect.out']) {
+  for (const name of ['decoder.pointer', 'decoder.readout', 'decoder.mass', 'decoder.peaks', 'decoder.detect.out', 'decoder.detect.ladder']) {
     if (!weights[name]) continue;
     const shape = weights[name].shape;
     weights[name].dispose();
@@ -45,7 +45,7 @@ describe.each(['cpu', 'wasm'])('VLM on %s', (backend) => {
     await tf.ready();
   });
 
-  it.each(['tiny', 'tiny-conv', 'tiny-point', 'tiny-fine', 'tiny-tally', 'tiny-peaks', 'tiny-detector'])('cached decoding gives the same logits as full recomputation, with image blocks mid-sequence (%s)', async (preset) => {
+  it.each(['tiny', 'tiny-conv', 'tiny-point', 'tiny-fine', 'tiny-tally', 'tiny-peaks', 'tiny-detector', 'tiny-ladder'])('cached decoding gives the same logits as full recomputation, with image blocks mid-sequence (%s)', async (preset) => {
     const model = tinyModel(3, preset);
     const tok = model.tokenizer;
     const K = model.tokensPerImage;
@@ -132,7 +132,7 @@ describe.each(['cpu', 'wasm'])('VLM on %s', (backend) => {
     model.dispose();
   });
 
-  it.each(['tiny', 'tiny-point', 'tiny-tally', 'tiny-peaks', 'tiny-detector'])('a decode session returns the tensor count to baseline (%s), also after an overlong append', async (preset) => {
+  it.each(['tiny', 'tiny-point', 'tiny-tally', 'tiny-peaks', 'tiny-detector', 'tiny-ladder'])('a decode session returns the tensor count to baseline (%s), also after an overlong append', async (preset) => {
     const model = tinyModel(3, preset);
     const before = tf.memory().numTensors;
     const session = model.newSession();
@@ -286,6 +286,48 @@ describe('countDetector', () => {
     }
     tf.dispose([detection, batch.ids, batch.patches!, batch.placement!, batch.targets, batch.lossWeights]);
     model.dispose();
+  });
+});
+
+describe('countLadder', () => {
+  it('absent in older configs means none; the ladder preset is detector plus one weight, grown as a no-op; it needs the detector; a bad value is refused', async () => {
+    const { countLadder: _none, ...without } = presetConfig('detector', 50);
+    expect(validateConfig(without).countLadder).toBe(false);
+    const { 'decoder.detect.ladder': ladder, ...rest } = weightShapes(presetConfig('ladder', 50));
+    expect(ladder).toEqual([LADDER_STEPS, 128]);
+    expect(rest).toEqual(weightShapes(presetConfig('detector', 50)));
+    expect(() => validateConfig({ ...without, countLadder: 'yes' })).toThrow(/"countLadder" must be true or false/);
+    expect(() => validateConfig({ ...presetConfig('deeper', 50), countLadder: true })).toThrow(/countLadder needs the count detector/);
+    const source = tinyModel(5, 'tiny-detector');
+    const config = presetConfig('tiny-ladder', source.config.vocabSize);
+    const { weights, fresh } = growWeights(config, source.vlm.weights, 'tiny-detector');
+    expect(fresh).toEqual(['decoder.detect.ladder']);
+    const grown = new SquintModel(config, source.tokenizer, weights);
+    const imageId = source.tokenizer.special('<image>');
+    const ids = [...source.tokenizer.encode('<bos><user>What is written on the red object?'), ...Array(source.tokensPerImage).fill(imageId), ...source.tokenizer.encode('<assistant><think>I will zoom in on it. 1')];
+    const [before, after] = [await forwardWith(source, ids, {}), await forwardWith(grown, ids, {})];
+    expect(Math.max(...before.map((v, i) => Math.abs(v - after[i])))).toBeLessThan(1e-6);
+    grown.dispose();
+    source.dispose();
+  });
+
+  it('steps the detector\'s sum into "at least k": each step switches where the sum passes k − 0.5', () => {
+    const source = tinyModel(5, 'tiny-detector');
+    const config = presetConfig('tiny-ladder', source.config.vocabSize);
+    const { weights } = growWeights(config, source.vlm.weights, 'tiny-detector');
+    // out = 0 and ladder = identity rows: the residual gets exactly the steps
+    weights['decoder.detect.out'].dispose();
+    weights['decoder.detect.out'] = tf.zeros([1, config.dim]);
+    weights['decoder.detect.ladder'].dispose();
+    weights['decoder.detect.ladder'] = tf.eye(LADDER_STEPS, config.dim);
+    const model = new SquintModel(config, source.tokenizer, weights);
+    const stepsAt = (sums: number[]) => tf.tidy(() => model.vlm.detectedCount(tf.tensor3d(sums, [1, sums.length, 1])).slice([0, 0, 0], [1, sums.length, LADDER_STEPS]).arraySync()[0]);
+    const atLeast = (sums: number[]) => stepsAt(sums).map((row) => row.filter((v) => v > 0.5).length);
+    expect(atLeast([0, 0.4, 0.6, 1.4, 1.6, 2.4, 2.6, 6])).toEqual([0, 0, 1, 1, 2, 2, 3, 5]);
+    // at a whole count every step is settled: within 0.02 of 0 or 1
+    for (const row of stepsAt([0, 1, 2, 3, 4, 5])) for (const v of row) expect(Math.min(v, 1 - v)).toBeLessThan(0.02);
+    model.dispose();
+    source.dispose();
   });
 });
 

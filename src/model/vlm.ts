@@ -5,7 +5,7 @@
  * mid-sequence). No I/O here: weights come in as a name → tensor map (see weights/).
  */
 import * as tf from './tf';
-import { CONV_WINDOW, DETECT_DIM, GROUND_HEAD, type ModelConfig, groundLayer, imageTokens, inputShape } from './config';
+import { CONV_WINDOW, DETECT_DIM, GROUND_HEAD, LADDER_SHARPNESS, LADDER_STEPS, type ModelConfig, groundLayer, imageTokens, inputShape } from './config';
 import { type LayerCache, causalMask, constantTimes, dense, fastMatMul, gelu, layerNorm, transformerBlock } from './ops';
 
 export type WeightMap = Record<string, tf.Tensor>;
@@ -163,12 +163,26 @@ export class Vlm {
       if ((c.pointer || c.readout) && keys && i === groundLayer(c.layers)) {
         if (c.countDetector) detection = this.detect(h, keys, mask);
         h = h.add(this.point(r.attention, keys));
-        if (detection) h = h.add(dense(detection.sum(-1, true), w['decoder.detect.out']));
+        if (detection) h = h.add(this.detectedCount(detection.sum(-1, true) as tf.Tensor3D));
       }
       present.push(r.present);
       attention.push(r.attention);
     }
     return { hidden: layerNorm(h, w['decoder.ln.g'], w['decoder.ln.b']) as tf.Tensor3D, present, attention, detection };
+  }
+
+  /**
+   * The detector's sum s [B, T, 1] as the residual stream gets it → [B, T, C]: s times
+   * decoder.detect.out, plus with countLadder the steps "at least k" for k = 1..LADDER_STEPS times
+   * the rows of decoder.detect.ladder.
+   */
+  detectedCount(sum: tf.Tensor3D): tf.Tensor3D {
+    const w = this.weights;
+    const out = dense(sum, w['decoder.detect.out']) as tf.Tensor3D;
+    if (!this.config.countLadder) return out;
+    const thresholds = tf.range(0.5, LADDER_STEPS, 1); // k − 0.5 for k = 1..LADDER_STEPS
+    const steps = tf.sigmoid(sum.sub(thresholds).mul(LADDER_SHARPNESS)); // [B, T, LADDER_STEPS]
+    return out.add(dense(steps, w['decoder.detect.ladder'])) as tf.Tensor3D;
   }
 
   /**

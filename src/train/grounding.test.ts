@@ -387,7 +387,7 @@ describe('grounding queries and loss', () => {
     expect(shares.filter((_, k) => k < 3 || k > 5)).toEqual([0, 0, 0, 0, 0]);
   });
 
-  it.each([['tiny-conv', 'colour'], ['tiny-tally', 'count'], ['tiny-peaks', 'count'], ['tiny-detector', 'count']] as const)('SFT steps with the grounding loss move the supervised head\'s attention onto the targets (and a count\'s onto the sink), leaking no tensors (%s, %s)', async (preset, family) => {
+  it.each([['tiny-conv', 'colour'], ['tiny-tally', 'count'], ['tiny-peaks', 'count'], ['tiny-detector', 'count'], ['tiny-ladder', 'count']] as const)('SFT steps with the grounding loss move the supervised head\'s attention onto the targets (and a count\'s onto the sink), leaking no tensors (%s, %s)', async (preset, family) => {
     const config = presetConfig(preset, tok.vocabSize);
     const model = new SquintModel(config, tok, initWeights(config, 5));
     const seqs = [];
