@@ -10,7 +10,7 @@
  * number, and the attention's peaks (Σr⁴, what a countPeaks model reads), and a countDetector
  * model's detector sum, and where that sum lies: on the centre keys it is taught to mark, on
  * the other cells the area's targets cover, on cells of counted targets in other areas, or
- * elsewhere. `centres` is the mass on the keys the grounding loss teaches there: a countMass model's
+ * elsewhere, and the number said at each rounded sum. `centres` is the mass on the keys the grounding loss teaches there: a countMass model's
  * targets' centre cells (another model's: the targets' cells, or the region's when it holds none).
  * A countMass model should show image mass near n/(n+1); a model without it, mass near 1 whatever n.
  * Writes runs/eval/<model>-count.json.
@@ -46,6 +46,8 @@ const side = Math.sqrt(model.tokensPerImage);
 
 interface Group { positions: number; masses: number[]; peaks: number[]; detected: number[]; detectedWhere: [number, number, number, number]; sink: number; targets: number; centres: number; cells: number; right: number }
 const groups = new Map<number, Group>();
+// a countDetector model: the number its argmax says at each scan entry, by its detector's sum rounded (3 and up together)
+const saidBySum = new Map<number, Map<string, number>>();
 for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
   const { sample, sequence, plan } = makeExample(model, seed, createNodeCanvas, { families: ['count'] }, { ...DEFAULT_MIX, countAreas });
   const batch = makeBatch([sequence], model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape);
@@ -89,6 +91,10 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
         g.detectedWhere[marked.has(k) ? 0 : areaKeys.has(k) ? 1 : coveredKeys.has(k) ? 2 : 3] += p;
       });
       g.detected.push(sum);
+      const bucket = Math.min(3, Math.round(sum));
+      const said = saidBySum.get(bucket) ?? new Map<string, number>();
+      const number = tok.decode([predicted[q.query]]).trim();
+      saidBySum.set(bucket, said.set(number, (said.get(number) ?? 0) + 1));
     }
     g.centres += q.keys.reduce((a, k) => a + row[k], 0);
     g.sink += row[0];
@@ -112,8 +118,10 @@ const byCount = [...groups].sort(([a], [b]) => a - b).map(([n, g]) => ({
 for (const r of byCount) {
   console.log(`n=${r.n}  ${String(r.positions).padStart(4)} positions  image ${r.imageMass.toFixed(3)} (10/50/90%: ${r.imageMassDeciles.map((m) => m.toFixed(2)).join('/')}; n/(n+1) = ${(r.n / (r.n + 1)).toFixed(3)})  sink ${r.sinkMass.toFixed(3)}  targets ${r.targetMass.toFixed(3)}  centres ${r.centreMass.toFixed(3)}  cells looked at ${r.cellsLookedAt.toFixed(2)}  peaks Σr⁴ 10/50/90% ${r.peaksDeciles.map((m) => m.toFixed(2)).join('/')}${r.detectorDeciles ? `  detector Σ 10/50/90% ${r.detectorDeciles.map((m) => m.toFixed(2)).join('/')} (mean on centres / the area's targets' other cells / other areas' targets / elsewhere ${r.detectorWhere!.map((m) => m.toFixed(2)).join(' / ')})` : ''}  number right ${(100 * r.rightNumber).toFixed(1)}%`);
 }
+const saidBySumRows = [...saidBySum].sort(([a], [b]) => a - b).map(([bucket, said]) => ({ sum: bucket, said: Object.fromEntries([...said].sort(([a], [b]) => a.localeCompare(b))) }));
+for (const { sum, said } of saidBySumRows) console.log(`detector Σ ≈ ${sum}${sum === 3 ? '+' : ''}: says ${Object.entries(said).map(([n, k]) => `${n}×${k}`).join(' ')}`);
 await mkdir('runs/eval', { recursive: true });
 const out = `runs/eval/${modelName(args.model)}-count.json`;
-await writeFile(out, JSON.stringify({ model: args.model, seeds: [firstSeed, firstSeed + scenes], byCount }, null, 2));
+await writeFile(out, JSON.stringify({ model: args.model, seeds: [firstSeed, firstSeed + scenes], byCount, saidByDetectorSum: saidBySumRows }, null, 2));
 console.log(`wrote ${out}`);
 model.dispose();
