@@ -64,6 +64,7 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
   const coveredKeys = new Set(targetTokens(sample.targets, size, side).map((k) => start + k)); // every counted target's cells
   for (const q of sequence.grounding.filter((g) => g.kind === 'count')) {
     const said = tok.decode([sequence.ids[q.query + 1]]).trim();
+    const answered = tok.decode([predicted[q.query]]).trim(); // the model's argmax there
     const text = tok.decode(sequence.ids.slice(q.query - 3, q.query + 1));
     const region = REGION_ORDER.filter((r) => text.endsWith(r)).sort((a, b) => b.length - a.length)[0]; // "the upper left", not "left"
     const inRegion = sample.targets.filter((_, i) => plan.scan?.ofTargets[i] === region);
@@ -92,14 +93,13 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
       });
       g.detected.push(sum);
       const bucket = Math.min(3, Math.round(sum));
-      const said = saidBySum.get(bucket) ?? new Map<string, number>();
-      const number = tok.decode([predicted[q.query]]).trim();
-      saidBySum.set(bucket, said.set(number, (said.get(number) ?? 0) + 1));
+      const numbers = saidBySum.get(bucket) ?? new Map<string, number>();
+      saidBySum.set(bucket, numbers.set(answered, (numbers.get(answered) ?? 0) + 1));
     }
     g.centres += q.keys.reduce((a, k) => a + row[k], 0);
     g.sink += row[0];
     g.targets += areaCells.reduce((a, k) => a + row[start + k], 0);
-    if (tok.decode([predicted[q.query]]).trim() === said) g.right++;
+    if (answered === said) g.right++;
   }
 }
 /** The q-quantile of sorted values (nearest rank). */

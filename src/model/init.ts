@@ -3,6 +3,9 @@ import * as tf from './tf';
 import { DETECT_BIAS, type ModelConfig, weightShapes } from './config';
 import type { WeightMap } from './vlm';
 
+/** Output weights of added pathways, zero so that a model grown from one without them starts out computing exactly what it did. */
+const GROWN_AT_ZERO = new Set(['vision.pool.out', 'decoder.pointer', 'decoder.readout', 'decoder.mass', 'decoder.peaks', 'decoder.detect.out', 'decoder.detect.ladder']);
+
 export function initWeights(config: ModelConfig, seed = 1): WeightMap {
   const weights: WeightMap = {};
   let s = seed;
@@ -11,10 +14,8 @@ export function initWeights(config: ModelConfig, seed = 1): WeightMap {
     if (last === 'g') weights[name] = tf.ones(shape);
     else if (name === 'decoder.detect.bias') weights[name] = tf.fill(shape, DETECT_BIAS);
     else if (last === 'b' || last.startsWith('b')) weights[name] = tf.zeros(shape);
-    else if (name === 'vision.pool.out' || name === 'decoder.pointer' || name === 'decoder.readout' || name === 'decoder.mass' || name === 'decoder.peaks' || name === 'decoder.detect.out' || name === 'decoder.detect.ladder') {
-      // zero: a model grown from one without the pathway starts out computing exactly what it did
-      weights[name] = tf.zeros(shape);
-    } else if (name === 'projector.pos') {
+    else if (GROWN_AT_ZERO.has(name)) weights[name] = tf.zeros(shape);
+    else if (name === 'projector.pos') {
       // a row vector plus a column vector per grid cell, so "upper" and "left" are separate
       // directions from the start; std 0.6 gives a norm about a quarter of a trained image token's
       const side = Math.sqrt(shape[0]);
