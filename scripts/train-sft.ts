@@ -12,7 +12,7 @@ import { useNodeBackend } from './lib/backend';
 import { bandArg, choiceArg, cliArgs, formatDuration, numberArg, parseLrScale } from './lib/args';
 import { hasCheckpoint, loadCheckpoint, loadVisionPretraining, saveCheckpoint } from './lib/checkpoint';
 import { onInterrupt } from './lib/interrupt';
-import { FAMILY_WEIGHTS, familyWeights } from './lib/training-mix';
+import { FAMILY_WEIGHTS, answerViewPx, familyWeights } from './lib/training-mix';
 import type { WorkerSetup } from './lib/example-worker';
 import { ViewSource, stackViews } from './lib/view-source';
 import { presetConfig, parameterCount } from '../src/model/config';
@@ -26,7 +26,7 @@ import { regridWeights } from '../src/model/regrid';
 import { Adam, DEFAULT_ADAM } from '../src/train/adam';
 import { disposeBatch, lengthSortedBatches, makeBatch, type SequenceLike } from '../src/train/batch';
 import { tokenizerCorpus } from '../src/train/data';
-import { DEFAULT_MIX } from '../src/train/oracle';
+import { ANSWER_VIEW_PX, DEFAULT_MIX } from '../src/train/oracle';
 import { type AuxHead, auxVariables, createAuxHead, restoreAuxHead } from '../src/train/aux-head';
 import { type ExtraViews, learningRate, sftStep, toVariables } from '../src/train/sft';
 import { type VisionMetrics, visionMetrics } from '../src/train/vision-pretrain';
@@ -59,6 +59,7 @@ const args = cliArgs('npm run train:sft --', {
   'split-weight': { type: 'string', default: '1', help: "weight of a count scan entry's even-split grounding term (countPeaks presets: each counted target's centre looked at alike), relative to the other grounding queries" },
   'grounded-word-weight': { type: 'string', default: '1', help: 'loss weight of the words grounding queries predict: region words, box coordinates, the answer as the last thought states it (at least; 1 = as the oracle weights them)' },
   'zoom-rate': { type: 'string', default: '1', help: 'probability that a trajectory whose target is too small zooms (below 1: a tool-shy RL base)' },
+  'answer-view': { type: 'string', help: `view px a family's target must span to be answered without a zoom, replacing defaults: e.g. shape=16,colour=9 (defaults ${Object.entries(ANSWER_VIEW_PX).map(([f, px]) => `${f}=${px}`).join(',')}; other families never zoom)` },
   'count-areas': { type: 'string', default: 'thirds', help: "how a count's scan splits the image: thirds (recipes ≤ v24) or view (3 : 2 : 3 of the letterboxed view, on the token grid's borders)" },
   'count-cluster': { type: 'string', default: '0', help: "chance that each counted object after a count scene's first is placed in the same view scan area as an earlier one, so that areas holding 2+ targets are common (0: as evaluated)" },
   'recover-rate': { type: 'string', default: String(DEFAULT_MIX.recover), help: 'probability that a zooming trajectory starts with a zoom that misses the target, then recovers' },
@@ -96,8 +97,16 @@ const familyMix = (() => {
     process.exit(2);
   }
 })();
+const answerView = (() => {
+  try {
+    return answerViewPx(args['answer-view']);
+  } catch (e) {
+    console.error(`--answer-view: ${(e as Error).message}`);
+    process.exit(2);
+  }
+})();
 const countAreas = choiceArg('count-areas', args['count-areas'], ['thirds', 'view'] as const);
-const oracleMix = { ...DEFAULT_MIX, zoomWhenNeeded: numberArg('zoom-rate', args['zoom-rate'], 0, 1), recover: numberArg('recover-rate', args['recover-rate'], 0, 1), countAreas };
+const oracleMix = { ...DEFAULT_MIX, zoomWhenNeeded: numberArg('zoom-rate', args['zoom-rate'], 0, 1), recover: numberArg('recover-rate', args['recover-rate'], 0, 1), countAreas, answerViewPx: answerView };
 const backend = await useNodeBackend('wasm');
 await mkdir(outDir, { recursive: true });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FAMILY_WEIGHTS, familyWeights, pickWorld } from './training-mix';
+import { ANSWER_VIEW_PX } from '../../src/train/oracle';
+import { FAMILY_WEIGHTS, answerViewPx, familyWeights, pickWorld } from './training-mix';
 
 describe('training mix', () => {
   it('--family-weights replaces only the families it names', () => {
@@ -13,6 +14,15 @@ describe('training mix', () => {
     expect(() => familyWeights('count=')).toThrow(/"count=" must be/);
     expect(() => familyWeights('count')).toThrow(/"count" must be/);
     expect(() => familyWeights('glyph=0,shape=0,colour=0,relation=0,count=0')).toThrow(/all zero/);
+  });
+
+  it('--answer-view replaces only the thresholds it names, and refuses bad ones by name', () => {
+    expect(answerViewPx(undefined)).toEqual(ANSWER_VIEW_PX);
+    expect(answerViewPx('shape=16, colour=9')).toEqual({ ...ANSWER_VIEW_PX, shape: 16, colour: 9 });
+    expect(() => answerViewPx('color=9')).toThrow(/answer view "color=9": unknown family "color"/);
+    expect(() => answerViewPx('colour=0')).toThrow(/"colour=0" must be family=px with 0 < px ≤ 64/);
+    expect(() => answerViewPx('colour=65')).toThrow(/"colour=65" must be/);
+    expect(() => answerViewPx('colour')).toThrow(/"colour" must be/);
   });
 
   it('draws families in proportion to their weights, never one weighted zero', () => {

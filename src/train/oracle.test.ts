@@ -5,7 +5,7 @@ import { toolCallText } from '../agent/format';
 import { type PixelBox, containsBox, intersectionOverUnion } from '../world/boxes';
 import { generateSample } from '../world/generate';
 import { MODEL_VIEW_SIZE } from '../world/resolvability';
-import { ANSWER_VIEW_PX, MAX_ZOOM, oraclePlan } from './oracle';
+import { ANSWER_VIEW_PX, DEFAULT_MIX, MAX_ZOOM, oraclePlan } from './oracle';
 
 const side = (b: PixelBox) => Math.max(b[2] - b[0], b[3] - b[1]);
 
@@ -79,6 +79,25 @@ describe('oraclePlan', () => {
       }
     }
     expect(magnified / plans.filter(([, p]) => p.kind !== 'direct').length).toBeGreaterThan(0.9);
+  });
+
+  it('answerViewPx moves the zoom decision: colour zooms below its threshold, and only there', () => {
+    const colour = Array.from({ length: 120 }, (_, i) => generateSample(7000 + i, { families: ['colour'] }));
+    const viewSide = (s: (typeof colour)[number]) => (side(s.targets[0]) * MODEL_VIEW_SIZE) / Math.max(s.scene.width, s.scene.height);
+    const mix = { ...DEFAULT_MIX, recover: 0, zoomResolvable: 0, answerViewPx: { ...ANSWER_VIEW_PX, colour: 10 } };
+    let zoomed = 0;
+    for (const [i, s] of colour.entries()) {
+      expect(oraclePlan(s, i).kind).toBe('direct'); // the default table has no colour entry
+      const plan = oraclePlan(s, i, mix);
+      expect(plan.kind).toBe(viewSide(s) < 10 ? 'zoom' : 'direct');
+      if (plan.kind !== 'direct') {
+        zoomed++;
+        expect(plan.turns[0].thought).toMatch(/colour/);
+        expect(plan.turns.at(-1)!.thought).toMatch(new RegExp(`is ${s.answer}\\.$`));
+      }
+    }
+    expect(zoomed).toBeGreaterThan(20);
+    expect(zoomed).toBeLessThan(colour.length - 20);
   });
 
   it('recovery trajectories start with an un-imitated box that misses the target, then say so', () => {

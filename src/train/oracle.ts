@@ -16,7 +16,7 @@
 import { type PixelBox, type Size, type ViewBox, boxHeight, boxWidth, containsBox, pixelBox, pixelToView, viewToPixel } from '../world/boxes';
 import { REGION_ORDER, type RegionName, type ScanAreas, regionName, scanArea } from '../world/regions';
 import { createRng, type Rng } from '../world/rng';
-import type { Sample } from '../world/types';
+import type { Family, Sample } from '../world/types';
 import { MODEL_VIEW_SIZE } from '../world/resolvability';
 import { MIN_CROP_SIDE, checkBox } from '../agent/crop';
 import type { BoxFrame } from '../agent/format';
@@ -65,6 +65,8 @@ export interface OracleMix {
   readonly zoomWhenNeeded: number;
   /** How a count's scan splits the image (src/world/regions.ts); `thirds` when omitted, as recipes ≤ v24 were trained. */
   readonly countAreas?: ScanAreas;
+  /** Per family, the view px a target must span to be answered without (another) zoom; ANSWER_VIEW_PX when omitted. */
+  readonly answerViewPx?: Partial<Record<Family, number>>;
 }
 
 export const DEFAULT_MIX: OracleMix = { recover: 0.12, zoomResolvable: 0.05, zoomWhenNeeded: 1 };
@@ -72,9 +74,11 @@ export const DEFAULT_MIX: OracleMix = { recover: 0.12, zoomResolvable: 0.05, zoo
 /**
  * A glyph or shape target is answered when it spans at least this many px of the current view.
  * Above the world's resolvability thresholds (16 and 8): a margin that keeps the zoom decision
- * from hinging on a size judgement at the edge, and gives the reader large glyphs.
+ * from hinging on a size judgement at the edge, and gives the reader large glyphs. Families
+ * without an entry are always answered from the global view. `OracleMix.answerViewPx` replaces
+ * this table (`train:sft --answer-view`); recipes ≤ v27 were trained on it as it stands.
  */
-export const ANSWER_VIEW_PX: Partial<Record<Sample['family'], number>> = { glyph: 20, shape: 12 };
+export const ANSWER_VIEW_PX: Partial<Record<Family, number>> = { glyph: 20, shape: 12 };
 
 /** One zoom magnifies at most this much: its box is at least 1/MAX_ZOOM of the view's side. */
 export const MAX_ZOOM = 4;
@@ -238,7 +242,7 @@ export function oraclePlan(sample: Sample, seed: number, mix: OracleMix = DEFAUL
   const full = pixelBox(0, 0, size.width, size.height);
   const target = targetsBox(sample);
   const region = regionName(target, size);
-  const answerAt = ANSWER_VIEW_PX[sample.family];
+  const answerAt = (mix.answerViewPx ?? ANSWER_VIEW_PX)[sample.family];
   const direct = (): OraclePlan => {
     const areas = mix.countAreas ?? 'thirds';
     const scan = sample.family === 'count' ? { areas, ofTargets: sample.targets.map((t) => scanArea(t, size, areas)) } : undefined;
