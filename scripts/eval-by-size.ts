@@ -1,0 +1,88 @@
+/**
+ * npm run eval:by-size -- --evals evals/v27c-f16.json.gz,evals/v27c-val.json.gz [--family colour,shape]
+ *
+ * Accuracy by how large the target is in the global view: each `npm run eval` episode's scene is
+ * made again from its seed (with the evaluation's world options; an episode whose question or
+ * truth comes out different is refused, naming it), and its smallest target's side in view px
+ * binned. Per family and bin: episodes, accuracy, how often the model zoomed, and its accuracy
+ * when it answered from the global view. This is where `train:sft --answer-view` thresholds come
+ * from: the view size below which answering without a zoom goes wrong.
+ */
+import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { cliArgs, listArg } from './lib/args';
+import type { EpisodeRecord } from '../src/rl/eval';
+import { letterbox } from '../src/world/boxes';
+import { generateSample } from '../src/world/generate';
+import { seedDifficulty } from '../src/world/seeds';
+import { BACKGROUND_STYLES, FAMILIES, type BackgroundStyle, type Family } from '../src/world/types';
+import { MODEL_VIEW_SIZE } from '../src/world/resolvability';
+
+const args = cliArgs('npm run eval:by-size --', {
+  evals: { type: 'string', help: 'npm run eval outputs (runs/eval/…json, evals/…json.gz), comma-separated; their episodes are pooled' },
+  family: { type: 'string', help: `families to show (default all: ${FAMILIES.join(',')})` },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+});
+const paths = (args.evals ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+if (!paths.length) {
+  console.error('--evals is required: one or more npm run eval outputs, comma-separated');
+  process.exit(2);
+}
+const shown = listArg<Family>('family', args.family, FAMILIES) ?? FAMILIES;
+
+/** Upper edges of the view-px bins; the last bin is open. */
+const BIN_EDGES = [4, 6, 8, 9, 10, 11, 12, 13, 14, 16, 20, 24];
+const binOf = (px: number) => BIN_EDGES.findIndex((edge) => px < edge);
+const binName = (i: number) => (i === -1 ? `≥${BIN_EDGES.at(-1)}` : `${i === 0 ? 0 : BIN_EDGES[i - 1]}–${BIN_EDGES[i]}`);
+
+interface Evaluation { records: EpisodeRecord[]; world?: { difficulty?: number | 'per-seed'; targetView?: unknown; families?: Family[]; backgrounds?: BackgroundStyle[] } }
+
+function load(path: string): Evaluation {
+  try {
+    const bytes = readFileSync(path);
+    const e = JSON.parse((path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8')) as Evaluation;
+    if (!Array.isArray(e.records)) throw new Error('no "records" array: is it an npm run eval output?');
+    return e;
+  } catch (e) {
+    console.error(`${path}: ${(e as Error).message}`);
+    process.exit(1);
+  }
+}
+
+type Cell = { n: number; right: number; zoomed: number; direct: number; directRight: number };
+const table = new Map<string, Cell>();
+for (const path of paths) {
+  const { records, world = {} } = load(path);
+  for (const r of records) {
+    if (!shown.includes(r.family)) continue;
+    const seed = Number(r.id);
+    const difficulty = world.difficulty === undefined || world.difficulty === 'per-seed' ? seedDifficulty(seed) : world.difficulty;
+    const sample = generateSample(seed, { families: world.families ?? FAMILIES, backgrounds: world.backgrounds ?? BACKGROUND_STYLES, difficulty });
+    if (sample.question !== r.question || sample.answer !== r.truth) {
+      console.error(`${path}: episode ${r.id} does not come out as evaluated ("${r.question}" → ${r.truth}); were other world options used?`);
+      process.exit(1);
+    }
+    const { scale } = letterbox({ width: sample.scene.width, height: sample.scene.height });
+    const px = Math.min(...sample.targets.map((b) => Math.max(b[2] - b[0], b[3] - b[1]) * scale * MODEL_VIEW_SIZE));
+    const key = `${r.family}\t${binOf(px)}`;
+    const cell = table.get(key) ?? { n: 0, right: 0, zoomed: 0, direct: 0, directRight: 0 };
+    cell.n++;
+    if (r.correct) cell.right++;
+    if (r.zooms > 0) cell.zoomed++;
+    else {
+      cell.direct++;
+      if (r.correct) cell.directRight++;
+    }
+    table.set(key, cell);
+  }
+}
+
+const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)}%` : '—');
+console.log('family\tview px\tepisodes\taccuracy\tzoomed\tanswered from the view: n, accuracy');
+for (const family of shown) {
+  for (let i = 0; i <= BIN_EDGES.length; i++) {
+    const bin = i === BIN_EDGES.length ? -1 : i;
+    const c = table.get(`${family}\t${bin}`);
+    if (c) console.log(`${family}\t${binName(bin)}\t${c.n}\t${pct(c.right, c.n)}\t${pct(c.zoomed, c.n)}\t${c.direct}, ${pct(c.directRight, c.direct)}`);
+  }
+}
