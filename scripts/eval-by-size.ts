@@ -1,12 +1,13 @@
 /**
- * npm run eval:by-size -- --evals evals/v27c-f16.json.gz,evals/v27c-val.json.gz [--family colour,shape]
+ * npm run eval:by-size -- --evals evals/v27c-f16.json.gz,evals/v27c-val.json.gz [--family colour,shape] [--by-targets]
  *
  * Accuracy by how large the target is in the global view: each `npm run eval` episode's scene is
  * made again from its seed (with the evaluation's world options; an episode whose question or
  * truth comes out different is refused, naming it), and its smallest target's side in view px
  * binned. Per family and bin: episodes, accuracy, how often the model zoomed, and its accuracy
  * when it answered from the global view. This is where `train:sft --answer-view` thresholds come
- * from: the view size below which answering without a zoom goes wrong.
+ * from: the view size below which answering without a zoom goes wrong. `--by-targets` splits each
+ * bin by how many targets the question has (a count's number), to tell size from crowding apart.
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -21,6 +22,7 @@ import { MODEL_VIEW_SIZE } from '../src/world/resolvability';
 const args = cliArgs('npm run eval:by-size --', {
   evals: { type: 'string', help: 'npm run eval outputs (runs/eval/…json, evals/…json.gz), comma-separated; their episodes are pooled' },
   family: { type: 'string', help: `families to show (default all: ${FAMILIES.join(',')})` },
+  'by-targets': { type: 'boolean', default: false, help: 'split each bin by the number of targets (count: the true number)' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
 const paths = (args.evals ?? '').split(',').map((p) => p.trim()).filter(Boolean);
@@ -64,7 +66,7 @@ for (const path of paths) {
     }
     const { scale } = letterbox({ width: sample.scene.width, height: sample.scene.height });
     const px = Math.min(...sample.targets.map((b) => Math.max(b[2] - b[0], b[3] - b[1]) * scale * MODEL_VIEW_SIZE));
-    const key = `${r.family}\t${binOf(px)}`;
+    const key = `${r.family}\t${binOf(px)}\t${args['by-targets'] ? sample.targets.length : ''}`;
     const cell = table.get(key) ?? { n: 0, right: 0, zoomed: 0, direct: 0, directRight: 0 };
     cell.n++;
     if (r.correct) cell.right++;
@@ -78,11 +80,14 @@ for (const path of paths) {
 }
 
 const pct = (a: number, b: number) => (b ? `${((100 * a) / b).toFixed(1)}%` : '—');
-console.log('family\tview px\tepisodes\taccuracy\tzoomed\tanswered from the view: n, accuracy');
+console.log(`family\tview px\t${args['by-targets'] ? 'targets\t' : ''}episodes\taccuracy\tzoomed\tanswered from the view: n, accuracy`);
+const targetCounts = [...new Set([...table.keys()].map((k) => k.split('\t')[2]))].sort((a, b) => Number(a) - Number(b));
 for (const family of shown) {
   for (let i = 0; i <= BIN_EDGES.length; i++) {
     const bin = i === BIN_EDGES.length ? -1 : i;
-    const c = table.get(`${family}\t${bin}`);
-    if (c) console.log(`${family}\t${binName(bin)}\t${c.n}\t${pct(c.right, c.n)}\t${pct(c.zoomed, c.n)}\t${c.direct}, ${pct(c.directRight, c.direct)}`);
+    for (const targets of targetCounts) {
+      const c = table.get(`${family}\t${bin}\t${targets}`);
+      if (c) console.log(`${family}\t${binName(bin)}\t${args['by-targets'] ? `${targets}\t` : ''}${c.n}\t${pct(c.right, c.n)}\t${pct(c.zoomed, c.n)}\t${c.direct}, ${pct(c.directRight, c.direct)}`);
+    }
   }
 }
