@@ -1,5 +1,6 @@
 /**
  * npm run eval:by-size -- --evals evals/v27c-f16.json.gz,evals/v27c-val.json.gz [--family colour,shape] [--by-targets]
+ *   [--answer-view shape=16,colour=9]
  *
  * Accuracy by how large the target is in the global view: each `npm run eval` episode's scene is
  * made again from its seed (with the evaluation's world options; an episode whose question or
@@ -8,6 +9,8 @@
  * when it answered from the global view. This is where `train:sft --answer-view` thresholds come
  * from: the view size below which answering without a zoom goes wrong. `--by-targets` splits each
  * bin by how many targets the question has (a count's number), to tell size from crowding apart.
+ * `--answer-view` (as train:sft takes it) also says how often the oracle with those thresholds
+ * would zoom on these episodes' resolvable questions: the tool rate the issue caps at 30%.
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
@@ -16,6 +19,8 @@ import type { EpisodeRecord } from '../src/rl/eval';
 import { letterbox } from '../src/world/boxes';
 import { generateSample } from '../src/world/generate';
 import { seedDifficulty } from '../src/world/seeds';
+import { DEFAULT_MIX, oraclePlan } from '../src/train/oracle';
+import { answerViewPx } from './lib/training-mix';
 import { BACKGROUND_STYLES, FAMILIES, type BackgroundStyle, type Family } from '../src/world/types';
 import { MODEL_VIEW_SIZE } from '../src/world/resolvability';
 
@@ -23,6 +28,7 @@ const args = cliArgs('npm run eval:by-size --', {
   evals: { type: 'string', help: 'npm run eval outputs (runs/eval/…json, evals/…json.gz), comma-separated; their episodes are pooled' },
   family: { type: 'string', help: `families to show (default all: ${FAMILIES.join(',')})` },
   'by-targets': { type: 'boolean', default: false, help: 'split each bin by the number of targets (count: the true number)' },
+  'answer-view': { type: 'string', help: "oracle thresholds to price (train:sft's --answer-view, e.g. shape=16,colour=9): how often it would zoom on the resolvable questions" },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
 const paths = (args.evals ?? '').split(',').map((p) => p.trim()).filter(Boolean);
@@ -31,6 +37,17 @@ if (!paths.length) {
   process.exit(2);
 }
 const shown = listArg<Family>('family', args.family, FAMILIES) ?? FAMILIES;
+const pricedMix = (() => {
+  if (args['answer-view'] === undefined) return null;
+  try {
+    // no forced or missed zooms: only the thresholds decide
+    return { ...DEFAULT_MIX, recover: 0, zoomResolvable: 0, answerViewPx: answerViewPx(args['answer-view']) };
+  } catch (e) {
+    console.error(`--answer-view: ${(e as Error).message}`);
+    process.exit(2);
+  }
+})();
+const oracleZooms = { resolvable: 0, zoomed: 0 };
 
 /** Upper edges of the view-px bins; the last bin is open. */
 const BIN_EDGES = [4, 6, 8, 9, 10, 11, 12, 13, 14, 16, 20, 24];
@@ -56,7 +73,6 @@ const table = new Map<string, Cell>();
 for (const path of paths) {
   const { records, world = {} } = load(path);
   for (const r of records) {
-    if (!shown.includes(r.family)) continue;
     const seed = Number(r.id);
     const difficulty = world.difficulty === undefined || world.difficulty === 'per-seed' ? seedDifficulty(seed) : world.difficulty;
     const sample = generateSample(seed, { families: world.families ?? FAMILIES, backgrounds: world.backgrounds ?? BACKGROUND_STYLES, difficulty });
@@ -64,6 +80,11 @@ for (const path of paths) {
       console.error(`${path}: episode ${r.id} does not come out as evaluated ("${r.question}" → ${r.truth}); were other world options used?`);
       process.exit(1);
     }
+    if (pricedMix && sample.resolvable) {
+      oracleZooms.resolvable++;
+      if (oraclePlan(sample, seed, pricedMix).kind !== 'direct') oracleZooms.zoomed++;
+    }
+    if (!shown.includes(r.family)) continue;
     const { scale } = letterbox({ width: sample.scene.width, height: sample.scene.height });
     const px = Math.min(...sample.targets.map((b) => Math.max(b[2] - b[0], b[3] - b[1]) * scale * MODEL_VIEW_SIZE));
     const key = `${r.family}\t${binOf(px)}\t${args['by-targets'] ? sample.targets.length : ''}`;
@@ -90,4 +111,8 @@ for (const family of shown) {
       if (c) console.log(`${family}\t${binName(bin)}\t${args['by-targets'] ? `${targets}\t` : ''}${c.n}\t${pct(c.right, c.n)}\t${pct(c.zoomed, c.n)}\t${c.direct}, ${pct(c.directRight, c.direct)}`);
     }
   }
+}
+if (pricedMix) {
+  const table = Object.entries(pricedMix.answerViewPx).map(([f, px]) => `${f}=${px}`).join(',');
+  console.log(`the oracle with ${table} zooms on ${oracleZooms.zoomed} of ${oracleZooms.resolvable} resolvable episodes (${pct(oracleZooms.zoomed, oracleZooms.resolvable)}), all families`);
 }
