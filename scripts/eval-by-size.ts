@@ -54,7 +54,7 @@ const BIN_EDGES = [4, 6, 8, 9, 10, 11, 12, 13, 14, 16, 20, 24];
 const binOf = (px: number) => BIN_EDGES.findIndex((edge) => px < edge);
 const binName = (i: number) => (i === -1 ? `≥${BIN_EDGES.at(-1)}` : `${i === 0 ? 0 : BIN_EDGES[i - 1]}–${BIN_EDGES[i]}`);
 
-interface Evaluation { records: EpisodeRecord[]; world?: { difficulty?: number | 'per-seed'; targetView?: unknown; families?: Family[]; backgrounds?: BackgroundStyle[] } }
+interface Evaluation { records: EpisodeRecord[]; world?: { difficulty?: number | 'per-seed'; families?: Family[]; backgrounds?: BackgroundStyle[] } }
 
 function load(path: string): Evaluation {
   try {
@@ -113,6 +113,6 @@ for (const family of shown) {
   }
 }
 if (pricedMix) {
-  const table = Object.entries(pricedMix.answerViewPx).map(([f, px]) => `${f}=${px}`).join(',');
-  console.log(`the oracle with ${table} zooms on ${oracleZooms.zoomed} of ${oracleZooms.resolvable} resolvable episodes (${pct(oracleZooms.zoomed, oracleZooms.resolvable)}), all families`);
+  const thresholds = Object.entries(pricedMix.answerViewPx).map(([f, px]) => `${f}=${px}`).join(',');
+  console.log(`the oracle with ${thresholds} zooms on ${oracleZooms.zoomed} of ${oracleZooms.resolvable} resolvable episodes (${pct(oracleZooms.zoomed, oracleZooms.resolvable)}), all families`);
 }

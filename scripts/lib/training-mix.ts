@@ -54,4 +54,3 @@ export function pickWorld(seed: number, base: WorldOptions, weights: Record<Fami
   }
   return { ...base, families: [family], difficulty: base.difficulty ?? rng.float(0, 1) };
 }
-
