@@ -12,16 +12,14 @@
  * `--answer-view` (as train:sft takes it) also says how often the oracle with those thresholds
  * would zoom on these episodes' resolvable questions: the tool rate the issue caps at 30%.
  */
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
-import { cliArgs, listArg } from './lib/args';
-import type { EpisodeRecord } from '../src/rl/eval';
+import { cliArgs, listArg, parsedArg } from './lib/args';
+import { readEvaluation } from './lib/eval-file';
 import { letterbox } from '../src/world/boxes';
 import { generateSample } from '../src/world/generate';
 import { seedDifficulty } from '../src/world/seeds';
 import { DEFAULT_MIX, oraclePlan } from '../src/train/oracle';
 import { answerViewPx } from './lib/training-mix';
-import { BACKGROUND_STYLES, FAMILIES, type BackgroundStyle, type Family } from '../src/world/types';
+import { BACKGROUND_STYLES, FAMILIES, type Family } from '../src/world/types';
 import { MODEL_VIEW_SIZE } from '../src/world/resolvability';
 
 const args = cliArgs('npm run eval:by-size --', {
@@ -37,16 +35,8 @@ if (!paths.length) {
   process.exit(2);
 }
 const shown = listArg<Family>('family', args.family, FAMILIES) ?? FAMILIES;
-const pricedMix = (() => {
-  if (args['answer-view'] === undefined) return null;
-  try {
-    // no forced or missed zooms: only the thresholds decide
-    return { ...DEFAULT_MIX, recover: 0, zoomResolvable: 0, answerViewPx: answerViewPx(args['answer-view']) };
-  } catch (e) {
-    console.error(`--answer-view: ${(e as Error).message}`);
-    process.exit(2);
-  }
-})();
+// no forced or missed zooms when pricing thresholds: only the thresholds decide
+const pricedMix = args['answer-view'] === undefined ? null : { ...DEFAULT_MIX, recover: 0, zoomResolvable: 0, answerViewPx: parsedArg('answer-view', args['answer-view'], answerViewPx) };
 const oracleZooms = { resolvable: 0, zoomed: 0 };
 
 /** Upper edges of the view-px bins; the last bin is open. */
@@ -54,24 +44,10 @@ const BIN_EDGES = [4, 6, 8, 9, 10, 11, 12, 13, 14, 16, 20, 24];
 const binOf = (px: number) => BIN_EDGES.findIndex((edge) => px < edge);
 const binName = (i: number) => (i === -1 ? `≥${BIN_EDGES.at(-1)}` : `${i === 0 ? 0 : BIN_EDGES[i - 1]}–${BIN_EDGES[i]}`);
 
-interface Evaluation { records: EpisodeRecord[]; world?: { difficulty?: number | 'per-seed'; families?: Family[]; backgrounds?: BackgroundStyle[] } }
-
-function load(path: string): Evaluation {
-  try {
-    const bytes = readFileSync(path);
-    const e = JSON.parse((path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8')) as Evaluation;
-    if (!Array.isArray(e.records)) throw new Error('no "records" array: is it an npm run eval output?');
-    return e;
-  } catch (e) {
-    console.error(`${path}: ${(e as Error).message}`);
-    process.exit(1);
-  }
-}
-
 type Cell = { n: number; right: number; zoomed: number; direct: number; directRight: number };
 const table = new Map<string, Cell>();
 for (const path of paths) {
-  const { records, world = {} } = load(path);
+  const { records, world = {} } = readEvaluation(path);
   for (const r of records) {
     const seed = Number(r.id);
     const difficulty = world.difficulty === undefined || world.difficulty === 'per-seed' ? seedDifficulty(seed) : world.difficulty;

@@ -12,9 +12,8 @@
  * validation sets have disagreed by 2–3 points between close candidates). A file ending in .gz
  * is read gunzipped (the shipped model's evaluations are committed that way, under evals/).
  */
-import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { cliArgs } from './lib/args';
+import { readEvaluation } from './lib/eval-file';
 import { aimBreakdown, pairedDifference } from '../src/rl/compare';
 import { countAnswers, countScanAudit, recoveryAudit, relationAudit } from '../src/rl/thought-audit';
 import type { EpisodeRecord } from '../src/rl/eval';
@@ -30,18 +29,7 @@ if (!args.a || !args.b) {
   process.exit(2);
 }
 
-function records(path: string): EpisodeRecord[] {
-  try {
-    const bytes = readFileSync(path);
-    const text = (path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
-    const rs = (JSON.parse(text) as { records?: EpisodeRecord[] }).records;
-    if (!Array.isArray(rs)) throw new Error('no "records" array: is it an npm run eval output?');
-    return rs;
-  } catch (e) {
-    console.error(`${path}: ${(e as Error).message}`);
-    process.exit(1);
-  }
-}
+const records = (path: string): EpisodeRecord[] => readEvaluation(path).records;
 const [aPaths, bPaths] = [args.a, args.b].map((list) => list.split(',').map((p) => p.trim()).filter(Boolean));
 if (aPaths.length !== bPaths.length) {
   console.error(`--a names ${aPaths.length} evaluations and --b ${bPaths.length}: pair each of A's with B's of the same episodes`);

@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { useNodeBackend } from './lib/backend';
-import { bandArg, choiceArg, cliArgs, formatDuration, numberArg, parseLrScale } from './lib/args';
+import { bandArg, choiceArg, cliArgs, formatDuration, numberArg, parseLrScale, parsedArg } from './lib/args';
 import { hasCheckpoint, loadCheckpoint, loadVisionPretraining, saveCheckpoint } from './lib/checkpoint';
 import { onInterrupt } from './lib/interrupt';
 import { FAMILY_WEIGHTS, answerViewPx, familyWeights } from './lib/training-mix';
@@ -89,22 +89,8 @@ const world = { backgrounds: BACKGROUND_STYLES.filter((b) => b !== heldOut), cou
 const heldOutSizes = bandArg('hold-out-size', args['hold-out-size']);
 
 // The data mix is validated before any work starts, so a typo fails in a second, not after loading a model.
-const familyMix = (() => {
-  try {
-    return familyWeights(args['family-weights']);
-  } catch (e) {
-    console.error(`--family-weights: ${(e as Error).message}`);
-    process.exit(2);
-  }
-})();
-const answerView = (() => {
-  try {
-    return answerViewPx(args['answer-view']);
-  } catch (e) {
-    console.error(`--answer-view: ${(e as Error).message}`);
-    process.exit(2);
-  }
-})();
+const familyMix = parsedArg('family-weights', args['family-weights'], familyWeights);
+const answerView = parsedArg('answer-view', args['answer-view'], answerViewPx);
 const countAreas = choiceArg('count-areas', args['count-areas'], ['thirds', 'view'] as const);
 const oracleMix = { ...DEFAULT_MIX, zoomWhenNeeded: numberArg('zoom-rate', args['zoom-rate'], 0, 1), recover: numberArg('recover-rate', args['recover-rate'], 0, 1), countAreas, answerViewPx: answerView };
 const backend = await useNodeBackend('wasm');

@@ -21,6 +21,16 @@ export function cliArgs<S extends Spec>(command: string, spec: S): { [K in keyof
   }
 }
 
+/** An option parsed by `parse`, which throws on bad input; exits with code 2 and "--name: why" instead. */
+export function parsedArg<T>(name: string, raw: string | undefined, parse: (raw: string | undefined) => T): T {
+  try {
+    return parse(raw);
+  } catch (e) {
+    console.error(`--${name}: ${(e as Error).message}`);
+    process.exit(2);
+  }
+}
+
 /** Parses a numeric option; exits with a clear message when it is not a number in range. */
 export function numberArg(name: string, raw: string, min = -Infinity, max = Infinity): number {
   const v = Number(raw);
