@@ -14,13 +14,12 @@
  */
 import { cliArgs, listArg, parsedArg } from './lib/args';
 import { readEvaluation } from './lib/eval-file';
-import { letterbox } from '../src/world/boxes';
 import { generateSample } from '../src/world/generate';
 import { seedDifficulty } from '../src/world/seeds';
 import { DEFAULT_MIX, oraclePlan } from '../src/train/oracle';
 import { answerViewPx } from './lib/training-mix';
 import { BACKGROUND_STYLES, FAMILIES, type Family } from '../src/world/types';
-import { MODEL_VIEW_SIZE } from '../src/world/resolvability';
+import { viewPixels } from '../src/world/resolvability';
 
 const args = cliArgs('npm run eval:by-size --', {
   evals: { type: 'string', help: 'npm run eval outputs (runs/eval/…json, evals/…json.gz), comma-separated; their episodes are pooled' },
@@ -61,8 +60,7 @@ for (const path of paths) {
       if (oraclePlan(sample, seed, pricedMix).kind !== 'direct') oracleZooms.zoomed++;
     }
     if (!shown.includes(r.family)) continue;
-    const { scale } = letterbox({ width: sample.scene.width, height: sample.scene.height });
-    const px = Math.min(...sample.targets.map((b) => Math.max(b[2] - b[0], b[3] - b[1]) * scale * MODEL_VIEW_SIZE));
+    const px = Math.min(...sample.targets.map((b) => viewPixels(Math.max(b[2] - b[0], b[3] - b[1]), sample.scene)));
     const key = `${r.family}\t${binOf(px)}\t${args['by-targets'] ? sample.targets.length : ''}`;
     const cell = table.get(key) ?? { n: 0, right: 0, zoomed: 0, direct: 0, directRight: 0 };
     cell.n++;
