@@ -52,6 +52,9 @@ try {
     const p = pairedDifference(idx.map((i) => a[i]), idx.map((i) => b[i]));
     console.log(`${name.padEnd(14)} ${String(p.n).padStart(5)}  ${pct(p.accuracyA).padStart(6)}  ${pct(p.accuracyB).padStart(6)}  ${(100 * p.difference).toFixed(1)} ± ${(100 * p.standardError).toFixed(1)} points`);
   }
+  // the ship rule (README, "Measured") asks B to be ahead overall by two standard errors
+  const all = pairedDifference(a, b);
+  console.log(`overall: B right where A is wrong in ${all.wins} episodes, the reverse in ${all.losses}; B − A = ${(all.difference / all.standardError).toFixed(2)} standard errors`);
 } catch (e) {
   console.error((e as Error).message);
   process.exit(1);

@@ -8,7 +8,7 @@ describe('pairedDifference', () => {
     const a = [rec('1', true), rec('2', false), rec('3', false), rec('4', true)];
     const b = [rec('1', true), rec('2', true), rec('3', true), rec('4', false)];
     const p = pairedDifference(a, b);
-    expect(p).toMatchObject({ n: 4, accuracyA: 0.5, accuracyB: 0.75, difference: 0.25 });
+    expect(p).toMatchObject({ n: 4, accuracyA: 0.5, accuracyB: 0.75, difference: 0.25, wins: 2, losses: 1 });
     // differences 0, 1, 1, −1: mean 0.25, sample variance (0.0625 + 0.5625 · 2 + 1.5625) / 3 = 0.9167
     expect(p.standardError).toBeCloseTo(Math.sqrt(0.91667 / 4), 4);
   });

@@ -16,18 +16,24 @@ export interface PairedDifference {
   readonly difference: number;
   /** Standard error of the mean of the per-episode differences (each −1, 0 or 1). */
   readonly standardError: number;
+  /** Episodes B got right and A wrong, and the reverse: only these move the difference. */
+  readonly wins: number;
+  readonly losses: number;
 }
 
 /** @throws when the two lists are not the same episodes in the same order. */
 export function pairedDifference(a: readonly Outcome[], b: readonly Outcome[]): PairedDifference {
   if (a.length !== b.length || a.some((r, i) => r.id !== b[i].id)) throw new Error('the two evaluations are not of the same episodes (ids differ): run both with the same --seed and --n');
   const n = a.length;
-  if (n === 0) return { n, accuracyA: NaN, accuracyB: NaN, difference: NaN, standardError: NaN };
+  if (n === 0) return { n, accuracyA: NaN, accuracyB: NaN, difference: NaN, standardError: NaN, wins: 0, losses: 0 };
   const d = a.map((r, i) => Number(b[i].correct) - Number(r.correct));
   const mean = d.reduce((s, x) => s + x, 0) / n;
   const variance = n > 1 ? d.reduce((s, x) => s + (x - mean) ** 2, 0) / (n - 1) : 0;
   const acc = (rs: readonly Outcome[]) => rs.filter((r) => r.correct).length / n;
-  return { n, accuracyA: acc(a), accuracyB: acc(b), difference: mean, standardError: Math.sqrt(variance / n) };
+  return {
+    n, accuracyA: acc(a), accuracyB: acc(b), difference: mean, standardError: Math.sqrt(variance / n),
+    wins: d.filter((x) => x > 0).length, losses: d.filter((x) => x < 0).length,
+  };
 }
 
 export interface AimBreakdown {
