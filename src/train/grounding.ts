@@ -101,6 +101,24 @@ export interface BlockTargets {
   readonly centresByArea?: ReadonlyMap<RegionName, readonly number[]>;
   /** The global view only: per scan area, each cell's share of the targets counted there (coverageShares summed). */
   readonly sharesByArea?: ReadonlyMap<RegionName, ReadonlyMap<number, number>>;
+  /** The global view of a count that looks closer: per zoom, in order, where its box's coordinates look (its area's countCells). */
+  readonly lookCells?: readonly (readonly number[])[];
+  /** A closer look's crop: the targets it counts (those of its area), as cells, their centres' cells and each cell's share of them. */
+  readonly counted?: CountedTargets;
+}
+
+/** Where a count of some targets looks (`cells`) and what the count detector is taught there. */
+export interface CountedTargets {
+  readonly cells: readonly number[];
+  readonly centres: readonly number[];
+  readonly shares: ReadonlyMap<number, number>;
+}
+
+/** `CountedTargets` of `targets` in a view of `size` (their boxes in that view's pixels). */
+export function countedTargets(targets: readonly PixelBox[], size: Size, side: number): CountedTargets {
+  const shares = new Map<number, number>();
+  for (const t of targets) for (const [k, share] of coverageShares(t, size, side)) shares.set(k, (shares.get(k) ?? 0) + share);
+  return { cells: targetTokens(targets, size, side), centres: centreTokens(targets, size, side), shares };
 }
 
 /** `targetTokens` of the targets grouped by `key` (their region, their colour…). */
@@ -167,7 +185,8 @@ export function globalBlock(start: number, targets: readonly PixelBox[], colours
     if (scan.areas === 'view') return [name, centresByArea.get(name)!.length ? [...new Set(centresByArea.get(name))].sort((a, b) => a - b) : viewScanAreaCells(name, side)];
     return [name, byRegion.get(name) ?? targetTokens([regionBox(name, size)], size, side)];
   }));
-  return { ...block, countCells, centresByArea, sharesByArea };
+  const lookCells = scan.closer?.map((name) => countCells.get(name)!);
+  return { ...block, countCells, centresByArea, sharesByArea, ...(lookCells ? { lookCells } : {}) };
 }
 
 /** targetTokens for the view cut at `view` (original pixels): targets outside it are left out. */
@@ -188,17 +207,20 @@ export function viewTargetTokens(targets: readonly PixelBox[], view: PixelBox, s
  *     token), pointed at the targets in that region, or at the whole region when it holds none;
  *     with `countSink`, at each target's centre cell and the first token equally (sink 1/(n+1));
  *     with `countSplit`, at each counted target's centre cell equally (a region holding none as without);
- *     with `countDetect`, also giving the count detector its targets in the area (`detect`);
+ *     with `countDetect`, also giving the count detector its targets in the area (`detect`); an
+ *     entry marked " ?" (an area the count looks closer at) the same;
+ *   - a closer look's count ("In the crop there are 2 …"; the query is the word before the
+ *     number), pointed at the crop's counted targets, the detector taught them too;
  *   - every trained colour word naming targets in a thought before the first crop ("the red
  *     object", "the red objects"; the query is " the"), pointed at the global view's targets of
  *     that colour: a relation's thought names its second object by looking at it;
  *   - every coordinate of a trained box (the query is the token before it: the tool call's
  *     opening, or a comma), pointed at the view the box is written on: the global view for
- *     `bbox_view`, the latest crop for `bbox_crop`;
+ *     `bbox_view`, the latest crop for `bbox_crop`; a count's closer look at the area it zooms on;
  *   - the answer as the last thought states it ("… and it is yellow": the query predicts
  *     " yellow"), pointed at the latest view: the head that found the target also brings its
  *     colour, shape or glyph to the word that decides the episode (the answer itself only copies
- *     it).
+ *     it); a count that looked closer, at the global view.
  * A query whose view shows no target is left out, except a count's with the sink (all on the sink).
  */
 export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], weights: readonly number[], blocks: readonly BlockTargets[], countSink = false, countSplit = false, countDetect = false): GroundingQuery[] {
@@ -210,6 +232,10 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
   const [thinkId, answerId, answerEndId] = [tok.special('<think>'), tok.special('<answer>'), tok.special('</answer>')];
   const regionIds = new Set(REGION_WORDS.map((w) => tok.encode(w)).filter((ids) => ids.length === 1).map(([id]) => id));
   const digitIds = new Set([...'0123456789'].map((d) => tok.encode(` ${d}`)).filter((ids) => ids.length === 1).map(([id]) => id));
+  const unsure = tok.encode(' ?'); // a scan entry the count looks closer at
+  const unsureAt = (t: number) => unsure.every((id, i) => ids[t + i] === id);
+  // the word before a closer look's number ("there are 2", "there is 1", "the crop shows 2")
+  const croppedCountIds = new Set([' is', ' are', ' shows'].map((w) => tok.encode(w)).filter((ids) => ids.length === 1).map(([id]) => id));
   // " and" is spelt in characters by this vocabulary, so the text before the query is compared
   const listed = (t: number) => /( in|,| and)$/.test(tok.decode(ids.slice(Math.max(0, t - 3), t)));
   // the region named from position t (" the upper left…"): the longest name the text starts with
@@ -228,10 +254,9 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
   const out: GroundingQuery[] = [];
   const add = (query: number, block: BlockTargets, kind: GroundingKind) => { if (block.tokens.length) out.push({ query, keys: keysOf(block), kind }); };
   const trained = (t: number) => t + 1 < ids.length && weights[t + 1] > 0;
-  const detectKeys = (region: RegionName): DetectKey[] => {
-    const centres = new Set(blocks[0].centresByArea?.get(region));
-    const shares = blocks[0].sharesByArea?.get(region) ?? new Map<number, number>();
-    return [...new Set([...centres, ...shares.keys()])].sort((a, b) => a - b).map((k) => ({ key: blocks[0].start + k, centre: centres.has(k), share: shares.get(k) ?? 0 }));
+  const detectKeys = (block: BlockTargets, centreCells: readonly number[] = [], shares: ReadonlyMap<number, number> = new Map()): DetectKey[] => {
+    const centres = new Set(centreCells);
+    return [...new Set([...centres, ...shares.keys()])].sort((a, b) => a - b).map((k) => ({ key: block.start + k, centre: centres.has(k), share: shares.get(k) ?? 0 }));
   };
   // a count's scan entry: with the sink, one key per target's centre; else the region's targets, or the whole region
   const countQuery = (region: RegionName, query: number): GroundingQuery | null => {
@@ -241,13 +266,14 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
     if (countSplit && centres.length) return { query, keys: centreKeys(), kind: 'count', split: 1 };
     const cells = blocks[0].countCells?.get(region);
     if (!cells?.length) return null;
-    return { query, keys: keysOf({ ...blocks[0], tokens: cells }), kind: 'count', ...(countDetect ? { detect: detectKeys(region) } : {}) };
+    return { query, keys: keysOf({ ...blocks[0], tokens: cells }), kind: 'count', ...(countDetect ? { detect: detectKeys(blocks[0], centres, blocks[0].sharesByArea?.get(region)) } : {}) };
   };
+  let viewBoxes = 0; // view boxes seen so far: a closer look's k-th box looks at its k-th area
   for (let t = 1; t + 1 < ids.length; t++) {
     const region = ids[t] === theId && regionIds.has(ids[t + 1]) ? regionAt(t) : undefined;
     // a count's scan entry ("…, the upper left 2"): the name is fixed by the order, the number is not
     const nameEnd = region ? t + tok.encode(` ${region}`).length - 1 : -1;
-    if (region && digitIds.has(ids[nameEnd + 1])) {
+    if (region && (digitIds.has(ids[nameEnd + 1]) || unsureAt(nameEnd + 1))) {
       const query = trained(nameEnd) ? countQuery(region, nameEnd) : null;
       if (query) out.push(query);
     } else if (region && listed(t) && trained(t)) add(t, narrowed(blocks[0].byRegion?.get(region)), 'region');
@@ -255,8 +281,13 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
       const colour = colourAt(t);
       if (colour) add(t, narrowed(blocks[0].byColour?.get(colour)), 'colour');
     }
+    if (t >= firstCrop && croppedCountIds.has(ids[t]) && digitIds.has(ids[t + 1]) && trained(t)) {
+      const { counted } = latestBlock(t);
+      if (counted) out.push({ query: t, keys: keysOf({ ...latestBlock(t), tokens: counted.cells }), kind: 'count', ...(countDetect ? { detect: detectKeys(latestBlock(t), counted.centres, counted.shares) } : {}) });
+    }
+    const look = ids[t] === viewOpening ? blocks[0].lookCells?.[viewBoxes++] : undefined;
     if ((ids[t] === viewOpening || ids[t] === cropOpening) && trained(t)) {
-      const block = ids[t] === viewOpening ? blocks[0] : latestBlock(t);
+      const block = ids[t] === viewOpening ? (look ? narrowed(look) : blocks[0]) : latestBlock(t);
       // the opening predicts x1; the commas two, four and six tokens on predict y1, x2, y2
       for (const q of [t, t + 2, t + 4, t + 6]) if ((q === t || ids[q] === commaId) && trained(q)) add(q, block, ids[t] === viewOpening ? 'view box' : 'crop box');
     }
@@ -265,7 +296,7 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
       const [said] = tok.encode(` ${tok.decode(ids.slice(t + 1, end < 0 ? undefined : end))}`);
       for (let q = t - 2; q > 0 && ids[q] !== thinkId; q--) {
         if (ids[q + 1] === said) {
-          if (trained(q)) add(q, latestBlock(t), 'answer');
+          if (trained(q)) add(q, blocks[0].lookCells ? blocks[0] : latestBlock(t), 'answer');
           break;
         }
       }

@@ -11,10 +11,12 @@
  *   zoom    — one zoom, then answer
  *   coarse  — a wide zoom, a closer one inside the crop, then answer
  *   recover — the first box misses; say so, zoom on the target in the full image, go on
+ *   closer  — a count (with OracleMix.countCloser): scan the view's areas, mark the crowded ones
+ *             "?", zoom on each of them, count the objects each crop shows, add everything up
  * Thoughts are drawn from paraphrase templates so the wording varies.
  */
 import { type PixelBox, type Size, type ViewBox, boxHeight, boxWidth, containsBox, pixelBox, pixelToView, viewToPixel } from '../world/boxes';
-import { REGION_ORDER, type RegionName, type ScanAreas, regionName, scanArea } from '../world/regions';
+import { REGION_ORDER, type RegionName, type ScanAreas, regionName, scanArea, viewScanAreaBox } from '../world/regions';
 import { createRng, type Rng } from '../world/rng';
 import type { Family, Sample } from '../world/types';
 import { MODEL_VIEW_SIZE } from '../world/resolvability';
@@ -22,7 +24,7 @@ import { MIN_CROP_SIDE, checkBox } from '../agent/crop';
 import type { BoxFrame } from '../agent/format';
 import { cropViewToPixel } from '../agent/parser';
 
-export type OracleKind = 'direct' | 'zoom' | 'coarse' | 'recover';
+export type OracleKind = 'direct' | 'zoom' | 'coarse' | 'recover' | 'closer';
 
 export interface OracleZoom {
   /** The grid box the model writes, on the view named by `frame`. */
@@ -51,6 +53,8 @@ export interface OraclePlan {
 export interface CountScan {
   readonly areas: ScanAreas;
   readonly ofTargets: readonly RegionName[];
+  /** The areas the scan marks "?" and zooms on, in the order of the zooms (a `closer` plan's crops). */
+  readonly closer?: readonly RegionName[];
 }
 
 export interface OracleMix {
@@ -67,6 +71,14 @@ export interface OracleMix {
   readonly countAreas?: ScanAreas;
   /** Per family, the view px a target must span to be answered without (another) zoom; ANSWER_VIEW_PX when omitted. */
   readonly answerViewPx?: Partial<Record<Family, number>>;
+  /**
+   * Counts on `view` areas only: take a closer look at crowded areas. Every area holding two or
+   * more targets is marked "?" in the scan and zoomed on (at most MAX_CLOSER_LOOKS), its crop's
+   * objects counted whole; an area holding one is looked at too with this chance, so that the
+   * model looks wherever it cannot tell one object from two, not only where it is sure. Omitted:
+   * every count is answered from the global view (recipes ≤ v28).
+   */
+  readonly countCloser?: number;
 }
 
 export const DEFAULT_MIX: OracleMix = { recover: 0.12, zoomResolvable: 0.05, zoomWhenNeeded: 1 };
@@ -79,6 +91,9 @@ export const DEFAULT_MIX: OracleMix = { recover: 0.12, zoomResolvable: 0.05, zoo
  * this table (`train:sft --answer-view`); recipes ≤ v27 were trained on it as it stands.
  */
 export const ANSWER_VIEW_PX: Partial<Record<Family, number>> = { glyph: 20, shape: 12 };
+
+/** A count looks closer at no more than this many areas (each costs a turn and 64 positions of context). */
+export const MAX_CLOSER_LOOKS = 2;
 
 /** One zoom magnifies at most this much: its box is at least 1/MAX_ZOOM of the view's side. */
 export const MAX_ZOOM = 4;
@@ -132,9 +147,10 @@ function readingThought(rng: Rng, sample: Sample, zoomed: boolean, scan?: CountS
  * the counted objects' regions (recipes ≤ v18), which the model could not end: it listed five or
  * six regions whatever the scene held (count 24%). A running total in place of each region's own
  * number was tried first and not learnt in 1000 steps × 8: the model copied the previous total.
+ * An area in `closer` gets "?" for its number: a crop will count it.
  */
-function countScan(subject: string, areaOfTarget: readonly RegionName[]): string {
-  const entries = REGION_ORDER.map((name) => `${name} ${areaOfTarget.filter((r) => r === name).length}`);
+function countScan(subject: string, areaOfTarget: readonly RegionName[], closer: readonly RegionName[] = []): string {
+  const entries = REGION_ORDER.map((name) => `${name} ${closer.includes(name) ? '?' : areaOfTarget.filter((r) => r === name).length}`);
   return `I count ${subject} area by area: ${entries.join(', ')}. `;
 }
 
@@ -172,6 +188,47 @@ function missThought(rng: Rng, sample: Sample, region: string): string {
     `This crop missed ${s}. I look again in ${region}.`,
     `I do not see ${s} here, so I zoom on ${region} instead.`,
   ]);
+}
+
+/** The thought that ends a count's scan with a closer look at its first "?" area. */
+function closerLookThought(rng: Rng, area: RegionName): string {
+  return rng.pick([
+    `There may be more at ${area}, so I take a closer look.`,
+    `I cannot see ${area} clearly enough, so I zoom in on it.`,
+    `I need a closer look at ${area}.`,
+  ]);
+}
+
+/** What a closer look's crop shows; then the next area to look at, or the sum. */
+function closerCropThought(rng: Rng, shown: number, next: RegionName | undefined, total: string): string {
+  const seen = rng.pick([`In the crop there ${shown === 1 ? 'is' : 'are'} ${shown} of them.`, `The crop shows ${shown} of them.`]);
+  return `${seen} ${next ? rng.pick([`Now I look at ${next}.`, `I need a closer look at ${next} too.`]) : `So I count ${total} of them.`}`;
+}
+
+/**
+ * A count that zooms on its crowded `view` areas (OracleMix.countCloser), or null when no area
+ * is looked at. Two objects in one area of the 64-px view are a blob the model cannot split
+ * (areas holding two were right 40 of 482 times in v28's scans); a crop magnifies the area
+ * 2.7–4×. Each crop is the area itself, so it counts exactly the targets the scan left out.
+ */
+function closerCountPlan(rng: Rng, sample: Sample, scan: CountScan, chance: number, size: Size): OraclePlan | null {
+  const full = pixelBox(0, 0, size.width, size.height);
+  const held = (name: RegionName) => scan.ofTargets.filter((r) => r === name).length;
+  // one draw per area holding one, whatever the others hold, so a plan depends on nothing else
+  const unsure = new Set(REGION_ORDER.filter((name) => held(name) === 1 && rng.chance(chance)));
+  const wanted = [...REGION_ORDER.filter((name) => held(name) >= 2), ...REGION_ORDER.filter((name) => unsure.has(name))].slice(0, MAX_CLOSER_LOOKS);
+  const looks = REGION_ORDER.flatMap((name) => {
+    const zoom = wanted.includes(name) ? writeBox(viewScanAreaBox(name, size), full, 'view', size) : null;
+    return zoom ? [{ name, zoom }] : [];
+  });
+  if (looks.length === 0) return null;
+  const closer = looks.map((l) => l.name);
+  const turns: OracleTurn[] = [{ thought: countScan(sample.subject, scan.ofTargets, closer) + closerLookThought(rng, closer[0]), zoom: looks[0].zoom, imitate: true }];
+  looks.forEach((look, i) => {
+    const next = looks[i + 1];
+    turns.push({ thought: closerCropThought(rng, held(look.name), next?.name, sample.answer), zoom: next?.zoom ?? null, imitate: true });
+  });
+  return { kind: 'closer', answer: sample.answer, turns, scan: { ...scan, closer } };
 }
 
 /** Union box of all targets. */
@@ -243,11 +300,10 @@ export function oraclePlan(sample: Sample, seed: number, mix: OracleMix = DEFAUL
   const target = targetsBox(sample);
   const region = regionName(target, size);
   const answerAt = (mix.answerViewPx ?? ANSWER_VIEW_PX)[sample.family];
-  const direct = (): OraclePlan => {
-    const areas = mix.countAreas ?? 'thirds';
-    const scan = sample.family === 'count' ? { areas, ofTargets: sample.targets.map((t) => scanArea(t, size, areas)) } : undefined;
-    return { kind: 'direct', answer: sample.answer, turns: [{ thought: readingThought(rng, sample, false, scan), zoom: null, imitate: true }], scan };
-  };
+  const areas = mix.countAreas ?? 'thirds';
+  const scan = sample.family === 'count' ? { areas, ofTargets: sample.targets.map((t) => scanArea(t, size, areas)) } : undefined;
+  const direct = (): OraclePlan => ({ kind: 'direct', answer: sample.answer, turns: [{ thought: readingThought(rng, sample, false, scan), zoom: null, imitate: true }], scan });
+  if (scan && areas === 'view' && mix.countCloser !== undefined) return closerCountPlan(rng, sample, scan, mix.countCloser, size) ?? direct();
   if (answerAt === undefined) return direct();
   const forceZoom = rng.chance(mix.zoomResolvable);
   if (viewPx(target, full) >= answerAt && !forceZoom) return direct();

@@ -12,7 +12,7 @@ import { parseTurn } from '../agent/parser';
 import { context2d } from '../world/canvas';
 import type { EpisodeImage } from '../agent/loop';
 import type { OraclePlan } from './oracle';
-import { type BlockTargets, type GroundingQuery, globalBlock, groundingQueries, viewTargetTokens } from './grounding';
+import { type BlockTargets, type GroundingQuery, countedTargets, globalBlock, groundingQueries, viewTargetTokens } from './grounding';
 
 export interface TrainingSequence {
   readonly ids: number[];
@@ -88,8 +88,16 @@ export function planToSequence(model: SequenceEncoder, image: EpisodeImage, ques
     // image blocks are runs of K image ids, one per view, in order
     const starts = seq.ids.flatMap((id, t) => (id === imageId && seq.ids[t - 1] !== imageId ? [t] : []));
     const side = Math.sqrt(K);
-    const blocks: BlockTargets[] = seq.views.map((view, i) => (i === 0 ? globalBlock(starts[0], targets, targetColours, image.size, side, plan.scan) : { start: starts[i], tokens: viewTargetTokens(targets, view, side) }));
+    const blocks: BlockTargets[] = seq.views.map((view, i) => (i === 0 ? globalBlock(starts[0], targets, targetColours, image.size, side, plan.scan) : { start: starts[i], tokens: viewTargetTokens(targets, view, side), ...closerLook(plan, i - 1, targets, view, side) }));
     seq.grounding.push(...groundingQueries(tok, seq.ids, seq.weights, blocks, model.config.countMass, model.config.countPeaks, model.config.countDetector));
   }
   return seq;
+}
+
+/** For the crop of a count's k-th closer look: the targets of its area, as that crop shows them. */
+function closerLook(plan: OraclePlan, k: number, targets: readonly PixelBox[], view: PixelBox, side: number): Pick<BlockTargets, 'counted'> {
+  const area = plan.scan?.closer?.[k];
+  if (!area) return {};
+  const local = targets.filter((_, i) => plan.scan!.ofTargets[i] === area).map((t) => pixelBox(t[0] - view[0], t[1] - view[1], t[2] - view[0], t[3] - view[1]));
+  return { counted: countedTargets(local, { width: view[2] - view[0], height: view[3] - view[1] }, side) };
 }

@@ -50,6 +50,17 @@ export function scanArea(box: PixelBox, size: Size, areas: ScanAreas): RegionNam
   return REGION_ORDER[viewBand(fy) * 3 + viewBand(fx)];
 }
 
+/** A `view` scan area as a box of the original's pixels, clipped to the image (the letterbox padding left out). */
+export function viewScanAreaBox(name: RegionName, size: Size): PixelBox {
+  const i = REGION_ORDER.indexOf(name);
+  const { scale, offsetX, offsetY } = letterbox(size);
+  const bounds = [0, ...VIEW_SCAN_BORDERS, 1];
+  const [col, row] = [i % 3, Math.floor(i / 3)];
+  const toX = (f: number) => Math.min(size.width, Math.max(0, (f - offsetX) / scale));
+  const toY = (f: number) => Math.min(size.height, Math.max(0, (f - offsetY) / scale));
+  return pixelBox(toX(bounds[col]), toY(bounds[row]), toX(bounds[col + 1]), toY(bounds[row + 1]));
+}
+
 /** The cells of a side × side view token grid (row-major) whose centres lie in a `view` scan area. */
 export function viewScanAreaCells(name: RegionName, side: number): number[] {
   const i = REGION_ORDER.indexOf(name);
