@@ -89,6 +89,10 @@ for (const areas of ['thirds', 'view'] as const) {
   }
   console.log('count scan regions by the objects they hold: right / regions, holding none; one; two or more');
   for (const [label, c] of countScans) console.log(`${label} ${c.byObjects.map((t) => `${t.right} / ${t.n}`).join('; ')}`);
+  if (countScans.some(([, c]) => c.looked.some((t) => t.n > 0))) {
+    console.log('count scan areas marked ? and looked at closer, by the objects they hold: its crop counted right / areas, holding none; one; two or more');
+    for (const [label, c] of countScans) console.log(`${label} ${c.looked.map((t) => `${t.right} / ${t.n}`).join('; ')}`);
+  }
 }
 
 console.log('\nrecovery: first zoom missed: n, then said so, ended right; first zoom held the target: n, said it missed');

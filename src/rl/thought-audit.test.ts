@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RegionName } from '../world/regions';
-import { countAnswers, countScanAudit, recoveryAudit, relationAudit, scanCounts } from './thought-audit';
+import { countAnswers, countScanAudit, cropCounts, recoveryAudit, relationAudit, scanCounts } from './thought-audit';
 
 const relation = (truth: string, correct: boolean, thought: string) => ({ family: 'relation' as const, truth, answer: correct ? truth : 'x', correct, thoughts: [thought] });
 
@@ -60,6 +60,24 @@ describe('countScanAudit', () => {
       n: 5, scans: 4, answerIsSum: 3, regions: 27, regionsRight: 25, missed: 1, phantom: 1, allRight: 2,
       // regions holding none (22: one phantom), one (4: one missed), two or more (the first scan's centre)
       byObjects: [{ n: 22, right: 21 }, { n: 4, right: 3 }, { n: 1, right: 1 }],
+      looked: [{ n: 0, right: 0 }, { n: 0, right: 0 }, { n: 0, right: 0 }],
+    });
+  });
+
+  it('a count that looks closer: its ? areas are scored by what their crops counted, and the answer is the scan\'s numbers plus the crops\'', () => {
+    const marked = (counts: (number | '?')[]) => `I count the red objects area by area: ${regions.map((r, i) => `${r} ${counts[i]}`).join(', ')}. I need a closer look at the top.`;
+    expect(scanCounts(marked([0, '?', 0, 0, 1, 0, 0, 0, 0]))).toEqual([0, null, 0, 0, 1, 0, 0, 0, 0]);
+    expect(cropCounts(['In the crop there are 2 of them. Now I look at the centre.', 'The crop shows 1 of them. So I count 4 of them.'])).toEqual([2, 1]);
+    const record = (answer: string, thoughts: string[]) => ({ family: 'count' as const, truth: '4', answer, correct: answer === '4', thoughts, viewAreas: ['the top', 'the top', 'the centre', 'the lower right'] as RegionName[] });
+    const audit = countScanAudit([
+      // the top (two) and the centre (one) looked at closer: the top's crop right, the centre's wrong; the lower right missed (in both)
+      record('4', [marked([0, '?', 0, 0, '?', 0, 0, 0, 0]), 'In the crop there are 2 of them. Now I look at the centre.', 'In the crop there are 2 of them. So I count 4 of them.']),
+      // one look, the scan's number and the crop's add up to 3, but it answers 5
+      record('5', [marked([0, '?', 0, 0, 1, 0, 0, 0, 0]), 'The crop shows 2 of them. So I count 5 of them.']),
+    ], 'view');
+    expect(audit).toMatchObject({
+      scans: 2, answerIsSum: 1, regions: 7 + 8, regionsRight: 6 + 7, missed: 2, phantom: 0,
+      looked: [{ n: 0, right: 0 }, { n: 1, right: 0 }, { n: 2, right: 2 }],
     });
   });
 

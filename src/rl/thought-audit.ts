@@ -99,6 +99,8 @@ export interface CountScanAudit {
   readonly allRight: number;
   /** Scored regions by the objects they hold (0, 1, 2 = two or more): how many, and how many the scan got right. */
   readonly byObjects: readonly [RegionTally, RegionTally, RegionTally];
+  /** Areas the scan marked "?" and looked closer at, by the objects they hold: how many, and how many its crop's count got right. */
+  readonly looked: readonly [RegionTally, RegionTally, RegionTally];
 }
 
 export interface RegionTally {
@@ -106,33 +108,57 @@ export interface RegionTally {
   readonly right: number;
 }
 
-const SCAN_ENTRY = /(the [a-z ]+?) (\d+)(?=[,.])/g;
+const SCAN_ENTRY = /(the [a-z ]+?) (\d+|\?)(?=[,.])/g;
 
-/** The nine numbers of a count scan ("…area by area: the upper left 0, the top 1, …"), or null when the thought is not one. */
-export function scanCounts(thought: string): number[] | null {
+/**
+ * The nine numbers of a count scan ("…area by area: the upper left 0, the top 1, …"), null for an
+ * area marked "?" (one the count looks closer at); null when the thought is not a scan.
+ */
+export function scanCounts(thought: string): (number | null)[] | null {
   const at = thought.indexOf('area by area:');
   if (at < 0) return null;
   const entries = [...thought.slice(at).matchAll(SCAN_ENTRY)].slice(0, REGION_ORDER.length);
   if (entries.length < REGION_ORDER.length || entries.some((m, i) => m[1] !== REGION_ORDER[i])) return null;
-  return entries.map((m) => Number(m[2]));
+  return entries.map((m) => (m[2] === '?' ? null : Number(m[2])));
+}
+
+const CROP_COUNT = /(?:there (?:is|are)|crop shows) (\d+) of them/;
+
+/** What each closer look's crop counted ("In the crop there are 2 of them", "The crop shows 1 of them"), in order. */
+export function cropCounts(thoughts: readonly string[]): number[] {
+  return thoughts.flatMap((t) => {
+    const m = CROP_COUNT.exec(t);
+    return m ? [Number(m[1])] : [];
+  });
 }
 
 /** `areas`: which split the scans are scored on, the image's thirds or the view's token-aligned areas (src/world/regions.ts). */
 export function countScanAudit(records: readonly Audited[], areas: ScanAreas = 'thirds'): CountScanAudit {
   const rs = records.filter((r) => r.family === 'count');
   type Tally = { n: number; right: number };
-  const byObjects: [Tally, Tally, Tally] = [{ n: 0, right: 0 }, { n: 0, right: 0 }, { n: 0, right: 0 }];
-  const out = { n: rs.length, scans: 0, answerIsSum: 0, regions: 0, regionsRight: 0, missed: 0, phantom: 0, allRight: 0, byObjects };
+  const tallies = (): [Tally, Tally, Tally] => [{ n: 0, right: 0 }, { n: 0, right: 0 }, { n: 0, right: 0 }];
+  const [byObjects, looked] = [tallies(), tallies()];
+  const out = { n: rs.length, scans: 0, answerIsSum: 0, regions: 0, regionsRight: 0, missed: 0, phantom: 0, allRight: 0, byObjects, looked };
   for (const r of rs) {
-    const counts = scanCounts(r.thoughts[r.thoughts.length - 1] ?? '');
-    if (!counts) continue;
+    // the scan is the first thought of a count that looks closer, the only one of one that does not
+    const at = r.thoughts.findIndex((t) => scanCounts(t));
+    if (at < 0) continue;
+    const counts = scanCounts(r.thoughts[at])!;
+    const crops = cropCounts(r.thoughts.slice(at + 1));
     out.scans++;
-    if (r.answer === String(counts.reduce((a, b) => a + b))) out.answerIsSum++;
+    if (r.answer === String([...counts, ...crops].reduce<number>((a, b) => a + (b ?? 0), 0))) out.answerIsSum++;
     const areaOfTarget = areas === 'view' ? r.viewAreas : r.targetRegions;
     if (!areaOfTarget) continue;
     let right = 0;
+    let look = 0;
     counts.forEach((said, i) => {
       const there = areaOfTarget.filter((name) => name === REGION_ORDER[i]).length;
+      if (said === null) {
+        const tally = looked[Math.min(there, 2)];
+        tally.n++;
+        if (crops[look++] === there) tally.right++;
+        return;
+      }
       const tally = byObjects[Math.min(there, 2)];
       tally.n++;
       if (said === there) {
@@ -141,9 +167,10 @@ export function countScanAudit(records: readonly Audited[], areas: ScanAreas = '
       } else if (said < there) out.missed++;
       else out.phantom++;
     });
-    out.regions += counts.length;
+    const scored = counts.filter((c) => c !== null).length;
+    out.regions += scored;
     out.regionsRight += right;
-    if (right === counts.length) out.allRight++;
+    if (right === scored) out.allRight++;
   }
   return out;
 }

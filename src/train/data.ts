@@ -34,6 +34,8 @@ export function makeExample(
   return { sample, plan, sequence, auxLabels };
 }
 
+const CLOSER_MIX: OracleMix = { ...DEFAULT_MIX, countAreas: 'view', countCloser: 0.5 };
+
 /** Texts the tokenizer must encode compactly: every template's words, numbers 0..100, answers. */
 export function tokenizerCorpus(count: number, world: WorldOptions = {}): string[] {
   const texts: string[] = [];
@@ -41,6 +43,8 @@ export function tokenizerCorpus(count: number, world: WorldOptions = {}): string
     const sample = generateSample(1_000_000 + seed, world);
     const plan = oraclePlan(sample, seed);
     texts.push(sample.question, sample.answer, ...plan.turns.map((t) => t.thought));
+    // a count that looks closer has words of its own ("the top ?", "the crop shows 2")
+    if (sample.family === 'count') texts.push(...oraclePlan(sample, seed, CLOSER_MIX).turns.map((t) => t.thought));
   }
   texts.push(Array.from({ length: 101 }, (_, i) => i).join(','));
   texts.push('Error: the box is too small. Error: the box lies outside the image. Error: the tool call is not valid JSON.');

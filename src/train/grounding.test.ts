@@ -356,6 +356,53 @@ describe('grounding queries and loss', () => {
     expect(spread).toBeGreaterThan(5); // objects straddle cell borders: the shares are not the centre marks again
   });
 
+  it('a count that looks closer: its ? entries teach the detector like numbered ones; each crop\'s count looks at the targets of its area in that crop; its boxes look at that area; its answer at the global view', () => {
+    const config = presetConfig('tiny-detector', tok.vocabSize);
+    const model = new SquintModel(config, tok, initWeights(config, 3));
+    const side = Math.sqrt(model.tokensPerImage);
+    const imageId = tok.special('<image>');
+    let looks = 0;
+    for (let seed = 700; seed < 740; seed++) {
+      const { sample, sequence, plan } = makeExample(model, seed, createNodeCanvas, { families: ['count'] }, { ...DEFAULT_MIX, countAreas: 'view', countCloser: 0.25 });
+      if (plan.kind !== 'closer') continue;
+      const size = { width: sample.scene.width, height: sample.scene.height };
+      const starts = sequence.ids.flatMap((id, t) => (id === imageId && sequence.ids[t - 1] !== imageId ? [t] : []));
+      const blockOf = (key: number) => starts.findLastIndex((s) => s <= key);
+      const counts = sequence.grounding.filter((g) => g.kind === 'count');
+      const scan = counts.filter((g) => g.query < starts[1]);
+      expect(scan).toHaveLength(9); // the "?" entries too
+      for (const q of scan) {
+        const named = regionEndingAt(tok, sequence.ids, q.query);
+        const held = sample.targets.filter((_, i) => plan.scan!.ofTargets[i] === named).length;
+        expect(q.detect!.filter((d) => d.centre).length).toBe(new Set(centreTokens(sample.targets.filter((_, i) => plan.scan!.ofTargets[i] === named), size, side)).size);
+        expect(q.detect!.reduce((sum, d) => sum + d.share, 0)).toBeCloseTo(held, 6);
+      }
+      const crops = counts.filter((g) => g.query >= starts[1]);
+      expect(crops).toHaveLength(plan.scan!.closer!.length);
+      crops.forEach((q, k) => {
+        const area = plan.scan!.closer![k];
+        const held = plan.scan!.ofTargets.filter((r) => r === area).length;
+        expect(tok.decode([sequence.ids[q.query + 1]]).trim()).toBe(String(held)); // the query predicts the crop's count
+        for (const key of [...q.keys, ...q.detect!.map((d) => d.key)]) expect(blockOf(key)).toBe(k + 1); // in its own crop
+        expect(q.detect!.filter((d) => d.centre).length).toBeGreaterThan(0);
+        const shares = q.detect!.reduce((sum, d) => sum + d.share, 0);
+        expect(shares).toBeLessThanOrEqual(held + 1e-6); // a target cut by the crop's edge keeps only its inside share
+        expect(shares).toBeGreaterThan(held / 2);
+        looks++;
+      });
+      const boxes = sequence.grounding.filter((g) => g.kind === 'view box');
+      expect(boxes).toHaveLength(4 * plan.scan!.closer!.length);
+      boxes.forEach((q, i) => {
+        const area = plan.scan!.closer![Math.floor(i / 4)];
+        const centres = centreTokens(sample.targets.filter((_, j) => plan.scan!.ofTargets[j] === area), size, side);
+        expect(q.keys).toEqual([...new Set(centres)].sort((a, b) => a - b).map((c) => starts[0] + c));
+      });
+      for (const q of sequence.grounding.filter((g) => g.kind === 'answer')) for (const key of q.keys) expect(blockOf(key)).toBe(0);
+    }
+    expect(looks).toBeGreaterThan(10);
+    model.dispose();
+  });
+
   it('coverageShares splits a box over the cells it covers by area', () => {
     const size = { width: VIEW_GRID, height: VIEW_GRID }; // view units = pixels
     const cell = VIEW_GRID / 4;

@@ -5,7 +5,8 @@ import { toolCallText } from '../agent/format';
 import { type PixelBox, containsBox, intersectionOverUnion } from '../world/boxes';
 import { generateSample } from '../world/generate';
 import { MODEL_VIEW_SIZE } from '../world/resolvability';
-import { ANSWER_VIEW_PX, DEFAULT_MIX, MAX_ZOOM, oraclePlan } from './oracle';
+import { ANSWER_VIEW_PX, DEFAULT_MIX, MAX_CLOSER_LOOKS, MAX_ZOOM, oraclePlan } from './oracle';
+import { REGION_ORDER, scanArea, viewScanAreaBox } from '../world/regions';
 
 const side = (b: PixelBox) => Math.max(b[2] - b[0], b[3] - b[1]);
 
@@ -137,5 +138,67 @@ describe('oraclePlan for a tool-shy base', () => {
     const plans = samples.map((s, i) => oraclePlan(s, i, { recover: 0.12, zoomResolvable: 0, zoomWhenNeeded: 0 }));
     expect(plans.every((p) => p.kind === 'direct')).toBe(true);
     expect(samples.some((s) => !s.resolvable)).toBe(true);
+  });
+});
+
+describe('oraclePlan for a count that looks closer (countCloser)', () => {
+  const counts = Array.from({ length: 200 }, (_, i) => generateSample(11000 + i, { families: ['count'] }));
+  const mix = { ...DEFAULT_MIX, countAreas: 'view' as const, countCloser: 0.25 };
+  const plans = counts.map((s, i) => [s, oraclePlan(s, i, mix)] as const);
+  const held = (s: (typeof counts)[number]) => REGION_ORDER.map((name) => s.targets.filter((t) => scanArea(t, { width: s.scene.width, height: s.scene.height }, 'view') === name).length);
+
+  it('marks ? and zooms on every crowded area (at most two), on some areas holding one, and on no empty one', () => {
+    let singlesLooked = 0;
+    let singles = 0;
+    for (const [s, p] of plans) {
+      const n = held(s);
+      const closer = p.scan?.closer ?? [];
+      const crowded = REGION_ORDER.filter((_, i) => n[i] >= 2);
+      for (const name of crowded.slice(0, MAX_CLOSER_LOOKS)) expect(closer).toContain(name);
+      for (const name of closer) expect(n[REGION_ORDER.indexOf(name)]).toBeGreaterThan(0);
+      expect(closer.length).toBeLessThanOrEqual(MAX_CLOSER_LOOKS);
+      singles += n.filter((k) => k === 1).length;
+      singlesLooked += closer.filter((name) => n[REGION_ORDER.indexOf(name)] === 1).length;
+      expect(p.kind).toBe(closer.length ? 'closer' : 'direct');
+      expect(p.answer).toBe(s.answer);
+    }
+    // about a quarter of the areas holding one, fewer where two crowded areas already took both looks
+    expect(singlesLooked / singles).toBeGreaterThan(0.1);
+    expect(singlesLooked / singles).toBeLessThan(0.3);
+  });
+
+  it('its scan says ? where it looks closer; each crop is that area, counted whole; the numbers add up to the answer', () => {
+    const closer = plans.filter(([, p]) => p.kind === 'closer');
+    expect(closer.length).toBeGreaterThan(50);
+    for (const [s, p] of closer) {
+      const size = { width: s.scene.width, height: s.scene.height };
+      const n = held(s);
+      const looks = p.scan!.closer!;
+      expect(p.turns).toHaveLength(looks.length + 1);
+      const scan = /area by area: (.*?)\. /.exec(p.turns[0].thought)![1];
+      expect(scan).toBe(REGION_ORDER.map((name, i) => `${name} ${looks.includes(name) ? '?' : n[i]}`).join(', '));
+      const said = [...scan.matchAll(/ (\d)(?=,|$)/g)].map((m) => Number(m[1]));
+      looks.forEach((name, k) => {
+        const zoom = p.turns[k].zoom!;
+        expect(zoom.frame).toBe('view'); // every closer look is written on the global view
+        // the crop is the area (rounded outward to whole grid units): it holds every target counted there
+        const area = viewScanAreaBox(name, size);
+        expect(containsBox(zoom.crop, area)).toBe(true);
+        expect(side(zoom.crop)).toBeLessThan(side(area) + 0.03 * Math.max(size.width, size.height));
+        for (const t of s.targets.filter((b) => scanArea(b, size, 'view') === name)) expect(containsBox(zoom.crop, t) || intersectionOverUnion(zoom.crop, t) > 0).toBe(true);
+        const shown = Number(/(\d) of them/.exec(p.turns[k + 1].thought)![1]);
+        expect(shown).toBe(n[REGION_ORDER.indexOf(name)]);
+        said.push(shown);
+      });
+      expect(p.turns.at(-1)!.thought).toMatch(new RegExp(`So I count ${s.answer} of them\\.$`));
+      expect(said.reduce((a, b) => a + b)).toBe(Number(s.answer));
+    }
+  });
+
+  it('without countCloser, or on thirds, a count never zooms', () => {
+    for (const [s, i] of counts.slice(0, 40).map((c, j) => [c, j] as const)) {
+      expect(oraclePlan(s, i, { ...DEFAULT_MIX, countAreas: 'view' }).kind).toBe('direct');
+      expect(oraclePlan(s, i, { ...DEFAULT_MIX, countCloser: 0.25 }).kind).toBe('direct');
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pixelBox } from './boxes';
-import { REGION_ORDER, regionName, scanArea, viewScanAreaCells } from './regions';
+import { REGION_ORDER, regionName, scanArea, viewScanAreaBox, viewScanAreaCells } from './regions';
 
 describe('count scan areas', () => {
   it('view areas split the letterboxed view 3 : 2 : 3 along the 8 × 8 token grid: every cell in exactly one area', () => {
@@ -22,5 +22,18 @@ describe('count scan areas', () => {
     const wide = { width: 900, height: 300 };
     expect(scanArea(pixelBox(440, 140, 460, 160), wide, 'view')).toBe('the centre');
     expect(scanArea(pixelBox(440, 0, 460, 20), wide, 'view')).toBe('the top');
+  });
+
+  it('a view area as a box of pixels holds exactly the boxes scanArea places in it, clipped to the image', () => {
+    const wide = { width: 900, height: 300 }; // the view's rows 21.3–42.7 are image, the rest padding
+    expect([...viewScanAreaBox('the centre', { width: 640, height: 640 })]).toEqual([240, 240, 400, 400]);
+    const close = (box: readonly number[], want: number[]) => box.forEach((v, i) => expect(v).toBeCloseTo(want[i], 6));
+    close(viewScanAreaBox('the upper left', wide), [0, 0, 337.5, 37.5]);
+    close(viewScanAreaBox('the lower right', wide), [562.5, 262.5, 900, 300]);
+    for (const name of REGION_ORDER) {
+      const [x1, y1, x2, y2] = viewScanAreaBox(name, wide);
+      const [cx, cy] = [(x1 + x2) / 2, (y1 + y2) / 2];
+      expect(scanArea(pixelBox(cx - 1, cy - 1, cx + 1, cy + 1), wide, 'view')).toBe(name);
+    }
   });
 });
