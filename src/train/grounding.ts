@@ -254,7 +254,7 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
   const out: GroundingQuery[] = [];
   const add = (query: number, block: BlockTargets, kind: GroundingKind) => { if (block.tokens.length) out.push({ query, keys: keysOf(block), kind }); };
   const trained = (t: number) => t + 1 < ids.length && weights[t + 1] > 0;
-  const detectKeys = (block: BlockTargets, centreCells: readonly number[] = [], shares: ReadonlyMap<number, number> = new Map()): DetectKey[] => {
+  const detectKeys = (block: BlockTargets, centreCells: readonly number[], shares: ReadonlyMap<number, number> = new Map()): DetectKey[] => {
     const centres = new Set(centreCells);
     return [...new Set([...centres, ...shares.keys()])].sort((a, b) => a - b).map((k) => ({ key: block.start + k, centre: centres.has(k), share: shares.get(k) ?? 0 }));
   };
@@ -281,9 +281,10 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
       const colour = colourAt(t);
       if (colour) add(t, narrowed(blocks[0].byColour?.get(colour)), 'colour');
     }
-    if (t >= firstCrop && croppedCountIds.has(ids[t]) && digitIds.has(ids[t + 1]) && trained(t)) {
-      const { counted } = latestBlock(t);
-      if (counted) out.push({ query: t, keys: keysOf({ ...latestBlock(t), tokens: counted.cells }), kind: 'count', ...(countDetect ? { detect: detectKeys(latestBlock(t), counted.centres, counted.shares) } : {}) });
+    const crop = t >= firstCrop && croppedCountIds.has(ids[t]) && digitIds.has(ids[t + 1]) && trained(t) ? latestBlock(t) : undefined;
+    if (crop?.counted) {
+      const { cells, centres, shares } = crop.counted;
+      out.push({ query: t, keys: keysOf({ ...crop, tokens: cells }), kind: 'count', ...(countDetect ? { detect: detectKeys(crop, centres, shares) } : {}) });
     }
     const look = ids[t] === viewOpening ? blocks[0].lookCells?.[viewBoxes++] : undefined;
     if ((ids[t] === viewOpening || ids[t] === cropOpening) && trained(t)) {
