@@ -71,8 +71,8 @@ test('a DeepEyes conversation replays with crops cut from its image; a step high
       { role: 'user', content: [{ type: 'image', image: `data:image/png;base64,${png.toString('base64')}` }, { type: 'text', text: '<image>\nWhat colour is the circle?' }] },
       { role: 'assistant', content: `<think>The circle is in the middle ${evil}; zoom in.</think>\n<tool_call>\n{"name": "image_zoom_in_tool", "arguments": {"bbox_2d": [200, 120, 440, 360], "label": "circle"}}\n</tool_call>` },
       { role: 'user', content: [{ type: 'text', text: '<tool_response>' }, { type: 'image', image: 'crop' }, { type: 'text', text: '</tool_response>' }] },
-      { role: 'assistant', content: '<think>Closer still.</think><tool_call>{"name": "image_zoom_in_tool", "arguments": {"bbox_2d": [300, 220, 320, 240]}}</tool_call>' },
-      { role: 'user', content: '<tool_response>Error: the box is too small</tool_response>' },
+      { role: 'assistant', content: '<think>Closer still.</think><tool_call>{"name": "image_zoom_in_tool", "arguments": {"bbox_2d": [700, 500, 800, 600]}}</tool_call>' },
+      { role: 'user', content: '<tool_response>Error: the box lies outside the image</tool_response>' },
       { role: 'assistant', content: '<think>It is red.</think><answer><b>red</b></answer>' },
     ],
   };
@@ -88,7 +88,7 @@ test('a DeepEyes conversation replays with crops cut from its image; a step high
   const crops = await checkCrops(page);
   expect(crops).toMatchObject({ crops: 1, boxes: ['200,120,440,360'] });
   expect(crops.worst).toBeLessThan(1);
-  await expect(steps.nth(1)).toContainText('the box is too small');
+  await expect(steps.nth(1)).toContainText('lies outside the 640×480 image');
 
   // Imported text is rendered as text.
   await expect(page.locator('.thought').first()).toHaveText(`The circle is in the middle ${evil}; zoom in.`);

@@ -9,12 +9,20 @@ const size = { width: 400, height: 300 };
 describe('checkBox', () => {
   it('clamps to the image and rounds outward to whole pixels', () => {
     const c = checkBox(pixelBox(-20.5, 10.2, 120.1, 500), size);
-    expect(c).toEqual({ ok: true, box: [0, 10, 121, 300] });
+    expect(c).toEqual({ ok: true, box: [0, 10, 121, 300], widened: false });
   });
-  it('rejects boxes with a side of 30 px or less', () => {
-    const c = checkBox(pixelBox(10, 10, 40, 200), size);
+  it('widens a side of 30 px or less to 31 px about its centre', () => {
+    expect(checkBox(pixelBox(10, 10, 40, 200), size)).toEqual({ ok: true, box: [9, 10, 40, 200], widened: true });
+    expect(checkBox(pixelBox(100, 100, 101, 102), size)).toEqual({ ok: true, box: [85, 85, 116, 116], widened: true });
+  });
+  it('shifts a widened box back inside the image rather than clipping it', () => {
+    expect(checkBox(pixelBox(0, 0, 5, 5), size)).toEqual({ ok: true, box: [0, 0, 31, 31], widened: true });
+    expect(checkBox(pixelBox(395, 290, 400, 300), size)).toEqual({ ok: true, box: [369, 269, 400, 300], widened: true });
+  });
+  it('refuses to zoom into an image too small for any crop', () => {
+    const c = checkBox(pixelBox(0, 0, 20, 20), { width: 20, height: 300 });
     expect(c.ok).toBe(false);
-    if (!c.ok) expect(c.error).toMatch(/^Error: the box is too small \(30×190 px\)/);
+    if (!c.ok) expect(c.error).toMatch(/^Error: the image \(20×300 px\) is too small to zoom into/);
   });
   it('rejects boxes outside the image, non-finite boxes and degenerate ones', () => {
     expect(checkBox(pixelBox(500, 500, 600, 600), size)).toMatchObject({ ok: false, error: expect.stringMatching(/outside the 400×300 image/) });
@@ -22,7 +30,7 @@ describe('checkBox', () => {
     expect(checkBox(pixelBox(50, 50, 50, 50), size).ok).toBe(false);
   });
   it('accepts reversed corners by normalising them', () => {
-    expect(checkBox(pixelBox(200, 200, 100, 100), size)).toEqual({ ok: true, box: [100, 100, 200, 200] });
+    expect(checkBox(pixelBox(200, 200, 100, 100), size)).toEqual({ ok: true, box: [100, 100, 200, 200], widened: false });
   });
   it('rejects aspect ratios above 100', () => {
     const wide = { width: 5000, height: 100 };

@@ -6,32 +6,51 @@
 import { type PixelBox, type Size, clampToImage, pixelBox } from '../world/boxes';
 import { type Canvas2D, type CreateCanvas, type RgbaImage, context2d } from '../world/canvas';
 
-/** DeepEyes rejects boxes with a side of 30 px or less… */
+/** Crops must be wider and taller than this: a box with a shorter side is widened to it. */
 export const MIN_CROP_SIDE = 30;
-/** …or an aspect ratio above 100. */
+/** Boxes with an aspect ratio above 100 are rejected. */
 export const MAX_CROP_ASPECT = 100;
 /** Crops larger than this (longest side) are stored downscaled: the model sees 64 px anyway. */
 export const MAX_CROP_STORE_SIDE = 1024;
 
-export type BoxCheck = { readonly ok: true; readonly box: PixelBox } | { readonly ok: false; readonly error: string };
+export type BoxCheck =
+  | { readonly ok: true; readonly box: PixelBox; /** a side was widened to the minimum */ readonly widened: boolean }
+  | { readonly ok: false; readonly error: string };
 
-/** Clamps to the image and rounds outward to whole pixels, or says why the box is unusable. */
+/**
+ * Clamps to the image and rounds outward to whole pixels, or says why the box is unusable.
+ * A side of MIN_CROP_SIDE px or less is widened about its centre (DeepEyes' maybe_resize_bbox
+ * does the same below 28 px): the model asked to look there, so it sees the smallest crop that
+ * holds that spot instead of an error it was never taught to read. The widened box is shifted,
+ * not clipped, to stay inside the image; only an image too small for any crop is refused.
+ */
 export function checkBox(box: PixelBox, size: Size): BoxCheck {
   if (!box.every(Number.isFinite)) return { ok: false, error: 'Error: the box has a coordinate that is not a finite number.' };
   const clamped = clampToImage(box, size);
   if (!clamped) {
     return { ok: false, error: `Error: the box [${box.map((v) => Math.round(v)).join(', ')}] lies outside the ${size.width}×${size.height} image.` };
   }
-  const b = pixelBox(Math.floor(clamped[0]), Math.floor(clamped[1]), Math.ceil(clamped[2]), Math.ceil(clamped[3]));
-  const w = b[2] - b[0];
-  const h = b[3] - b[1];
-  if (w <= MIN_CROP_SIDE || h <= MIN_CROP_SIDE) {
-    return { ok: false, error: `Error: the box is too small (${w}×${h} px); each side must exceed ${MIN_CROP_SIDE} px.` };
-  }
+  const rounded = pixelBox(Math.floor(clamped[0]), Math.floor(clamped[1]), Math.ceil(clamped[2]), Math.ceil(clamped[3]));
+  const w = rounded[2] - rounded[0];
+  const h = rounded[3] - rounded[1];
   if (Math.max(w / h, h / w) > MAX_CROP_ASPECT) {
     return { ok: false, error: `Error: the box is too thin (${w}×${h} px); the aspect ratio must not exceed ${MAX_CROP_ASPECT}.` };
   }
-  return { ok: true, box: b };
+  const minSide = MIN_CROP_SIDE + 1;
+  if (size.width < minSide || size.height < minSide) {
+    return { ok: false, error: `Error: the image (${size.width}×${size.height} px) is too small to zoom into; crops must exceed ${MIN_CROP_SIDE} px a side.` };
+  }
+  const [x1, x2] = widenSpan(rounded[0], rounded[2], minSide, size.width);
+  const [y1, y2] = widenSpan(rounded[1], rounded[3], minSide, size.height);
+  return { ok: true, box: pixelBox(x1, y1, x2, y2), widened: x2 - x1 !== w || y2 - y1 !== h };
+}
+
+/** [lo, hi) grown about its centre to at least `min`, then shifted to lie within [0, limit]. */
+function widenSpan(lo: number, hi: number, min: number, limit: number): [number, number] {
+  if (hi - lo >= min) return [lo, hi];
+  const start = Math.floor((lo + hi - min) / 2);
+  const shifted = Math.min(Math.max(0, start), limit - min);
+  return [shifted, shifted + min];
 }
 
 /** Cuts `box` (already checked) out of `original`; returns the crop's pixels. */

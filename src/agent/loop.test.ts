@@ -62,11 +62,18 @@ describe('runEpisode with a scripted model', () => {
   });
 
   it('a bbox_crop zoom is read on the last crop; after a failed call the last good crop still counts', async () => {
-    const model = scriptedModel([squintCall([10, 20, 40, 50]), squintCall([0, 0, 1, 1], 'crop'), squintCall([0, 0, 50, 50], 'crop'), '<answer>red</answer>']);
+    const model = scriptedModel([squintCall([10, 20, 40, 50]), '<tool_call>{"name":</tool_call>', squintCall([0, 0, 50, 50], 'crop'), '<answer>red</answer>']);
     const t = await runEpisode(model, testImage(), 'q', opts);
     expect(t.steps.map((s) => s.kind)).toEqual(['zoom', 'error', 'zoom', 'answer']);
     // first crop [80, 60, 320, 300] (240 px square): its left-top quarter
     expect(t.steps[2].box).toEqual([80, 60, 200, 180]);
+  });
+
+  it('widens a tiny box to the smallest crop about its centre instead of refusing it', async () => {
+    // view [10, 20, 11, 21] is the 8×8 px [80, 60, 88, 68] on the original
+    const t = await runEpisode(scriptedModel([squintCall([10, 20, 11, 21]), '<answer>red</answer>']), testImage(), 'q', opts);
+    expect(t.steps.map((s) => s.kind)).toEqual(['zoom', 'answer']);
+    expect(t.steps[0].box).toEqual([68, 48, 99, 79]);
   });
 
   it("accepts DeepEyes' absolute pixel boxes", async () => {
@@ -76,7 +83,6 @@ describe('runEpisode with a scripted model', () => {
   });
 
   it.each([
-    ['a tiny box', squintCall([10, 20, 11, 21]), /too small/],
     ['a box outside the image', deepEyesCall([900, 700, 1000, 800]), /outside/],
     ['invalid JSON', '<tool_call>{"name":</tool_call>', /not valid JSON/],
     ['an unknown tool', '<tool_call>{"name":"rotate","arguments":{"bbox_2d":[0,0,50,50]}}</tool_call>', /unknown tool/],
@@ -114,6 +120,33 @@ describe('runEpisode with a scripted model', () => {
     expect(t.endReason).toBe('max_turns');
     expect(t.steps.length).toBe(3);
     expect(t.formatValid).toBe(false);
+  });
+
+  describe('when no crop fits in the context any more', () => {
+    const zoom = `<think>I will zoom in.</think>${squintCall([10, 20, 40, 50])}`;
+    /** A context that leaves the second turn less room than a crop needs (K + 16 = 20 tokens). */
+    const tightContext = async () => {
+      const roomy = await runEpisode(scriptedModel([zoom, '<answer>red</answer>']), testImage(), 'q', opts);
+      const { modelMask } = roomy.sequence;
+      const secondTurn = modelMask.findIndex((m, i) => m === 1 && i > 0 && modelMask[i - 1] === 0 && modelMask.indexOf(1) < i);
+      return secondTurn + 19;
+    };
+
+    it('an answer that still fits is written, not cut off as context_full', async () => {
+      const model = scriptedModel([zoom, '<think>It is red.</think><answer>red</answer>'], testTokenizer(), 4, await tightContext());
+      const t = await runEpisode(model, testImage(), 'q', opts);
+      expect(t.endReason).toBe('answer');
+      expect(t.answer).toBe('red');
+    });
+
+    it('the turn cannot call the tool: <answer> follows the thought', async () => {
+      const closer = `<think>I zoom closer.</think>${squintCall([0, 0, 50, 50], 'crop')}`;
+      const model = scriptedModel([zoom, closer], testTokenizer(), 4, await tightContext());
+      const t = await runEpisode(model, testImage(), 'q', opts);
+      expect(t.steps[0].kind).toBe('zoom');
+      expect(t.steps[1].text).toMatch(/^<think>I zoom closer\.<\/think><answer>/);
+      expect(t.steps[1].text).not.toContain('<tool_call>');
+    });
   });
 
   it('ends when a turn has neither answer nor tool call', async () => {

@@ -5,6 +5,7 @@
  *   2. an answer ends the episode; a turn with neither answer nor tool call ends it
  *   3. a tool call is checked and cropped from the original; the crop (or an `Error: …`) is
  *      appended as a user turn and the model goes on, until maxTurns.
+ * Once the context has no room for another crop, the turn may only answer (as without the tool).
  */
 import { type SamplingOptions, logSoftmax, sampleToken, seededRandom } from '../model/sampling';
 import type { SquintTokenizer } from '../model/tokenizer';
@@ -84,17 +85,17 @@ export async function runEpisode(
   const tok = model.tokenizer;
   const K = model.tokensPerImage;
   const random = seededRandom(options.seed);
+  const toolStartId = tok.special('<tool_call>');
   const toolEndId = tok.special('</tool_call>');
   const episodeEndIds = new Set(TURN_END_TOKENS.filter((t) => t !== '</tool_call>').map((t) => tok.special(t)));
   const thinkEndId = tok.special('</think>');
   const answerId = tok.special('<answer>');
-  // without the tool, answering is the only action left: no call, no end of turn before an answer
-  // (else a thought that announces a zoom, followed by a call body without its masked opening
-  // tag, ends the episode with no answer at all), and <answer> right after the thought
-  const blockedIds = [
-    ...environmentOnlyIds(tok),
-    ...(options.toolEnabled ? [] : (['<tool_call>', '</tool_call>', '<eos>'] as const).map((t) => tok.special(t))),
-  ];
+  const alwaysBlocked = environmentOnlyIds(tok);
+  // when no crop could be read any more (tool disabled, last turn, or no room left in the context
+  // for another image), answering is the only action left: no call, no end of turn before an
+  // answer (else a thought that announces a zoom, followed by a call body without its masked
+  // opening tag, ends the episode with no answer at all), and <answer> right after the thought
+  const answerOnlyBlocked = [...alwaysBlocked, ...(['<tool_call>', '</tool_call>', '<eos>'] as const).map((t) => tok.special(t))];
   const imageId = tok.special('<image>');
   const seq: TokenSequence = { ids: [], modelMask: [], logprobs: [], images: [] };
   const steps: TrajectoryStep[] = [];
@@ -140,9 +141,13 @@ export async function runEpisode(
       const turnIds: number[] = [];
       let contextFull = false;
       let unappended: number | null = null; // a sampled token not yet in the cache
+      let callOpened = false;
       while (turnIds.length < options.maxTokensPerTurn) {
-        for (const id of blockedIds) logits[id] = -Infinity;
-        if (!options.toolEnabled && turnIds[turnIds.length - 1] === thinkEndId) {
+        // a crop fits while the context holds an image and a few tokens more; a call already
+        // opened keeps its tokens (it ends as context_full below if its crop no longer fits)
+        const answerOnly = !options.toolEnabled || (!callOpened && session.remaining <= K + 16);
+        for (const id of answerOnly ? answerOnlyBlocked : alwaysBlocked) logits[id] = -Infinity;
+        if (answerOnly && turnIds[turnIds.length - 1] === thinkEndId) {
           for (let v = 0; v < logits.length; v++) if (v !== answerId) logits[v] = -Infinity;
         }
         const id = sampleToken(logits, options.sampling, random);
@@ -150,8 +155,9 @@ export async function runEpisode(
         turnIds.push(id);
         seq.ids.push(id), seq.modelMask.push(1), seq.logprobs.push(logp);
         callbacks.onToken?.(turn, tok.pieceText(id));
+        if (id === toolStartId) callOpened = true;
         if (episodeEndIds.has(id)) { unappended = id; break; }
-        if (session.remaining <= K + 16) { contextFull = true; unappended = id; break; }
+        if (session.remaining <= (callOpened ? K + 16 : 1)) { contextFull = true; unappended = id; break; }
         // every token that does not end the episode enters the cache (</tool_call> included:
         // the observation follows it, exactly as in the training sequences)
         logits = await session.appendTokens([id]);

@@ -12,8 +12,11 @@ export const testTokenizer = () =>
 /**
  * A model whose every turn is taken from `turns` in order (then it keeps answering "done").
  * A turn is text (tokenized canonically) or explicit ids (to write text token by token).
+ * Its sessions hold `contextSize` tokens.
  */
-export function scriptedModel(turns: (string | number[])[], tokenizer = testTokenizer(), tokensPerImage = 4): AgentModel & { appended: { images: number; ids: number[] } } {
+export function scriptedModel(
+  turns: (string | number[])[], tokenizer = testTokenizer(), tokensPerImage = 4, contextSize = 10_000,
+): AgentModel & { appended: { images: number; ids: number[] } } {
   const script = turns.flatMap((t) => (typeof t === 'string' ? tokenizer.encode(t) : t));
   const fallback = tokenizer.encode('<answer>done</answer>');
   const state = { images: 0, ids: [] as number[] };
@@ -34,7 +37,7 @@ export function scriptedModel(turns: (string | number[])[], tokenizer = testToke
       const expected = () => (pointer < script.length ? script[pointer] : fallback[(pointer - script.length) % fallback.length]);
       return {
         get remaining() {
-          return 10_000 - used;
+          return contextSize - used;
         },
         async appendTokens(ids) {
           used += ids.length;

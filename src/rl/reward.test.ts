@@ -36,7 +36,7 @@ describe('trajectoryReward (DeepEyes 0.8·acc + 0.2·fmt + 1.2·tool)', () => {
   });
 
   it('a rejected tool call (error observation) is not a crop', async () => {
-    const r = trajectoryReward(await episode([squintCall([10, 20, 11, 21]), '<answer>red</answer>']), 'red');
+    const r = trajectoryReward(await episode(['<tool_call>{"name":</tool_call>', '<answer>red</answer>']), 'red');
     expect(r.tool).toBe(0);
     expect(r.total).toBeCloseTo(0.8);
   });

@@ -253,7 +253,7 @@ export function squareIn(cx: number, cy: number, side: number, frame: PixelBox):
 /**
  * The grid box for pixel box `box` written on `frame` ('view' when the frame is the whole
  * image), the crop the tool will cut for it, or null when it cannot be cropped. Rounding is
- * outward, and a box the tool would call too small is widened a unit at a time.
+ * outward, and a box the tool would have to widen is widened here a unit at a time.
  */
 function writeBox(box: PixelBox, frame: PixelBox, kind: BoxFrame, size: Size): OracleZoom | null {
   const frameSize = { width: boxWidth(frame), height: boxHeight(frame) };
@@ -262,7 +262,8 @@ function writeBox(box: PixelBox, frame: PixelBox, kind: BoxFrame, size: Size): O
   let grid = pixelToView(local(box), frameSize);
   for (let i = 0; i < 8; i++) {
     const check = checkBox(toPixels(grid), size);
-    if (check.ok) return { box: grid, frame: kind, crop: check.box };
+    // the written box is the crop: the model is taught boxes the tool need not widen
+    if (check.ok && !check.widened) return { box: grid, frame: kind, crop: check.box };
     grid = pixelToView(local(pixelBox(box[0] - 4 * (i + 1), box[1] - 4 * (i + 1), box[2] + 4 * (i + 1), box[3] + 4 * (i + 1))), frameSize);
   }
   return null;

@@ -49,8 +49,8 @@ describe('DeepEyes conversations', () => {
     { role: 'user', content: [{ type: 'image', image: PNG }, { type: 'text', text: '<image>\nWhat is the number on the sign?' }] },
     { role: 'assistant', content: '<think>The sign is small; zoom.</think>\n<tool_call>\n{"name": "image_zoom_in_tool", "arguments": {"bbox_2d": [100, 50, 300, 200], "label": "sign"}}\n</tool_call>' },
     { role: 'user', content: [{ type: 'text', text: '<tool_response>' }, { type: 'image', image: 'crop.png' }, { type: 'text', text: '</tool_response>' }] },
-    { role: 'assistant', content: '<think>Closer.</think><tool_call>{"name": "image_zoom_in_tool", "arguments": {"bbox_2d": [10, 10, 20, 20]}}</tool_call>' },
-    { role: 'user', content: '<tool_response>Error: the box is too small</tool_response>' },
+    { role: 'assistant', content: '<think>Closer.</think><tool_call>{"name": "image_zoom_in_tool", "arguments": {"bbox_2d": [700, 500, 800, 600]}}</tool_call>' },
+    { role: 'user', content: '<tool_response>Error: the box lies outside the image</tool_response>' },
     { role: 'assistant', content: '<think>It reads 42.</think><answer>42</answer>' },
   ];
 
@@ -70,7 +70,7 @@ describe('DeepEyes conversations', () => {
     expect(steps.map((s) => s.kind)).toEqual(['zoom', 'error', 'answer']);
     expect(steps[0]!.box).toEqual([100, 50, 300, 200]);
     expect(steps[0]!.thought).toBe('The sign is small; zoom.');
-    expect(steps[1]!.error).toMatch(/too small/);
+    expect(steps[1]!.error).toMatch(/outside the 640×480 image/);
     expect(answer).toBe('42');
     expect(endReason).toBe('answer');
   });
