@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { pixelBox } from '../world/boxes';
 import { context2d } from '../world/canvas';
 import { createNodeCanvas } from '../world/node-canvas';
-import { MAX_CROP_STORE_SIDE, checkBox, cropImage } from './crop';
+import { MAX_CROP_STORE_SIDE, boxWasWidened, checkBox, cropImage } from './crop';
 
 const size = { width: 400, height: 300 };
 
@@ -37,6 +37,17 @@ describe('checkBox', () => {
     const c = checkBox(pixelBox(0, 0, 4000, 35), wide);
     expect(c.ok).toBe(false);
     if (!c.ok) expect(c.error).toMatch(/too thin/);
+  });
+});
+
+describe('boxWasWidened', () => {
+  it('tells a widened box from one cropped as written', () => {
+    const tiny = pixelBox(100, 100, 101, 102);
+    const c = checkBox(tiny, size);
+    expect(c.ok && boxWasWidened(tiny, c.box)).toBe(true);
+    const big = pixelBox(10.5, 10.5, 120.2, 90.7);
+    const d = checkBox(big, size);
+    expect(d.ok && boxWasWidened(big, d.box)).toBe(false);
   });
 });
 

@@ -45,6 +45,13 @@ export function checkBox(box: PixelBox, size: Size): BoxCheck {
   return { ok: true, box: pixelBox(x1, y1, x2, y2), widened: x2 - x1 !== w || y2 - y1 !== h };
 }
 
+/** Whether the tool widened the box the model wrote (`requested`) to crop `box` (for display). */
+export function boxWasWidened(requested: readonly number[], box: readonly number[]): boolean {
+  const w = Math.abs(requested[2]! - requested[0]!);
+  const h = Math.abs(requested[3]! - requested[1]!);
+  return (w <= MIN_CROP_SIDE && box[2]! - box[0]! > w) || (h <= MIN_CROP_SIDE && box[3]! - box[1]! > h);
+}
+
 /** [lo, hi) grown about its centre to at least `min`, then shifted to lie within [0, limit]. */
 function widenSpan(lo: number, hi: number, min: number, limit: number): [number, number] {
   if (hi - lo >= min) return [lo, hi];

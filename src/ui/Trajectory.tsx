@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState } from 'react';
 import { type EpisodeView, type StepView, useSquint, visibleSteps } from './store';
 import { tokens } from './tokens';
+import { boxWasWidened, MIN_CROP_SIDE } from '../agent/crop';
 import { boxColour, endReasonText } from './trace';
 import { zoomHoldsTarget } from './zoom-check';
 
@@ -38,6 +39,9 @@ function StepAction({ step, onTarget }: { step: StepView; onTarget: boolean | nu
       return (
         <p className="action">
           Zoom into <code>[{step.box!.map(Math.round).join(', ')}]</code>
+          {step.requestedBox && boxWasWidened(step.requestedBox, step.box!) && (
+            <span className="muted small" data-testid="widened"> (the box written was widened: crops are at least {MIN_CROP_SIDE + 1} px a side)</span>
+          )}
           {onTarget !== null && (
             <span className={`chip ${onTarget ? 'done' : 'error'}`} data-testid="zoom-target" data-hit={onTarget}>
               {onTarget ? 'holds the target' : 'target not in this crop'}
