@@ -75,6 +75,14 @@ describe('DeepEyes conversations', () => {
     expect(endReason).toBe('answer');
   });
 
+  it('replays a box below the minimum crop as the widened zoom the tool now makes', () => {
+    const tiny = '<think>Closer.</think><tool_call>{"name": "image_zoom_in_tool", "arguments": {"bbox_2d": [10, 10, 20, 20]}}</tool_call>';
+    const { steps } = conversationSteps([tiny, '<answer>42</answer>'], { width: 640, height: 480 });
+    expect(steps.map((s) => s.kind)).toEqual(['zoom', 'answer']);
+    expect(steps[0]!.requestedBox).toEqual([10, 10, 20, 20]);
+    expect(steps[0]!.box).toEqual([0, 0, 31, 31]);
+  });
+
   it('accepts ShareGPT-style messages and ignores non-data image links', () => {
     const parsed = parseTraceText(JSON.stringify({ conversations: [
       { from: 'human', value: '<image>How many stars?' },
