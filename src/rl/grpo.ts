@@ -21,7 +21,11 @@ export interface GrpoOptions {
   readonly klCoef: number;
   /** The rollouts' sampling temperature (logits are divided by it, as when sampling). */
   readonly temperature: number;
-  /** Token ids the rollouts could not sample (loop.environmentOnlyIds): masked the same way here. */
+  /**
+   * Token ids the rollouts could not sample (loop.environmentOnlyIds): masked the same way here.
+   * The loop's answer-only mask (a last turn with no room for a crop, rare) is not replayed: those
+   * few tokens' ratios are computed without it and clipped like any other.
+   */
   readonly maskedIds: readonly number[];
 }
 
