@@ -91,7 +91,7 @@ export async function runEpisode(
   const thinkEndId = tok.special('</think>');
   const answerId = tok.special('<answer>');
   const alwaysBlocked = environmentOnlyIds(tok);
-  // when no crop could be read any more (tool disabled, last turn, or no room left in the context
+  // when no crop could be read any more (tool disabled, or no room left in the context
   // for another image), answering is the only action left: no call, no end of turn before an
   // answer (else a thought that announces a zoom, followed by a call body without its masked
   // opening tag, ends the episode with no answer at all), and <answer> right after the thought
