@@ -45,11 +45,14 @@ export function checkBox(box: PixelBox, size: Size): BoxCheck {
   return { ok: true, box: pixelBox(x1, y1, x2, y2), widened: x2 - x1 !== w || y2 - y1 !== h };
 }
 
-/** Whether the tool widened the box the model wrote (`requested`) to crop `box` (for display). */
+/**
+ * Whether the tool widened the box the model wrote (`requested`) to crop `box` (for display):
+ * clamping only shrinks a box and rounding only adds the outward pixel, so a cropped side longer
+ * than the requested one rounded outward was widened.
+ */
 export function boxWasWidened(requested: readonly number[], box: readonly number[]): boolean {
-  const w = Math.abs(requested[2]! - requested[0]!);
-  const h = Math.abs(requested[3]! - requested[1]!);
-  return (w <= MIN_CROP_SIDE && box[2]! - box[0]! > w) || (h <= MIN_CROP_SIDE && box[3]! - box[1]! > h);
+  const outward = (a: number, b: number) => Math.ceil(Math.max(a, b)) - Math.floor(Math.min(a, b));
+  return box[2]! - box[0]! > outward(requested[0]!, requested[2]!) || box[3]! - box[1]! > outward(requested[1]!, requested[3]!);
 }
 
 /** [lo, hi) grown about its centre to at least `min`, then shifted to lie within [0, limit]. */

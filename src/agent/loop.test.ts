@@ -127,8 +127,8 @@ describe('runEpisode with a scripted model', () => {
     /** A context that leaves the second turn less room than a crop needs (K + 16 = 20 tokens). */
     const tightContext = async () => {
       const roomy = await runEpisode(scriptedModel([zoom, '<answer>red</answer>']), testImage(), 'q', opts);
-      const { modelMask } = roomy.sequence;
-      const secondTurn = modelMask.findIndex((m, i) => m === 1 && i > 0 && modelMask[i - 1] === 0 && modelMask.indexOf(1) < i);
+      // the answer turn's tokens end the sequence
+      const secondTurn = roomy.sequence.ids.length - roomy.steps[1].tokens;
       return secondTurn + 19;
     };
 
