@@ -88,3 +88,15 @@ export const unionBox = (boxes: readonly (readonly [number, number, number, numb
 export function containsBox(outer: PixelBox, inner: PixelBox): boolean {
   return outer[0] <= inner[0] && outer[1] <= inner[1] && outer[2] >= inner[2] && outer[3] >= inner[3];
 }
+
+/** Distance between the closest pair of box centres (Infinity for fewer than two boxes), in the boxes' units. */
+export function closestCentreDistance(boxes: readonly (readonly [number, number, number, number])[]): number {
+  const centres = boxes.map(([x1, y1, x2, y2]) => [(x1 + x2) / 2, (y1 + y2) / 2] as const);
+  let closest = Infinity;
+  for (let i = 0; i < centres.length; i++) {
+    for (let j = i + 1; j < centres.length; j++) {
+      closest = Math.min(closest, Math.hypot(centres[i][0] - centres[j][0], centres[i][1] - centres[j][1]));
+    }
+  }
+  return closest;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pixelBox } from './boxes';
-import { REGION_ORDER, regionName, scanArea, viewScanAreaBox, viewScanAreaCells } from './regions';
+import { REGION_ORDER, crossesViewScanBorder, regionName, scanArea, viewScanAreaBox, viewScanAreaCells } from './regions';
 
 describe('count scan areas', () => {
   it('view areas split the letterboxed view 3 : 2 : 3 along the 8 × 8 token grid: every cell in exactly one area', () => {
@@ -35,5 +35,13 @@ describe('count scan areas', () => {
       const [cx, cy] = [(x1 + x2) / 2, (y1 + y2) / 2];
       expect(scanArea(pixelBox(cx - 1, cy - 1, cx + 1, cy + 1), wide, 'view')).toBe(name);
     }
+  });
+
+  it('a box crosses a view area border when it overlaps two areas, not when it only touches one', () => {
+    const square = { width: 640, height: 640 }; // the view's area borders lie at 240 and 400 px
+    expect(crossesViewScanBorder(pixelBox(300, 300, 340, 340), square)).toBe(false); // inside the centre
+    expect(crossesViewScanBorder(pixelBox(200, 300, 240, 340), square)).toBe(false); // ends on the border
+    expect(crossesViewScanBorder(pixelBox(220, 300, 260, 340), square)).toBe(true); // the left and the centre
+    expect(crossesViewScanBorder(pixelBox(380, 380, 420, 420), square)).toBe(true); // four areas at a corner
   });
 });

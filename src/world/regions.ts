@@ -61,6 +61,15 @@ export function viewScanAreaBox(name: RegionName, size: Size): PixelBox {
   return pixelBox(toX(bounds[col]), toY(bounds[row]), toX(bounds[col + 1]), toY(bounds[row + 1]));
 }
 
+/** Whether a box overlaps more than one `view` scan area: an object a count's scan could place in either. */
+export function crossesViewScanBorder(box: PixelBox, size: Size): boolean {
+  const overlapping = REGION_ORDER.filter((name) => {
+    const a = viewScanAreaBox(name, size);
+    return box[0] < a[2] && box[2] > a[0] && box[1] < a[3] && box[3] > a[1];
+  });
+  return overlapping.length > 1;
+}
+
 /** The cells of a side × side view token grid (row-major) whose centres lie in a `view` scan area. */
 export function viewScanAreaCells(name: RegionName, side: number): number[] {
   const i = REGION_ORDER.indexOf(name);

@@ -1,0 +1,68 @@
+/**
+ * npm run eval:count-crowding -- --eval runs/eval/A-f16.json,runs/eval/A-val.json,…
+ *
+ * Where counts fail: the count episodes of `npm run eval` outputs, regenerated from their seeds,
+ * split by true count and by two things a count's scan of the view's areas can trip on:
+ * - how close the two nearest counted objects are in the 64-px view (centre to centre): under
+ *   ~8 px they can share one 8-px token;
+ * - whether a counted object crosses a scan-area border, so that the scan could place it in
+ *   either area (or both, or neither).
+ * Episodes whose regenerated question differs from the record's are counted and skipped.
+ */
+import { cliArgs } from './lib/args';
+import { readEvaluation } from './lib/eval-file';
+import { closestCentreDistance } from '../src/world/boxes';
+import { generateSample } from '../src/world/generate';
+import { crossesViewScanBorder } from '../src/world/regions';
+import { viewPixels } from '../src/world/resolvability';
+import { seedDifficulty } from '../src/world/seeds';
+
+const args = cliArgs('npm run eval:count-crowding --', {
+  eval: { type: 'string', help: 'npm run eval output(s), comma-separated (.json or .json.gz)' },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+});
+if (!args.eval) {
+  console.error('--eval is required');
+  process.exit(2);
+}
+
+/** Right / episodes per key, in first-seen order unless sorted when printed. */
+class Tally {
+  private readonly cells = new Map<string, { n: number; right: number }>();
+  add(key: string, right: boolean) {
+    const c = this.cells.get(key) ?? { n: 0, right: 0 };
+    this.cells.set(key, { n: c.n + 1, right: c.right + Number(right) });
+  }
+  line(key: string): string {
+    const c = this.cells.get(key);
+    return c ? `${c.right} / ${c.n} (${((100 * c.right) / c.n).toFixed(1)}%)` : '-';
+  }
+}
+
+const DISTANCE_BINS: [string, number][] = [['< 8 px', 8], ['8–12 px', 12], ['12–16 px', 16], ['≥ 16 px', Infinity]];
+const distanceBin = (px: number) => (Number.isFinite(px) ? DISTANCE_BINS.find(([, edge]) => px < edge)![0] : 'one target');
+const byDistance = new Tally();
+const byCountAndBorder = new Tally();
+const counts = new Set<number>();
+let skipped = 0;
+for (const path of args.eval.split(',').map((p) => p.trim()).filter(Boolean)) {
+  const { records, world } = readEvaluation(path);
+  for (const record of records) {
+    if (record.family !== 'count') continue;
+    const seed = Number(record.id);
+    const difficulty = typeof world?.difficulty === 'number' ? world.difficulty : seedDifficulty(seed);
+    const sample = generateSample(seed, { families: world?.families, backgrounds: world?.backgrounds, difficulty });
+    if (sample.question !== record.question) { skipped++; continue; }
+    const size = { width: sample.scene.width, height: sample.scene.height };
+    byDistance.add(distanceBin(viewPixels(closestCentreDistance(sample.targets), size)), record.correct);
+    const crossing = sample.targets.some((t) => crossesViewScanBorder(t, size));
+    byCountAndBorder.add(`${sample.targets.length} ${crossing}`, record.correct);
+    counts.add(sample.targets.length);
+  }
+}
+
+console.log('count accuracy by the closest pair of counted objects (view px between centres): right / episodes');
+for (const label of ['one target', ...DISTANCE_BINS.map(([l]) => l)]) console.log(`  ${label.padEnd(10)} ${byDistance.line(label)}`);
+console.log('count accuracy by true count: no counted object crosses a view scan-area border; one does');
+for (const k of [...counts].sort((x, y) => x - y)) console.log(`  ${k}: ${byCountAndBorder.line(`${k} false`)}; ${byCountAndBorder.line(`${k} true`)}`);
+if (skipped) console.log(`${skipped} episodes skipped: their question differs from the regenerated sample's (the world changed since)`);
