@@ -7,15 +7,13 @@
  *   ~8 px they can share one 8-px token;
  * - whether a counted object crosses a scan-area border, so that the scan could place it in
  *   either area (or both, or neither).
- * Episodes whose regenerated question differs from the record's are counted and skipped.
+ * An episode that does not come out as evaluated stops it, naming the episode.
  */
 import { cliArgs } from './lib/args';
-import { readEvaluation } from './lib/eval-file';
+import { evaluatedSamples } from './lib/eval-file';
 import { closestCentreDistance } from '../src/world/boxes';
-import { generateSample } from '../src/world/generate';
 import { crossesViewScanBorder } from '../src/world/regions';
 import { viewPixels } from '../src/world/resolvability';
-import { seedDifficulty } from '../src/world/seeds';
 
 const args = cliArgs('npm run eval:count-crowding --', {
   eval: { type: 'string', help: 'npm run eval output(s), comma-separated (.json or .json.gz)' },
@@ -44,18 +42,11 @@ const distanceBin = (px: number) => (Number.isFinite(px) ? DISTANCE_BINS.find(([
 const byDistance = new Tally();
 const byCountAndBorder = new Tally();
 const counts = new Set<number>();
-let skipped = 0;
 for (const path of args.eval.split(',').map((p) => p.trim()).filter(Boolean)) {
-  const { records, world } = readEvaluation(path);
-  for (const record of records) {
+  for (const { record, sample } of evaluatedSamples(path)) {
     if (record.family !== 'count') continue;
-    const seed = Number(record.id);
-    const difficulty = typeof world?.difficulty === 'number' ? world.difficulty : seedDifficulty(seed);
-    const sample = generateSample(seed, { families: world?.families, backgrounds: world?.backgrounds, difficulty });
-    if (sample.question !== record.question) { skipped++; continue; }
-    const size = { width: sample.scene.width, height: sample.scene.height };
-    byDistance.add(distanceBin(viewPixels(closestCentreDistance(sample.targets), size)), record.correct);
-    const crossing = sample.targets.some((t) => crossesViewScanBorder(t, size));
+    byDistance.add(distanceBin(viewPixels(closestCentreDistance(sample.targets), sample.scene)), record.correct);
+    const crossing = sample.targets.some((t) => crossesViewScanBorder(t, sample.scene));
     byCountAndBorder.add(`${sample.targets.length} ${crossing}`, record.correct);
     counts.add(sample.targets.length);
   }
@@ -65,4 +56,3 @@ console.log('count accuracy by the closest pair of counted objects (view px betw
 for (const label of ['one target', ...DISTANCE_BINS.map(([l]) => l)]) console.log(`  ${label.padEnd(10)} ${byDistance.line(label)}`);
 console.log('count accuracy by true count: no counted object crosses a view scan-area border; one does');
 for (const k of [...counts].sort((x, y) => x - y)) console.log(`  ${k}: ${byCountAndBorder.line(`${k} false`)}; ${byCountAndBorder.line(`${k} true`)}`);
-if (skipped) console.log(`${skipped} episodes skipped: their question differs from the regenerated sample's (the world changed since)`);

@@ -13,12 +13,10 @@
  * would zoom on these episodes' resolvable questions: the tool rate the issue caps at 30%.
  */
 import { cliArgs, listArg, parsedArg } from './lib/args';
-import { readEvaluation } from './lib/eval-file';
-import { generateSample } from '../src/world/generate';
-import { seedDifficulty } from '../src/world/seeds';
+import { evaluatedSamples } from './lib/eval-file';
 import { DEFAULT_MIX, oraclePlan } from '../src/train/oracle';
 import { answerViewPx } from './lib/training-mix';
-import { BACKGROUND_STYLES, FAMILIES, type Family } from '../src/world/types';
+import { FAMILIES, type Family } from '../src/world/types';
 import { viewPixels } from '../src/world/resolvability';
 
 const args = cliArgs('npm run eval:by-size --', {
@@ -46,15 +44,8 @@ const binName = (i: number) => (i === -1 ? `≥${BIN_EDGES.at(-1)}` : `${i === 0
 type Cell = { n: number; right: number; zoomed: number; direct: number; directRight: number };
 const table = new Map<string, Cell>();
 for (const path of paths) {
-  const { records, world = {} } = readEvaluation(path);
-  for (const r of records) {
+  for (const { record: r, sample } of evaluatedSamples(path)) {
     const seed = Number(r.id);
-    const difficulty = world.difficulty === undefined || world.difficulty === 'per-seed' ? seedDifficulty(seed) : world.difficulty;
-    const sample = generateSample(seed, { families: world.families ?? FAMILIES, backgrounds: world.backgrounds ?? BACKGROUND_STYLES, difficulty });
-    if (sample.question !== r.question || sample.answer !== r.truth) {
-      console.error(`${path}: episode ${r.id} does not come out as evaluated ("${r.question}" → ${r.truth}); were other world options used?`);
-      process.exit(1);
-    }
     if (pricedMix && sample.resolvable) {
       oracleZooms.resolvable++;
       if (oraclePlan(sample, seed, pricedMix).kind !== 'direct') oracleZooms.zoomed++;

@@ -2,7 +2,9 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import type { EpisodeRecord } from '../../src/rl/eval';
-import type { BackgroundStyle, Family } from '../../src/world/types';
+import { generateSample } from '../../src/world/generate';
+import { seedDifficulty } from '../../src/world/seeds';
+import { BACKGROUND_STYLES, FAMILIES, type BackgroundStyle, type Family, type Sample } from '../../src/world/types';
 
 export interface EvaluationFile {
   readonly records: EpisodeRecord[];
@@ -20,5 +22,24 @@ export function readEvaluation(path: string): EvaluationFile {
   } catch (e) {
     console.error(`${path}: ${(e as Error).message}`);
     process.exit(1);
+  }
+}
+
+/**
+ * Each episode of an evaluation file with its sample made again from its seed and the
+ * evaluation's world options. Exits with code 1 naming the first episode whose question or truth
+ * comes out different (other world options, or a world changed since).
+ */
+export function* evaluatedSamples(path: string): Generator<{ record: EpisodeRecord; sample: Sample }> {
+  const { records, world = {} } = readEvaluation(path);
+  for (const record of records) {
+    const seed = Number(record.id);
+    const difficulty = world.difficulty === undefined || world.difficulty === 'per-seed' ? seedDifficulty(seed) : world.difficulty;
+    const sample = generateSample(seed, { families: world.families ?? FAMILIES, backgrounds: world.backgrounds ?? BACKGROUND_STYLES, difficulty });
+    if (sample.question !== record.question || sample.answer !== record.truth) {
+      console.error(`${path}: episode ${record.id} does not come out as evaluated ("${record.question}" → ${record.truth}); were other world options used?`);
+      process.exit(1);
+    }
+    yield { record, sample };
   }
 }
