@@ -54,7 +54,8 @@ try {
   }
   // the ship rule (README, "Measured") asks B to be ahead overall by two standard errors
   const all = pairedDifference(a, b);
-  console.log(`overall: B right where A is wrong in ${all.wins} episodes, the reverse in ${all.losses}; B − A = ${(all.difference / all.standardError).toFixed(2)} standard errors`);
+  const verdict = all.wins + all.losses === 0 ? 'A and B are right in the same episodes' : `B − A = ${(all.difference / all.standardError).toFixed(2)} standard errors`;
+  console.log(`overall: B right where A is wrong in ${all.wins} episodes, the reverse in ${all.losses}; ${verdict}`);
 } catch (e) {
   console.error((e as Error).message);
   process.exit(1);
