@@ -103,7 +103,29 @@ describe('conv stem', () => {
     for (let p = 0; p < have.length; p++) for (let c = 0; c < have[p].length; c++) maxDiff = Math.max(maxDiff, Math.abs(have[p][c] - want[p][c]));
     expect(maxDiff).toBeLessThan(1e-5);
     expect(Math.max(...want.flat())).toBeGreaterThan(0.01);
-    tf.dispose([input, withPool, without, pooled, pixels, hidden, perPixel, rowMajor, ...Object.values(weights)]);
+
+    // the same pool over 4-px cells (probe:tally's fine grid), row-major
+    const fine = vlm().colourPoolCells(input, 4);
+    const wantFine = tf.maxPool(perPixel, 4, 4, 'valid').reshape([(side / 4) ** 2, cp]);
+    expect(fine.shape).toEqual(wantFine.shape);
+    expect(Math.max(...(await fine.sub(wantFine).abs().data()))).toBeLessThan(1e-5);
+    tf.dispose([input, withPool, without, pooled, pixels, hidden, perPixel, rowMajor, fine, wantFine, ...Object.values(weights)]);
+  });
+
+  it('stemCells are the stem before its last layer: one row per 4-px cell, which that layer merges 2×2', async () => {
+    const weights = initWeights(config, 8);
+    const input = tf.tensor3d(convWindows(randomView(9), config), [1, ...inputShape(config)]);
+    const vlm = new Vlm(config, weights, 0);
+    const cells = vlm.stemCells(input); // [(S/4)², C2]
+    const fineSide = side / 4;
+    expect(cells.shape).toEqual([fineSide * fineSide, weights['vision.stem2.w'].shape[1]]);
+    // patch (0, 1) of the 4×4 grid is cells (0..1, 2..3) through stem3, in (row, column, channel) order
+    const rows = (await cells.array()) as number[][];
+    const block = [rows[2], rows[3], rows[fineSide + 2], rows[fineSide + 3]].flat();
+    const patch = tf.tensor2d(block, [1, block.length]).matMul(weights['vision.stem3.w']).add(weights['vision.stem3.b']);
+    const stem = (vlm as unknown as { convStem(x: tf.Tensor3D): tf.Tensor3D }).convStem(input); // merge 2: merge-contiguous order, patch (0, 1) is index 1
+    expect(Math.max(...(await patch.sub(stem.slice([0, 1, 0], [1, 1, -1]).reshape([1, -1])).abs().data()))).toBeLessThan(1e-5);
+    tf.dispose([input, cells, patch, stem, ...Object.values(weights)]);
   });
 
   it('trains on WASM: every stem and colour-pool weight gets a finite, non-zero gradient', async () => {

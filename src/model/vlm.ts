@@ -68,14 +68,24 @@ export class Vlm {
    * like a patch embedding.
    */
   private convStem(input: tf.Tensor3D): tf.Tensor3D {
-    const w = this.weights;
     const n = input.shape[0];
-    const half = this.config.imageSize / 2;
-    const layer = (x: tf.Tensor, name: string) => dense(x.reshape([-1, w[`${name}.w`].shape[0]]), w[`${name}.w`], w[`${name}.b`]);
-    let x = tf.relu(layer(input, 'vision.stem1')); // [N·(S/2)², C1]
-    x = tf.relu(layer(spaceToDepth(x, n, half), 'vision.stem2')); // [N·(S/4)², C2]
-    x = layer(spaceToDepth(x, n, half / 2), 'vision.stem3'); // [N·(S/8)², Cv], row-major grid
+    const x = this.stemLayer(spaceToDepth(this.stemCells(input), n, this.config.imageSize / 4), 'vision.stem3'); // [N·(S/8)², Cv], row-major grid
     return this.tokenOrder(x, n);
+  }
+
+  /**
+   * The conv stem's first two layers: conv windows [N, (S/2)², 48] → [N·(S/4)², C2], one row per
+   * 4-px cell, row-major (each sees its own 4×4 px and one more on every side). The last layer
+   * merges four of these into a patch; probe:tally reads them as they are.
+   */
+  stemCells(input: tf.Tensor3D): tf.Tensor2D {
+    const x = tf.relu(this.stemLayer(input, 'vision.stem1')); // [N·(S/2)², C1]
+    return tf.relu(this.stemLayer(spaceToDepth(x, input.shape[0], this.config.imageSize / 2), 'vision.stem2')) as tf.Tensor2D;
+  }
+
+  private stemLayer(x: tf.Tensor, name: string): tf.Tensor2D {
+    const w = this.weights;
+    return dense(x.reshape([-1, w[`${name}.w`].shape[0]]), w[`${name}.w`], w[`${name}.b`]) as tf.Tensor2D;
   }
 
   /**
@@ -96,6 +106,14 @@ export class Vlm {
    * (a colour-presence head, src/train/aux-head.ts), the encoder through vision.pool.out.
    */
   colourPoolFeatures(input: tf.Tensor3D): tf.Tensor3D {
+    return this.tokenOrder(this.colourPoolCells(input, this.config.patchSize), input.shape[0]); // the patch features' order
+  }
+
+  /**
+   * The colour pool's per-pixel features max-pooled over square cells of `cellPx` view px (2, 4,
+   * 8…, at most a patch) → [N·(S/cellPx)², Cp], row-major.
+   */
+  colourPoolCells(input: tf.Tensor3D, cellPx: number): tf.Tensor2D {
     const w = this.weights;
     const n = input.shape[0];
     const half = this.config.imageSize / 2;
@@ -104,12 +122,12 @@ export class Vlm {
     const inner = rows.slice([0, 1, 3], [-1, 2, 6]).reshape([-1, 3]); // [N·(S/2)²·4, 3] pixels
     const hidden = tf.relu(dense(inner, w['vision.pool.w1'], w['vision.pool.b1']));
     const perPixel = tf.relu(dense(hidden, w['vision.pool.w2'], w['vision.pool.b2'])); // [N·(S/2)²·4, Cp]
-    const perWindow = perPixel.reshape([n * half * half, 4, -1]).max(1); // [N·(S/2)², Cp]
-    // two space-to-depth steps gather each patch's 4×4 windows into its channels
-    const perPatch = spaceToDepth(spaceToDepth(perWindow, n, half), n, half / 2); // [N, S/8, S/8, 16·Cp]
-    const grid = half / 4;
-    const pooled = perPatch.reshape([n * grid * grid, 16, -1]).max(1); // [N·(S/8)², Cp], row-major grid
-    return this.tokenOrder(pooled, n); // the patch features' order
+    let cells: tf.Tensor = perPixel.reshape([n * half * half, 4, -1]).max(1); // [N·(S/2)², Cp]: 2-px cells
+    // each space-to-depth step gathers a 2×2 block of cells into the channels, then the max pools it
+    for (let side = half; side > this.config.imageSize / cellPx; side /= 2) {
+      cells = spaceToDepth(cells, n, side).reshape([n * (side / 2) ** 2, 4, -1]).max(1);
+    }
+    return cells as tf.Tensor2D;
   }
 
   /**
