@@ -53,7 +53,7 @@ await useNodeBackend('wasm');
 const model = await loadSquintModel(nodeFileReader(args.model));
 const { imageSize, patchSize, merge } = model.config;
 if (merge !== 1) throw new Error(`${args.model} merges patches; this probe reads one token per patch (preset fine)`);
-if (side === 16 && model.config.stem !== 'conv') throw new Error(`--grid 16 reads the conv stem's cells; ${args.model} has a ${model.config.stem} stem`);
+if (side === 16 && (model.config.stem !== 'conv' || imageSize / 4 !== 16)) throw new Error(`--grid 16 reads the conv stem's 4-px cells of a 64-px view; ${args.model} has a ${model.config.stem} stem and a ${imageSize}-px view`);
 if (side === 8 && imageSize / patchSize !== 8) throw new Error(`--grid 8 reads one cell per patch; ${args.model} has ${imageSize / patchSize} a side`);
 const P = side * side;
 const C = COLOUR_NAMES.length;
