@@ -28,6 +28,7 @@ import { loadSquintModel } from '../src/model/load';
 import { nodeFileReader } from '../src/model/weights/node-files';
 import { coverageShares } from '../src/train/grounding';
 import { objectBox } from '../src/world/generate';
+import { VIEW_SCAN_BORDERS } from '../src/world/regions';
 import { createRng } from '../src/world/rng';
 import { COLOUR_NAMES } from '../src/world/types';
 
@@ -58,8 +59,8 @@ if (side === 8 && imageSize / patchSize !== 8) throw new Error(`--grid 8 reads o
 const P = side * side;
 const C = COLOUR_NAMES.length;
 
-/** Band 0, 1 or 2 of a view fraction: the view scan's 3 : 2 : 3 split. */
-const band = (f: number) => (f < 3 / 8 ? 0 : f < 5 / 8 ? 1 : 2);
+/** Band 0, 1 or 2 of a view fraction: the view scan's 3 : 2 : 3 split (src/world/regions.ts). */
+const band = (f: number) => VIEW_SCAN_BORDERS.filter((border) => f >= border).length;
 const areaOfCell = (cell: number) => band((Math.floor(cell / side) + 0.5) / side) * 3 + band(((cell % side) + 0.5) / side);
 
 interface Scenes {
