@@ -103,6 +103,19 @@ export interface ModelConfig {
    * Configs saved before this field existed have false.
    */
   readonly countLadder: boolean;
+  /**
+   * Whether the count detector also scores the conv stem's 4-px cells, four per image token: each
+   * cell's stem features and 4-px colour pool, with its 3×3 neighbourhood, through a small MLP
+   * (decoder.detect.fine.*) make its key; a position's own query (decoder.detect.fine.q) scores
+   * every cell it can see with a sigmoid. On 8-px tokens two neighbours share one key and an
+   * object on a border splits across two; a head on frozen 4-px cells counted held-out scenes
+   * right 55.7% of the time against 40.3% on the tokens (docs/recipes.md, probe:tally). The sum
+   * s_fine blends into the token detector's sum as s + mix·(s_fine − s), mix starting at zero, so
+   * a model grown from one without it starts out computing exactly what it did. Needs the count
+   * detector, the conv stem with merge 1 and a colour pool. Configs saved before this field
+   * existed have false.
+   */
+  readonly fineDetector: boolean;
   /** Vision transformer width and depth. */
   readonly visionDim: number;
   readonly visionLayers: number;
@@ -123,67 +136,72 @@ export interface ModelConfig {
 const PRESETS = {
   /** For tests: runs in milliseconds. */
   tiny: {
-    preset: 'tiny', imageSize: 32, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    preset: 'tiny', imageSize: 32, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
   /** The tiny model with the conv stem (tests of that path). */
   'tiny-conv': {
-    preset: 'tiny-conv', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    preset: 'tiny-conv', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
   /** tiny-conv with the pointer (tests of that path). */
   'tiny-point': {
-    preset: 'tiny-point', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    preset: 'tiny-point', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
   /** tiny-point without the merge, question first (tests of the `fine` path). */
   'tiny-fine': {
-    preset: 'tiny-fine', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-fine', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-fine with the attention's peaks (tests of the `peaks` path). */
   'tiny-peaks': {
-    preset: 'tiny-peaks', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: true, countDetector: false, countLadder: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-peaks', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: true, countDetector: false, countLadder: false, fineDetector: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-fine with the count detector (tests of the `detector` path). */
   'tiny-detector': {
-    preset: 'tiny-detector', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-detector', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-detector with the count ladder (tests of the `ladder` path). */
   'tiny-ladder': {
-    preset: 'tiny-ladder', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-ladder', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
+  },
+  /** tiny-detector with the fine detector (tests of the `fine-detector` path). */
+  'tiny-fine-detector': {
+    preset: 'tiny-fine-detector', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: true, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-fine with the attended image mass (tests of the `tally` path). */
   'tiny-tally': {
-    preset: 'tiny-tally', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: true, countPeaks: false, countDetector: false, countLadder: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-tally', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: true, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** ~0.8M parameters, conv stem; trains in a couple of hours on 2 CPU cores (WASM). Recipes v3–v4. */
   default: {
-    preset: 'default', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'default', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** `default` plus a 16-channel colour pool: the shipped model (recipe v5; docs/recipes.md, "Aim probe"). */
   pool: {
-    preset: 'pool', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'pool', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** `pool` plus what lets the decoder aim: the pool routed to the image tokens, and grid positions on them (recipe v6). */
   aim: {
-    preset: 'aim', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'aim', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** `aim` plus the grounding head's pointer and readout into the residual stream (recipes v9–v10). */
   point: {
-    preset: 'point', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'point', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** `point` with the question before the image, so image tokens can see what is asked (recipe v13). */
   ask: {
-    preset: 'ask', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'ask', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /**
@@ -194,7 +212,7 @@ const PRESETS = {
    * models/default (recipe v16) is one.
    */
   fine: {
-    preset: 'fine', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 1,
+    preset: 'fine', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /**
@@ -204,12 +222,12 @@ const PRESETS = {
    * the one 64-wide, two-layer encoder serves (README, stage 30).
    */
   deep: {
-    preset: 'deep', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 64, visionLayers: 3, visionHeads: 2, merge: 1,
+    preset: 'deep', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, visionDim: 64, visionLayers: 3, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `deep` with a fourth encoder block, grown from a `deep` model the same way (stages 31a/31b). */
   deeper: {
-    preset: 'deeper', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'deeper', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /**
@@ -218,32 +236,37 @@ const PRESETS = {
    * for what reads them (count scans, relations).
    */
   'deep-decoder': {
-    preset: 'deep-decoder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'deep-decoder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 4, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `deeper` plus the peaks of the grounding head's attention in the residual stream (`countPeaks`), to count by them. */
   peaks: {
-    preset: 'peaks', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: true, countDetector: false, countLadder: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'peaks', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: true, countDetector: false, countLadder: false, fineDetector: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `deeper` plus the count detector (`countDetector`): sigmoid scores per image token, summed. */
   detector: {
-    preset: 'detector', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'detector', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
+  },
+  /** `detector` plus the fine detector on the stem's 4-px cells (`fineDetector`). */
+  'fine-detector': {
+    preset: 'fine-detector', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: true, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `detector` plus the detector's sum as "at least k" steps (`countLadder`). */
   ladder: {
-    preset: 'ladder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'ladder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `fine` plus the head's attended image mass in the residual stream (`countMass`), to count by it. */
   tally: {
-    preset: 'tally', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: true, countPeaks: false, countDetector: false, countLadder: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 1,
+    preset: 'tally', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: true, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** The v1 model and the recipe-v2 base (models/base until 2026-12-01): `default` with the linear patch embedding. */
   vit: {
-    preset: 'vit', imageSize: 64, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'vit', imageSize: 64, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
 } as const satisfies Record<string, ModelConfig>;
@@ -273,6 +296,11 @@ export const DETECT_DIM = 32;
 /** The count ladder's steps ("at least 1" … "at least 5") and how sharply each switches (countLadder). */
 export const LADDER_STEPS = 5;
 export const LADDER_SHARPNESS = 8;
+/** The fine detector's key MLP: each 4-px cell's features reduced to FINE_REDUCE, its 3×3 neighbourhood's (9·FINE_REDUCE) through FINE_HIDDEN ReLU units. */
+export const FINE_REDUCE = 32;
+/** The fine detector's cells per image token: the 2×2 4-px cells of its 8-px patch. */
+export const FINE_SUBCELLS = 4;
+export const FINE_HIDDEN = 256;
 /** The detector's starting bias: sigmoid(−4) ≈ 0.02 a token, so its first sums stay near 1 over 64 tokens. */
 export const DETECT_BIAS = -4;
 
@@ -338,7 +366,12 @@ export function validateConfig(raw: unknown): ModelConfig {
   const countLadder = c.countLadder ?? false;
   if (typeof countLadder !== 'boolean') throw new Error(`config field "countLadder" must be true or false (got ${JSON.stringify(c.countLadder)})`);
   if (countLadder && !countDetector) throw new Error('config: countLadder needs the count detector (it steps the detector\'s sum)');
-  const config = { preset: typeof c.preset === 'string' ? c.preset : 'custom', stem, colourPool, poolTokens, tokenPositions, pointer, readout, questionFirst, countMass, countPeaks, countDetector, countLadder, ...Object.fromEntries(INTEGER_FIELDS.map((f) => [f, c[f]])) } as ModelConfig;
+  const fineDetector = c.fineDetector ?? false;
+  if (typeof fineDetector !== 'boolean') throw new Error(`config field "fineDetector" must be true or false (got ${JSON.stringify(c.fineDetector)})`);
+  if (fineDetector && (!countDetector || stem !== 'conv' || c.merge !== 1 || colourPool === 0)) {
+    throw new Error('config: fineDetector needs the count detector, the conv stem with merge 1 and a colour pool (it scores the stem\'s 4-px cells, four per token, and blends into the detector\'s sum)');
+  }
+  const config = { preset: typeof c.preset === 'string' ? c.preset : 'custom', stem, colourPool, poolTokens, tokenPositions, pointer, readout, questionFirst, countMass, countPeaks, countDetector, countLadder, fineDetector, ...Object.fromEntries(INTEGER_FIELDS.map((f) => [f, c[f]])) } as ModelConfig;
   if (config.imageSize % config.patchSize !== 0) throw new Error('config: imageSize must be a multiple of patchSize');
   if (gridSide(config) % config.merge !== 0) throw new Error('config: the patch grid must be a multiple of merge');
   if (config.dim % config.heads !== 0) throw new Error('config: dim must be a multiple of heads');
@@ -386,6 +419,7 @@ export function weightShapes(c: ModelConfig): Record<string, number[]> {
     ...(c.countPeaks ? { 'decoder.peaks': [PEAK_FEATURES, c.dim] } : {}),
     ...(c.countDetector ? { 'decoder.detect.q': [c.dim, DETECT_DIM], 'decoder.detect.k': [c.dim, DETECT_DIM], 'decoder.detect.bias': [1], 'decoder.detect.out': [1, c.dim] } : {}),
     ...(c.countLadder ? { 'decoder.detect.ladder': [LADDER_STEPS, c.dim] } : {}),
+    ...(c.fineDetector ? fineDetectorShapes(c) : {}),
     'decoder.embed': [c.vocabSize, c.dim],
     'decoder.pos': [c.maxSeq, c.dim],
     'decoder.ln.g': [c.dim],
@@ -409,6 +443,18 @@ export function weightShapes(c: ModelConfig): Record<string, number[]> {
   for (let i = 0; i < c.visionLayers; i++) block(`vision.block${i}`, c.visionDim, 4 * c.visionDim);
   for (let i = 0; i < c.layers; i++) block(`decoder.block${i}`, c.dim, c.mlpDim);
   return shapes;
+}
+
+/** The fine detector's weights (fineDetector): a 4-px cell's features are the stem's second layer and the colour pool. */
+function fineDetectorShapes(c: ModelConfig): Record<string, number[]> {
+  const cellFeatures = convChannels(c)[1] + c.colourPool;
+  return {
+    'decoder.detect.fine.ln.g': [cellFeatures], 'decoder.detect.fine.ln.b': [cellFeatures],
+    'decoder.detect.fine.reduce': [cellFeatures, FINE_REDUCE],
+    'decoder.detect.fine.w1': [9 * FINE_REDUCE, FINE_HIDDEN], 'decoder.detect.fine.b1': [FINE_HIDDEN],
+    'decoder.detect.fine.w2': [FINE_HIDDEN, DETECT_DIM], 'decoder.detect.fine.b2': [DETECT_DIM],
+    'decoder.detect.fine.q': [c.dim, DETECT_DIM], 'decoder.detect.fine.bias': [1], 'decoder.detect.fine.mix': [1],
+  };
 }
 
 export function parameterCount(c: ModelConfig): number {

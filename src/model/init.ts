@@ -4,7 +4,10 @@ import { DETECT_BIAS, type ModelConfig, weightShapes } from './config';
 import type { WeightMap } from './vlm';
 
 /** Output weights of added pathways, zero so that a model grown from one without them starts out computing exactly what it did. */
-const GROWN_AT_ZERO = new Set(['vision.pool.out', 'decoder.pointer', 'decoder.readout', 'decoder.mass', 'decoder.peaks', 'decoder.detect.out', 'decoder.detect.ladder']);
+const GROWN_AT_ZERO = new Set(['vision.pool.out', 'decoder.pointer', 'decoder.readout', 'decoder.mass', 'decoder.peaks', 'decoder.detect.out', 'decoder.detect.ladder', 'decoder.detect.fine.mix']);
+
+/** The fine detector's key MLP (fineDetector), initialised like the conv stem it reads. */
+const FINE_KEY_MLP = new Set(['decoder.detect.fine.reduce', 'decoder.detect.fine.w1', 'decoder.detect.fine.w2']);
 
 export function initWeights(config: ModelConfig, seed = 1): WeightMap {
   const weights: WeightMap = {};
@@ -12,7 +15,7 @@ export function initWeights(config: ModelConfig, seed = 1): WeightMap {
   for (const [name, shape] of Object.entries(weightShapes(config))) {
     const last = name.split('.').pop()!;
     if (last === 'g') weights[name] = tf.ones(shape);
-    else if (name === 'decoder.detect.bias') weights[name] = tf.fill(shape, DETECT_BIAS);
+    else if (name === 'decoder.detect.bias' || name === 'decoder.detect.fine.bias') weights[name] = tf.fill(shape, DETECT_BIAS);
     else if (last === 'b' || last.startsWith('b')) weights[name] = tf.zeros(shape);
     else if (GROWN_AT_ZERO.has(name)) weights[name] = tf.zeros(shape);
     else if (name === 'projector.pos') {
@@ -23,8 +26,8 @@ export function initWeights(config: ModelConfig, seed = 1): WeightMap {
       const cols = tf.randomNormal([1, side, shape[1]], 0, 0.6, 'float32', s++);
       weights[name] = rows.add(cols).reshape(shape);
       tf.dispose([rows, cols]);
-    } else if (name.startsWith('vision.stem') || name.startsWith('vision.pool.w')) {
-      // He initialisation: the conv stem stacks ReLU layers with no normalisation between them
+    } else if (name.startsWith('vision.stem') || name.startsWith('vision.pool.w') || FINE_KEY_MLP.has(name)) {
+      // He initialisation: the conv stem (and the fine detector's key MLP) stack ReLU layers with no normalisation between them
       weights[name] = tf.randomNormal(shape, 0, Math.sqrt(2 / shape[0]), 'float32', s++);
     } else {
       // residual projections scaled down with depth (GPT-2)

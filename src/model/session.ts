@@ -6,7 +6,7 @@
 import * as tf from './tf';
 import type { LayerCache } from './ops';
 import { type Vlm, cellsOneHot } from './vlm';
-import { inputShape } from './config';
+import { DETECT_DIM, FINE_SUBCELLS, inputShape } from './config';
 
 export class DecodeSession {
   private readonly model: Vlm;
@@ -16,6 +16,8 @@ export class DecodeSession {
   private cells: number[] = [];
   /** [1, positions, C]: every position's image token (zero for text), for a model with the readout. */
   private imageTokens: tf.Tensor3D | null = null;
+  /** [1, positions, 4·D]: every position's fine detector keys (zero for text), for a model with the fine detector. */
+  private fineKeys: tf.Tensor3D | null = null;
 
   constructor(model: Vlm) {
     this.model = model;
@@ -35,7 +37,7 @@ export class DecodeSession {
     if (ids.length === 0) throw new Error('appendTokens needs at least one id');
     return this.append(() => {
       const x = this.model.embedIds(tf.tensor2d([...ids], [1, ids.length], 'int32'));
-      return { x, image: null };
+      return { x, image: null, fine: null };
     }, ids.map(() => -1));
   }
 
@@ -47,29 +49,35 @@ export class DecodeSession {
       const p = tf.tensor3d(patches, [1, rows, dim]);
       const image = this.model.encodeImages(p); // [1, K, C]
       const marker = this.model.embedIds(tf.tensor2d([this.model.imageTokenId], [1, 1], 'int32')); // [1, 1, C]
-      return { x: image.add(marker) as tf.Tensor3D, image };
+      const fine = this.model.config.fineDetector ? this.model.fineDetectKeys(p) : null; // [1, K, 4·D]
+      return { x: image.add(marker) as tf.Tensor3D, image, fine };
     }, Array.from({ length: this.model.tokensPerImage }, (_, k) => k));
   }
 
-  /** `embed` gives the new positions' embeddings and, for an image block, its tokens as projected. */
-  private async append(embed: () => { x: tf.Tensor3D; image: tf.Tensor3D | null }, cells: readonly number[]): Promise<Float32Array> {
+  /** `embed` gives the new positions' embeddings and, for an image block, its tokens as projected and its fine detector keys. */
+  private async append(embed: () => { x: tf.Tensor3D; image: tf.Tensor3D | null; fine: tf.Tensor3D | null }, cells: readonly number[]): Promise<Float32Array> {
     const past = this.cache;
     const start = this.tokens;
-    const { pointer, readout } = this.model.config;
+    const { pointer, readout, fineDetector } = this.model.config;
     const allCells = [...this.cells, ...cells];
     let present: LayerCache[] = [];
     let imageTokens: tf.Tensor3D | null = null;
+    let fineKeys: tf.Tensor3D | null = null;
+    // every position's entry so far plus the new ones (zeros for text), kept for the next append
+    const extended = (kept: tf.Tensor3D | null, added: tf.Tensor3D | null, shape: [number, number, number]) => {
+      const rows = added ?? (tf.zeros(shape) as tf.Tensor3D);
+      return tf.keep(kept ? (tf.concat([kept, rows], 1) as tf.Tensor3D) : rows);
+    };
     const run = () => tf.tidy(() => {
-      const { x, image } = embed();
-      if (readout) {
-        const added = image ?? (tf.zeros(x.shape) as tf.Tensor3D);
-        imageTokens = tf.keep(this.imageTokens ? (tf.concat([this.imageTokens, added], 1) as tf.Tensor3D) : added);
-      }
-      const keys = pointer || readout ? { cells: cellsOneHot(allCells, this.model.tokensPerImage), tokens: imageTokens } : undefined;
+      const { x, image, fine } = embed();
+      const T = x.shape[1];
+      if (readout) imageTokens = extended(this.imageTokens, image, [1, T, this.model.config.dim]);
+      if (fineDetector) fineKeys = extended(this.fineKeys, fine, [1, T, FINE_SUBCELLS * DETECT_DIM]);
+      const fineFlat = fineKeys ? ((fineKeys as tf.Tensor3D).reshape([1, -1, DETECT_DIM]) as tf.Tensor3D) : null;
+      const keys = pointer || readout ? { cells: cellsOneHot(allCells, this.model.tokensPerImage), tokens: imageTokens, fine: fineFlat } : undefined;
       const out = this.model.decode(x, start, past, keys);
       present = out.present;
       for (const layer of present) tf.keep(layer.k), tf.keep(layer.v);
-      const T = out.hidden.shape[1];
       const last = tf.slice(out.hidden, [0, T - 1, 0], [1, 1, -1]) as tf.Tensor3D;
       return this.model.logits(last).reshape([-1]);
     });
@@ -77,7 +85,9 @@ export class DecodeSession {
     try {
       logits = run();
     } catch (e) {
-      (imageTokens as tf.Tensor3D | null)?.dispose(); // kept for the next append, which will not come
+      // kept for the next append, which will not come
+      (imageTokens as tf.Tensor3D | null)?.dispose();
+      (fineKeys as tf.Tensor3D | null)?.dispose();
       throw e;
     }
     this.releaseCache();
@@ -85,6 +95,7 @@ export class DecodeSession {
     this.tokens = present[0].k.shape[2];
     this.cells = allCells;
     this.imageTokens = imageTokens;
+    this.fineKeys = fineKeys;
     const values = (await logits.data()) as Float32Array;
     logits.dispose();
     return values;
@@ -99,6 +110,8 @@ export class DecodeSession {
     this.cells = [];
     this.imageTokens?.dispose();
     this.imageTokens = null;
+    this.fineKeys?.dispose();
+    this.fineKeys = null;
   }
 
   dispose(): void {

@@ -16,7 +16,7 @@ function tinyModel(seed = 3, preset = 'tiny') {
   const config = presetConfig(preset, tok.vocabSize);
   const weights = initWeights(config, seed);
   // the pointer and readout start at zero (a grown model computes what it did); give them something to carry
-  for (const name of ['decoder.pointer', 'decoder.readout', 'decoder.mass', 'decoder.peaks', 'decoder.detect.out', 'decoder.detect.ladder']) {
+  for (const name of ['decoder.pointer', 'decoder.readout', 'decoder.mass', 'decoder.peaks', 'decoder.detect.out', 'decoder.detect.ladder', 'decoder.detect.fine.mix']) {
     if (!weights[name]) continue;
     const shape = weights[name].shape;
     weights[name].dispose();
@@ -45,7 +45,7 @@ describe.each(['cpu', 'wasm'])('VLM on %s', (backend) => {
     await tf.ready();
   });
 
-  it.each(['tiny', 'tiny-conv', 'tiny-point', 'tiny-fine', 'tiny-tally', 'tiny-peaks', 'tiny-detector', 'tiny-ladder'])('cached decoding gives the same logits as full recomputation, with image blocks mid-sequence (%s)', async (preset) => {
+  it.each(['tiny', 'tiny-conv', 'tiny-point', 'tiny-fine', 'tiny-tally', 'tiny-peaks', 'tiny-detector', 'tiny-ladder', 'tiny-fine-detector'])('cached decoding gives the same logits as full recomputation, with image blocks mid-sequence (%s)', async (preset) => {
     const model = tinyModel(3, preset);
     const tok = model.tokenizer;
     const K = model.tokensPerImage;
@@ -132,7 +132,7 @@ describe.each(['cpu', 'wasm'])('VLM on %s', (backend) => {
     model.dispose();
   });
 
-  it.each(['tiny', 'tiny-point', 'tiny-tally', 'tiny-peaks', 'tiny-detector', 'tiny-ladder'])('a decode session returns the tensor count to baseline (%s), also after an overlong append', async (preset) => {
+  it.each(['tiny', 'tiny-point', 'tiny-tally', 'tiny-peaks', 'tiny-detector', 'tiny-ladder', 'tiny-fine-detector'])('a decode session returns the tensor count to baseline (%s), also after an overlong append', async (preset) => {
     const model = tinyModel(3, preset);
     const before = tf.memory().numTensors;
     const session = model.newSession();
@@ -279,6 +279,98 @@ describe('countDetector', () => {
     for (let t = 0; t < ids.length; t++) {
       for (let j = 0; j < ids.length; j++) {
         const seen = j >= first && j < first + K && j <= t;
+        if (!seen) expect(rows[t][j]).toBe(0);
+        else expect(rows[t][j]).toBeGreaterThan(0);
+        expect(rows[t][j]).toBeLessThan(1);
+      }
+    }
+    tf.dispose([detection, batch.ids, batch.patches!, batch.placement!, batch.targets, batch.lossWeights]);
+    model.dispose();
+  });
+});
+
+describe('fineDetector', () => {
+  it('absent in older configs means none; the fine-detector preset is detector plus its key MLP, query, bias and mix, grown as a no-op; it needs the detector, merge 1 and a colour pool', async () => {
+    const { fineDetector: _none, ...without } = presetConfig('detector', 50);
+    expect(validateConfig(without).fineDetector).toBe(false);
+    const shapes = weightShapes(presetConfig('fine-detector', 50));
+    const fine = Object.keys(shapes).filter((name) => name.startsWith('decoder.detect.fine.'));
+    expect(Object.fromEntries(Object.entries(shapes).filter(([name]) => !fine.includes(name)))).toEqual(weightShapes(presetConfig('detector', 50)));
+    expect(shapes['decoder.detect.fine.reduce']).toEqual([64 + 16, 32]); // the stem's second layer and the colour pool
+    expect(shapes['decoder.detect.fine.w1']).toEqual([9 * 32, 256]); // a 3×3 neighbourhood
+    expect(() => validateConfig({ ...without, fineDetector: 'yes' })).toThrow(/"fineDetector" must be true or false/);
+    expect(() => validateConfig({ ...presetConfig('fine-detector', 50), countDetector: false })).toThrow(/fineDetector needs the count detector/);
+    expect(() => validateConfig({ ...presetConfig('fine-detector', 50), merge: 2 })).toThrow(/fineDetector needs/);
+    expect(() => validateConfig({ ...presetConfig('fine-detector', 50), colourPool: 0, poolTokens: false })).toThrow(/fineDetector needs/);
+    const source = tinyModel(5, 'tiny-detector');
+    const config = presetConfig('tiny-fine-detector', source.config.vocabSize);
+    const { weights, fresh } = growWeights(config, source.vlm.weights, 'tiny-detector');
+    expect(fresh.sort()).toEqual(fine.sort());
+    expect((await weights['decoder.detect.fine.mix'].data())[0]).toBe(0);
+    const grown = new SquintModel(config, source.tokenizer, weights);
+    const imageId = source.tokenizer.special('<image>');
+    const ids = [...source.tokenizer.encode('<bos><user>What is written on the red object?'), ...Array(source.tokensPerImage).fill(imageId), ...source.tokenizer.encode('<assistant><think>I will zoom in on it. 1')];
+    const [before, after] = [await forwardWith(source, ids, {}), await forwardWith(grown, ids, {})];
+    expect(Math.max(...before.map((v, i) => Math.abs(v - after[i])))).toBeLessThan(1e-6);
+    // at mix 1 the sum is the fine detector's alone: the token detector's query no longer matters
+    const one = tf.ones([1]);
+    const otherQuery = tf.randomNormal(weights['decoder.detect.q'].shape, 0, 1, 'float32', 9);
+    const [fineOnly, fineOnlyOtherQuery] = [await forwardWith(grown, ids, { 'decoder.detect.fine.mix': one }), await forwardWith(grown, ids, { 'decoder.detect.fine.mix': one, 'decoder.detect.q': otherQuery })];
+    expect(Math.max(...fineOnly.map((v, i) => Math.abs(v - fineOnlyOtherQuery[i])))).toBeLessThan(1e-5);
+    expect(Math.max(...fineOnly.map((v, i) => Math.abs(v - after[i])))).toBeGreaterThan(1e-4);
+    tf.dispose([one, otherQuery]);
+    source.dispose();
+    grown.dispose();
+  });
+
+  it('keys each 4-px cell by the MLP over its 3×3 neighbourhood, four cells per token in row, column order', async () => {
+    const model = tinyModel(6, 'tiny-fine-detector');
+    const vlm = model.vlm;
+    const w = vlm.weights;
+    const input = tf.tensor3d(Float32Array.from({ length: 2 * model.patchShape[0] * model.patchShape[1] }, (_, i) => Math.sin(i * 0.13)), [2, ...model.patchShape]);
+    const keys = (await vlm.fineDetectKeys(input).array()) as number[][][]; // [N, K, 4·D]
+    // reference: per cell features, layer norm, reduce, pad, MLP, all on plain arrays
+    const side = model.config.imageSize / 4;
+    const cells = (await tf.concat([vlm.stemCells(input), vlm.colourPoolCells(input, 4)], -1).array()) as number[][];
+    const [g, b, reduce, w1, b1, w2, b2] = await Promise.all(['ln.g', 'ln.b', 'reduce', 'w1', 'b1', 'w2', 'b2'].map((n) => w[`decoder.detect.fine.${n}`].array())) as [number[], number[], number[][], number[][], number[], number[][], number[]];
+    const matVec = (v: number[], m: number[][], bias?: number[]) => m[0].map((_, j) => v.reduce((acc, x, i) => acc + x * m[i][j], bias?.[j] ?? 0));
+    const reduced = cells.map((f) => {
+      const mean = f.reduce((a, x) => a + x, 0) / f.length;
+      const variance = f.reduce((a, x) => a + (x - mean) ** 2, 0) / f.length;
+      return matVec(f.map((x, i) => ((x - mean) / Math.sqrt(variance + 1e-5)) * g[i] + b[i]), reduce);
+    });
+    const D = 32;
+    for (const [n, y, x] of [[0, 0, 0], [0, 3, 6], [1, 7, 7], [1, 4, 1]]) {
+      const context: number[] = [];
+      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) {
+        const [yy, xx] = [y + dy, x + dx];
+        context.push(...(yy < 0 || xx < 0 || yy >= side || xx >= side ? Array(32).fill(0) : reduced[(n * side + yy) * side + xx]));
+      }
+      const want = matVec(matVec(context, w1, b1).map((v) => Math.max(0, v)), w2, b2);
+      const token = (y >> 1) * (side / 2) + (x >> 1);
+      const sub = (y & 1) * 2 + (x & 1);
+      const got = keys[n][token].slice(sub * D, (sub + 1) * D);
+      expect(Math.max(...want.map((v, i) => Math.abs(v - got[i])))).toBeLessThan(1e-3);
+    }
+    input.dispose();
+    model.dispose();
+  });
+
+  it('scores only the 4-px cells of image tokens a position can see, four per token', async () => {
+    const model = tinyModel(4, 'tiny-fine-detector');
+    const imageId = model.tokenizer.special('<image>');
+    const K = model.tokensPerImage;
+    const ids = [...model.tokenizer.encode('<bos><user>What is written on the red object?'), ...Array(K).fill(imageId), ...model.tokenizer.encode('<assistant><think>I will')];
+    const img = Float32Array.from({ length: model.patchShape[0] * model.patchShape[1] }, (_, i) => Math.sin(i * 0.07));
+    const batch = makeBatch([{ ids, weights: ids.map(() => 1), images: [img] }], model.vlm.imageTokenId, K, model.tokenizer.special('<pad>'), model.patchShape);
+    const detection = tf.tidy(() => model.vlm.forwardWithFeatures(batch).fineDetection!);
+    expect(detection.shape).toEqual([1, ids.length, 4 * ids.length]);
+    const rows = (await detection.array())[0];
+    const first = ids.indexOf(imageId);
+    for (let t = 0; t < ids.length; t++) {
+      for (let j = 0; j < 4 * ids.length; j++) {
+        const key = Math.floor(j / 4);
+        const seen = key >= first && key < first + K && key <= t;
         if (!seen) expect(rows[t][j]).toBe(0);
         else expect(rows[t][j]).toBeGreaterThan(0);
         expect(rows[t][j]).toBeLessThan(1);

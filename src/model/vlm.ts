@@ -5,10 +5,21 @@
  * mid-sequence). No I/O here: weights come in as a name → tensor map (see weights/).
  */
 import * as tf from './tf';
-import { CONV_WINDOW, DETECT_DIM, GROUND_HEAD, LADDER_SHARPNESS, LADDER_STEPS, type ModelConfig, groundLayer, imageTokens, inputShape } from './config';
+import { CONV_WINDOW, DETECT_DIM, FINE_SUBCELLS, GROUND_HEAD, LADDER_SHARPNESS, LADDER_STEPS, type ModelConfig, groundLayer, imageTokens, inputShape } from './config';
 import { type LayerCache, causalMask, constantTimes, dense, fastMatMul, gelu, layerNorm, transformerBlock } from './ops';
 
 export type WeightMap = Record<string, tf.Tensor>;
+
+/** What the decoder returns; the detections are null unless the config has those detectors (and keys were passed). */
+export interface DecodeResult {
+  readonly hidden: tf.Tensor3D;
+  readonly present: LayerCache[];
+  readonly attention: tf.Tensor4D[];
+  /** [B, T, Tk]: the count detector's scores (countDetector). */
+  readonly detection: tf.Tensor3D | null;
+  /** [B, T, Tk·4]: the fine detector's scores (fineDetector). */
+  readonly fineDetection: tf.Tensor3D | null;
+}
 
 /** What the grounding head's pointer and readout read at every key position (see Vlm.point). */
 export interface PointerKeys {
@@ -16,6 +27,8 @@ export interface PointerKeys {
   readonly cells: tf.Tensor3D;
   /** [B, Tk, C]: the key's image token as projected; zero rows for text. Needed with `readout`. */
   readonly tokens: tf.Tensor3D | null;
+  /** [B, Tk·4, DETECT_DIM]: the fine detector's keys, four per key position (fineDetectKeys); zero rows for text. Needed with `fineDetector`. */
+  readonly fine?: tf.Tensor3D | null;
 }
 
 export interface TrainBatch {
@@ -131,6 +144,28 @@ export class Vlm {
   }
 
   /**
+   * The fine detector's keys (fineDetector): conv windows [N, (S/2)², 48] → [N, K, 4·D], each image
+   * token's four 4-px cells in row, column order. A cell's key: its stem features and 4-px colour
+   * pool, layer-normalised and reduced, concatenated with its 3×3 neighbourhood's (zero past the
+   * view's edge; an object's centre cell is told by its neighbours), through a ReLU MLP.
+   */
+  fineDetectKeys(input: tf.Tensor3D): tf.Tensor3D {
+    const w = this.weights;
+    const n = input.shape[0];
+    const side = this.config.imageSize / 4;
+    const cells = tf.concat([this.stemCells(input), this.colourPoolCells(input, 4)], -1); // [N·side², F]
+    const normed = layerNorm(cells, w['decoder.detect.fine.ln.g'], w['decoder.detect.fine.ln.b']);
+    const reduced = dense(normed, w['decoder.detect.fine.reduce']).reshape([n, side, side, -1]) as tf.Tensor4D;
+    const padded = tf.pad(reduced, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+    const shifts: tf.Tensor[] = [];
+    for (let dy = 0; dy < 3; dy++) for (let dx = 0; dx < 3; dx++) shifts.push(padded.slice([0, dy, dx, 0], [n, side, side, -1]));
+    const context = tf.concat(shifts, -1).reshape([n * side * side, -1]); // [N·side², 9R]
+    const hidden = tf.relu(dense(context, w['decoder.detect.fine.w1'], w['decoder.detect.fine.b1']));
+    const keys = dense(hidden, w['decoder.detect.fine.w2'], w['decoder.detect.fine.b2']); // [N·side², D], row-major
+    return spaceToDepth(keys, n, side).reshape([n, this.tokensPerImage, FINE_SUBCELLS * DETECT_DIM]) as tf.Tensor3D;
+  }
+
+  /**
    * Patch features [N, P, Cv] (and the colour pool's [N, P, Cp] where the config routes it to the
    * tokens) → decoder-width image tokens [N, K, C].
    */
@@ -165,7 +200,7 @@ export class Vlm {
    * `keys`: every key position's grid cell and image token, for the pointer and readout; omitted
    * means no key is an image token.
    */
-  decode(x: tf.Tensor3D, start: number, past?: LayerCache[], keys?: PointerKeys): { hidden: tf.Tensor3D; present: LayerCache[]; attention: tf.Tensor4D[]; detection: tf.Tensor3D | null } {
+  decode(x: tf.Tensor3D, start: number, past?: LayerCache[], keys?: PointerKeys): DecodeResult {
     const c = this.config;
     const w = this.weights;
     const T = x.shape[1];
@@ -175,18 +210,25 @@ export class Vlm {
     const present: LayerCache[] = [];
     const attention: tf.Tensor4D[] = [];
     let detection: tf.Tensor3D | null = null;
+    let fineDetection: tf.Tensor3D | null = null;
     for (let i = 0; i < c.layers; i++) {
       const r = transformerBlock(h, w, `decoder.block${i}`, c.heads, mask, past?.[i]);
       h = r.out;
       if ((c.pointer || c.readout) && keys && i === groundLayer(c.layers)) {
         if (c.countDetector) detection = this.detect(h, keys, mask);
+        if (c.fineDetector) fineDetection = this.detectFine(h, keys, mask);
         h = h.add(this.point(r.attention, keys));
-        if (detection) h = h.add(this.detectedCount(detection.sum(-1, true) as tf.Tensor3D));
+        if (detection) {
+          let sum = detection.sum(-1, true) as tf.Tensor3D;
+          // the fine sum blends in as mix grows from zero
+          if (fineDetection) sum = sum.add(fineDetection.sum(-1, true).sub(sum).mul(w['decoder.detect.fine.mix']));
+          h = h.add(this.detectedCount(sum));
+        }
       }
       present.push(r.present);
       attention.push(r.attention);
     }
-    return { hidden: layerNorm(h, w['decoder.ln.g'], w['decoder.ln.b']) as tf.Tensor3D, present, attention, detection };
+    return { hidden: layerNorm(h, w['decoder.ln.g'], w['decoder.ln.b']) as tf.Tensor3D, present, attention, detection, fineDetection };
   }
 
   /**
@@ -209,18 +251,36 @@ export class Vlm {
    * so their sum over the tokens is a count; decode adds it to the residual stream.
    */
   detect(h: tf.Tensor3D, keys: PointerKeys, mask: tf.Tensor2D): tf.Tensor3D {
-    const w = this.weights;
     if (!keys.tokens) throw new Error('this model detects on the image tokens: pass them');
+    const k = dense(keys.tokens, this.weights['decoder.detect.k']) as tf.Tensor3D; // [B, Tk, D]
+    return this.detectScores(h, 'decoder.detect', k, keys, mask, 1);
+  }
+
+  /**
+   * The fine detector (fineDetector): as detect, over the four 4-px cells of every image token it
+   * can see → [B, T, Tk·4], column 4·key + (row·2 + column of the cell in its token).
+   */
+  detectFine(h: tf.Tensor3D, keys: PointerKeys, mask: tf.Tensor2D): tf.Tensor3D {
+    if (!keys.fine) throw new Error('this model detects on the 4-px cells too: pass their keys');
+    return this.detectScores(h, 'decoder.detect.fine', keys.fine, keys, mask, FINE_SUBCELLS);
+  }
+
+  /**
+   * Each position's sigmoid score for each key in `k` [B, Tk·per, D] (`per` keys to each key
+   * position), its query and bias the weights under `prefix` → [B, T, Tk·per]; zero at text keys
+   * and at keys after the position.
+   */
+  private detectScores(h: tf.Tensor3D, prefix: string, k: tf.Tensor3D, keys: PointerKeys, mask: tf.Tensor2D, per: number): tf.Tensor3D {
+    const w = this.weights;
     const [B, T] = h.shape;
-    const Tk = keys.tokens.shape[1];
+    const Tk = keys.cells.shape[1];
     // a parameter-free RMS norm: the query's scale does not follow the residual stream's
     const normed = h.div(h.square().mean(-1, true).add(1e-5).sqrt());
-    const q = dense(normed, w['decoder.detect.q']); // [B, T, D]
-    const k = dense(keys.tokens, w['decoder.detect.k']).transpose([0, 2, 1]); // [B, D, Tk]
-    const scores = fastMatMul(q, k).mul(1 / Math.sqrt(DETECT_DIM)).add(w['decoder.detect.bias']);
-    const isImage = keys.cells.sum(-1).reshape([B, 1, Tk]);
-    const visible = tf.equal(mask, 0).toFloat().reshape([1, T, Tk]);
-    return tf.sigmoid(scores).mul(isImage).mul(visible) as tf.Tensor3D;
+    const q = dense(normed, w[`${prefix}.q`]); // [B, T, D]
+    const scores = fastMatMul(q, k.transpose([0, 2, 1])).mul(1 / Math.sqrt(DETECT_DIM)).add(w[`${prefix}.bias`]); // [B, T, Tk·per]
+    const isImage = keys.cells.sum(-1).reshape([B, 1, Tk, 1]);
+    const visible = tf.equal(mask, 0).toFloat().reshape([1, T, Tk, 1]);
+    return tf.sigmoid(scores).reshape([B, T, Tk, per]).mul(isImage).mul(visible).reshape([B, T, Tk * per]) as tf.Tensor3D;
   }
 
   /**
@@ -276,7 +336,7 @@ export class Vlm {
    * attention weights [B, H, T, T] (for the grounding loss). Embeddings by one-hot · matMul and image tokens
    * placed by a one-hot matMul, because WASM has no gradient for gather/scatter.
    */
-  forwardWithFeatures(batch: TrainBatch): { logits: tf.Tensor3D; features: tf.Tensor3D | null; pooled: tf.Tensor3D | null; attention: tf.Tensor4D[]; detection: tf.Tensor3D | null } {
+  forwardWithFeatures(batch: TrainBatch): { logits: tf.Tensor3D; features: tf.Tensor3D | null; pooled: tf.Tensor3D | null; attention: tf.Tensor4D[]; detection: tf.Tensor3D | null; fineDetection: tf.Tensor3D | null } {
     const c = this.config;
     const [B, T] = batch.ids.shape;
     // 1. text embeddings (image positions get the `<image>` type embedding)
@@ -286,18 +346,20 @@ export class Vlm {
     let features: tf.Tensor3D | null = null;
     let pooled: tf.Tensor3D | null = null;
     let imageRows: tf.Tensor2D | null = null;
+    let fineRows: tf.Tensor2D | null = null;
     if (batch.patches && batch.placement) {
       ({ features, pooled } = this.encode(batch.patches)); // [N, P, Cv], [N, P, Cp]
       const images = this.projectPatches(features, pooled).reshape([-1, c.dim]); // [N·K, C]
       imageRows = constantTimes(batch.placement, images as tf.Tensor2D); // [B·T, C], zero for text
       x = x.add(imageRows);
+      if (c.fineDetector) fineRows = constantTimes(batch.placement, this.fineDetectKeys(batch.patches).reshape([-1, FINE_SUBCELLS * DETECT_DIM]) as tf.Tensor2D); // [B·T, 4·D]
     }
     // 3. decoder + head
     const keys = (c.pointer || c.readout) && batch.placement && imageRows
-      ? { cells: imageCells(batch.placement, B, T, this.tokensPerImage), tokens: imageRows.reshape([B, T, c.dim]) as tf.Tensor3D }
+      ? { cells: imageCells(batch.placement, B, T, this.tokensPerImage), tokens: imageRows.reshape([B, T, c.dim]) as tf.Tensor3D, fine: fineRows?.reshape([B, T * FINE_SUBCELLS, DETECT_DIM]) as tf.Tensor3D | undefined }
       : undefined;
-    const { hidden, attention, detection } = this.decode(x.reshape([B, T, c.dim]) as tf.Tensor3D, 0, undefined, keys);
-    return { logits: this.logits(hidden), features, pooled, attention, detection };
+    const { hidden, attention, detection, fineDetection } = this.decode(x.reshape([B, T, c.dim]) as tf.Tensor3D, 0, undefined, keys);
+    return { logits: this.logits(hidden), features, pooled, attention, detection, fineDetection };
   }
 
   forward(batch: TrainBatch): tf.Tensor3D {

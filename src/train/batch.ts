@@ -1,6 +1,7 @@
 /** Padded training tensors from token sequences (built in JS, moved to the backend once). */
 import * as tf from '../model/tf';
 import type { TrainBatch } from '../model/vlm';
+import { FINE_SUBCELLS } from '../model/config';
 import { AUX_CHANNELS } from './vision-labels';
 import type { GroundingQuery, GroundingTensors } from './grounding';
 
@@ -101,6 +102,8 @@ function groundingTensors(seqs: readonly SequenceLike[], T: number, detectTarget
   const split = new Float32Array(B * T);
   const detectValues = new Float32Array(B * T * T);
   const detectQueries = new Float32Array(B * T);
+  const fineWidth = FINE_SUBCELLS * T;
+  const fineValues = seqs.some((s) => s.grounding?.some((q) => q.detectFine)) ? new Float32Array(B * T * fineWidth) : null;
   seqs.forEach((s, b) => {
     for (const q of s.grounding ?? []) {
       queries[b * T + q.query] = 1;
@@ -111,16 +114,19 @@ function groundingTensors(seqs: readonly SequenceLike[], T: number, detectTarget
         detectQueries[b * T + q.query] = 1;
         // two objects' shares in one cell can pass 1, which a sigmoid cannot reach
         for (const d of q.detect) detectValues[(b * T + q.query) * T + d.key] = detectTargets === 'share' ? Math.min(1, d.share) : d.centre ? 1 : 0;
+        for (const d of q.detectFine ?? []) fineValues![(b * T + q.query) * fineWidth + d.key] = Math.min(1, d.share);
       }
     }
   });
   const unlessZero = (values: Float32Array) => (values.some((v) => v !== 0) ? tf.tensor2d(values, [B, T]) : null);
-  const detect = detectQueries.some((v) => v !== 0) ? { targets: tf.tensor3d(detectValues, [B, T, T]), queries: tf.tensor2d(detectQueries, [B, T]) } : null;
+  const detect = detectQueries.some((v) => v !== 0)
+    ? { targets: tf.tensor3d(detectValues, [B, T, T]), queries: tf.tensor2d(detectQueries, [B, T]), fineTargets: fineValues && tf.tensor3d(fineValues, [B, T, fineWidth]) }
+    : null;
   return { mask: tf.tensor3d(mask, [B, T, T]), queries: tf.tensor2d(queries, [B, T]), sink: unlessZero(sink), split: unlessZero(split), detect };
 }
 
 export function disposeBatch(batch: LossBatch): void {
-  for (const t of [batch.ids, batch.patches, batch.placement, batch.targets, batch.lossWeights, batch.auxLabels, batch.ground?.mask, batch.ground?.queries, batch.ground?.sink, batch.ground?.split, batch.ground?.detect?.targets, batch.ground?.detect?.queries]) t?.dispose();
+  for (const t of [batch.ids, batch.patches, batch.placement, batch.targets, batch.lossWeights, batch.auxLabels, batch.ground?.mask, batch.ground?.queries, batch.ground?.sink, batch.ground?.split, batch.ground?.detect?.targets, batch.ground?.detect?.queries, batch.ground?.detect?.fineTargets]) t?.dispose();
 }
 
 function concatFloat(parts: readonly Float32Array[]): Float32Array {

@@ -13,7 +13,7 @@ import { Adam } from './adam';
 import { disposeBatch, makeBatch } from './batch';
 import { makeExample, tokenizerCorpus } from './data';
 import { DEFAULT_MIX } from './oracle';
-import { GROUND_HEAD, centreTokens, coverageShares, detectionLoss, emphasiseGrounded, groundLayer, groundingLoss, targetTokens, viewTargetTokens } from './grounding';
+import { GROUND_HEAD, centreTokens, coverageShares, detectionLoss, fineOffset, emphasiseGrounded, groundLayer, groundingLoss, targetTokens, viewTargetTokens } from './grounding';
 import { sftStep, toVariables } from './sft';
 
 /** The region name a count scan entry's query ends ("…, the upper left" → the upper left, not "the left"). */
@@ -356,6 +356,43 @@ describe('grounding queries and loss', () => {
     expect(spread).toBeGreaterThan(5); // objects straddle cell borders: the shares are not the centre marks again
   });
 
+  it('fineOffset numbers a 4-px cell by its token (row-major) and its place in it (row, then column)', () => {
+    // side 4: the 4-px grid is 8×8; cell (row 3, column 2) is in token (1, 1) = 5, lower left of it
+    expect(fineOffset(3 * 8 + 2, 4)).toBe(4 * 5 + 2);
+    expect(fineOffset(0, 4)).toBe(0);
+    expect(fineOffset(1, 4)).toBe(1);
+    expect(fineOffset(8, 4)).toBe(2);
+    expect(fineOffset(63, 4)).toBe(4 * 15 + 3);
+    expect(new Set(Array.from({ length: 64 }, (_, c) => fineOffset(c, 4))).size).toBe(64);
+  });
+
+  it('a fineDetector model\'s count entries, on the view and in closer looks\' crops, teach the fine detector the 4-px cells\' shares: the four cells of a token add up to its share', () => {
+    const config = presetConfig('tiny-fine-detector', tok.vocabSize);
+    const model = new SquintModel(config, tok, initWeights(config, 3));
+    const imageId = tok.special('<image>');
+    let [entries, crops, finer] = [0, 0, 0];
+    for (let seed = 700; seed < 730; seed++) {
+      const { sequence } = makeExample(model, seed, createNodeCanvas, { families: ['count'] }, { ...DEFAULT_MIX, countAreas: 'view', countCloser: 0.25 });
+      const starts = sequence.ids.flatMap((id, t) => (id === imageId && sequence.ids[t - 1] !== imageId ? [t] : []));
+      for (const q of sequence.grounding.filter((g) => g.kind === 'count')) {
+        const byToken = new Map<number, number>();
+        for (const d of q.detectFine!) byToken.set(Math.floor(d.key / 4), (byToken.get(Math.floor(d.key / 4)) ?? 0) + d.share);
+        const coarse = new Map(q.detect!.filter((d) => d.share > 0).map((d) => [d.key, d.share]));
+        expect([...byToken.keys()].sort((a, b) => a - b)).toEqual([...coarse.keys()].sort((a, b) => a - b));
+        for (const [key, share] of coarse) expect(byToken.get(key)!).toBeCloseTo(share, 6);
+        const block = starts.findLastIndex((s) => s <= q.detect![0]?.key);
+        for (const d of q.detectFine!) expect(Math.floor(d.key / 4) - starts[block]).toBeLessThan(model.tokensPerImage);
+        if (q.detectFine!.length > q.detect!.length) finer++;
+        if (q.query > starts[1]) crops++;
+        entries++;
+      }
+    }
+    expect(entries).toBeGreaterThan(100);
+    expect(crops).toBeGreaterThan(3);
+    expect(finer).toBeGreaterThan(10); // objects cover more 4-px cells than tokens
+    model.dispose();
+  });
+
   it('a count that looks closer: its ? entries teach the detector like numbered ones; each crop\'s count looks at the targets of its area in that crop; its boxes look at that area; its answer at the global view', () => {
     const config = presetConfig('tiny-detector', tok.vocabSize);
     const model = new SquintModel(config, tok, initWeights(config, 3));
@@ -434,7 +471,7 @@ describe('grounding queries and loss', () => {
     expect(shares.filter((_, k) => k < 3 || k > 5)).toEqual([0, 0, 0, 0, 0]);
   });
 
-  it.each([['tiny-conv', 'colour'], ['tiny-tally', 'count'], ['tiny-peaks', 'count'], ['tiny-detector', 'count'], ['tiny-ladder', 'count']] as const)('SFT steps with the grounding loss move the supervised head\'s attention onto the targets (and a count\'s onto the sink), leaking no tensors (%s, %s)', async (preset, family) => {
+  it.each([['tiny-conv', 'colour'], ['tiny-tally', 'count'], ['tiny-peaks', 'count'], ['tiny-detector', 'count'], ['tiny-ladder', 'count'], ['tiny-fine-detector', 'count']] as const)('SFT steps with the grounding loss move the supervised head\'s attention onto the targets (and a count\'s onto the sink), leaking no tensors (%s, %s)', async (preset, family) => {
     const config = presetConfig(preset, tok.vocabSize);
     const model = new SquintModel(config, tok, initWeights(config, 5));
     const seqs = [];
@@ -459,8 +496,15 @@ describe('grounding queries and loss', () => {
       const imageKeys = tf.tensor2d(batch.ids.arraySync().map((row) => row.map((id) => (id === model.vlm.imageTokenId ? 1 : 0))));
       return detectionLoss(trainable.forwardWithFeatures(batch).detection!, batch.ground!.detect!, imageKeys).dataSync()[0];
     });
+    // and the fine detector's (fineDetector models), on the four 4-px cells of every image token
+    expect(batch.ground!.detect?.fineTargets != null).toBe(config.fineDetector);
+    const detectedFine = () => tf.tidy(() => {
+      const imageKeys = tf.tensor2d(batch.ids.arraySync().map((row) => row.flatMap((id) => Array(4).fill(id === model.vlm.imageTokenId ? 1 : 0))));
+      return detectionLoss(trainable.forwardWithFeatures(batch).fineDetection!, { targets: batch.ground!.detect!.fineTargets!, queries: batch.ground!.detect!.queries }, imageKeys).dataSync()[0];
+    });
     const before = mass();
     const detectedBefore = config.countDetector ? detected() : NaN;
+    const detectedFineBefore = config.fineDetector ? detectedFine() : NaN;
     let count = 0;
     for (let step = 0; step < 15; step++) {
       const r = await sftStep(trainable, vars, adam, batch, 3e-3, { groundWeight: 1 });
@@ -471,6 +515,7 @@ describe('grounding queries and loss', () => {
     }
     expect(mass()).toBeLessThan(before * 0.7);
     if (config.countDetector) expect(detected()).toBeLessThan(detectedBefore * 0.7);
+    if (config.fineDetector) expect(detectedFine()).toBeLessThan(detectedFineBefore * 0.7);
     disposeBatch(batch);
     adam.dispose();
     Object.values(vars).forEach((v) => v.dispose());

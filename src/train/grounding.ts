@@ -8,7 +8,7 @@
  * from where the region word and the box coordinates are a readout.
  */
 import * as tf from '../model/tf';
-import { GROUND_HEAD } from '../model/config';
+import { FINE_SUBCELLS, GROUND_HEAD } from '../model/config';
 import type { SquintTokenizer } from '../model/tokenizer';
 import { toolCallText } from '../agent/format';
 import { type PixelBox, type Size, letterbox, pixelBox, pixelToView, VIEW_GRID } from '../world/boxes';
@@ -46,6 +46,12 @@ export interface GroundingQuery {
    * two readings (train:sft --detect-targets): 1 at the centres, or each key's share of its objects.
    */
   readonly detect?: readonly DetectKey[];
+  /**
+   * A fineDetector model's count entries: the same targets on the 4-px cells, `key` the column
+   * of the fine detector's scores (4·position + the cell's place in its token, row then column).
+   * Always taught shares: on the finer grid an object covers several cells (docs/recipes.md, probe:tally).
+   */
+  readonly detectFine?: readonly DetectKey[];
 }
 
 /** One image key of a count scan entry's detector targets. */
@@ -55,6 +61,18 @@ export interface DetectKey {
   readonly centre: boolean;
   /** The counted targets' area in this key's cell, each as a share of its whole box: they sum to the count. */
   readonly share: number;
+}
+
+/** What a count's scan entries teach besides the grounding head's attention (the model's count pathways). */
+export interface CountTeaching {
+  /** countMass: look at each counted centre and the first token equally. */
+  readonly sink?: boolean;
+  /** countPeaks: look at each counted centre equally. */
+  readonly split?: boolean;
+  /** countDetector: teach the detector its targets. */
+  readonly detect?: boolean;
+  /** fineDetector: teach the fine detector its targets on the 4-px cells too. */
+  readonly fine?: boolean;
 }
 
 /** Region names, longest first: a text starting with one names the first that matches ("the left" is no prefix of "the lower left"). */
@@ -101,6 +119,8 @@ export interface BlockTargets {
   readonly centresByArea?: ReadonlyMap<RegionName, readonly number[]>;
   /** The global view only: per scan area, each cell's share of the targets counted there (coverageShares summed). */
   readonly sharesByArea?: ReadonlyMap<RegionName, ReadonlyMap<number, number>>;
+  /** The global view only: per scan area, the targets counted there (with their `fine` cells, for the fine detector). */
+  readonly fineByArea?: ReadonlyMap<RegionName, CountedTargets>;
   /** The global view of a count that looks closer: per zoom, in order, where its box's coordinates look (its area's countCells). */
   readonly lookCells?: readonly (readonly number[])[];
   /** A closer look's crop: the targets it counts (those of its area), as cells, their centres' cells and each cell's share of them. */
@@ -112,13 +132,29 @@ export interface CountedTargets {
   readonly cells: readonly number[];
   readonly centres: readonly number[];
   readonly shares: ReadonlyMap<number, number>;
+  /** The same on the 4-px cell grid, each cell numbered by its place in the fine detector's scores (fineOffset), for the fine detector. */
+  readonly fine?: CountedTargets;
 }
 
-/** `CountedTargets` of `targets` in a view of `size` (their boxes in that view's pixels). */
-export function countedTargets(targets: readonly PixelBox[], size: Size, side: number): CountedTargets {
+/** `CountedTargets` of `targets` in a view of `size` (their boxes in that view's pixels); with `fine`, also on the grid of twice the side. */
+export function countedTargets(targets: readonly PixelBox[], size: Size, side: number, fine = false): CountedTargets {
   const shares = new Map<number, number>();
   for (const t of targets) for (const [k, share] of coverageShares(t, size, side)) shares.set(k, (shares.get(k) ?? 0) + share);
-  return { cells: targetTokens(targets, size, side), centres: centreTokens(targets, size, side), shares };
+  const counted = { cells: targetTokens(targets, size, side), centres: centreTokens(targets, size, side), shares };
+  if (!fine) return counted;
+  const onCells = countedTargets(targets, size, 2 * side);
+  const offset = (cell: number) => fineOffset(cell, side);
+  return { ...counted, fine: { cells: onCells.cells.map(offset), centres: onCells.centres.map(offset), shares: new Map([...onCells.shares].map(([k, share]) => [offset(k), share])) } };
+}
+
+/**
+ * A cell of the 4-px grid (row-major, twice the token grid's `side`) → its place among its image
+ * block's fine detector scores: 4·(its token in the block) + its place in the token (row, then
+ * column). The block's first score column is 4·(the block's start).
+ */
+export function fineOffset(cell: number, side: number): number {
+  const [y, x] = [Math.floor(cell / (2 * side)), cell % (2 * side)];
+  return FINE_SUBCELLS * ((y >> 1) * side + (x >> 1)) + (y & 1) * 2 + (x & 1);
 }
 
 /** `targetTokens` of the targets grouped by `key` (their region, their colour…). */
@@ -186,7 +222,8 @@ export function globalBlock(start: number, targets: readonly PixelBox[], colours
     return [name, byRegion.get(name) ?? targetTokens([regionBox(name, size)], size, side)];
   }));
   const lookCells = scan.closer?.map((name) => countCells.get(name)!);
-  return { ...block, countCells, centresByArea, sharesByArea, ...(lookCells ? { lookCells } : {}) };
+  const fineByArea = new Map(REGION_ORDER.map((name) => [name, countedTargets(targets.filter((_, i) => scan.ofTargets[i] === name), size, side, true)]));
+  return { ...block, countCells, centresByArea, sharesByArea, fineByArea, ...(lookCells ? { lookCells } : {}) };
 }
 
 /** targetTokens for the view cut at `view` (original pixels): targets outside it are left out. */
@@ -205,9 +242,10 @@ export function viewTargetTokens(targets: readonly PixelBox[], view: PixelBox, s
  *     when none lies there, or `byRegion` is not given);
  *   - every number of a count's scan ("the top 2"; the query is the region name's last
  *     token), pointed at the targets in that region, or at the whole region when it holds none;
- *     with `countSink`, at each target's centre cell and the first token equally (sink 1/(n+1));
- *     with `countSplit`, at each counted target's centre cell equally (a region holding none as without);
- *     with `countDetect`, also giving the count detector its targets in the area (`detect`); an
+ *     with `count.sink`, at each target's centre cell and the first token equally (sink 1/(n+1));
+ *     with `count.split`, at each counted target's centre cell equally (a region holding none as without);
+ *     with `count.detect`, also giving the count detector its targets in the area (`detect`, and
+ *     with `count.fine` the fine detector's on the 4-px cells, `detectFine`); an
  *     entry marked " ?" (an area the count looks closer at) the same;
  *   - a closer look's count ("In the crop there are 2 …"; the query is the word before the
  *     number), pointed at the crop's counted targets, the detector taught them too;
@@ -223,7 +261,8 @@ export function viewTargetTokens(targets: readonly PixelBox[], view: PixelBox, s
  *     it); a count that looked closer, at the global view.
  * A query whose view shows no target is left out, except a count's with the sink (all on the sink).
  */
-export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], weights: readonly number[], blocks: readonly BlockTargets[], countSink = false, countSplit = false, countDetect = false): GroundingQuery[] {
+export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], weights: readonly number[], blocks: readonly BlockTargets[], count: CountTeaching = {}): GroundingQuery[] {
+  const { sink: countSink = false, split: countSplit = false, detect: countDetect = false, fine: fineDetect = false } = count;
   if (blocks.length === 0) return [];
   const [theId] = tok.encode(' the');
   const [commaId] = tok.encode(',');
@@ -254,9 +293,16 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
   const out: GroundingQuery[] = [];
   const add = (query: number, block: BlockTargets, kind: GroundingKind) => { if (block.tokens.length) out.push({ query, keys: keysOf(block), kind }); };
   const trained = (t: number) => t + 1 < ids.length && weights[t + 1] > 0;
-  const detectKeys = (block: BlockTargets, centreCells: readonly number[], shares: ReadonlyMap<number, number> = new Map()): DetectKey[] => {
+  const detectKeys = (centreCells: readonly number[], shares: ReadonlyMap<number, number>, column: (cell: number) => number): DetectKey[] => {
     const centres = new Set(centreCells);
-    return [...new Set([...centres, ...shares.keys()])].sort((a, b) => a - b).map((k) => ({ key: block.start + k, centre: centres.has(k), share: shares.get(k) ?? 0 }));
+    return [...new Set([...centres, ...shares.keys()])].sort((a, b) => a - b).map((k) => ({ key: column(k), centre: centres.has(k), share: shares.get(k) ?? 0 }));
+  };
+  // a count entry's detector targets: on the tokens, and with the fine detector on the 4-px cells
+  const detection = (block: BlockTargets, counted: CountedTargets | undefined, centres: readonly number[], shares: ReadonlyMap<number, number> = new Map()) => {
+    if (!countDetect) return {};
+    const detect = detectKeys(centres, shares, (k) => block.start + k);
+    if (!fineDetect || !counted?.fine) return { detect };
+    return { detect, detectFine: detectKeys(counted.fine.centres, counted.fine.shares, (k) => FINE_SUBCELLS * block.start + k) };
   };
   // a count's scan entry: with the sink, one key per target's centre; else the region's targets, or the whole region
   const countQuery = (region: RegionName, query: number): GroundingQuery | null => {
@@ -266,7 +312,7 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
     if (countSplit && centres.length) return { query, keys: centreKeys(), kind: 'count', split: 1 };
     const cells = blocks[0].countCells?.get(region);
     if (!cells?.length) return null;
-    return { query, keys: keysOf({ ...blocks[0], tokens: cells }), kind: 'count', ...(countDetect ? { detect: detectKeys(blocks[0], centres, blocks[0].sharesByArea?.get(region)) } : {}) };
+    return { query, keys: keysOf({ ...blocks[0], tokens: cells }), kind: 'count', ...detection(blocks[0], blocks[0].fineByArea?.get(region), centres, blocks[0].sharesByArea?.get(region)) };
   };
   let viewBoxes = 0; // view boxes seen so far: a closer look's k-th box looks at its k-th area
   for (let t = 1; t + 1 < ids.length; t++) {
@@ -284,7 +330,7 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
     const crop = t >= firstCrop && croppedCountIds.has(ids[t]) && digitIds.has(ids[t + 1]) && trained(t) ? latestBlock(t) : undefined;
     if (crop?.counted) {
       const { cells, centres, shares } = crop.counted;
-      out.push({ query: t, keys: keysOf({ ...crop, tokens: cells }), kind: 'count', ...(countDetect ? { detect: detectKeys(crop, centres, shares) } : {}) });
+      out.push({ query: t, keys: keysOf({ ...crop, tokens: cells }), kind: 'count', ...detection(crop, crop.counted, centres, shares) });
     }
     const look = ids[t] === viewOpening ? blocks[0].lookCells?.[viewBoxes++] : undefined;
     if ((ids[t] === viewOpening || ids[t] === cropOpening) && trained(t)) {
@@ -370,6 +416,9 @@ export interface GroundingTensors {
   readonly sink: tf.Tensor2D | null;
   /** [B, T]: the weight of the even-split term where the attention belongs on each key equally; null when no query splits. */
   readonly split: tf.Tensor2D | null;
-  /** The count detector's targets [B, T, T] (1 at counted centres, or each key's share of them) and entries [B, T]; null when no query has `detect`. */
-  readonly detect?: { readonly targets: tf.Tensor3D; readonly queries: tf.Tensor2D } | null;
+  /**
+   * The count detector's targets [B, T, T] (1 at counted centres, or each key's share of them) and
+   * entries [B, T]; with the fine detector its share targets [B, T, 4T] too. Null when no query has `detect`.
+   */
+  readonly detect?: { readonly targets: tf.Tensor3D; readonly queries: tf.Tensor2D; readonly fineTargets?: tf.Tensor3D | null } | null;
 }

@@ -89,7 +89,8 @@ export function planToSequence(model: SequenceEncoder, image: EpisodeImage, ques
     const starts = seq.ids.flatMap((id, t) => (id === imageId && seq.ids[t - 1] !== imageId ? [t] : []));
     const side = Math.sqrt(K);
     const blocks: BlockTargets[] = seq.views.map((view, i) => (i === 0 ? globalBlock(starts[0], targets, targetColours, image.size, side, plan.scan) : { start: starts[i], tokens: viewTargetTokens(targets, view, side), ...closerLook(plan, i - 1, targets, view, side) }));
-    seq.grounding.push(...groundingQueries(tok, seq.ids, seq.weights, blocks, model.config.countMass, model.config.countPeaks, model.config.countDetector));
+    const { countMass, countPeaks, countDetector, fineDetector } = model.config;
+    seq.grounding.push(...groundingQueries(tok, seq.ids, seq.weights, blocks, { sink: countMass, split: countPeaks, detect: countDetector, fine: fineDetector }));
   }
   return seq;
 }
@@ -99,5 +100,5 @@ function closerLook(plan: OraclePlan, k: number, targets: readonly PixelBox[], v
   const area = plan.scan?.closer?.[k];
   if (!area) return {};
   const local = targets.filter((_, i) => plan.scan!.ofTargets[i] === area).map((t) => pixelBox(t[0] - view[0], t[1] - view[1], t[2] - view[0], t[3] - view[1]));
-  return { counted: countedTargets(local, { width: view[2] - view[0], height: view[3] - view[1] }, side) };
+  return { counted: countedTargets(local, { width: view[2] - view[0], height: view[3] - view[1] }, side, true) };
 }

@@ -4,6 +4,7 @@
  */
 import * as tf from '../model/tf';
 import { type Vlm, imageCells } from '../model/vlm';
+import { FINE_SUBCELLS } from '../model/config';
 import { type Adam, gradNorm } from './adam';
 import type { LossBatch } from './batch';
 import { visionLoss } from './vision-pretrain';
@@ -85,7 +86,7 @@ export async function sftStep(model: Vlm, vars: Record<string, tf.Variable>, ada
   let groundValue: tf.Scalar | null = null;
   let extraValue: tf.Scalar | null = null;
   const { value, grads } = tf.variableGrads(() => {
-    const { logits, features, pooled, attention, detection } = model.forwardWithFeatures(batch);
+    const { logits, features, pooled, attention, detection, fineDetection } = model.forwardWithFeatures(batch);
     let loss = weightedCrossEntropy(logits, batch.targets, batch.lossWeights);
     if (useAux && features) {
       auxValue = tf.keep(visionLoss(features, batch.auxLabels!, aux, pooled));
@@ -97,6 +98,10 @@ export async function sftStep(model: Vlm, vars: Record<string, tf.Variable>, ada
         const [B, T] = batch.ids.shape;
         const imageKeys = imageCells(batch.placement, B, T, model.tokensPerImage).sum(-1) as tf.Tensor2D;
         grounding = grounding.add(detectionLoss(detection, ground.detect, imageKeys, detectPositiveWeight));
+        if (fineDetection && ground.detect.fineTargets) {
+          const fineKeys = imageKeys.reshape([B, T, 1]).tile([1, 1, FINE_SUBCELLS]).reshape([B, T * FINE_SUBCELLS]) as tf.Tensor2D;
+          grounding = grounding.add(detectionLoss(fineDetection, { targets: ground.detect.fineTargets, queries: ground.detect.queries }, fineKeys, detectPositiveWeight));
+        }
       }
       groundValue = tf.keep(grounding);
       loss = loss.add(groundValue.mul(groundWeight));
