@@ -276,11 +276,11 @@ export class Vlm {
     const Tk = keys.cells.shape[1];
     // a parameter-free RMS norm: the query's scale does not follow the residual stream's
     const normed = h.div(h.square().mean(-1, true).add(1e-5).sqrt());
-    const q = dense(normed, w[`${prefix}.q`]); // [B, T, D]
-    const scores = fastMatMul(q, k.transpose([0, 2, 1])).mul(1 / Math.sqrt(DETECT_DIM)).add(w[`${prefix}.bias`]); // [B, T, Tk·per]
-    const isImage = keys.cells.sum(-1).reshape([B, 1, Tk, 1]);
-    const visible = tf.equal(mask, 0).toFloat().reshape([1, T, Tk, 1]);
-    return tf.sigmoid(scores).reshape([B, T, Tk, per]).mul(isImage).mul(visible).reshape([B, T, Tk * per]) as tf.Tensor3D;
+    // the scale on the query and one mask [B, T, Tk]: every op on [B, T, Tk·per] costs memory
+    const q = dense(normed, w[`${prefix}.q`]).mul(1 / Math.sqrt(DETECT_DIM)); // [B, T, D]
+    const scores = fastMatMul(q, k.transpose([0, 2, 1])).add(w[`${prefix}.bias`]); // [B, T, Tk·per]
+    const seen = keys.cells.sum(-1).reshape([B, 1, Tk]).mul(tf.equal(mask, 0).toFloat().reshape([1, T, Tk])).reshape([B, T, Tk, 1]);
+    return tf.sigmoid(scores).reshape([B, T, Tk, per]).mul(seen).reshape([B, T, Tk * per]) as tf.Tensor3D;
   }
 
   /**

@@ -102,8 +102,18 @@ function groundingTensors(seqs: readonly SequenceLike[], T: number, detectTarget
   const split = new Float32Array(B * T);
   const detectValues = new Float32Array(B * T * T);
   const detectQueries = new Float32Array(B * T);
+  // the fine detector's targets only at its entries' rows: [B, T, 4T] would be 4× the token detector's
+  const fineEntries = seqs.map((s) => (s.grounding ?? []).filter((q) => q.detectFine));
+  const Q = Math.max(0, ...fineEntries.map((e) => e.length));
   const fineWidth = FINE_SUBCELLS * T;
-  const fineValues = seqs.some((s) => s.grounding?.some((q) => q.detectFine)) ? new Float32Array(B * T * fineWidth) : null;
+  const fineRows = new Float32Array(B * Q * T);
+  const fineValues = new Float32Array(B * Q * fineWidth);
+  const fineQueries = new Float32Array(B * Q);
+  fineEntries.forEach((entries, b) => entries.forEach((q, i) => {
+    fineRows[(b * Q + i) * T + q.query] = 1;
+    fineQueries[b * Q + i] = 1;
+    for (const d of q.detectFine!) fineValues[(b * Q + i) * fineWidth + d.key] = Math.min(1, d.share);
+  }));
   seqs.forEach((s, b) => {
     for (const q of s.grounding ?? []) {
       queries[b * T + q.query] = 1;
@@ -114,19 +124,21 @@ function groundingTensors(seqs: readonly SequenceLike[], T: number, detectTarget
         detectQueries[b * T + q.query] = 1;
         // two objects' shares in one cell can pass 1, which a sigmoid cannot reach
         for (const d of q.detect) detectValues[(b * T + q.query) * T + d.key] = detectTargets === 'share' ? Math.min(1, d.share) : d.centre ? 1 : 0;
-        for (const d of q.detectFine ?? []) fineValues![(b * T + q.query) * fineWidth + d.key] = Math.min(1, d.share);
       }
     }
   });
   const unlessZero = (values: Float32Array) => (values.some((v) => v !== 0) ? tf.tensor2d(values, [B, T]) : null);
   const detect = detectQueries.some((v) => v !== 0)
-    ? { targets: tf.tensor3d(detectValues, [B, T, T]), queries: tf.tensor2d(detectQueries, [B, T]), fineTargets: fineValues && tf.tensor3d(fineValues, [B, T, fineWidth]) }
+    ? {
+      targets: tf.tensor3d(detectValues, [B, T, T]), queries: tf.tensor2d(detectQueries, [B, T]),
+      fine: Q ? { rows: tf.tensor3d(fineRows, [B, Q, T]), targets: tf.tensor3d(fineValues, [B, Q, fineWidth]), queries: tf.tensor2d(fineQueries, [B, Q]) } : null,
+    }
     : null;
   return { mask: tf.tensor3d(mask, [B, T, T]), queries: tf.tensor2d(queries, [B, T]), sink: unlessZero(sink), split: unlessZero(split), detect };
 }
 
 export function disposeBatch(batch: LossBatch): void {
-  for (const t of [batch.ids, batch.patches, batch.placement, batch.targets, batch.lossWeights, batch.auxLabels, batch.ground?.mask, batch.ground?.queries, batch.ground?.sink, batch.ground?.split, batch.ground?.detect?.targets, batch.ground?.detect?.queries, batch.ground?.detect?.fineTargets]) t?.dispose();
+  for (const t of [batch.ids, batch.patches, batch.placement, batch.targets, batch.lossWeights, batch.auxLabels, batch.ground?.mask, batch.ground?.queries, batch.ground?.sink, batch.ground?.split, batch.ground?.detect?.targets, batch.ground?.detect?.queries, batch.ground?.detect?.fine?.rows, batch.ground?.detect?.fine?.targets, batch.ground?.detect?.fine?.queries]) t?.dispose();
 }
 
 function concatFloat(parts: readonly Float32Array[]): Float32Array {

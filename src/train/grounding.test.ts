@@ -456,6 +456,28 @@ describe('grounding queries and loss', () => {
     expect([...coverageShares(pixelBox(cell + 1, 1, cell + 1, 1), size, 4)]).toEqual([[1, 1]]);
   });
 
+  it('makeBatch gives the fine detector only its entries\' rows: each picks its position, its 4-px cells\' shares capped at 1, padding rows marked off', () => {
+    const entry = (query: number, detectFine: { key: number; share: number }[]) => ({ query, keys: [3], kind: 'count' as const, detect: [{ key: 3, centre: true, share: 1 }], detectFine: detectFine.map((d) => ({ ...d, centre: false })) });
+    const ids = [1, 2, 2, 2, 2, 2, 2, 3];
+    const seqs = [
+      { ids, weights: ids.map(() => 1), images: [], grounding: [entry(0, [{ key: 13, share: 0.25 }, { key: 14, share: 1.5 }]), entry(6, [{ key: 20, share: 0.5 }])] },
+      { ids, weights: ids.map(() => 1), images: [], grounding: [entry(7, [{ key: 31, share: 1 }])] },
+    ];
+    const batch = makeBatch(seqs, 99, 6, 0, [4, 3]); // no image blocks: 99 is not in the ids
+    const fine = batch.ground!.detect!.fine!;
+    expect(fine.rows.shape).toEqual([2, 2, 8]);
+    expect(fine.targets.shape).toEqual([2, 2, 32]);
+    const [rows, targets, queries] = [fine.rows.arraySync(), fine.targets.arraySync(), fine.queries.arraySync()];
+    expect(rows[0][0].indexOf(1)).toBe(0);
+    expect(rows[0][1].indexOf(1)).toBe(6);
+    expect(rows[1][0].indexOf(1)).toBe(7);
+    expect(rows[1][1].every((v) => v === 0)).toBe(true);
+    expect(queries).toEqual([[1, 1], [1, 0]]);
+    expect([targets[0][0][13], targets[0][0][14], targets[0][1][20], targets[1][0][31]]).toEqual([0.25, 1, 0.5, 1]);
+    expect(targets[0][0].reduce((a, v) => a + v, 0)).toBeCloseTo(1.25, 6);
+    disposeBatch(batch);
+  });
+
   it('makeBatch teaches the detector 1 at the centres, or each key\'s share capped at 1', () => {
     const detect = [{ key: 3, centre: true, share: 0.6 }, { key: 4, centre: false, share: 0.4 }, { key: 5, centre: true, share: 1.3 }];
     const seq = { ids: [1, 2, 2, 2, 2, 2, 2, 3], weights: [0, 0, 0, 0, 0, 0, 0, 1], images: [], grounding: [{ query: 0, keys: [3], kind: 'count' as const, detect }] };
@@ -497,10 +519,11 @@ describe('grounding queries and loss', () => {
       return detectionLoss(trainable.forwardWithFeatures(batch).detection!, batch.ground!.detect!, imageKeys).dataSync()[0];
     });
     // and the fine detector's (fineDetector models), on the four 4-px cells of every image token
-    expect(batch.ground!.detect?.fineTargets != null).toBe(config.fineDetector);
+    expect(batch.ground!.detect?.fine != null).toBe(config.fineDetector);
     const detectedFine = () => tf.tidy(() => {
       const imageKeys = tf.tensor2d(batch.ids.arraySync().map((row) => row.flatMap((id) => Array(4).fill(id === model.vlm.imageTokenId ? 1 : 0))));
-      return detectionLoss(trainable.forwardWithFeatures(batch).fineDetection!, { targets: batch.ground!.detect!.fineTargets!, queries: batch.ground!.detect!.queries }, imageKeys).dataSync()[0];
+      const { rows, targets, queries } = batch.ground!.detect!.fine!;
+      return detectionLoss(tf.matMul(rows, trainable.forwardWithFeatures(batch).fineDetection!) as tf.Tensor3D, { targets, queries }, imageKeys).dataSync()[0];
     });
     const before = mass();
     const detectedBefore = config.countDetector ? detected() : NaN;

@@ -418,7 +418,19 @@ export interface GroundingTensors {
   readonly split: tf.Tensor2D | null;
   /**
    * The count detector's targets [B, T, T] (1 at counted centres, or each key's share of them) and
-   * entries [B, T]; with the fine detector its share targets [B, T, 4T] too. Null when no query has `detect`.
+   * entries [B, T]; with the fine detector its entries too (FineDetectTensors). Null when no query has `detect`.
    */
-  readonly detect?: { readonly targets: tf.Tensor3D; readonly queries: tf.Tensor2D; readonly fineTargets?: tf.Tensor3D | null } | null;
+  readonly detect?: { readonly targets: tf.Tensor3D; readonly queries: tf.Tensor2D; readonly fine?: FineDetectTensors | null } | null;
+}
+
+/**
+ * The fine detector's entries, Q rows per sequence (the most any sequence has): `rows` [B, Q, T]
+ * picks each entry's position (one-hot; zero for padding), `targets` [B, Q, 4T] its 4-px cells'
+ * shares, `queries` [B, Q] 1 for a real entry. Only the entries' rows: a [B, T, 4T] target and
+ * its loss terms ran the WASM heap out of memory.
+ */
+export interface FineDetectTensors {
+  readonly rows: tf.Tensor3D;
+  readonly targets: tf.Tensor3D;
+  readonly queries: tf.Tensor2D;
 }

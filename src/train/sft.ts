@@ -98,9 +98,11 @@ export async function sftStep(model: Vlm, vars: Record<string, tf.Variable>, ada
         const [B, T] = batch.ids.shape;
         const imageKeys = imageCells(batch.placement, B, T, model.tokensPerImage).sum(-1) as tf.Tensor2D;
         grounding = grounding.add(detectionLoss(detection, ground.detect, imageKeys, detectPositiveWeight));
-        if (fineDetection && ground.detect.fineTargets) {
+        if (fineDetection && ground.detect.fine) {
+          const { rows, targets, queries } = ground.detect.fine;
           const fineKeys = imageKeys.reshape([B, T, 1]).tile([1, 1, FINE_SUBCELLS]).reshape([B, T * FINE_SUBCELLS]) as tf.Tensor2D;
-          grounding = grounding.add(detectionLoss(fineDetection, { targets: ground.detect.fineTargets, queries: ground.detect.queries }, fineKeys, detectPositiveWeight));
+          const atEntries = tf.matMul(rows, fineDetection) as tf.Tensor3D; // [B, Q, 4T]
+          grounding = grounding.add(detectionLoss(atEntries, { targets, queries }, fineKeys, detectPositiveWeight));
         }
       }
       groundValue = tf.keep(grounding);
