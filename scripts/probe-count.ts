@@ -10,7 +10,8 @@
  * number, and the attention's peaks (Σr⁴, what a countPeaks model reads), and a countDetector
  * model's detector sum, and where that sum lies: on the centre keys it is taught to mark, on
  * the other cells the area's targets cover, on cells of counted targets in other areas, or
- * elsewhere, and the number said at each rounded sum. `centres` is the mass on the keys the grounding loss teaches there: a countMass model's
+ * elsewhere, and the number said at each rounded sum; a fineDetector model's fine sum too, and how
+ * often each detector's rounded sum is the area's count. `centres` is the mass on the keys the grounding loss teaches there: a countMass model's
  * targets' centre cells (another model's: the targets' cells, or the region's when it holds none).
  * A countMass model should show image mass near n/(n+1); a model without it, mass near 1 whatever n.
  * Writes runs/eval/<model>-count.json.
@@ -44,19 +45,20 @@ const model = await loadSquintModel(nodeFileReader(args.model));
 const tok = model.tokenizer;
 const side = Math.sqrt(model.tokensPerImage);
 
-interface Group { positions: number; masses: number[]; peaks: number[]; detected: number[]; detectedWhere: [number, number, number, number]; sink: number; targets: number; centres: number; cells: number; right: number }
+interface Group { positions: number; masses: number[]; peaks: number[]; detected: number[]; fineDetected: number[]; detectedWhere: [number, number, number, number]; sink: number; targets: number; centres: number; cells: number; right: number }
 const groups = new Map<number, Group>();
 // a countDetector model: the number its argmax says at each scan entry, by its detector's sum rounded (3 and up together)
 const saidBySum = new Map<number, Map<string, number>>();
 for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
   const { sample, sequence, plan } = makeExample(model, seed, createNodeCanvas, { families: ['count'] }, { ...DEFAULT_MIX, countAreas });
   const batch = makeBatch([sequence], model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape);
-  const [attention, predicted, detection] = tf.tidy(() => {
+  const [attention, predicted, detection, fineSums] = tf.tidy(() => {
     const out = model.vlm.forwardWithFeatures(batch);
     const head = out.attention[groundLayer(model.config.layers)].slice([0, GROUND_HEAD, 0, 0], [1, 1, -1, -1]).squeeze();
     // a countDetector model's scores: [position][key], zero at text keys
     const scores = out.detection ? (out.detection.squeeze([0]).arraySync() as number[][]) : [];
-    return [head.arraySync() as number[][], out.logits.argMax(-1).squeeze().arraySync() as number[], scores];
+    const fine = out.fineDetection ? (out.fineDetection.sum(-1).squeeze([0]).arraySync() as number[]) : []; // the fine sum at each position
+    return [head.arraySync() as number[][], out.logits.argMax(-1).squeeze().arraySync() as number[], scores, fine];
   });
   disposeBatch(batch);
   const start = sequence.ids.indexOf(model.vlm.imageTokenId);
@@ -71,7 +73,7 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
     const n = inRegion.length;
     const areaCells = targetTokens(inRegion, size, side); // the cells the area's targets cover
     const row = attention[q.query];
-    const g = groups.get(n) ?? { positions: 0, masses: [], peaks: [], detected: [], detectedWhere: [0, 0, 0, 0], sink: 0, targets: 0, centres: 0, cells: 0, right: 0 };
+    const g = groups.get(n) ?? { positions: 0, masses: [], peaks: [], detected: [], fineDetected: [], detectedWhere: [0, 0, 0, 0], sink: 0, targets: 0, centres: 0, cells: 0, right: 0 };
     groups.set(n, g);
     g.positions++;
     const image = row.slice(start, start + model.tokensPerImage);
@@ -92,6 +94,7 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
         g.detectedWhere[marked.has(k) ? 0 : areaKeys.has(k) ? 1 : coveredKeys.has(k) ? 2 : 3] += p;
       });
       g.detected.push(sum);
+      if (fineSums.length) g.fineDetected.push(fineSums[q.query]);
       const bucket = Math.min(3, Math.round(sum));
       const numbers = saidBySum.get(bucket) ?? new Map<string, number>();
       saidBySum.set(bucket, numbers.set(answered, (numbers.get(answered) ?? 0) + 1));
@@ -113,13 +116,19 @@ const byCount = [...groups].sort(([a], [b]) => a - b).map(([n, g]) => ({
   detectorDeciles: g.detected.length ? deciles(g.detected) : null,
   /** The detector's mean sum on the centre keys it should mark / the area's targets' other cells / other areas' targets / elsewhere. */
   detectorWhere: g.detected.length ? g.detectedWhere.map((m) => m / g.positions) : null,
+  /** How often the detector's rounded sum is n. */
+  detectorRight: g.detected.length ? g.detected.filter((v) => Math.round(v) === n).length / g.detected.length : null,
+  fineDeciles: g.fineDetected.length ? deciles(g.fineDetected) : null,
+  fineRight: g.fineDetected.length ? g.fineDetected.filter((v) => Math.round(v) === n).length / g.fineDetected.length : null,
   targetMass: g.targets / g.positions, centreMass: g.centres / g.positions, cellsLookedAt: g.cells / g.positions, rightNumber: g.right / g.positions,
 }));
 for (const r of byCount) {
-  console.log(`n=${r.n}  ${String(r.positions).padStart(4)} positions  image ${r.imageMass.toFixed(3)} (10/50/90%: ${r.imageMassDeciles.map((m) => m.toFixed(2)).join('/')}; n/(n+1) = ${(r.n / (r.n + 1)).toFixed(3)})  sink ${r.sinkMass.toFixed(3)}  targets ${r.targetMass.toFixed(3)}  centres ${r.centreMass.toFixed(3)}  cells looked at ${r.cellsLookedAt.toFixed(2)}  peaks Σr⁴ 10/50/90% ${r.peaksDeciles.map((m) => m.toFixed(2)).join('/')}${r.detectorDeciles ? `  detector Σ 10/50/90% ${r.detectorDeciles.map((m) => m.toFixed(2)).join('/')} (mean on centres / the area's targets' other cells / other areas' targets / elsewhere ${r.detectorWhere!.map((m) => m.toFixed(2)).join(' / ')})` : ''}  number right ${(100 * r.rightNumber).toFixed(1)}%`);
+  console.log(`n=${r.n}  ${String(r.positions).padStart(4)} positions  image ${r.imageMass.toFixed(3)} (10/50/90%: ${r.imageMassDeciles.map((m) => m.toFixed(2)).join('/')}; n/(n+1) = ${(r.n / (r.n + 1)).toFixed(3)})  sink ${r.sinkMass.toFixed(3)}  targets ${r.targetMass.toFixed(3)}  centres ${r.centreMass.toFixed(3)}  cells looked at ${r.cellsLookedAt.toFixed(2)}  peaks Σr⁴ 10/50/90% ${r.peaksDeciles.map((m) => m.toFixed(2)).join('/')}${r.detectorDeciles ? `  detector Σ 10/50/90% ${r.detectorDeciles.map((m) => m.toFixed(2)).join('/')} (mean on centres / the area's targets' other cells / other areas' targets / elsewhere ${r.detectorWhere!.map((m) => m.toFixed(2)).join(' / ')}), rounds to n ${(100 * r.detectorRight!).toFixed(1)}%` : ''}${r.fineDeciles ? `  fine Σ 10/50/90% ${r.fineDeciles.map((m) => m.toFixed(2)).join('/')}, rounds to n ${(100 * r.fineRight!).toFixed(1)}%` : ''}  number right ${(100 * r.rightNumber).toFixed(1)}%`);
 }
 const saidBySumRows = [...saidBySum].sort(([a], [b]) => a - b).map(([bucket, said]) => ({ sum: bucket, said: Object.fromEntries([...said].sort(([a], [b]) => a.localeCompare(b))) }));
 for (const { sum, said } of saidBySumRows) console.log(`detector Σ ≈ ${sum}${sum === 3 ? '+' : ''}: says ${Object.entries(said).map(([n, k]) => `${n}×${k}`).join(' ')}`);
+const mix = model.vlm.weights['decoder.detect.fine.mix'];
+if (mix) console.log(`fine detector's mix ${mix.dataSync()[0].toFixed(3)} (the scan reads s + mix·(s_fine − s))`);
 await mkdir('runs/eval', { recursive: true });
 const out = `runs/eval/${modelName(args.model)}-count.json`;
 await writeFile(out, JSON.stringify({ model: args.model, seeds: [firstSeed, firstSeed + scenes], byCount, saidByDetectorSum: saidBySumRows }, null, 2));
