@@ -105,7 +105,8 @@ export interface ModelConfig {
   readonly countLadder: boolean;
   /**
    * Whether the count detector also scores the conv stem's 4-px cells, four per image token: each
-   * cell's stem features and 4-px colour pool, with its 3×3 neighbourhood, through a small MLP
+   * cell's stem features and 4-px colour pool plus a learned position (a scan entry counts one
+   * area, and the stem knows no positions), with its 3×3 neighbourhood, through a small MLP
    * (decoder.detect.fine.*) make its key; a position's own query (decoder.detect.fine.q) scores
    * every cell it can see with a sigmoid. On 8-px tokens two neighbours share one key and an
    * object on a border splits across two; a head on frozen 4-px cells counted held-out scenes
@@ -451,6 +452,7 @@ function fineDetectorShapes(c: ModelConfig): Record<string, number[]> {
   return {
     'decoder.detect.fine.ln.g': [cellFeatures], 'decoder.detect.fine.ln.b': [cellFeatures],
     'decoder.detect.fine.reduce': [cellFeatures, FINE_REDUCE],
+    'decoder.detect.fine.pos': [(c.imageSize / 4) ** 2, FINE_REDUCE],
     'decoder.detect.fine.w1': [9 * FINE_REDUCE, FINE_HIDDEN], 'decoder.detect.fine.b1': [FINE_HIDDEN],
     'decoder.detect.fine.w2': [FINE_HIDDEN, DETECT_DIM], 'decoder.detect.fine.b2': [DETECT_DIM],
     'decoder.detect.fine.q': [c.dim, DETECT_DIM], 'decoder.detect.fine.bias': [1], 'decoder.detect.fine.mix': [1],

@@ -18,7 +18,7 @@ export function initWeights(config: ModelConfig, seed = 1): WeightMap {
     else if (name === 'decoder.detect.bias' || name === 'decoder.detect.fine.bias') weights[name] = tf.fill(shape, DETECT_BIAS);
     else if (last === 'b' || last.startsWith('b')) weights[name] = tf.zeros(shape);
     else if (GROWN_AT_ZERO.has(name)) weights[name] = tf.zeros(shape);
-    else if (name === 'projector.pos') {
+    else if (name === 'projector.pos' || name === 'decoder.detect.fine.pos') {
       // a row vector plus a column vector per grid cell, so "upper" and "left" are separate
       // directions from the start; std 0.6 gives a norm about a quarter of a trained image token's
       const side = Math.sqrt(shape[0]);

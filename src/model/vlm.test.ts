@@ -323,7 +323,7 @@ describe('fineDetector', () => {
     grown.dispose();
   });
 
-  it('keys each 4-px cell by the MLP over its 3×3 neighbourhood, four cells per token in row, column order', async () => {
+  it('keys each 4-px cell by the MLP over its 3×3 neighbourhood (content and position), four cells per token in row, column order', async () => {
     const model = tinyModel(6, 'tiny-fine-detector');
     const vlm = model.vlm;
     const w = vlm.weights;
@@ -332,12 +332,13 @@ describe('fineDetector', () => {
     // reference: per cell features, layer norm, reduce, pad, MLP, all on plain arrays
     const side = model.config.imageSize / 4;
     const cells = (await tf.concat([vlm.stemCells(input), vlm.colourPoolCells(input, 4)], -1).array()) as number[][];
-    const [g, b, reduce, w1, b1, w2, b2] = await Promise.all(['ln.g', 'ln.b', 'reduce', 'w1', 'b1', 'w2', 'b2'].map((n) => w[`decoder.detect.fine.${n}`].array())) as [number[], number[], number[][], number[][], number[], number[][], number[]];
+    const [g, b, reduce, pos, w1, b1, w2, b2] = await Promise.all(['ln.g', 'ln.b', 'reduce', 'pos', 'w1', 'b1', 'w2', 'b2'].map((n) => w[`decoder.detect.fine.${n}`].array())) as [number[], number[], number[][], number[][], number[][], number[], number[][], number[]];
     const matVec = (v: number[], m: number[][], bias?: number[]) => m[0].map((_, j) => v.reduce((acc, x, i) => acc + x * m[i][j], bias?.[j] ?? 0));
-    const reduced = cells.map((f) => {
+    const reduced = cells.map((f, row) => {
       const mean = f.reduce((a, x) => a + x, 0) / f.length;
       const variance = f.reduce((a, x) => a + (x - mean) ** 2, 0) / f.length;
-      return matVec(f.map((x, i) => ((x - mean) / Math.sqrt(variance + 1e-5)) * g[i] + b[i]), reduce);
+      const cellPos = pos[row % (side * side)]; // each cell's own learned position
+      return matVec(f.map((x, i) => ((x - mean) / Math.sqrt(variance + 1e-5)) * g[i] + b[i]), reduce).map((v, j) => v + cellPos[j]);
     });
     const D = 32;
     for (const [n, y, x] of [[0, 0, 0], [0, 3, 6], [1, 7, 7], [1, 4, 1]]) {

@@ -146,7 +146,7 @@ export class Vlm {
   /**
    * The fine detector's keys (fineDetector): conv windows [N, (S/2)², 48] → [N, K, 4·D], each image
    * token's four 4-px cells in row, column order. A cell's key: its stem features and 4-px colour
-   * pool, layer-normalised and reduced, concatenated with its 3×3 neighbourhood's (zero past the
+   * pool, layer-normalised and reduced, plus its learned position, concatenated with its 3×3 neighbourhood's (zero past the
    * view's edge; an object's centre cell is told by its neighbours), through a ReLU MLP.
    */
   fineDetectKeys(input: tf.Tensor3D): tf.Tensor3D {
@@ -155,7 +155,7 @@ export class Vlm {
     const side = this.config.imageSize / 4;
     const cells = tf.concat([this.stemCells(input), this.colourPoolCells(input, 4)], -1); // [N·side², F]
     const normed = layerNorm(cells, w['decoder.detect.fine.ln.g'], w['decoder.detect.fine.ln.b']);
-    const reduced = dense(normed, w['decoder.detect.fine.reduce']).reshape([n, side, side, -1]) as tf.Tensor4D;
+    const reduced = dense(normed, w['decoder.detect.fine.reduce']).reshape([n, side * side, -1]).add(w['decoder.detect.fine.pos']).reshape([n, side, side, -1]) as tf.Tensor4D;
     const padded = tf.pad(reduced, [[0, 0], [1, 1], [1, 1], [0, 0]]);
     const shifts: tf.Tensor[] = [];
     for (let dy = 0; dy < 3; dy++) for (let dx = 0; dx < 3; dx++) shifts.push(padded.slice([0, dy, dx, 0], [n, side, side, -1]));
