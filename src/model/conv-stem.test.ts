@@ -44,7 +44,7 @@ describe('conv stem', () => {
     const input = tf.tensor3d(convWindows(view, config), [1, ...inputShape(config)]);
     const vlm = new Vlm(config, weights, 0);
     // the stem alone: the encoder's features minus its learned positions, before the blocks
-    const stem = (vlm as unknown as { convStem(x: tf.Tensor3D): tf.Tensor3D }).convStem(input);
+    const stem = (vlm as unknown as { convStem(cells: tf.Tensor2D, n: number): tf.Tensor3D }).convStem(vlm.stemCells(input), input.shape[0]);
 
     // reference: NHWC convolutions; a matMul weight [kh·kw·cin, cout] is an HWIO kernel
     const kernel = (name: string, k: number) => {
@@ -123,7 +123,7 @@ describe('conv stem', () => {
     const rows = (await cells.array()) as number[][];
     const block = [rows[2], rows[3], rows[fineSide + 2], rows[fineSide + 3]].flat();
     const patch = tf.tensor2d(block, [1, block.length]).matMul(weights['vision.stem3.w']).add(weights['vision.stem3.b']);
-    const stem = (vlm as unknown as { convStem(x: tf.Tensor3D): tf.Tensor3D }).convStem(input); // merge 2: merge-contiguous order, patch (0, 1) is index 1
+    const stem = (vlm as unknown as { convStem(cells: tf.Tensor2D, n: number): tf.Tensor3D }).convStem(vlm.stemCells(input), input.shape[0]); // merge 2: merge-contiguous order, patch (0, 1) is index 1
     expect(Math.max(...(await patch.sub(stem.slice([0, 1, 0], [1, 1, -1]).reshape([1, -1])).abs().data()))).toBeLessThan(1e-5);
     tf.dispose([input, cells, patch, stem, ...Object.values(weights)]);
   });

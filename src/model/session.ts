@@ -47,9 +47,8 @@ export class DecodeSession {
     if (patches.length !== rows * dim) throw new Error(`an image block needs ${rows}×${dim} input values, got ${patches.length}`);
     return this.append(() => {
       const p = tf.tensor3d(patches, [1, rows, dim]);
-      const image = this.model.encodeImages(p); // [1, K, C]
+      const { tokens: image, fine } = this.model.encodeImagesWithFineKeys(p); // [1, K, C], [1, K, 4·D] or null
       const marker = this.model.embedIds(tf.tensor2d([this.model.imageTokenId], [1, 1], 'int32')); // [1, 1, C]
-      const fine = this.model.config.fineDetector ? this.model.fineDetectKeys(p) : null; // [1, K, 4·D]
       return { x: image.add(marker) as tf.Tensor3D, image, fine };
     }, Array.from({ length: this.model.tokensPerImage }, (_, k) => k));
   }

@@ -328,7 +328,10 @@ describe('fineDetector', () => {
     const vlm = model.vlm;
     const w = vlm.weights;
     const input = tf.tensor3d(Float32Array.from({ length: 2 * model.patchShape[0] * model.patchShape[1] }, (_, i) => Math.sin(i * 0.13)), [2, ...model.patchShape]);
-    const keys = (await vlm.fineDetectKeys(input).array()) as number[][][]; // [N, K, 4·D]
+    const { fineCells, pooled } = vlm.encode(input);
+    const keys = (await vlm.fineDetectKeys(fineCells!, 2).array()) as number[][][]; // [N, K, 4·D]
+    // the patches' colour pool, taken from the 4-px cells here, is the same 8-px max
+    expect((await pooled!.sub(vlm.colourPoolFeatures(input)).abs().max().data())[0]).toBe(0);
     // reference: per cell features, layer norm, reduce, pad, MLP, all on plain arrays
     const side = model.config.imageSize / 4;
     const cells = (await tf.concat([vlm.stemCells(input), vlm.colourPoolCells(input, 4)], -1).array()) as number[][];

@@ -59,30 +59,39 @@ export class Vlm {
     return this.encode(input).features;
   }
 
-  /** The encoder's patch features, and the colour pool's features [N, P, Cp] (null without one). */
-  encode(input: tf.Tensor3D): { features: tf.Tensor3D; pooled: tf.Tensor3D | null } {
+  /**
+   * The encoder's patch features, the colour pool's features [N, P, Cp] (null without one) and,
+   * for the fine detector, each 4-px cell's stem features and colour pool [N·(S/4)², C2 + Cp]
+   * (null without it): computed once here, they feed both the patches and the fine keys.
+   */
+  encode(input: tf.Tensor3D): { features: tf.Tensor3D; pooled: tf.Tensor3D | null; fineCells: tf.Tensor2D | null } {
     const c = this.config;
     const w = this.weights;
-    // 1. patch embedding (a linear map of each patch, or the conv stem) + learned positions
-    const embedded = c.stem === 'conv' ? this.convStem(input) : dense(input, w['vision.patch.w'], w['vision.patch.b']);
+    const n = input.shape[0];
+    const cells = c.stem === 'conv' ? this.stemCells(input) : null; // [N·(S/4)², C2]
+    const pool4 = c.fineDetector ? this.colourPoolCells(input, 4) : null; // [N·(S/4)², Cp]
+    // 1. patch embedding (a linear map of each patch, or the conv stem's last layer) + learned positions
+    const embedded = cells ? this.convStem(cells, n) : dense(input, w['vision.patch.w'], w['vision.patch.b']);
     let x = embedded.add(w['vision.pos']) as tf.Tensor3D; // [N, P, Cv]
-    // 1b. plus the colour pool, projected (its projection starts at zero)
-    const pooled = c.colourPool > 0 ? this.colourPoolFeatures(input) : null;
+    // 1b. plus the colour pool, projected (its projection starts at zero); max over 8 px = max over the 4-px cells' maxes
+    const pooledCells = pool4 ? maxPool2x2(pool4, n, c.imageSize / 4) : c.colourPool > 0 ? this.colourPoolCells(input, c.patchSize) : null;
+    const pooled = pooledCells ? this.tokenOrder(pooledCells, n) : null;
     if (pooled) x = x.add(dense(pooled, w['vision.pool.out'])) as tf.Tensor3D;
     // 2. bidirectional transformer over the patches
     for (let i = 0; i < c.visionLayers; i++) x = transformerBlock(x, w, `vision.block${i}`, c.visionHeads, null).out;
-    return { features: layerNorm(x, w['vision.ln.g'], w['vision.ln.b']) as tf.Tensor3D, pooled };
+    const fineCells = cells && pool4 ? (tf.concat([cells, pool4], -1) as tf.Tensor2D) : null;
+    return { features: layerNorm(x, w['vision.ln.g'], w['vision.ln.b']) as tf.Tensor3D, pooled, fineCells };
   }
 
   /**
-   * Conv windows [N, (S/2)², 48] → patch features [N, P, Cv] in the projector's order (merge-contiguous
-   * as preprocess.patchify makes it for merge 2, row-major for merge 1). A 4×4/2 convolution (its im2col done in preprocessing), then two
-   * 2×2/2 convolutions, each a space-to-depth reshape + matMul; ReLU between, linear at the end
-   * like a patch embedding.
+   * The conv stem's last layer: its 4-px cells (stemCells) of N views → patch features [N, P, Cv]
+   * in the projector's order (merge-contiguous as preprocess.patchify makes it for merge 2,
+   * row-major for merge 1). The stem is a 4×4/2 convolution (its im2col done in preprocessing),
+   * then two 2×2/2 convolutions, each a space-to-depth reshape + matMul; ReLU between, linear at
+   * the end like a patch embedding.
    */
-  private convStem(input: tf.Tensor3D): tf.Tensor3D {
-    const n = input.shape[0];
-    const x = this.stemLayer(spaceToDepth(this.stemCells(input), n, this.config.imageSize / 4), 'vision.stem3'); // [N·(S/8)², Cv], row-major grid
+  private convStem(cells: tf.Tensor2D, n: number): tf.Tensor3D {
+    const x = this.stemLayer(spaceToDepth(cells, n, this.config.imageSize / 4), 'vision.stem3'); // [N·(S/8)², Cv], row-major grid
     return this.tokenOrder(x, n);
   }
 
@@ -135,25 +144,20 @@ export class Vlm {
     const inner = rows.slice([0, 1, 3], [-1, 2, 6]).reshape([-1, 3]); // [N·(S/2)²·4, 3] pixels
     const hidden = tf.relu(dense(inner, w['vision.pool.w1'], w['vision.pool.b1']));
     const perPixel = tf.relu(dense(hidden, w['vision.pool.w2'], w['vision.pool.b2'])); // [N·(S/2)²·4, Cp]
-    let cells: tf.Tensor = perPixel.reshape([n * half * half, 4, -1]).max(1); // [N·(S/2)², Cp]: 2-px cells
-    // each space-to-depth step gathers a 2×2 block of cells into the channels, then the max pools it
-    for (let side = half; side > this.config.imageSize / cellPx; side /= 2) {
-      cells = spaceToDepth(cells, n, side).reshape([n * (side / 2) ** 2, 4, -1]).max(1);
-    }
-    return cells as tf.Tensor2D;
+    let cells = perPixel.reshape([n * half * half, 4, -1]).max(1) as tf.Tensor2D; // [N·(S/2)², Cp]: 2-px cells
+    for (let side = half; side > this.config.imageSize / cellPx; side /= 2) cells = maxPool2x2(cells, n, side);
+    return cells;
   }
 
   /**
-   * The fine detector's keys (fineDetector): conv windows [N, (S/2)², 48] → [N, K, 4·D], each image
-   * token's four 4-px cells in row, column order. A cell's key: its stem features and 4-px colour
+   * The fine detector's keys (fineDetector): the 4-px cells' features of N views (encode's
+   * fineCells) → [N, K, 4·D], each image token's four 4-px cells in row, column order. A cell's key: its stem features and 4-px colour
    * pool, layer-normalised and reduced, plus its learned position, concatenated with its 3×3 neighbourhood's (zero past the
    * view's edge; an object's centre cell is told by its neighbours), through a ReLU MLP.
    */
-  fineDetectKeys(input: tf.Tensor3D): tf.Tensor3D {
+  fineDetectKeys(cells: tf.Tensor2D, n: number): tf.Tensor3D {
     const w = this.weights;
-    const n = input.shape[0];
     const side = this.config.imageSize / 4;
-    const cells = tf.concat([this.stemCells(input), this.colourPoolCells(input, 4)], -1); // [N·side², F]
     const normed = layerNorm(cells, w['decoder.detect.fine.ln.g'], w['decoder.detect.fine.ln.b']);
     const reduced = dense(normed, w['decoder.detect.fine.reduce']).reshape([n, side * side, -1]).add(w['decoder.detect.fine.pos']).reshape([n, side, side, -1]) as tf.Tensor4D;
     const padded = tf.pad(reduced, [[0, 0], [1, 1], [1, 1], [0, 0]]);
@@ -189,8 +193,13 @@ export class Vlm {
 
   /** Views → decoder-width image tokens. patches [N, P, patchDim] → [N, K, C]. */
   encodeImages(patches: tf.Tensor3D): tf.Tensor3D {
-    const { features, pooled } = this.encode(patches);
-    return this.projectPatches(features, pooled);
+    return this.encodeImagesWithFineKeys(patches).tokens;
+  }
+
+  /** Views → decoder-width image tokens [N, K, C] and, for the fine detector, their 4-px cells' keys [N, K, 4·D] (else null). */
+  encodeImagesWithFineKeys(patches: tf.Tensor3D): { tokens: tf.Tensor3D; fine: tf.Tensor3D | null } {
+    const { features, pooled, fineCells } = this.encode(patches);
+    return { tokens: this.projectPatches(features, pooled), fine: fineCells ? this.fineDetectKeys(fineCells, patches.shape[0]) : null };
   }
 
   /**
@@ -348,11 +357,12 @@ export class Vlm {
     let imageRows: tf.Tensor2D | null = null;
     let fineRows: tf.Tensor2D | null = null;
     if (batch.patches && batch.placement) {
-      ({ features, pooled } = this.encode(batch.patches)); // [N, P, Cv], [N, P, Cp]
+      let fineCells: tf.Tensor2D | null;
+      ({ features, pooled, fineCells } = this.encode(batch.patches)); // [N, P, Cv], [N, P, Cp], [N·(S/4)², F]
       const images = this.projectPatches(features, pooled).reshape([-1, c.dim]); // [N·K, C]
       imageRows = constantTimes(batch.placement, images as tf.Tensor2D); // [B·T, C], zero for text
       x = x.add(imageRows);
-      if (c.fineDetector) fineRows = constantTimes(batch.placement, this.fineDetectKeys(batch.patches).reshape([-1, FINE_SUBCELLS * DETECT_DIM]) as tf.Tensor2D); // [B·T, 4·D]
+      if (fineCells) fineRows = constantTimes(batch.placement, this.fineDetectKeys(fineCells, batch.patches.shape[0]).reshape([-1, FINE_SUBCELLS * DETECT_DIM]) as tf.Tensor2D); // [B·T, 4·D]
     }
     // 3. decoder + head
     const keys = (c.pointer || c.readout) && batch.placement && imageRows
@@ -392,6 +402,11 @@ export function cellsOneHot(cells: readonly number[], K: number): tf.Tensor3D {
   const data = new Float32Array(cells.length * K);
   cells.forEach((cell, t) => { if (cell >= 0) data[t * K + cell] = 1; });
   return tf.tensor3d(data, [1, cells.length, K]);
+}
+
+/** A row-major [N·H·H, C] feature map → [N·(H/2)², C], the max of each 2×2 block (row-major). */
+function maxPool2x2(x: tf.Tensor2D, n: number, side: number): tf.Tensor2D {
+  return spaceToDepth(x, n, side).reshape([n * (side / 2) ** 2, 4, -1]).max(1) as tf.Tensor2D;
 }
 
 /**
