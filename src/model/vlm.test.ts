@@ -266,19 +266,21 @@ describe('countDetector', () => {
     grown.dispose();
   });
 
-  it('scores only the image tokens a position can see, each in 0..1 on its own', async () => {
-    const model = tinyModel(4, 'tiny-detector');
+  it.each([['tiny-detector', 'detection', 1], ['tiny-fine-detector', 'fineDetection', 4]] as const)('%s: the %s scores only the image tokens a position can see (%i per token), each in 0..1 on its own', async (preset, output, perToken) => {
+    const model = tinyModel(4, preset);
     const imageId = model.tokenizer.special('<image>');
     const K = model.tokensPerImage;
     const ids = [...model.tokenizer.encode('<bos><user>What is written on the red object?'), ...Array(K).fill(imageId), ...model.tokenizer.encode('<assistant><think>I will')];
     const img = Float32Array.from({ length: model.patchShape[0] * model.patchShape[1] }, (_, i) => Math.sin(i * 0.07));
     const batch = makeBatch([{ ids, weights: ids.map(() => 1), images: [img] }], model.vlm.imageTokenId, K, model.tokenizer.special('<pad>'), model.patchShape);
-    const detection = tf.tidy(() => model.vlm.forwardWithFeatures(batch).detection!);
+    const detection = tf.tidy(() => model.vlm.forwardWithFeatures(batch)[output]!);
+    expect(detection.shape).toEqual([1, ids.length, perToken * ids.length]);
     const rows = (await detection.array())[0];
     const first = ids.indexOf(imageId);
     for (let t = 0; t < ids.length; t++) {
-      for (let j = 0; j < ids.length; j++) {
-        const seen = j >= first && j < first + K && j <= t;
+      for (let j = 0; j < perToken * ids.length; j++) {
+        const key = Math.floor(j / perToken);
+        const seen = key >= first && key < first + K && key <= t;
         if (!seen) expect(rows[t][j]).toBe(0);
         else expect(rows[t][j]).toBeGreaterThan(0);
         expect(rows[t][j]).toBeLessThan(1);
@@ -357,30 +359,6 @@ describe('fineDetector', () => {
       expect(Math.max(...want.map((v, i) => Math.abs(v - got[i])))).toBeLessThan(1e-3);
     }
     input.dispose();
-    model.dispose();
-  });
-
-  it('scores only the 4-px cells of image tokens a position can see, four per token', async () => {
-    const model = tinyModel(4, 'tiny-fine-detector');
-    const imageId = model.tokenizer.special('<image>');
-    const K = model.tokensPerImage;
-    const ids = [...model.tokenizer.encode('<bos><user>What is written on the red object?'), ...Array(K).fill(imageId), ...model.tokenizer.encode('<assistant><think>I will')];
-    const img = Float32Array.from({ length: model.patchShape[0] * model.patchShape[1] }, (_, i) => Math.sin(i * 0.07));
-    const batch = makeBatch([{ ids, weights: ids.map(() => 1), images: [img] }], model.vlm.imageTokenId, K, model.tokenizer.special('<pad>'), model.patchShape);
-    const detection = tf.tidy(() => model.vlm.forwardWithFeatures(batch).fineDetection!);
-    expect(detection.shape).toEqual([1, ids.length, 4 * ids.length]);
-    const rows = (await detection.array())[0];
-    const first = ids.indexOf(imageId);
-    for (let t = 0; t < ids.length; t++) {
-      for (let j = 0; j < 4 * ids.length; j++) {
-        const key = Math.floor(j / 4);
-        const seen = key >= first && key < first + K && key <= t;
-        if (!seen) expect(rows[t][j]).toBe(0);
-        else expect(rows[t][j]).toBeGreaterThan(0);
-        expect(rows[t][j]).toBeLessThan(1);
-      }
-    }
-    tf.dispose([detection, batch.ids, batch.patches!, batch.placement!, batch.targets, batch.lossWeights]);
     model.dispose();
   });
 });
