@@ -6,6 +6,14 @@ import type { WeightMap } from './vlm';
 /** Output weights of added pathways, zero so that a model grown from one without them starts out computing exactly what it did. */
 const GROWN_AT_ZERO = new Set(['vision.pool.out', 'decoder.pointer', 'decoder.readout', 'decoder.mass', 'decoder.peaks', 'decoder.detect.out', 'decoder.detect.ladder', 'decoder.detect.fine.mix']);
 
+/**
+ * New weights that start as a copy of one the source has: the fine detector's query and bias
+ * start as the token detector's, so its queries already ask for the asked colour in the scan's
+ * area from the first step and only its keys have to learn to answer them (from a random query,
+ * query and key both start near zero and its sums stayed far behind the token detector's).
+ */
+const GROWN_AS_COPY: Record<string, string> = { 'decoder.detect.fine.q': 'decoder.detect.q', 'decoder.detect.fine.bias': 'decoder.detect.bias' };
+
 /** The fine detector's key MLP (fineDetector), initialised like the conv stem it reads. */
 const FINE_KEY_MLP = new Set(['decoder.detect.fine.reduce', 'decoder.detect.fine.w1', 'decoder.detect.fine.w2']);
 
@@ -41,7 +49,7 @@ export function initWeights(config: ModelConfig, seed = 1): WeightMap {
 
 /**
  * Weights of `config` taken from `source` (a model of the same line, on the same token grid)
- * wherever it has them; the rest keep their initialisation, and a transformer block the source
+ * wherever it has them; the rest keep their initialisation (or copy a twin, GROWN_AS_COPY), and a transformer block the source
  * lacks starts as the identity: its residual outputs (attention projection, MLP output) are zero,
  * its other weights random, so the grown model first computes exactly what its source did and
  * the block can still learn. `origin` names the source in errors.
@@ -53,7 +61,12 @@ export function growWeights(config: ModelConfig, source: WeightMap, origin: stri
   const fresh: string[] = [];
   for (const name of Object.keys(weights)) {
     const t = source[name];
-    if (!t) { fresh.push(name); continue; }
+    if (!t) {
+      fresh.push(name);
+      const twin = source[GROWN_AS_COPY[name]];
+      if (twin) weights[name].dispose(), (weights[name] = twin.clone());
+      continue;
+    }
     if (t.shape.join() !== weights[name].shape.join()) throw new Error(`${origin}: ${name} is [${t.shape}], the ${config.preset} preset needs [${weights[name].shape}]`);
     weights[name].dispose();
     weights[name] = t.clone();

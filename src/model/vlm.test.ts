@@ -309,6 +309,9 @@ describe('fineDetector', () => {
     const { weights, fresh } = growWeights(config, source.vlm.weights, 'tiny-detector');
     expect(fresh.sort()).toEqual(fine.sort());
     expect((await weights['decoder.detect.fine.mix'].data())[0]).toBe(0);
+    // the fine detector's query and bias start as the token detector's
+    expect(await weights['decoder.detect.fine.q'].array()).toEqual(await source.vlm.weights['decoder.detect.q'].array());
+    expect(await weights['decoder.detect.fine.bias'].array()).toEqual(await source.vlm.weights['decoder.detect.bias'].array());
     const grown = new SquintModel(config, source.tokenizer, weights);
     const imageId = source.tokenizer.special('<image>');
     const ids = [...source.tokenizer.encode('<bos><user>What is written on the red object?'), ...Array(source.tokensPerImage).fill(imageId), ...source.tokenizer.encode('<assistant><think>I will zoom in on it. 1')];
