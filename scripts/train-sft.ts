@@ -66,6 +66,7 @@ const args = cliArgs('npm run train:sft --', {
   'recover-rate': { type: 'string', default: String(DEFAULT_MIX.recover), help: 'probability that a zooming trajectory starts with a zoom that misses the target, then recovers' },
   'init-vision': { type: 'string', help: 'start the encoder (and aux head) from a pretrain:vision output directory' },
   'init-from': { type: 'string', help: 'start from a model or checkpoint directory (its tokenizer and weights; the preset\'s architecture, so weights it lacks, e.g. a newly added colour pool, start fresh); new optimizer and schedule' },
+  'train-only': { type: 'string', help: 'train only the weights whose names start with this (e.g. decoder.detect.fine.: a new pathway learns against the rest frozen, and the step skips the others\' gradients)' },
   'lr-scale': { type: 'string', help: 'learning-rate multipliers for named weights, e.g. decoder.pointer=10 (a pathway grown from zero)' },
   'hold-out-background': { type: 'string', default: HELD_OUT_BACKGROUND, help: 'background style kept out of training (style-shift split), or "none"' },
   'hold-out-size': { type: 'string', default: HELD_OUT_TARGET_VIEW.join(','), help: 'target sizes LO,HI (view px) kept out of training (size split; samples with a target in it are replaced), or "none"' },
@@ -178,6 +179,13 @@ if (auxWeight > 0) {
   restoreAuxHead(aux, savedAux);
 }
 const trainable = new Vlm(model.config, vars, model.vlm.imageTokenId);
+const trainOnly = args['train-only'];
+const trained = trainOnly ? Object.fromEntries(Object.entries(vars).filter(([name]) => name.startsWith(trainOnly))) : vars;
+if (Object.keys(trained).length === 0) {
+  console.error(`--train-only ${trainOnly}: no weight of the ${model.config.preset} preset starts with that`);
+  process.exit(2);
+}
+if (trainOnly) console.log(`training only ${Object.keys(trained).join(', ')}`);
 const tok = model.tokenizer;
 console.log(`preset ${model.config.preset}: ${parameterCount(model.config).toLocaleString()} parameters, vocab ${tok.vocabSize}, backend ${backend}, batch ${batchSize}, held-out background: ${heldOut}, held-out target sizes: ${heldOutSizes ? `[${heldOutSizes.join(', ')}) view px` : 'none'}`);
 
@@ -253,7 +261,7 @@ while (step < totalSteps && !stop.requested) {
     extra = { ...stackViews(views, model.patchShape, Math.min(readerViews, views.patches.length)), weight: readerWeight };
     if (step % logEvery === 0) readerWindow = addReaderMetrics(readerWindow, await readerMetrics(extra));
   }
-  const result = await sftStep(trainable, vars, adam, batch, lr, { aux, groundWeight, detectPositiveWeight, extra });
+  const result = await sftStep(trainable, trained, adam, batch, lr, { aux, groundWeight, detectPositiveWeight, extra });
   disposeBatch(batch);
   if (extra) tf.dispose([extra.patches, extra.labels]);
   const ms = performance.now() - t0;

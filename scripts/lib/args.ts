@@ -55,14 +55,19 @@ export function formatDuration(ms: number): string {
 
 /** "name=factor,name=factor" → { name: factor }; exits with a clear message on a bad entry. */
 export function parseLrScale(raw: string | undefined): Record<string, number> {
+  return parseNamedNumbers('lr-scale', raw, 0);
+}
+
+/** `--option name=number,name=number` → { name: number }, each at least `min`; exits with a clear message on a bad entry. */
+export function parseNamedNumbers(option: string, raw: string | undefined, min = -Infinity): Record<string, number> {
   const out: Record<string, number> = {};
   for (const entry of (raw ?? '').split(',').filter(Boolean)) {
-    const [name, factor] = entry.split('=');
-    if (!name || factor === undefined) {
-      console.error(`--lr-scale entry "${entry}" must be name=factor`);
+    const [name, value] = entry.split('=');
+    if (!name || value === undefined) {
+      console.error(`--${option} entry "${entry}" must be name=number`);
       process.exit(2);
     }
-    out[name] = numberArg(`lr-scale ${name}`, factor, 0);
+    out[name] = numberArg(`${option} ${name}`, value, min);
   }
   return out;
 }
