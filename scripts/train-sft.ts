@@ -221,7 +221,8 @@ const schedule = { peakLr, warmupSteps, totalSteps, minLrFraction: 0.05 };
 const stop = onInterrupt();
 const card = `# Squint ${model.config.preset} (SFT checkpoint)\n\nTrained by scripts/train-sft.ts on oracle trajectories from the procedural world.\n`;
 const save = async () => {
-  const extra: Record<string, tf.Tensor> = aux ? auxVariables(aux) : {};
+  // without --aux-weight the aux head it started with is kept as it came, for the next stage
+  const extra: Record<string, tf.Tensor> = aux ? auxVariables(aux) : savedAux;
   await saveCheckpoint(checkpointDir, model, vars, { ...adam.state(), ...extra }, { step, dataCursor, args }, card);
 };
 
