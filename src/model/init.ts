@@ -49,8 +49,8 @@ export function initWeights(config: ModelConfig, seed = 1): WeightMap {
 
 /**
  * Weights of `config` taken from `source` (a model of the same line, on the same token grid)
- * wherever it has them; the rest keep their initialisation (or copy a twin, GROWN_AS_COPY), and a transformer block the source
- * lacks starts as the identity: its residual outputs (attention projection, MLP output) are zero,
+ * wherever it has them; the rest keep their initialisation (or copy a twin, GROWN_AS_COPY), and
+ * a transformer block the source lacks starts as the identity: its residual outputs (attention projection, MLP output) are zero,
  * its other weights random, so the grown model first computes exactly what its source did and
  * the block can still learn. `origin` names the source in errors.
  * @returns the weights (source tensors cloned), the names not in the source, and those zeroed.

@@ -151,9 +151,10 @@ export class Vlm {
 
   /**
    * The fine detector's keys (fineDetector): the 4-px cells' features of N views (encode's
-   * fineCells) → [N, K, 4·D], each image token's four 4-px cells in row, column order. A cell's key: its stem features and 4-px colour
-   * pool, layer-normalised and reduced, plus its learned position, concatenated with its 3×3 neighbourhood's (zero past the
-   * view's edge; an object's centre cell is told by its neighbours), through a ReLU MLP.
+   * fineCells) → [N, K, 4·D], each image token's four 4-px cells in row, column order. A cell's
+   * key: its stem features and 4-px colour pool, layer-normalised and reduced, plus its learned
+   * position, concatenated with its 3×3 neighbourhood's (zero past the view's edge; an object's
+   * centre cell is told by its neighbours), through a ReLU MLP.
    */
   fineDetectKeys(cells: tf.Tensor2D, n: number): tf.Tensor3D {
     const w = this.weights;
@@ -205,7 +206,8 @@ export class Vlm {
   /**
    * Decoder over input embeddings x [B, T, C] at positions start.. (with cache `past`), the
    * attention weights [B, H, T, Tk] of each layer (training reads one for the grounding loss) and
-   * a countDetector model's detector scores [B, T, Tk] (null otherwise; for the detection loss).
+   * a countDetector model's detector scores [B, T, Tk] and a fineDetector model's [B, T, Tk·4]
+   * (null otherwise; for the detection losses).
    * `keys`: every key position's grid cell and image token, for the pointer and readout; omitted
    * means no key is an image token.
    */
