@@ -66,7 +66,7 @@ const args = cliArgs('npm run train:sft --', {
   'recover-rate': { type: 'string', default: String(DEFAULT_MIX.recover), help: 'probability that a zooming trajectory starts with a zoom that misses the target, then recovers' },
   'init-vision': { type: 'string', help: 'start the encoder (and aux head) from a pretrain:vision output directory' },
   'init-from': { type: 'string', help: 'start from a model or checkpoint directory (its tokenizer and weights; the preset\'s architecture, so weights it lacks, e.g. a newly added colour pool, start fresh); new optimizer and schedule' },
-  'train-only': { type: 'string', help: 'train only the weights whose names start with this (e.g. decoder.detect.fine.: a new pathway learns against the rest frozen, and the step skips the others\' gradients)' },
+  'train-only': { type: 'string', help: 'train only the weights whose names start with this (e.g. decoder.detect.fine.: a new pathway learns against the rest frozen, and the step skips the others\' gradients; the aux head, when on, still trains)' },
   'lr-scale': { type: 'string', help: 'learning-rate multipliers for named weights, e.g. decoder.pointer=10 (a pathway grown from zero)' },
   'hold-out-background': { type: 'string', default: HELD_OUT_BACKGROUND, help: 'background style kept out of training (style-shift split), or "none"' },
   'hold-out-size': { type: 'string', default: HELD_OUT_TARGET_VIEW.join(','), help: 'target sizes LO,HI (view px) kept out of training (size split; samples with a target in it are replaced), or "none"' },
