@@ -109,6 +109,8 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
 const quantile = (sorted: readonly number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 /** The 10%, 50% and 90% quantiles. */
 const deciles = (values: readonly number[]) => [0.1, 0.5, 0.9].map((q) => quantile([...values].sort((a, b) => a - b), q));
+/** The share of sums that round to n (null for none). */
+const roundsTo = (sums: readonly number[], n: number) => (sums.length ? sums.filter((v) => Math.round(v) === n).length / sums.length : null);
 const byCount = [...groups].sort(([a], [b]) => a - b).map(([n, g]) => ({
   n, positions: g.positions, imageMass: g.masses.reduce((a, b) => a + b, 0) / g.positions,
   imageMassDeciles: deciles(g.masses), sinkMass: g.sink / g.positions,
@@ -117,9 +119,9 @@ const byCount = [...groups].sort(([a], [b]) => a - b).map(([n, g]) => ({
   /** The detector's mean sum on the centre keys it should mark / the area's targets' other cells / other areas' targets / elsewhere. */
   detectorWhere: g.detected.length ? g.detectedWhere.map((m) => m / g.positions) : null,
   /** How often the detector's rounded sum is n. */
-  detectorRight: g.detected.length ? g.detected.filter((v) => Math.round(v) === n).length / g.detected.length : null,
+  detectorRight: roundsTo(g.detected, n),
   fineDeciles: g.fineDetected.length ? deciles(g.fineDetected) : null,
-  fineRight: g.fineDetected.length ? g.fineDetected.filter((v) => Math.round(v) === n).length / g.fineDetected.length : null,
+  fineRight: roundsTo(g.fineDetected, n),
   targetMass: g.targets / g.positions, centreMass: g.centres / g.positions, cellsLookedAt: g.cells / g.positions, rightNumber: g.right / g.positions,
 }));
 for (const r of byCount) {

@@ -297,10 +297,10 @@ export const DETECT_DIM = 32;
 /** The count ladder's steps ("at least 1" … "at least 5") and how sharply each switches (countLadder). */
 export const LADDER_STEPS = 5;
 export const LADDER_SHARPNESS = 8;
-/** The fine detector's key MLP: each 4-px cell's features reduced to FINE_REDUCE, its 3×3 neighbourhood's (9·FINE_REDUCE) through FINE_HIDDEN ReLU units. */
-export const FINE_REDUCE = 32;
 /** The fine detector's cells per image token: the 2×2 4-px cells of its 8-px patch. */
 export const FINE_SUBCELLS = 4;
+/** The fine detector's key MLP: each 4-px cell's features reduced to FINE_REDUCE, its 3×3 neighbourhood's (9·FINE_REDUCE) through FINE_HIDDEN ReLU units. */
+export const FINE_REDUCE = 32;
 export const FINE_HIDDEN = 256;
 /** The detector's starting bias: sigmoid(−4) ≈ 0.02 a token, so its first sums stay near 1 over 64 tokens. */
 export const DETECT_BIAS = -4;

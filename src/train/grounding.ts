@@ -117,10 +117,8 @@ export interface BlockTargets {
   readonly countCells?: ReadonlyMap<RegionName, readonly number[]>;
   /** The global view only: the cell holding each target's centre, per scan area, one entry per target (a countMass model looks at one key per object). */
   readonly centresByArea?: ReadonlyMap<RegionName, readonly number[]>;
-  /** The global view only: per scan area, each cell's share of the targets counted there (coverageShares summed). */
-  readonly sharesByArea?: ReadonlyMap<RegionName, ReadonlyMap<number, number>>;
-  /** The global view only: per scan area, the targets counted there (with their `fine` cells, for the fine detector). */
-  readonly fineByArea?: ReadonlyMap<RegionName, CountedTargets>;
+  /** The global view only: per scan area, the targets counted there (cells, centres, each cell's share of them, and the same on the 4-px cells): what the detectors are taught. */
+  readonly countedByArea?: ReadonlyMap<RegionName, CountedTargets>;
   /** The global view of a count that looks closer: per zoom, in order, where its box's coordinates look (its area's countCells). */
   readonly lookCells?: readonly (readonly number[])[];
   /** A closer look's crop: the targets it counts (those of its area), as cells, their centres' cells and each cell's share of them. */
@@ -208,22 +206,14 @@ export function globalBlock(start: number, targets: readonly PixelBox[], colours
     byColour: colours.length === targets.length ? groupedTargetTokens(targets, colours, size, side) : undefined,
   };
   if (!scan) return block;
-  const centres = centreTokens(targets, size, side);
-  const centresByArea = new Map(REGION_ORDER.map((name) => [name, centres.filter((_, i) => scan.ofTargets[i] === name)]));
-  const sharesByArea = new Map(REGION_ORDER.map((name) => {
-    const shares = new Map<number, number>();
-    targets.forEach((t, i) => {
-      if (scan.ofTargets[i] === name) for (const [k, share] of coverageShares(t, size, side)) shares.set(k, (shares.get(k) ?? 0) + share);
-    });
-    return [name, shares];
-  }));
+  const countedByArea = new Map(REGION_ORDER.map((name) => [name, countedTargets(targets.filter((_, i) => scan.ofTargets[i] === name), size, side, true)]));
+  const centresByArea = new Map(REGION_ORDER.map((name) => [name, countedByArea.get(name)!.centres]));
   const countCells = new Map(REGION_ORDER.map((name): [RegionName, readonly number[]] => {
     if (scan.areas === 'view') return [name, centresByArea.get(name)!.length ? [...new Set(centresByArea.get(name))].sort((a, b) => a - b) : viewScanAreaCells(name, side)];
     return [name, byRegion.get(name) ?? targetTokens([regionBox(name, size)], size, side)];
   }));
   const lookCells = scan.closer?.map((name) => countCells.get(name)!);
-  const fineByArea = new Map(REGION_ORDER.map((name) => [name, countedTargets(targets.filter((_, i) => scan.ofTargets[i] === name), size, side, true)]));
-  return { ...block, countCells, centresByArea, sharesByArea, fineByArea, ...(lookCells ? { lookCells } : {}) };
+  return { ...block, countCells, centresByArea, countedByArea, ...(lookCells ? { lookCells } : {}) };
 }
 
 /** targetTokens for the view cut at `view` (original pixels): targets outside it are left out. */
@@ -298,10 +288,10 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
     return [...new Set([...centres, ...shares.keys()])].sort((a, b) => a - b).map((k) => ({ key: column(k), centre: centres.has(k), share: shares.get(k) ?? 0 }));
   };
   // a count entry's detector targets: on the tokens, and with the fine detector on the 4-px cells
-  const detection = (block: BlockTargets, counted: CountedTargets | undefined, centres: readonly number[], shares: ReadonlyMap<number, number> = new Map()) => {
+  const detection = (block: BlockTargets, counted: CountedTargets) => {
     if (!countDetect) return {};
-    const detect = detectKeys(centres, shares, (k) => block.start + k);
-    if (!fineDetect || !counted?.fine) return { detect };
+    const detect = detectKeys(counted.centres, counted.shares, (k) => block.start + k);
+    if (!fineDetect || !counted.fine) return { detect };
     return { detect, detectFine: detectKeys(counted.fine.centres, counted.fine.shares, (k) => FINE_SUBCELLS * block.start + k) };
   };
   // a count's scan entry: with the sink, one key per target's centre; else the region's targets, or the whole region
@@ -312,7 +302,7 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
     if (countSplit && centres.length) return { query, keys: centreKeys(), kind: 'count', split: 1 };
     const cells = blocks[0].countCells?.get(region);
     if (!cells?.length) return null;
-    return { query, keys: keysOf({ ...blocks[0], tokens: cells }), kind: 'count', ...detection(blocks[0], blocks[0].fineByArea?.get(region), centres, blocks[0].sharesByArea?.get(region)) };
+    return { query, keys: keysOf({ ...blocks[0], tokens: cells }), kind: 'count', ...detection(blocks[0], blocks[0].countedByArea!.get(region)!) };
   };
   let viewBoxes = 0; // view boxes seen so far: a closer look's k-th box looks at its k-th area
   for (let t = 1; t + 1 < ids.length; t++) {
@@ -329,8 +319,7 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
     }
     const crop = t >= firstCrop && croppedCountIds.has(ids[t]) && digitIds.has(ids[t + 1]) && trained(t) ? latestBlock(t) : undefined;
     if (crop?.counted) {
-      const { cells, centres, shares } = crop.counted;
-      out.push({ query: t, keys: keysOf({ ...crop, tokens: cells }), kind: 'count', ...detection(crop, crop.counted, centres, shares) });
+      out.push({ query: t, keys: keysOf({ ...crop, tokens: crop.counted.cells }), kind: 'count', ...detection(crop, crop.counted) });
     }
     const look = ids[t] === viewOpening ? blocks[0].lookCells?.[viewBoxes++] : undefined;
     if ((ids[t] === viewOpening || ids[t] === cropOpening) && trained(t)) {
