@@ -11,7 +11,9 @@
  * model's detector sum, and where that sum lies: on the centre keys it is taught to mark, on
  * the other cells the area's targets cover, on cells of counted targets in other areas, or
  * elsewhere, and the number said at each rounded sum; a fineDetector model's fine sum too, and how
- * often each detector's rounded sum is the area's count. `centres` is the mass on the keys the grounding loss teaches there: a countMass model's
+ * often each detector's rounded sum is the area's count, and the best any readout of the sum alone
+ * could do (each 0.25-wide bin of sums saying its commonest count: fitted on the same entries, so a
+ * slightly generous bound) beside what the model says. `centres` is the mass on the keys the grounding loss teaches there: a countMass model's
  * targets' centre cells (another model's: the targets' cells, or the region's when it holds none).
  * A countMass model should show image mass near n/(n+1); a model without it, mass near 1 whatever n.
  * Writes runs/eval/<model>-count.json.
@@ -49,6 +51,8 @@ interface Group { positions: number; masses: number[]; peaks: number[]; detected
 const groups = new Map<number, Group>();
 // a countDetector model: the number its argmax says at each scan entry, by its detector's sum rounded (3 and up together)
 const saidBySum = new Map<number, Map<string, number>>();
+// every scan entry of a countDetector model: its area's count, each detector's sum, and whether the model said the count
+const entries: { n: number; sum: number; fineSum?: number; right: boolean }[] = [];
 for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
   const { sample, sequence, plan } = makeExample(model, seed, createNodeCanvas, { families: ['count'] }, { ...DEFAULT_MIX, countAreas });
   const batch = makeBatch([sequence], model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape);
@@ -95,6 +99,7 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
       });
       g.detected.push(sum);
       if (fineSums.length) g.fineDetected.push(fineSums[q.query]);
+      entries.push({ n, sum, fineSum: fineSums.length ? fineSums[q.query] : undefined, right: answered === said });
       const bucket = Math.min(3, Math.round(sum));
       const numbers = saidBySum.get(bucket) ?? new Map<string, number>();
       saidBySum.set(bucket, numbers.set(answered, (numbers.get(answered) ?? 0) + 1));
@@ -129,10 +134,28 @@ for (const r of byCount) {
 }
 const saidBySumRows = [...saidBySum].sort(([a], [b]) => a - b).map(([bucket, said]) => ({ sum: bucket, said: Object.fromEntries([...said].sort(([a], [b]) => a.localeCompare(b))) }));
 for (const { sum, said } of saidBySumRows) console.log(`detector Σ ≈ ${sum}${sum === 3 ? '+' : ''}: says ${Object.entries(said).map(([n, k]) => `${n}×${k}`).join(' ')}`);
+/** How often a readout that sees only `sumOf` could say the count: each 0.25-wide bin of sums says its commonest count. */
+function bestReadout(sumOf: (e: (typeof entries)[number]) => number): number {
+  const bins = new Map<number, Map<number, number>>(); // bin → count → entries
+  for (const e of entries) {
+    const key = Math.floor(sumOf(e) / 0.25);
+    const bin = bins.get(key) ?? new Map<number, number>();
+    bins.set(key, bin.set(e.n, (bin.get(e.n) ?? 0) + 1));
+  }
+  return [...bins.values()].reduce((a, bin) => a + Math.max(...bin.values()), 0) / entries.length;
+}
+const readouts = entries.length
+  ? {
+      model: entries.filter((e) => e.right).length / entries.length,
+      detectorSum: bestReadout((e) => e.sum),
+      fineSum: entries[0].fineSum === undefined ? null : bestReadout((e) => e.fineSum!),
+    }
+  : null;
+if (readouts) console.log(`scan entries' numbers right: the model ${(100 * readouts.model).toFixed(1)}%; the best readout of the detector's sum alone ${(100 * readouts.detectorSum).toFixed(1)}%${readouts.fineSum === null ? '' : `, of the fine sum alone ${(100 * readouts.fineSum).toFixed(1)}%`} (${entries.length} entries)`);
 const mix = model.vlm.weights['decoder.detect.fine.mix'];
 if (mix) console.log(`fine detector's mix ${mix.dataSync()[0].toFixed(3)} (the scan reads s + mix·(s_fine − s))`);
 await mkdir('runs/eval', { recursive: true });
 const out = `runs/eval/${modelName(args.model)}-count.json`;
-await writeFile(out, JSON.stringify({ model: args.model, seeds: [firstSeed, firstSeed + scenes], byCount, saidByDetectorSum: saidBySumRows }, null, 2));
+await writeFile(out, JSON.stringify({ model: args.model, seeds: [firstSeed, firstSeed + scenes], byCount, saidByDetectorSum: saidBySumRows, readouts }, null, 2));
 console.log(`wrote ${out}`);
 model.dispose();
