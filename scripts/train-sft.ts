@@ -62,6 +62,7 @@ const args = cliArgs('npm run train:sft --', {
   'answer-view': { type: 'string', help: `view px a family's target must span to be answered without a zoom, replacing defaults: e.g. shape=16,colour=9 (defaults ${Object.entries(ANSWER_VIEW_PX).map(([f, px]) => `${f}=${px}`).join(',')}; other families never zoom)` },
   'count-areas': { type: 'string', default: 'thirds', help: "how a count's scan splits the image: thirds (recipes ≤ v24) or view (3 : 2 : 3 of the letterboxed view, on the token grid's borders)" },
   'count-cluster': { type: 'string', default: '0', help: "chance that each counted object after a count scene's first is placed in the same view scan area as an earlier one, so that areas holding 2+ targets are common (0: as evaluated)" },
+  'count-crop': { type: 'string', default: '0', help: 'chance that a count is asked of a crop of its scene (a 2× to 4× zoom around one of its targets) instead: counting at the scale a zoom shows (0: never, recipes ≤ v31)' },
   'count-closer': { type: 'string', help: "with --count-areas view: counts zoom on their crowded areas (marked ? in the scan; every area holding 2+, at most 2) and on an area holding one with this chance; omitted, counts never zoom (recipes ≤ v28)" },
   'recover-rate': { type: 'string', default: String(DEFAULT_MIX.recover), help: 'probability that a zooming trajectory starts with a zoom that misses the target, then recovers' },
   'init-vision': { type: 'string', help: 'start the encoder (and aux head) from a pretrain:vision output directory' },
@@ -99,7 +100,7 @@ if (countCloser !== undefined && countAreas !== 'view') {
   console.error('--count-closer: needs --count-areas view (a closer look crops one of the view\'s areas)');
   process.exit(2);
 }
-const oracleMix = { ...DEFAULT_MIX, zoomWhenNeeded: numberArg('zoom-rate', args['zoom-rate'], 0, 1), recover: numberArg('recover-rate', args['recover-rate'], 0, 1), countAreas, answerViewPx: answerView, countCloser };
+const oracleMix = { ...DEFAULT_MIX, zoomWhenNeeded: numberArg('zoom-rate', args['zoom-rate'], 0, 1), recover: numberArg('recover-rate', args['recover-rate'], 0, 1), countAreas, answerViewPx: answerView, countCloser, countCrop: numberArg('count-crop', args['count-crop'], 0, 1) };
 const backend = await useNodeBackend('wasm');
 await mkdir(outDir, { recursive: true });
 

@@ -2,12 +2,15 @@
  * Training examples: world sample → rendered scene → oracle plan → token sequence. The canvas
  * factory is injected so the same code runs in Node (@napi-rs/canvas) and in a browser worker.
  */
+import { countCropBox, cropCountSample } from '../world/crop-sample';
 import { generateSample } from '../world/generate';
-import { hashSeed } from '../world/rng';
+import { createRng, hashSeed } from '../world/rng';
 import { trainingSample } from '../world/seeds';
-import type { CreateCanvas } from '../world/canvas';
+import { type CreateCanvas, context2d } from '../world/canvas';
+import { renderScene } from '../world/render';
 import type { Sample, WorldOptions } from '../world/types';
 import { sampleImage } from '../agent/episode-image';
+import type { EpisodeImage } from '../agent/loop';
 import { DEFAULT_MIX, type OracleMix, type OraclePlan, oraclePlan } from './oracle';
 import { type SequenceEncoder, type TrainingSequence, planToSequence } from './sequence';
 import { visionLabels } from './vision-labels';
@@ -25,13 +28,27 @@ export function makeExample(
   encoder: SequenceEncoder, seed: number, createCanvas: CreateCanvas, world: WorldOptions = {}, mix: OracleMix = DEFAULT_MIX,
   heldOutSizes: readonly [number, number] | null = null,
 ): Example {
-  const sample = trainingSample(seed, world, heldOutSizes);
+  const { sample, image } = countCropped(trainingSample(seed, world, heldOutSizes), seed, mix.countCrop ?? 0, createCanvas);
   const plan = oraclePlan(sample, hashSeed(seed, 7), mix);
   const colours = sample.targetIds.map((id) => sample.scene.objects.find((o) => o.id === id)!.colour);
-  const sequence = planToSequence(encoder, sampleImage(sample, createCanvas), sample.question, plan, sample.targets, colours);
+  const sequence = planToSequence(encoder, image, sample.question, plan, sample.targets, colours);
   const { imageSize, patchSize, merge } = encoder.config;
   const auxLabels = sequence.views.map((box) => visionLabels(sample.scene, box, imageSize, patchSize, merge));
   return { sample, plan, sequence, auxLabels };
+}
+
+/**
+ * `sample` and its image; or with `chance` (a count only) the same count asked of a crop of its
+ * scene (OracleMix.countCrop), its image cut from the whole scene's as a zoom cuts it.
+ */
+export function countCropped(sample: Sample, seed: number, chance: number, createCanvas: CreateCanvas): { sample: Sample; image: EpisodeImage } {
+  const rng = createRng(hashSeed(seed, 11));
+  if (sample.family !== 'count' || chance === 0 || !rng.chance(chance)) return { sample, image: sampleImage(sample, createCanvas) };
+  const box = countCropBox(rng, sample);
+  const [width, height] = [box[2] - box[0], box[3] - box[1]];
+  const canvas = createCanvas(width, height);
+  context2d(canvas).drawImage(renderScene(sample.scene, createCanvas), box[0], box[1], width, height, 0, 0, width, height);
+  return { sample: cropCountSample(sample, box), image: { size: { width, height }, canvas, createCanvas } };
 }
 
 const CLOSER_MIX: OracleMix = { ...DEFAULT_MIX, countAreas: 'view', countCloser: 0.5 };

@@ -79,6 +79,12 @@ export interface OracleMix {
    * every count is answered from the global view (recipes ≤ v28).
    */
   readonly countCloser?: number;
+  /**
+   * The chance that a count is asked of a crop of its scene instead (a 2× to 4× zoom around one of
+   * its targets, src/world/crop-sample.ts): counting at the scale a zoom shows, taught on its own.
+   * Omitted: never (recipes ≤ v31).
+   */
+  readonly countCrop?: number;
 }
 
 export const DEFAULT_MIX: OracleMix = { recover: 0.12, zoomResolvable: 0.05, zoomWhenNeeded: 1 };
