@@ -373,6 +373,9 @@ describe('countLadder', () => {
     const { 'decoder.detect.ladder': ladder, ...rest } = weightShapes(presetConfig('ladder', 50));
     expect(ladder).toEqual([LADDER_STEPS, 128]);
     expect(rest).toEqual(weightShapes(presetConfig('detector', 50)));
+    const { 'decoder.detect.ladder': fineLadder, ...fineRest } = weightShapes(presetConfig('fine-ladder', 50));
+    expect(fineLadder).toEqual([LADDER_STEPS, 128]);
+    expect(fineRest).toEqual(weightShapes(presetConfig('fine-detector', 50))); // fine-ladder: fine-detector plus the ladder
     expect(() => validateConfig({ ...without, countLadder: 'yes' })).toThrow(/"countLadder" must be true or false/);
     expect(() => validateConfig({ ...presetConfig('deeper', 50), countLadder: true })).toThrow(/countLadder needs the count detector/);
     const source = tinyModel(5, 'tiny-detector');
