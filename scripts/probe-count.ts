@@ -148,7 +148,7 @@ const readouts = entries.length
   ? {
       model: entries.filter((e) => e.right).length / entries.length,
       detectorSum: bestReadout((e) => e.sum),
-      fineSum: entries[0].fineSum === undefined ? null : bestReadout((e) => e.fineSum!),
+      fineSum: model.config.fineDetector ? bestReadout((e) => e.fineSum!) : null,
     }
   : null;
 if (readouts) console.log(`scan entries' numbers right: the model ${(100 * readouts.model).toFixed(1)}%; the best readout of the detector's sum alone ${(100 * readouts.detectorSum).toFixed(1)}%${readouts.fineSum === null ? '' : `, of the fine sum alone ${(100 * readouts.fineSum).toFixed(1)}%`} (${entries.length} entries)`);

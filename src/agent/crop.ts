@@ -65,6 +65,12 @@ function widenSpan(lo: number, hi: number, min: number, limit: number): [number,
 
 /** Cuts `box` (already checked) out of `original`; returns the crop's pixels. */
 export function cropImage(original: Canvas2D, box: PixelBox, createCanvas: CreateCanvas): RgbaImage {
+  const canvas = cropCanvas(original, box, createCanvas);
+  return context2d(canvas).getImageData(0, 0, canvas.width, canvas.height);
+}
+
+/** Cuts `box` (already checked) out of `original` onto a canvas of its own (at most MAX_CROP_STORE_SIDE a side). */
+export function cropCanvas(original: Canvas2D, box: PixelBox, createCanvas: CreateCanvas): Canvas2D {
   const w = box[2] - box[0];
   const h = box[3] - box[1];
   const k = Math.min(1, MAX_CROP_STORE_SIDE / Math.max(w, h));
@@ -75,5 +81,5 @@ export function cropImage(original: Canvas2D, box: PixelBox, createCanvas: Creat
   ctx.imageSmoothingEnabled = true;
   ctx.imageSmoothingQuality = 'high';
   ctx.drawImage(original, box[0], box[1], w, h, 0, 0, outW, outH);
-  return ctx.getImageData(0, 0, outW, outH);
+  return canvas;
 }

@@ -6,9 +6,10 @@ import { countCropBox, cropCountSample } from '../world/crop-sample';
 import { generateSample } from '../world/generate';
 import { createRng, hashSeed } from '../world/rng';
 import { trainingSample } from '../world/seeds';
-import { type CreateCanvas, context2d } from '../world/canvas';
+import type { CreateCanvas } from '../world/canvas';
 import { renderScene } from '../world/render';
 import type { Sample, WorldOptions } from '../world/types';
+import { cropCanvas } from '../agent/crop';
 import { sampleImage } from '../agent/episode-image';
 import type { EpisodeImage } from '../agent/loop';
 import { DEFAULT_MIX, type OracleMix, type OraclePlan, oraclePlan } from './oracle';
@@ -44,11 +45,10 @@ export function makeExample(
 export function countCropped(sample: Sample, seed: number, chance: number, createCanvas: CreateCanvas): { sample: Sample; image: EpisodeImage } {
   const rng = createRng(hashSeed(seed, 11));
   if (sample.family !== 'count' || chance === 0 || !rng.chance(chance)) return { sample, image: sampleImage(sample, createCanvas) };
-  const box = countCropBox(rng, sample);
-  const [width, height] = [box[2] - box[0], box[3] - box[1]];
-  const canvas = createCanvas(width, height);
-  context2d(canvas).drawImage(renderScene(sample.scene, createCanvas), box[0], box[1], width, height, 0, 0, width, height);
-  return { sample: cropCountSample(sample, box), image: { size: { width, height }, canvas, createCanvas } };
+  const box = countCropBox(rng, sample); // at most half the shorter side, so ≤ MAX_SIDE / 2 = MAX_CROP_STORE_SIDE: cut at full resolution
+  const cropped = cropCountSample(sample, box);
+  const canvas = cropCanvas(renderScene(sample.scene, createCanvas), box, createCanvas);
+  return { sample: cropped, image: { size: { width: cropped.scene.width, height: cropped.scene.height }, canvas, createCanvas } };
 }
 
 const CLOSER_MIX: OracleMix = { ...DEFAULT_MIX, countAreas: 'view', countCloser: 0.5 };
