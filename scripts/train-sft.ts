@@ -67,7 +67,7 @@ const args = cliArgs('npm run train:sft --', {
   'recover-rate': { type: 'string', default: String(DEFAULT_MIX.recover), help: 'probability that a zooming trajectory starts with a zoom that misses the target, then recovers' },
   'init-vision': { type: 'string', help: 'start the encoder (and aux head) from a pretrain:vision output directory' },
   'init-from': { type: 'string', help: 'start from a model or checkpoint directory (its tokenizer and weights; the preset\'s architecture, so weights it lacks, e.g. a newly added colour pool, start fresh); new optimizer and schedule' },
-  'train-only': { type: 'string', help: 'train only the weights whose names start with this (e.g. decoder.detect.fine.: a new pathway learns against the rest frozen, and the step skips the others\' gradients; the aux head, when on, still trains)' },
+  'train-only': { type: 'string', help: 'train only the weights whose names start with this, or with any of several comma-separated prefixes (e.g. decoder.detect.fine.: a new pathway learns against the rest frozen, and the step skips the others\' gradients; the aux head, when on, still trains)' },
   'lr-scale': { type: 'string', help: 'learning-rate multipliers for named weights, e.g. decoder.pointer=10 (a pathway grown from zero)' },
   'hold-out-background': { type: 'string', default: HELD_OUT_BACKGROUND, help: 'background style kept out of training (style-shift split), or "none"' },
   'hold-out-size': { type: 'string', default: HELD_OUT_TARGET_VIEW.join(','), help: 'target sizes LO,HI (view px) kept out of training (size split; samples with a target in it are replaced), or "none"' },
@@ -181,9 +181,10 @@ if (auxWeight > 0) {
 }
 const trainable = new Vlm(model.config, vars, model.vlm.imageTokenId);
 const trainOnly = args['train-only'];
-const trained = trainOnly ? Object.fromEntries(Object.entries(vars).filter(([name]) => name.startsWith(trainOnly))) : vars;
+const trainedPrefixes = trainOnly?.split(',').map((prefix) => prefix.trim()).filter(Boolean);
+const trained = trainedPrefixes ? Object.fromEntries(Object.entries(vars).filter(([name]) => trainedPrefixes.some((prefix) => name.startsWith(prefix)))) : vars;
 if (Object.keys(trained).length === 0) {
-  console.error(`--train-only ${trainOnly}: no weight of the ${model.config.preset} preset starts with that`);
+  console.error(`--train-only ${trainOnly}: no weight of the ${model.config.preset} preset starts with ${trainedPrefixes!.length > 1 ? 'any of those' : 'that'}`);
   process.exit(2);
 }
 if (trainOnly) console.log(`training only ${Object.keys(trained).join(', ')}`);

@@ -1,10 +1,10 @@
 /** Random initialisation (GPT-2 style): N(0, 0.02) matrices, zero biases, unit LayerNorm gains. */
 import * as tf from './tf';
-import { DETECT_BIAS, type ModelConfig, weightShapes } from './config';
+import { DETECT_BIAS, GATE_BIAS, type ModelConfig, weightShapes } from './config';
 import type { WeightMap } from './vlm';
 
 /** Output weights of added pathways, zero so that a model grown from one without them starts out computing exactly what it did. */
-const GROWN_AT_ZERO = new Set(['vision.pool.out', 'decoder.pointer', 'decoder.readout', 'decoder.mass', 'decoder.peaks', 'decoder.detect.out', 'decoder.detect.ladder', 'decoder.detect.fine.mix']);
+const GROWN_AT_ZERO = new Set(['vision.pool.out', 'decoder.pointer', 'decoder.readout', 'decoder.mass', 'decoder.peaks', 'decoder.detect.out', 'decoder.detect.ladder', 'decoder.detect.fine.mix', 'decoder.detect.gate.w']);
 
 /**
  * New weights that start as a copy of one the source has: the fine detector's query and bias
@@ -24,6 +24,7 @@ export function initWeights(config: ModelConfig, seed = 1): WeightMap {
     const last = name.split('.').pop()!;
     if (last === 'g') weights[name] = tf.ones(shape);
     else if (name === 'decoder.detect.bias' || name === 'decoder.detect.fine.bias') weights[name] = tf.fill(shape, DETECT_BIAS);
+    else if (name === 'decoder.detect.gate.bias') weights[name] = tf.fill(shape, GATE_BIAS);
     else if (last === 'b' || last.startsWith('b')) weights[name] = tf.zeros(shape);
     else if (GROWN_AT_ZERO.has(name)) weights[name] = tf.zeros(shape);
     else if (name === 'projector.pos' || name === 'decoder.detect.fine.pos') {

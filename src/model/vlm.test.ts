@@ -16,7 +16,7 @@ function tinyModel(seed = 3, preset = 'tiny') {
   const config = presetConfig(preset, tok.vocabSize);
   const weights = initWeights(config, seed);
   // the pointer and readout start at zero (a grown model computes what it did); give them something to carry
-  for (const name of ['decoder.pointer', 'decoder.readout', 'decoder.mass', 'decoder.peaks', 'decoder.detect.out', 'decoder.detect.ladder', 'decoder.detect.fine.mix']) {
+  for (const name of ['decoder.pointer', 'decoder.readout', 'decoder.mass', 'decoder.peaks', 'decoder.detect.out', 'decoder.detect.ladder', 'decoder.detect.fine.mix', 'decoder.detect.gate.w']) {
     if (!weights[name]) continue;
     const shape = weights[name].shape;
     weights[name].dispose();
@@ -45,7 +45,7 @@ describe.each(['cpu', 'wasm'])('VLM on %s', (backend) => {
     await tf.ready();
   });
 
-  it.each(['tiny', 'tiny-conv', 'tiny-point', 'tiny-fine', 'tiny-tally', 'tiny-peaks', 'tiny-detector', 'tiny-ladder', 'tiny-fine-detector'])('cached decoding gives the same logits as full recomputation, with image blocks mid-sequence (%s)', async (preset) => {
+  it.each(['tiny', 'tiny-conv', 'tiny-point', 'tiny-fine', 'tiny-tally', 'tiny-peaks', 'tiny-detector', 'tiny-ladder', 'tiny-fine-detector', 'tiny-gated'])('cached decoding gives the same logits as full recomputation, with image blocks mid-sequence (%s)', async (preset) => {
     const model = tinyModel(3, preset);
     const tok = model.tokenizer;
     const K = model.tokensPerImage;
@@ -132,7 +132,7 @@ describe.each(['cpu', 'wasm'])('VLM on %s', (backend) => {
     model.dispose();
   });
 
-  it.each(['tiny', 'tiny-point', 'tiny-tally', 'tiny-peaks', 'tiny-detector', 'tiny-ladder', 'tiny-fine-detector'])('a decode session returns the tensor count to baseline (%s), also after an overlong append', async (preset) => {
+  it.each(['tiny', 'tiny-point', 'tiny-tally', 'tiny-peaks', 'tiny-detector', 'tiny-ladder', 'tiny-fine-detector', 'tiny-gated'])('a decode session returns the tensor count to baseline (%s), also after an overlong append', async (preset) => {
     const model = tinyModel(3, preset);
     const before = tf.memory().numTensors;
     const session = model.newSession();
@@ -407,6 +407,53 @@ describe('countLadder', () => {
     // at a whole count every step is settled: within 0.02 of 0 or 1
     for (const row of stepsAt([0, 1, 2, 3, 4, 5])) for (const v of row) expect(Math.min(v, 1 - v)).toBeLessThan(0.02);
     model.dispose();
+    source.dispose();
+  });
+});
+
+describe('countGate', () => {
+  it('absent in older configs means none; gated-ladder is fine-ladder plus the gate; it needs the fine detector and the ladder; a bad value is refused', () => {
+    const { countGate: _none, ...without } = presetConfig('fine-ladder', 50);
+    expect(validateConfig(without).countGate).toBe(false);
+    const { 'decoder.detect.gate.w': gate, 'decoder.detect.gate.bias': bias, ...rest } = weightShapes(presetConfig('gated-ladder', 50));
+    expect([gate, bias]).toEqual([[128, 1], [1]]);
+    expect(rest).toEqual(weightShapes(presetConfig('fine-ladder', 50)));
+    expect(() => validateConfig({ ...without, countGate: 1 })).toThrow(/"countGate" must be true or false/);
+    expect(() => validateConfig({ ...presetConfig('fine-detector', 50), countGate: true })).toThrow(/countGate needs the fine detector and the count ladder/);
+    expect(() => validateConfig({ ...presetConfig('ladder', 50), countGate: true })).toThrow(/countGate needs/);
+  });
+
+  it('shut, the model computes what the token detector alone did (no fine sum, no ladder); open, what the ungated fine-ladder model does; grown, it starts nearly shut', async () => {
+    const source = tinyModel(5, 'tiny-fine-detector');
+    const ladderConfig = validateConfig({ ...presetConfig('tiny-fine-detector', source.config.vocabSize), countLadder: true });
+    const { weights: ladderWeights } = growWeights(ladderConfig, source.vlm.weights, 'tiny-fine-detector');
+    ladderWeights['decoder.detect.ladder'].dispose();
+    ladderWeights['decoder.detect.ladder'] = tf.randomNormal([LADDER_STEPS, ladderConfig.dim], 0, 1, 'float32', 7);
+    const ungated = new SquintModel(ladderConfig, source.tokenizer, ladderWeights);
+    const gatedConfig = presetConfig('tiny-gated', source.config.vocabSize);
+    const { weights, fresh } = growWeights(gatedConfig, ungated.vlm.weights, 'tiny-fine-ladder');
+    expect(fresh.sort()).toEqual(['decoder.detect.gate.bias', 'decoder.detect.gate.w']);
+    expect(await weights['decoder.detect.gate.bias'].data()).toEqual(Float32Array.from([-4]));
+    expect(Math.max(...((await weights['decoder.detect.gate.w'].data()) as Float32Array).map(Math.abs))).toBe(0);
+    const gated = new SquintModel(gatedConfig, source.tokenizer, weights);
+    const imageId = source.tokenizer.special('<image>');
+    const ids = [...source.tokenizer.encode('<bos><user>What is written on the red object?'), ...Array(source.tokensPerImage).fill(imageId), ...source.tokenizer.encode('<assistant><think>I will zoom in on it. 1')];
+    const maxDiff = (a: Float32Array, b: Float32Array) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+    const [shut, open] = [tf.fill([1], -60), tf.fill([1], 60)];
+    const zeroMix = tf.zeros([1]);
+    const zeroLadder = tf.zerosLike(weights['decoder.detect.ladder']);
+    const tokenDetectorAlone = await forwardWith(ungated, ids, { 'decoder.detect.fine.mix': zeroMix, 'decoder.detect.ladder': zeroLadder });
+    expect(maxDiff(await forwardWith(gated, ids, { 'decoder.detect.gate.bias': shut }), tokenDetectorAlone)).toBeLessThan(1e-5);
+    const fineLadder = await forwardWith(ungated, ids, {});
+    expect(maxDiff(await forwardWith(gated, ids, { 'decoder.detect.gate.bias': open }), fineLadder)).toBeLessThan(1e-5);
+    // the two ends differ, so the gate decides something
+    expect(maxDiff(fineLadder, tokenDetectorAlone)).toBeGreaterThan(1e-3);
+    // as grown (sigmoid(−4) ≈ 0.018) it is far nearer shut than open
+    const grownLogits = await forwardWith(gated, ids, {});
+    expect(maxDiff(grownLogits, tokenDetectorAlone)).toBeLessThan(maxDiff(grownLogits, fineLadder) / 10);
+    tf.dispose([shut, open, zeroMix, zeroLadder]);
+    gated.dispose();
+    ungated.dispose();
     source.dispose();
   });
 });

@@ -228,12 +228,17 @@ export class Vlm {
       if ((c.pointer || c.readout) && keys && i === groundLayer(c.layers)) {
         if (c.countDetector) detection = this.detect(h, keys, mask);
         if (c.fineDetector) fineDetection = this.detectFine(h, keys, mask);
+        const gate = c.countGate ? this.countGate(h) : null;
         h = h.add(this.point(r.attention, keys));
         if (detection) {
           let sum = detection.sum(-1, true) as tf.Tensor3D;
-          // the fine sum blends in as mix grows from zero
-          if (fineDetection) sum = sum.add(fineDetection.sum(-1, true).sub(sum).mul(w['decoder.detect.fine.mix']));
-          h = h.add(this.detectedCount(sum));
+          if (fineDetection) {
+            // the fine sum blends in as mix grows from zero, and only where the gate opens
+            let blend = fineDetection.sum(-1, true).sub(sum).mul(w['decoder.detect.fine.mix']);
+            if (gate) blend = blend.mul(gate);
+            sum = sum.add(blend);
+          }
+          h = h.add(this.detectedCount(sum, gate));
         }
       }
       present.push(r.present);
@@ -245,15 +250,23 @@ export class Vlm {
   /**
    * The detector's sum s [B, T, 1] as the residual stream gets it → [B, T, C]: s times
    * decoder.detect.out, plus with countLadder the steps "at least k" for k = 1..LADDER_STEPS times
-   * the rows of decoder.detect.ladder.
+   * the rows of decoder.detect.ladder (scaled by the count gate where there is one).
    */
-  detectedCount(sum: tf.Tensor3D): tf.Tensor3D {
+  detectedCount(sum: tf.Tensor3D, gate: tf.Tensor3D | null = null): tf.Tensor3D {
     const w = this.weights;
     const out = dense(sum, w['decoder.detect.out']) as tf.Tensor3D;
     if (!this.config.countLadder) return out;
     const thresholds = tf.range(0.5, LADDER_STEPS, 1); // k − 0.5 for k = 1..LADDER_STEPS
-    const steps = tf.sigmoid(sum.sub(thresholds).mul(LADDER_SHARPNESS)); // [B, T, LADDER_STEPS]
+    let steps = tf.sigmoid(sum.sub(thresholds).mul(LADDER_SHARPNESS)); // [B, T, LADDER_STEPS]
+    if (gate) steps = steps.mul(gate);
     return out.add(dense(steps, w['decoder.detect.ladder'])) as tf.Tensor3D;
+  }
+
+  /** The count gate (countGate): each position's own sigmoid [B, T, 1], read from the same RMS-normed stream as the detector's queries. */
+  countGate(h: tf.Tensor3D): tf.Tensor3D {
+    const w = this.weights;
+    const normed = h.div(h.square().mean(-1, true).add(1e-5).sqrt());
+    return tf.sigmoid(dense(normed, w['decoder.detect.gate.w']).add(w['decoder.detect.gate.bias'])) as tf.Tensor3D;
   }
 
   /**
