@@ -19,6 +19,8 @@ export interface DecodeResult {
   readonly detection: tf.Tensor3D | null;
   /** [B, T, Tk·4]: the fine detector's scores (fineDetector). */
   readonly fineDetection: tf.Tensor3D | null;
+  /** [B, T, 1]: the count gate (countGate; for probes). */
+  readonly gate: tf.Tensor3D | null;
 }
 
 /** What the grounding head's pointer and readout read at every key position (see Vlm.point). */
@@ -222,13 +224,14 @@ export class Vlm {
     const attention: tf.Tensor4D[] = [];
     let detection: tf.Tensor3D | null = null;
     let fineDetection: tf.Tensor3D | null = null;
+    let gate: tf.Tensor3D | null = null;
     for (let i = 0; i < c.layers; i++) {
       const r = transformerBlock(h, w, `decoder.block${i}`, c.heads, mask, past?.[i]);
       h = r.out;
       if ((c.pointer || c.readout) && keys && i === groundLayer(c.layers)) {
         if (c.countDetector) detection = this.detect(h, keys, mask);
         if (c.fineDetector) fineDetection = this.detectFine(h, keys, mask);
-        const gate = c.countGate ? this.countGate(h) : null;
+        if (c.countGate) gate = this.countGate(h);
         h = h.add(this.point(r.attention, keys));
         if (detection) {
           let sum = detection.sum(-1, true) as tf.Tensor3D;
@@ -244,7 +247,7 @@ export class Vlm {
       present.push(r.present);
       attention.push(r.attention);
     }
-    return { hidden: layerNorm(h, w['decoder.ln.g'], w['decoder.ln.b']) as tf.Tensor3D, present, attention, detection, fineDetection };
+    return { hidden: layerNorm(h, w['decoder.ln.g'], w['decoder.ln.b']) as tf.Tensor3D, present, attention, detection, fineDetection, gate };
   }
 
   /**
@@ -360,7 +363,7 @@ export class Vlm {
    * attention weights [B, H, T, T] (for the grounding loss). Embeddings by one-hot · matMul and image tokens
    * placed by a one-hot matMul, because WASM has no gradient for gather/scatter.
    */
-  forwardWithFeatures(batch: TrainBatch): { logits: tf.Tensor3D; features: tf.Tensor3D | null; pooled: tf.Tensor3D | null; attention: tf.Tensor4D[]; detection: tf.Tensor3D | null; fineDetection: tf.Tensor3D | null } {
+  forwardWithFeatures(batch: TrainBatch): { logits: tf.Tensor3D; features: tf.Tensor3D | null; pooled: tf.Tensor3D | null; attention: tf.Tensor4D[]; detection: tf.Tensor3D | null; fineDetection: tf.Tensor3D | null; gate: tf.Tensor3D | null } {
     const c = this.config;
     const [B, T] = batch.ids.shape;
     // 1. text embeddings (image positions get the `<image>` type embedding)
@@ -383,8 +386,8 @@ export class Vlm {
     const keys = (c.pointer || c.readout) && batch.placement && imageRows
       ? { cells: imageCells(batch.placement, B, T, this.tokensPerImage), tokens: imageRows.reshape([B, T, c.dim]) as tf.Tensor3D, fine: fineRows?.reshape([B, T * FINE_SUBCELLS, DETECT_DIM]) as tf.Tensor3D | undefined }
       : undefined;
-    const { hidden, attention, detection, fineDetection } = this.decode(x.reshape([B, T, c.dim]) as tf.Tensor3D, 0, undefined, keys);
-    return { logits: this.logits(hidden), features, pooled, attention, detection, fineDetection };
+    const { hidden, attention, detection, fineDetection, gate } = this.decode(x.reshape([B, T, c.dim]) as tf.Tensor3D, 0, undefined, keys);
+    return { logits: this.logits(hidden), features, pooled, attention, detection, fineDetection, gate };
   }
 
   forward(batch: TrainBatch): tf.Tensor3D {
