@@ -268,8 +268,7 @@ export class Vlm {
   /** The count gate (countGate): each position's own sigmoid [B, T, 1], read from the same RMS-normed stream as the detector's queries. */
   countGate(h: tf.Tensor3D): tf.Tensor3D {
     const w = this.weights;
-    const normed = h.div(h.square().mean(-1, true).add(1e-5).sqrt());
-    return tf.sigmoid(dense(normed, w['decoder.detect.gate.w']).add(w['decoder.detect.gate.bias'])) as tf.Tensor3D;
+    return tf.sigmoid(dense(rmsNormed(h), w['decoder.detect.gate.w']).add(w['decoder.detect.gate.bias'])) as tf.Tensor3D;
   }
 
   /**
@@ -301,8 +300,7 @@ export class Vlm {
     const w = this.weights;
     const [B, T] = h.shape;
     const Tk = keys.cells.shape[1];
-    // a parameter-free RMS norm: the query's scale does not follow the residual stream's
-    const normed = h.div(h.square().mean(-1, true).add(1e-5).sqrt());
+    const normed = rmsNormed(h);
     // the scale on the query and one mask [B, T, Tk]: every op on [B, T, Tk·per] costs memory
     const q = dense(normed, w[`${prefix}.q`]).mul(1 / Math.sqrt(DETECT_DIM)); // [B, T, D]
     const scores = fastMatMul(q, k.transpose([0, 2, 1])).add(w[`${prefix}.bias`]); // [B, T, Tk·per]
@@ -423,6 +421,11 @@ export function cellsOneHot(cells: readonly number[], K: number): tf.Tensor3D {
 }
 
 /** A row-major [N·H·H, C] feature map → [N·(H/2)², C], the max of each 2×2 block (row-major). */
+/** A parameter-free RMS norm over the last axis: a detector's query (or the gate) does not follow the residual stream's scale. */
+function rmsNormed(h: tf.Tensor3D): tf.Tensor3D {
+  return h.div(h.square().mean(-1, true).add(1e-5).sqrt());
+}
+
 function maxPool2x2(x: tf.Tensor2D, n: number, side: number): tf.Tensor2D {
   return spaceToDepth(x, n, side).reshape([n * (side / 2) ** 2, 4, -1]).max(1) as tf.Tensor2D;
 }

@@ -82,7 +82,7 @@ export interface OracleMix {
   /**
    * The chance that a count is asked of a crop of its scene instead (a 2× to 4× zoom around one of
    * its targets, src/world/crop-sample.ts): counting at the scale a zoom shows, taught on its own.
-   * Omitted: never (recipes ≤ v31).
+   * Omitted: never (every shipped recipe).
    */
   readonly countCrop?: number;
 }
