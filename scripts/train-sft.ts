@@ -54,6 +54,7 @@ const args = cliArgs('npm run train:sft --', {
   'reader-seed': { type: 'string', default: '7000000', help: 'first scene seed of the reader views (scenes step·views/4 on are used at each step, so a resumed run continues them)' },
   'ground-weight': { type: 'string', default: '0', help: 'weight of the grounding loss: one decoder head taught to attend to the target where a thought names its region (0 = off)' },
   'family-weights': { type: 'string', help: `how often each family is drawn, replacing defaults: e.g. count=0.3 (relative; defaults ${Object.entries(FAMILY_WEIGHTS).map(([f, w]) => `${f}=${w}`).join(',')})` },
+  'gate-weight': { type: 'string', default: '0', help: 'weight of the count gate\'s own loss: open at a count scan\'s numbers, shut at every other written token (countGate presets; needs --ground-weight for the scan entries; 0 = off)' },
   'detect-positive-weight': { type: 'string', default: '1', help: "the count detector's BCE weight on counted centres against the other image tokens (countDetector presets; 1 = plain BCE)" },
   'detect-targets': { type: 'string', default: 'centre', help: "what the count detector is taught at each image token (countDetector presets): centre (1 where a counted object's centre lies, recipes ≤ v27) or share (the share of each counted object's box in the token's cell, summing to the count)" },
   'split-weight': { type: 'string', default: '1', help: "weight of a count scan entry's even-split grounding term (countPeaks presets: each counted target's centre looked at alike), relative to the other grounding queries" },
@@ -114,6 +115,7 @@ const auxShapeWeight = numberArg('aux-shape-weight', args['aux-shape-weight'], 0
 const auxCentreWeight = numberArg('aux-centre-weight', args['aux-centre-weight'], 0);
 const groundWeight = numberArg('ground-weight', args['ground-weight'], 0);
 const detectPositiveWeight = numberArg('detect-positive-weight', args['detect-positive-weight'], 0);
+const gateWeight = numberArg('gate-weight', args['gate-weight'], 0);
 const detectTargets = choiceArg('detect-targets', args['detect-targets'], ['centre', 'share'] as const);
 const readerViews = numberArg('reader-views', args['reader-views'], 0, 256);
 const readerWeight = numberArg('reader-weight', args['reader-weight'], 0);
@@ -264,7 +266,7 @@ while (step < totalSteps && !stop.requested) {
     extra = { ...stackViews(views, model.patchShape, Math.min(readerViews, views.patches.length)), weight: readerWeight };
     if (step % logEvery === 0) readerWindow = addReaderMetrics(readerWindow, await readerMetrics(extra));
   }
-  const result = await sftStep(trainable, trained, adam, batch, lr, { aux, groundWeight, detectPositiveWeight, extra });
+  const result = await sftStep(trainable, trained, adam, batch, lr, { aux, groundWeight, detectPositiveWeight, gateWeight, extra });
   disposeBatch(batch);
   if (extra) tf.dispose([extra.patches, extra.labels]);
   const ms = performance.now() - t0;

@@ -13,7 +13,7 @@ import { Adam } from './adam';
 import { disposeBatch, makeBatch } from './batch';
 import { makeExample, tokenizerCorpus } from './data';
 import { DEFAULT_MIX } from './oracle';
-import { GROUND_HEAD, centreTokens, coverageShares, detectionLoss, fineOffset, emphasiseGrounded, groundLayer, groundingLoss, targetTokens, viewTargetTokens } from './grounding';
+import { GROUND_HEAD, centreTokens, coverageShares, detectionLoss, fineOffset, emphasiseGrounded, gateLoss, groundLayer, groundingLoss, targetTokens, viewTargetTokens } from './grounding';
 import { sftStep, toVariables } from './sft';
 
 /** The region name a count scan entry's query ends ("…, the upper left" → the upper left, not "the left"). */
@@ -229,6 +229,22 @@ describe('grounding queries and loss', () => {
     const [weighted] = await detectionLoss(detection, { targets, queries }, imageKeys, 3).data();
     expect(weighted).toBeCloseTo(-(3 * Math.log(0.8) + Math.log(0.9)), 4); // only the centre's term is scaled
     tf.dispose([detection, targets, queries, imageKeys]);
+  });
+
+  it('the count gate pays for being shut at a scan entry and open at any other written token, each kind averaged on its own; unwritten positions are free', async () => {
+    // B 1, T 5: position 0 is the prompt (not written), 1..2 ordinary tokens, 3 a scan entry, 4 ordinary
+    const written = tf.tensor2d([[0, 1, 1, 1, 1]]);
+    const entries = tf.tensor2d([[0, 0, 0, 1, 0]]);
+    const gate = tf.tensor3d([[[0.99], [0.1], [0.2], [0.7], [0.3]]]);
+    const [value] = await gateLoss(gate, entries, written).data();
+    expect(value).toBeCloseTo(-Math.log(0.7) - (Math.log(0.9) + Math.log(0.8) + Math.log(0.7)) / 3, 4); // position 0's open gate costs nothing
+    // a batch without a count: only the shut term, over every written position
+    const [noEntries] = await gateLoss(gate, null, written).data();
+    expect(noEntries).toBeCloseTo(-(Math.log(0.9) + Math.log(0.8) + Math.log(0.3) + Math.log(0.7)) / 4, 4);
+    // the right gate (open at the entry, shut elsewhere) costs next to nothing
+    const right = tf.tensor3d([[[0.5], [1e-4], [1e-4], [1 - 1e-4], [1e-4]]]);
+    expect((await gateLoss(right, entries, written).data())[0]).toBeLessThan(1e-3);
+    tf.dispose([written, entries, gate, right]);
   });
 
   it('a sink the head barely looks at (1e-12) still gets the full gradient: −log stays unclamped there', () => {

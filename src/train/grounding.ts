@@ -395,6 +395,23 @@ export function detectionLoss(detection: tf.Tensor3D, ground: NonNullable<Ground
   return perEntry.neg().mul(queries).sum().div(queries.sum().maximum(1)) as tf.Scalar;
 }
 
+/**
+ * The count gate's loss (countGate): binary cross-entropy of each position's gate against "a
+ * count scan's number is written here", the scan entries' mean and every other written
+ * position's mean added, so that nine entries a count are not outweighed by hundreds of other
+ * tokens. gate [B, T, 1]; entries [B, T] with 1 at the scan entries (null: the batch has none);
+ * written [B, T] with 1 where a token is trained.
+ */
+export function gateLoss(gate: tf.Tensor3D, entries: tf.Tensor2D | null, written: tf.Tensor2D): tf.Scalar {
+  const [B, T] = written.shape;
+  const g = gate.reshape([B, T]).clipByValue(1e-6, 1 - 1e-6);
+  const isEntry = entries ?? tf.zerosLike(written);
+  const others = written.mul(tf.scalar(1).sub(isEntry));
+  const shut = tf.scalar(1).sub(g).log().mul(others).sum().div(others.sum().maximum(1));
+  const open = g.log().mul(isEntry).sum().div(isEntry.sum().maximum(1));
+  return shut.add(open).neg() as tf.Scalar;
+}
+
 /** A batch's grounding targets (batch.ts builds them from the sequences' queries). */
 export interface GroundingTensors {
   /** [B, T, T]: 1 at (sequence, query, target key). */

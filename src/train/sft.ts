@@ -9,7 +9,7 @@ import { type Adam, gradNorm } from './adam';
 import type { LossBatch } from './batch';
 import { visionLoss } from './vision-pretrain';
 import { type AuxHead, auxVariables } from './aux-head';
-import { detectionLoss, groundLayer, groundingLoss } from './grounding';
+import { detectionLoss, gateLoss, groundLayer, groundingLoss } from './grounding';
 
 export interface Schedule {
   readonly peakLr: number;
@@ -67,6 +67,8 @@ export interface SftStepOptions {
   readonly groundWeight?: number;
   /** The count detector's weight on its positive keys (counted centres) against the rest; 1 = plain BCE. */
   readonly detectPositiveWeight?: number;
+  /** Weight of the count gate's own loss (gateLoss: open at a count scan's numbers, shut elsewhere); 0 = off. */
+  readonly gateWeight?: number;
   readonly extra?: ExtraViews;
 }
 
@@ -77,7 +79,7 @@ export interface SftStepOptions {
  * gradients are not finite.
  */
 export async function sftStep(model: Vlm, vars: Record<string, tf.Variable>, adam: Adam, batch: LossBatch, lr: number, options: SftStepOptions = {}): Promise<StepResult> {
-  const { aux, groundWeight = 0, detectPositiveWeight = 1, extra } = options;
+  const { aux, groundWeight = 0, detectPositiveWeight = 1, gateWeight = 0, extra } = options;
   const useAux = aux !== undefined && batch.auxLabels !== null;
   const useExtra = aux !== undefined && extra !== undefined;
   const ground = groundWeight > 0 ? batch.ground : null;
@@ -86,8 +88,13 @@ export async function sftStep(model: Vlm, vars: Record<string, tf.Variable>, ada
   let groundValue: tf.Scalar | null = null;
   let extraValue: tf.Scalar | null = null;
   const { value, grads } = tf.variableGrads(() => {
-    const { logits, features, pooled, attention, detection, fineDetection } = model.forwardWithFeatures(batch);
+    const { logits, features, pooled, attention, detection, fineDetection, gate } = model.forwardWithFeatures(batch);
     let loss = weightedCrossEntropy(logits, batch.targets, batch.lossWeights);
+    if (gateWeight > 0 && gate) {
+      // lossWeights[t] trains the token after position t: the positions that write
+      const written = batch.lossWeights.greater(0).toFloat().reshape(batch.ids.shape) as tf.Tensor2D;
+      loss = loss.add(gateLoss(gate, batch.ground?.detect?.queries ?? null, written).mul(gateWeight));
+    }
     if (useAux && features) {
       auxValue = tf.keep(visionLoss(features, batch.auxLabels!, aux, pooled));
       loss = loss.add(auxValue.mul(aux.weight));
