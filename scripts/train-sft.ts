@@ -54,7 +54,7 @@ const args = cliArgs('npm run train:sft --', {
   'reader-seed': { type: 'string', default: '7000000', help: 'first scene seed of the reader views (scenes step·views/4 on are used at each step, so a resumed run continues them)' },
   'ground-weight': { type: 'string', default: '0', help: 'weight of the grounding loss: one decoder head taught to attend to the target where a thought names its region (0 = off)' },
   'family-weights': { type: 'string', help: `how often each family is drawn, replacing defaults: e.g. count=0.3 (relative; defaults ${Object.entries(FAMILY_WEIGHTS).map(([f, w]) => `${f}=${w}`).join(',')})` },
-  'gate-weight': { type: 'string', default: '0', help: 'weight of the count gate\'s own loss: open at a count scan\'s numbers, shut at every other written token (countGate presets; needs --ground-weight for the scan entries; 0 = off)' },
+  'gate-weight': { type: 'string', default: '0', help: 'weight of the count gate\'s own loss: open at a count scan\'s numbers, shut at every other written token (countGate presets; the scan entries are the batch\'s count grounding queries; 0 = off)' },
   'detect-positive-weight': { type: 'string', default: '1', help: "the count detector's BCE weight on counted centres against the other image tokens (countDetector presets; 1 = plain BCE)" },
   'detect-targets': { type: 'string', default: 'centre', help: "what the count detector is taught at each image token (countDetector presets): centre (1 where a counted object's centre lies, recipes ≤ v27) or share (the share of each counted object's box in the token's cell, summing to the count)" },
   'split-weight': { type: 'string', default: '1', help: "weight of a count scan entry's even-split grounding term (countPeaks presets: each counted target's centre looked at alike), relative to the other grounding queries" },
@@ -185,6 +185,10 @@ const trainable = new Vlm(model.config, vars, model.vlm.imageTokenId);
 const trainOnly = args['train-only'];
 const trainedPrefixes = trainOnly?.split(',').map((prefix) => prefix.trim()).filter(Boolean);
 const trained = trainedPrefixes ? Object.fromEntries(Object.entries(vars).filter(([name]) => trainedPrefixes.some((prefix) => name.startsWith(prefix)))) : vars;
+if (gateWeight > 0 && !model.config.countGate) {
+  console.error(`--gate-weight ${gateWeight}: the ${model.config.preset} preset has no count gate (use gated-ladder)`);
+  process.exit(2);
+}
 if (Object.keys(trained).length === 0) {
   console.error(`--train-only ${trainOnly}: no weight of the ${model.config.preset} preset starts with ${trainedPrefixes!.length > 1 ? 'any of those' : 'that'}`);
   process.exit(2);

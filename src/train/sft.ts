@@ -75,7 +75,8 @@ export interface SftStepOptions {
 /**
  * One optimisation step on `batch`: token cross-entropy, plus the aux vision loss when a head and
  * labels are given, plus `groundWeight` × the grounding loss when the batch has queries, plus
- * the extra views' vision loss when given (with a head). Skips (and says so) when loss or
+ * `gateWeight` × the count gate's loss (a countGate model), plus the extra views' vision loss
+ * when given (with a head). Skips (and says so) when loss or
  * gradients are not finite.
  */
 export async function sftStep(model: Vlm, vars: Record<string, tf.Variable>, adam: Adam, batch: LossBatch, lr: number, options: SftStepOptions = {}): Promise<StepResult> {
