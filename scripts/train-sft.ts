@@ -10,7 +10,7 @@ import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { useNodeBackend } from './lib/backend';
 import { bandArg, choiceArg, cliArgs, formatDuration, numberArg, parseLrScale, parsedArg } from './lib/args';
-import { hasCheckpoint, loadCheckpoint, loadVisionPretraining, saveCheckpoint } from './lib/checkpoint';
+import { hasCheckpoint, loadCheckpoint, loadVisionPretraining, readOptimizerTensors, saveCheckpoint } from './lib/checkpoint';
 import { onInterrupt } from './lib/interrupt';
 import { FAMILY_WEIGHTS, answerViewPx, familyWeights } from './lib/training-mix';
 import type { WorkerSetup } from './lib/example-worker';
@@ -67,6 +67,7 @@ const args = cliArgs('npm run train:sft --', {
   'count-closer': { type: 'string', help: "with --count-areas view: counts zoom on their crowded areas (marked ? in the scan; every area holding 2+, at most 2) and on an area holding one with this chance; omitted, counts never zoom (recipes ≤ v28)" },
   'recover-rate': { type: 'string', default: String(DEFAULT_MIX.recover), help: 'probability that a zooming trajectory starts with a zoom that misses the target, then recovers' },
   'init-vision': { type: 'string', help: 'start the encoder (and aux head) from a pretrain:vision output directory' },
+  'aux-from': { type: 'string', help: 'with --init-from: take the aux vision head from this SFT checkpoint instead (an exported model carries none, and a fresh head\'s first gradients scramble the encoder it trains); it must have been trained on the same encoder' },
   'init-from': { type: 'string', help: 'start from a model or checkpoint directory (its tokenizer and weights; the preset\'s architecture, so weights it lacks, e.g. a newly added colour pool, start fresh); new optimizer and schedule' },
   'train-only': { type: 'string', help: 'train only the weights whose names start with this, or with any of several comma-separated prefixes (e.g. decoder.detect.fine.: a new pathway learns against the rest frozen, and the step skips the others\' gradients; the aux head, when on, still trains)' },
   'lr-scale': { type: 'string', help: 'learning-rate multipliers for named weights, e.g. decoder.pointer=10 (a pathway grown from zero)' },
@@ -173,6 +174,25 @@ async function growFrom(dir: string): Promise<SquintModel> {
   if (regrid) tf.dispose(Object.values(sourceWeights));
   console.log(`initialised from ${dir}${regrid ? ` (regridded merge ${source.model.config.merge} → ${config.merge})` : ''}; fresh: ${fresh.length ? fresh.join(', ') : 'none'}${identity.length ? ` (new blocks start as the identity: ${identity.join(', ')} at zero)` : ''}`);
   return new SquintModel(config, source.model.tokenizer, weights);
+}
+
+if (args['aux-from']) {
+  if (!args['init-from'] || hasCheckpoint(checkpointDir)) {
+    console.error('--aux-from goes with --init-from, on a fresh run (a resumed run keeps its own aux head)');
+    process.exit(2);
+  }
+  const tensors = hasCheckpoint(args['aux-from']) ? await readOptimizerTensors(args['aux-from']) : {};
+  const head = Object.fromEntries(Object.entries(tensors).filter(([name]) => name.startsWith('aux.')));
+  tf.dispose(Object.values(tensors).filter((t) => !Object.values(head).includes(t)));
+  if (Object.keys(head).length === 0) {
+    console.error(`--aux-from ${args['aux-from']}: no aux head there (an SFT checkpoint trained with --aux-weight above 0 has one)`);
+    process.exit(2);
+  }
+  tf.dispose(Object.values(savedAux));
+  savedAux = head;
+  console.log(`aux head from ${args['aux-from']}`);
+} else if (auxWeight > 0 && args['init-from'] && !hasCheckpoint(checkpointDir) && Object.keys(savedAux).length === 0) {
+  console.warn(`warning: ${args['init-from']} carries no aux head, so it starts fresh and its first gradients reach the encoder; --aux-from takes one from an SFT checkpoint`);
 }
 
 const vars = toVariables(model.vlm.weights);
