@@ -57,6 +57,7 @@ const args = cliArgs('npm run train:sft --', {
   'gate-weight': { type: 'string', default: '0', help: 'weight of the count gate\'s own loss: open at a count scan\'s numbers, shut at every other written token (countGate presets; the scan entries are the batch\'s count grounding queries; 0 = off)' },
   'detect-positive-weight': { type: 'string', default: '1', help: "the count detector's BCE weight on counted centres against the other image tokens (countDetector presets; 1 = plain BCE)" },
   'detect-targets': { type: 'string', default: 'centre', help: "what the count detector is taught at each image token (countDetector presets): centre (1 where a counted object's centre lies, recipes ≤ v27) or share (the share of each counted object's box in the token's cell, summing to the count)" },
+  'detect-fine-targets': { type: 'string', default: 'share', help: "what the fine detector is taught at each 4-px cell (fineDetector presets): share (each counted object's box share, summing to the area's count; recipes v32–v33) or centre (1 at the cell holding a counted object's centre, so an object across an area's border is the area's of its centre alone)" },
   'split-weight': { type: 'string', default: '1', help: "weight of a count scan entry's even-split grounding term (countPeaks presets: each counted target's centre looked at alike), relative to the other grounding queries" },
   'grounded-word-weight': { type: 'string', default: '1', help: 'loss weight of the words grounding queries predict: region words, box coordinates, the answer as the last thought states it (at least; 1 = as the oracle weights them)' },
   'zoom-rate': { type: 'string', default: '1', help: 'probability that a trajectory whose target is too small zooms (below 1: a tool-shy RL base)' },
@@ -117,7 +118,10 @@ const auxCentreWeight = numberArg('aux-centre-weight', args['aux-centre-weight']
 const groundWeight = numberArg('ground-weight', args['ground-weight'], 0);
 const detectPositiveWeight = numberArg('detect-positive-weight', args['detect-positive-weight'], 0);
 const gateWeight = numberArg('gate-weight', args['gate-weight'], 0);
-const detectTargets = choiceArg('detect-targets', args['detect-targets'], ['centre', 'share'] as const);
+const teaching = {
+  detect: choiceArg('detect-targets', args['detect-targets'], ['centre', 'share'] as const),
+  fine: choiceArg('detect-fine-targets', args['detect-fine-targets'], ['centre', 'share'] as const),
+};
 const readerViews = numberArg('reader-views', args['reader-views'], 0, 256);
 const readerWeight = numberArg('reader-weight', args['reader-weight'], 0);
 const readerSeed = numberArg('reader-seed', args['reader-seed'], 0);
@@ -281,7 +285,7 @@ while (step < totalSteps && !stop.requested) {
   }
   const seqs = queue.pop()!;
   const t0 = performance.now();
-  const batch = makeBatch(seqs, model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape, detectTargets);
+  const batch = makeBatch(seqs, model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape, teaching);
   const lr = learningRate(step, schedule);
   let extra: ExtraViews | undefined;
   if (pendingReader) {

@@ -3,7 +3,7 @@ import * as tf from '../model/tf';
 import type { TrainBatch } from '../model/vlm';
 import { FINE_SUBCELLS } from '../model/config';
 import { AUX_CHANNELS } from './vision-labels';
-import type { GroundingQuery, GroundingTensors } from './grounding';
+import type { DetectKey, GroundingQuery, GroundingTensors } from './grounding';
 
 export interface SequenceLike {
   readonly ids: readonly number[];
@@ -33,12 +33,18 @@ export interface LossBatch extends TrainBatch {
 /** What the count detector is taught at each key (src/train/grounding.ts, DetectKey): 1 at the counted centres, or each key's share of the counted objects. */
 export type DetectTargets = 'centre' | 'share';
 
+/** The detectors' readings: the token detector's (default centre) and the fine detector's on the 4-px cells (default share). */
+export interface DetectTeaching {
+  readonly detect?: DetectTargets;
+  readonly fine?: DetectTargets;
+}
+
 /**
  * Pads to the longest sequence. Image blocks are runs of K `imageId`s; each block takes the
  * next of the sequence's images.
  * @throws when a sequence's image runs and images disagree.
  */
-export function makeBatch(seqs: readonly SequenceLike[], imageId: number, tokensPerImage: number, padId: number, patchShape: [number, number], detectTargets: DetectTargets = 'centre'): LossBatch {
+export function makeBatch(seqs: readonly SequenceLike[], imageId: number, tokensPerImage: number, padId: number, patchShape: [number, number], teaching: DetectTeaching = {}): LossBatch {
   const B = seqs.length;
   const T = Math.max(...seqs.map((s) => s.ids.length));
   const N = seqs.reduce((n, s) => n + s.images.length, 0);
@@ -78,7 +84,7 @@ export function makeBatch(seqs: readonly SequenceLike[], imageId: number, tokens
     if (ownImage !== s.images.length) throw new Error(`sequence ${b} has ${s.images.length} images but ${ownImage} image blocks`);
   }
   const withAux = N > 0 && seqs.every((s) => s.auxLabels?.length === s.images.length);
-  const ground = seqs.some((s) => s.grounding?.length) ? groundingTensors(seqs, T, detectTargets) : null;
+  const ground = seqs.some((s) => s.grounding?.length) ? groundingTensors(seqs, T, teaching) : null;
   // aux labels are per encoder patch, which with the conv stem is not per input row
   const auxPatches = withAux ? seqs.find((s) => s.images.length)!.auxLabels![0].length / AUX_CHANNELS : 0;
   return {
@@ -94,8 +100,10 @@ export function makeBatch(seqs: readonly SequenceLike[], imageId: number, tokens
   };
 }
 
-function groundingTensors(seqs: readonly SequenceLike[], T: number, detectTargets: DetectTargets): LossBatch['ground'] {
+function groundingTensors(seqs: readonly SequenceLike[], T: number, { detect: detectTargets = 'centre', fine: fineTargets = 'share' }: DetectTeaching): LossBatch['ground'] {
   const B = seqs.length;
+  // two objects' shares in one cell can pass 1, which a sigmoid cannot reach
+  const reading = (targets: DetectTargets, d: DetectKey) => (targets === 'share' ? Math.min(1, d.share) : d.centre ? 1 : 0);
   const mask = new Float32Array(B * T * T);
   const queries = new Float32Array(B * T);
   const sink = new Float32Array(B * T);
@@ -112,7 +120,7 @@ function groundingTensors(seqs: readonly SequenceLike[], T: number, detectTarget
   fineEntries.forEach((entries, b) => entries.forEach((q, i) => {
     fineRows[(b * Q + i) * T + q.query] = 1;
     fineQueries[b * Q + i] = 1;
-    for (const d of q.detectFine!) fineValues[(b * Q + i) * fineWidth + d.key] = Math.min(1, d.share);
+    for (const d of q.detectFine!) fineValues[(b * Q + i) * fineWidth + d.key] = reading(fineTargets, d);
   }));
   seqs.forEach((s, b) => {
     for (const q of s.grounding ?? []) {
@@ -122,8 +130,7 @@ function groundingTensors(seqs: readonly SequenceLike[], T: number, detectTarget
       split[b * T + q.query] = q.split ?? 0;
       if (q.detect) {
         detectQueries[b * T + q.query] = 1;
-        // two objects' shares in one cell can pass 1, which a sigmoid cannot reach
-        for (const d of q.detect) detectValues[(b * T + q.query) * T + d.key] = detectTargets === 'share' ? Math.min(1, d.share) : d.centre ? 1 : 0;
+        for (const d of q.detect) detectValues[(b * T + q.query) * T + d.key] = reading(detectTargets, d);
       }
     }
   });

@@ -498,7 +498,7 @@ describe('grounding queries and loss', () => {
     const detect = [{ key: 3, centre: true, share: 0.6 }, { key: 4, centre: false, share: 0.4 }, { key: 5, centre: true, share: 1.3 }];
     const seq = { ids: [1, 2, 2, 2, 2, 2, 2, 3], weights: [0, 0, 0, 0, 0, 0, 0, 1], images: [], grounding: [{ query: 0, keys: [3], kind: 'count' as const, detect }] };
     const targetsRow = (mode: 'centre' | 'share') => {
-      const batch = makeBatch([seq], 99, 4, 0, [1, 1], mode);
+      const batch = makeBatch([seq], 99, 4, 0, [1, 1], { detect: mode });
       const row = batch.ground!.detect!.targets.arraySync()[0][0];
       disposeBatch(batch);
       return row;
@@ -507,6 +507,21 @@ describe('grounding queries and loss', () => {
     const shares = targetsRow('share');
     expect(shares.slice(3, 6).map((v) => Number(v.toFixed(6)))).toEqual([0.6, 0.4, 1]);
     expect(shares.filter((_, k) => k < 3 || k > 5)).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('makeBatch teaches the fine detector shares by default, or 1 at the centres\' cells alone', () => {
+    const detectFine = [{ key: 9, centre: true, share: 0.7 }, { key: 10, centre: false, share: 0.3 }, { key: 12, centre: true, share: 1.4 }];
+    const ids = [1, 2, 2, 2, 2, 2, 2, 3];
+    const seq = { ids, weights: ids.map(() => 1), images: [], grounding: [{ query: 2, keys: [3], kind: 'count' as const, detect: [{ key: 3, centre: true, share: 1 }], detectFine }] };
+    const fineRow = (fine?: 'centre' | 'share') => {
+      const batch = makeBatch([seq], 99, 4, 0, [1, 1], fine ? { fine } : {});
+      const row = batch.ground!.detect!.fine!.targets.arraySync()[0][0];
+      disposeBatch(batch);
+      return row.slice(8, 14).map((v) => Number(v.toFixed(6)));
+    };
+    expect(fineRow()).toEqual([0, 0.7, 0.3, 0, 1, 0]);
+    expect(fineRow('share')).toEqual([0, 0.7, 0.3, 0, 1, 0]);
+    expect(fineRow('centre')).toEqual([0, 1, 0, 0, 1, 0]);
   });
 
   it.each([['tiny-conv', 'colour'], ['tiny-tally', 'count'], ['tiny-peaks', 'count'], ['tiny-detector', 'count'], ['tiny-ladder', 'count'], ['tiny-fine-detector', 'count']] as const)('SFT steps with the grounding loss move the supervised head\'s attention onto the targets (and a count\'s onto the sink), leaking no tensors (%s, %s)', async (preset, family) => {
