@@ -5,7 +5,7 @@
  * "the blue object" in the global view, often a speck of a few view pixels. This probe freezes
  * the model's encoder, takes the global view's 16 image tokens (before the projector: `merged`,
  * the 2×2-merged encoder features; after it: `projected`, what the decoder sees), and trains a
- * colour-conditioned linear pointer — one weight vector per colour, softmax over the 16 tokens —
+ * colour-conditioned linear pointer — one weight vector per colour, softmax over the image tokens —
  * to pick the token holding the target's centre, on glyph/shape questions. Held-out top-1
  * accuracy, overall and by the target's size in the view, says whether the encoder carries
  * *where* each colour is; the decoder cannot aim better than its features allow. `--ask shape`
@@ -13,7 +13,8 @@
  * to pick the token holding the named shape's centre among distractors of every other shape. `--layer pixels`
  * is the same pointer on a hand-made feature of the input view itself (no encoder): the ceiling
  * the 64-px view allows.
- * Chance is about 1/16 (the pointer also learns that targets sit mostly in the middle tokens).
+ * Chance is about one in the token count (16, or 64 with one token per patch; the pointer also
+ * learns that targets sit mostly in the middle tokens).
  * Writes runs/eval/<model>-aim-<layer>.json.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
