@@ -129,14 +129,19 @@ if (readerViews > 0 && auxWeight === 0) {
   console.error('--reader-views needs the aux head that reads them: set --aux-weight above 0');
   process.exit(2);
 }
+/** A checkpoint's extra tensors split into the aux vision head (aux.*) and the rest (Adam's moments m.*, v.*). */
+function splitAux(tensors: Record<string, tf.Tensor>): { head: Record<string, tf.Tensor>; rest: Record<string, tf.Tensor> } {
+  const isAux = ([name]: [string, tf.Tensor]) => name.startsWith('aux.');
+  const entries = Object.entries(tensors);
+  return { head: Object.fromEntries(entries.filter(isAux)), rest: Object.fromEntries(entries.filter((e) => !isAux(e))) };
+}
 let savedAux: Record<string, tf.Tensor> = {};
 if (hasCheckpoint(checkpointDir)) {
   const ck = await loadCheckpoint(checkpointDir);
   model = ck.model;
-  // the checkpoint's extra tensors: Adam's moments (m.*, v.*) and the aux vision head (aux.*)
-  const isAux = ([k]: [string, tf.Tensor]) => k.startsWith('aux.');
-  savedAux = Object.fromEntries(Object.entries(ck.optimizer).filter(isAux));
-  adam.restore(ck.state.step, Object.fromEntries(Object.entries(ck.optimizer).filter((e) => !isAux(e))));
+  const { head, rest } = splitAux(ck.optimizer);
+  savedAux = head;
+  adam.restore(ck.state.step, rest);
   step = ck.state.step;
   dataCursor = ck.state.dataCursor;
   console.log(`resuming ${checkpointDir} at step ${step}`);
@@ -170,10 +175,9 @@ async function growFrom(dir: string): Promise<SquintModel> {
   const regrid = source.model.config.merge !== config.merge;
   const sourceWeights = regrid ? regridWeights(source.model.vlm.weights, source.model.config, config) : source.model.vlm.weights;
   const { weights, fresh, identity } = growWeights(config, sourceWeights, dir);
-  for (const [name, t] of Object.entries(source.optimizer)) {
-    if (name.startsWith('aux.')) savedAux[name] = t;
-    else t.dispose();
-  }
+  const { head, rest } = splitAux(source.optimizer);
+  Object.assign(savedAux, head);
+  tf.dispose(Object.values(rest));
   source.model.dispose();
   if (regrid) tf.dispose(Object.values(sourceWeights));
   console.log(`initialised from ${dir}${regrid ? ` (regridded merge ${source.model.config.merge} → ${config.merge})` : ''}; fresh: ${fresh.length ? fresh.join(', ') : 'none'}${identity.length ? ` (new blocks start as the identity: ${identity.join(', ')} at zero)` : ''}`);
@@ -185,9 +189,8 @@ if (args['aux-from']) {
     console.error('--aux-from goes with --init-from, on a fresh run (a resumed run keeps its own aux head)');
     process.exit(2);
   }
-  const tensors = hasCheckpoint(args['aux-from']) ? await readOptimizerTensors(args['aux-from']) : {};
-  const head = Object.fromEntries(Object.entries(tensors).filter(([name]) => name.startsWith('aux.')));
-  tf.dispose(Object.values(tensors).filter((t) => !Object.values(head).includes(t)));
+  const { head, rest } = splitAux(hasCheckpoint(args['aux-from']) ? await readOptimizerTensors(args['aux-from']) : {});
+  tf.dispose(Object.values(rest));
   if (Object.keys(head).length === 0) {
     console.error(`--aux-from ${args['aux-from']}: no aux head there (an SFT checkpoint trained with --aux-weight above 0 has one)`);
     process.exit(2);
