@@ -156,6 +156,6 @@ const mix = model.vlm.weights['decoder.detect.fine.mix'];
 if (mix) console.log(`fine detector's mix ${mix.dataSync()[0].toFixed(3)} (the scan reads s + mix·(s_fine − s))`);
 await mkdir('runs/eval', { recursive: true });
 const out = `runs/eval/${modelName(args.model)}-count.json`;
-await writeFile(out, JSON.stringify({ model: args.model, seeds: [firstSeed, firstSeed + scenes], byCount, saidByDetectorSum: saidBySumRows, readouts }, null, 2));
+await writeFile(out, JSON.stringify({ model: args.model, seeds: [firstSeed, firstSeed + scenes], byCount, saidByDetectorSum: saidBySumRows, readouts, entries }, null, 2));
 console.log(`wrote ${out}`);
 model.dispose();

@@ -458,6 +458,44 @@ describe('countGate', () => {
   });
 });
 
+describe('ladderBias', () => {
+  it('absent in older configs means none; gated-ladder-bias is gated-ladder plus one bias row; it needs the gate; a bad value is refused', () => {
+    const { ladderBias: _none, ...without } = presetConfig('gated-ladder', 50);
+    expect(validateConfig(without).ladderBias).toBe(false);
+    const { 'decoder.detect.ladder.bias': bias, ...rest } = weightShapes(presetConfig('gated-ladder-bias', 50));
+    expect(bias).toEqual([128]);
+    expect(rest).toEqual(weightShapes(presetConfig('gated-ladder', 50)));
+    expect(() => validateConfig({ ...without, ladderBias: 'yes' })).toThrow(/"ladderBias" must be true or false/);
+    expect(() => validateConfig({ ...presetConfig('fine-ladder', 50), ladderBias: true })).toThrow(/ladderBias needs the count gate/);
+  });
+
+  it('grown at zero it computes what the gated model did; the row enters only where the gate opens', async () => {
+    const source = tinyModel(5, 'tiny-fine-detector');
+    const gatedConfig = presetConfig('tiny-gated', source.config.vocabSize);
+    const { weights: gatedWeights } = growWeights(gatedConfig, source.vlm.weights, 'tiny-fine-detector');
+    const gated = new SquintModel(gatedConfig, source.tokenizer, gatedWeights);
+    const biasConfig = validateConfig({ ...gatedConfig, ladderBias: true });
+    const { weights, fresh } = growWeights(biasConfig, gated.vlm.weights, 'tiny-gated');
+    expect(fresh).toEqual(['decoder.detect.ladder.bias']);
+    const biased = new SquintModel(biasConfig, source.tokenizer, weights);
+    const imageId = source.tokenizer.special('<image>');
+    const ids = [...source.tokenizer.encode('<bos><user>How many red objects are there?'), ...Array(source.tokensPerImage).fill(imageId), ...source.tokenizer.encode('<assistant><think>The top left 1')];
+    const maxDiff = (a: Float32Array, b: Float32Array) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+    expect(maxDiff(await forwardWith(biased, ids, {}), await forwardWith(gated, ids, {}))).toBeLessThan(1e-6);
+    const row = tf.randomNormal([biasConfig.dim], 0, 1, 'float32', 3);
+    const [shut, open] = [tf.fill([1], -60), tf.fill([1], 60)];
+    // shut, a bias row changes nothing; open, it does
+    const shutGated = await forwardWith(gated, ids, { 'decoder.detect.gate.bias': shut });
+    expect(maxDiff(await forwardWith(biased, ids, { 'decoder.detect.ladder.bias': row, 'decoder.detect.gate.bias': shut }), shutGated)).toBeLessThan(1e-5);
+    const openGated = await forwardWith(gated, ids, { 'decoder.detect.gate.bias': open });
+    expect(maxDiff(await forwardWith(biased, ids, { 'decoder.detect.ladder.bias': row, 'decoder.detect.gate.bias': open }), openGated)).toBeGreaterThan(1e-3);
+    tf.dispose([row, shut, open]);
+    biased.dispose();
+    gated.dispose();
+    source.dispose();
+  });
+});
+
 describe('questionFirst config', () => {
   it('absent in older configs means image first; the ask preset reads the question first; a bad value is refused', () => {
     const { questionFirst: _none, ...without } = presetConfig('ask', 50);

@@ -253,7 +253,8 @@ export class Vlm {
   /**
    * The detector's sum s [B, T, 1] as the residual stream gets it → [B, T, C]: s times
    * decoder.detect.out, plus with countLadder the steps "at least k" for k = 1..LADDER_STEPS times
-   * the rows of decoder.detect.ladder (scaled by the count gate where there is one).
+   * the rows of decoder.detect.ladder (scaled by the count gate where there is one), plus with
+   * ladderBias the gate times decoder.detect.ladder.bias.
    */
   detectedCount(sum: tf.Tensor3D, gate: tf.Tensor3D | null = null): tf.Tensor3D {
     const w = this.weights;
@@ -262,7 +263,9 @@ export class Vlm {
     const thresholds = tf.range(0.5, LADDER_STEPS, 1); // k − 0.5 for k = 1..LADDER_STEPS
     let steps = tf.sigmoid(sum.sub(thresholds).mul(LADDER_SHARPNESS)); // [B, T, LADDER_STEPS]
     if (gate) steps = steps.mul(gate);
-    return out.add(dense(steps, w['decoder.detect.ladder'])) as tf.Tensor3D;
+    const ladder = dense(steps, w['decoder.detect.ladder']);
+    const bias = this.config.ladderBias && gate ? gate.mul(w['decoder.detect.ladder.bias']) : null;
+    return (bias ? out.add(ladder).add(bias) : out.add(ladder)) as tf.Tensor3D;
   }
 
   /** The count gate (countGate): each position's own sigmoid [B, T, 1], read from the same RMS-normed stream as the detector's queries. */
