@@ -2,9 +2,11 @@
  * npm run export -- --from runs/sft-default/checkpoint --to models/default --quantization float16
  *
  * Writes a shippable model directory (weights quantized, config, tokenizer, model card) from a
- * training checkpoint, then loads it back to prove it is valid. `--set name=value` fills named
- * weights with a constant first (e.g. decoder.detect.fine.mix=1: the scan reads the fine
- * detector's sum alone).
+ * training checkpoint, then loads it back to prove it is valid. `--take-from DIR --take PREFIXES`
+ * first grafts another model's weights under those name prefixes in (src/model/graft.ts: e.g. a
+ * fine detector trained further on its own, put back into the model whose ladder was taught on
+ * it); `--set name=value` then fills named weights with a constant (e.g. decoder.detect.fine.mix=1:
+ * the scan reads the fine detector's sum alone).
  */
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
@@ -12,6 +14,7 @@ import { join } from 'node:path';
 import { useNodeBackend } from './lib/backend';
 import { cliArgs, parseNamedNumbers } from './lib/args';
 import * as tf from '../src/model/tf';
+import { graftWeights } from '../src/model/graft';
 import { loadSquintModel, modelFiles } from '../src/model/load';
 import { QUANTIZATIONS } from '../src/model/weights';
 import { nodeFileReader } from '../src/model/weights/node-files';
@@ -22,6 +25,8 @@ const args = cliArgs('npm run export --', {
   to: { type: 'string', help: 'destination model directory (e.g. models/default)' },
   quantization: { type: 'string', default: 'float16', help: `one of ${QUANTIZATIONS.join(', ')}` },
   card: { type: 'string', help: 'markdown file to use as the model card (default: keep the source card)' },
+  'take-from': { type: 'string', help: 'a model or checkpoint of the same shapes to graft weights from (with --take)' },
+  take: { type: 'string', help: "comma-separated weight-name prefixes to copy from --take-from, e.g. 'decoder.detect.fine.'" },
   set: { type: 'string', help: 'fill named weights with a constant before writing, e.g. decoder.detect.fine.mix=1' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
@@ -32,6 +37,22 @@ if (!args.from || !args.to) {
 const quantization = quantizationArg(args.quantization);
 await useNodeBackend('wasm');
 const model = await loadSquintModel(nodeFileReader(args.from));
+if (Boolean(args['take-from']) !== Boolean(args.take)) {
+  console.error('--take-from and --take go together: the model to graft from and the weight-name prefixes to take');
+  process.exit(2);
+}
+if (args['take-from']) {
+  const donor = await loadSquintModel(nodeFileReader(args['take-from']));
+  try {
+    const taken = graftWeights(model.vlm.weights, donor.vlm.weights, args.take!.split(',').map((p) => p.trim()).filter(Boolean));
+    console.log(`took ${taken.length} weights from ${args['take-from']}: ${taken.join(', ')}`);
+  } catch (e) {
+    console.error(`--take: ${(e as Error).message}`);
+    process.exit(2);
+  } finally {
+    donor.dispose();
+  }
+}
 for (const [name, value] of Object.entries(parseNamedNumbers('set', args.set))) {
   const old = model.vlm.weights[name];
   if (!old) {
