@@ -34,13 +34,13 @@ if (!args.from || !args.to) {
   console.error('--from and --to are required');
   process.exit(2);
 }
-const quantization = quantizationArg(args.quantization);
-await useNodeBackend('wasm');
-const model = await loadSquintModel(nodeFileReader(args.from));
 if (Boolean(args['take-from']) !== Boolean(args.take)) {
   console.error('--take-from and --take go together: the model to graft from and the weight-name prefixes to take');
   process.exit(2);
 }
+const quantization = quantizationArg(args.quantization);
+await useNodeBackend('wasm');
+const model = await loadSquintModel(nodeFileReader(args.from));
 if (args['take-from']) {
   const donor = await loadSquintModel(nodeFileReader(args['take-from']));
   try {

@@ -263,9 +263,10 @@ export class Vlm {
     const thresholds = tf.range(0.5, LADDER_STEPS, 1); // k − 0.5 for k = 1..LADDER_STEPS
     let steps = tf.sigmoid(sum.sub(thresholds).mul(LADDER_SHARPNESS)); // [B, T, LADDER_STEPS]
     if (gate) steps = steps.mul(gate);
-    const ladder = dense(steps, w['decoder.detect.ladder']);
-    const bias = this.config.ladderBias && gate ? gate.mul(w['decoder.detect.ladder.bias']) : null;
-    return (bias ? out.add(ladder).add(bias) : out.add(ladder)) as tf.Tensor3D;
+    let count = out.add(dense(steps, w['decoder.detect.ladder']));
+    // the gated bias row speaks where the sum reaches no step (an area holding none)
+    if (this.config.ladderBias && gate) count = count.add(gate.mul(w['decoder.detect.ladder.bias']));
+    return count as tf.Tensor3D;
   }
 
   /** The count gate (countGate): each position's own sigmoid [B, T, 1], read from the same RMS-normed stream as the detector's queries. */
