@@ -1,5 +1,5 @@
 /**
- * npm run probe:zoomed -- --model runs/sft-v3/checkpoint --n 300
+ * npm run probe:zoomed -- --model runs/sft-v3/checkpoint --n 300 [--answer-view shape=16]
  *
  * Reading with perfect aim: on held-out glyph and shape questions, the model is shown the
  * oracle's own trajectory — its thoughts, zoom calls and crops — up to the turn that answers,
@@ -30,12 +30,14 @@ import { generateSample } from '../src/world/generate';
 import { createNodeCanvas } from '../src/world/node-canvas';
 import { hashSeed } from '../src/world/rng';
 import { EVAL_SEED, seedDifficulty } from '../src/world/seeds';
+import { answerViewPx } from './lib/training-mix';
 
 const args = cliArgs('npm run probe:zoomed --', {
   model: { type: 'string', default: 'models/default', help: 'model directory' },
   n: { type: 'string', default: '300', help: 'questions (glyph and shape)' },
   seed: { type: 'string', default: String(EVAL_SEED), help: 'first sample seed (the held-out range of npm run eval)' },
   'after-miss': { type: 'boolean', default: false, help: 'replay a deliberately missed first zoom and score the turn after it' },
+  'answer-view': { type: 'string', help: 'the oracle\'s answer thresholds the model was trained with (train:sft --answer-view, e.g. shape=16): else a deeper-trained model zooms again on the default\'s last crop' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
 const n = numberArg('n', args.n, 1);
@@ -50,7 +52,7 @@ const imageId = tok.special('<image>');
 const assistantId = tok.special('<assistant>');
 const eosId = tok.special('<eos>');
 // the oracle without optional zooms: it zooms exactly when it must, after a deliberate miss in --after-miss
-const mix = { recover: afterMiss ? 1 : 0, zoomResolvable: 0, zoomWhenNeeded: 1 };
+const mix = { recover: afterMiss ? 1 : 0, zoomResolvable: 0, zoomWhenNeeded: 1, answerViewPx: answerViewPx(args['answer-view']) };
 
 interface Row {
   family: string; resolvable: boolean; zooms: number; truth: string; answer: string | null; correct: boolean; zoomedAgain: boolean;
@@ -109,6 +111,9 @@ const summary = Object.fromEntries(Object.entries(groups).map(([k, g]) => [k, {
   n: g.length, accuracy: share(g, (r) => r.correct), zoomedAgain: share(g, (r) => r.zoomedAgain),
   ...(afterMiss ? { saysMiss: share(g, (r) => r.saysMiss), nextZoomHits: share(g, (r) => r.nextZoomHits) } : {}),
 }]));
+// which answer each wrong reading gave, by truth ("hexagon→circle": 7): the shapes the reader confuses
+const confusions: Record<string, number> = {};
+for (const r of rows) if (!r.correct && r.answer) confusions[`${r.truth}→${r.answer}`] = (confusions[`${r.truth}→${r.answer}`] ?? 0) + 1;
 const pct = (v: number) => `${(100 * v).toFixed(1).padStart(5)}%`;
 if (afterMiss) {
   console.log(`model ${args.model}: glyph and shape questions after a first zoom that missed the target, the model's next turn (greedy)`);
@@ -119,8 +124,9 @@ if (afterMiss) {
 } else {
   console.log(`model ${args.model}: glyph and shape questions, the oracle's zooms, the model's answer (greedy)`);
   for (const [k, s] of Object.entries(summary)) console.log(`${k.padEnd(40)} n ${String(s.n).padStart(4)}  acc ${pct(s.accuracy)}  zooms again ${pct(s.zoomedAgain)}`);
+  console.log(`wrong answers: ${Object.entries(confusions).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
 }
 const out = `runs/eval/${basename(args.model)}-zoomed-${afterMiss ? 'after-miss-' : ''}${firstSeed}-${n}.json`;
 await mkdir('runs/eval', { recursive: true });
-await writeFile(out, JSON.stringify({ model: args.model, seed: firstSeed, n, summary, rows }, null, 1));
+await writeFile(out, JSON.stringify({ model: args.model, seed: firstSeed, n, answerView: mix.answerViewPx, summary, confusions, rows }, null, 1));
 console.log(`wrote ${out}`);
