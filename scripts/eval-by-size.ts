@@ -38,7 +38,7 @@ if (args['by-targets'] && args['by-zooms']) {
   console.error('--by-targets and --by-zooms split the same column: choose one');
   process.exit(2);
 }
-/** The split column, if any: its header and each episode's value. */
+/** The column each size bin is split by, if any (its header). */
 const split = args['by-targets'] ? 'targets' : args['by-zooms'] ? 'zooms' : null;
 const shown = listArg<Family>('family', args.family, FAMILIES) ?? FAMILIES;
 // no forced or missed zooms when pricing thresholds: only the thresholds decide

@@ -14,7 +14,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { useNodeBackend } from './lib/backend';
-import { cliArgs, numberArg } from './lib/args';
+import { cliArgs, numberArg, parsedArg } from './lib/args';
 import { loadSquintModel } from '../src/model/load';
 import { nodeFileReader } from '../src/model/weights/node-files';
 import { sampleImage } from '../src/agent/episode-image';
@@ -52,7 +52,7 @@ const imageId = tok.special('<image>');
 const assistantId = tok.special('<assistant>');
 const eosId = tok.special('<eos>');
 // the oracle without optional zooms: it zooms exactly when it must, after a deliberate miss in --after-miss
-const mix = { recover: afterMiss ? 1 : 0, zoomResolvable: 0, zoomWhenNeeded: 1, answerViewPx: answerViewPx(args['answer-view']) };
+const mix = { recover: afterMiss ? 1 : 0, zoomResolvable: 0, zoomWhenNeeded: 1, answerViewPx: parsedArg('answer-view', args['answer-view'], answerViewPx) };
 
 interface Row {
   family: string; resolvable: boolean; zooms: number; truth: string; answer: string | null; correct: boolean; zoomedAgain: boolean;
@@ -113,7 +113,11 @@ const summary = Object.fromEntries(Object.entries(groups).map(([k, g]) => [k, {
 }]));
 // which answer each wrong reading gave, by truth ("hexagon→circle": 7): the shapes the reader confuses
 const confusions: Record<string, number> = {};
-for (const r of rows) if (!r.correct && r.answer) confusions[`${r.truth}→${r.answer}`] = (confusions[`${r.truth}→${r.answer}`] ?? 0) + 1;
+for (const r of rows) {
+  if (r.correct || !r.answer) continue;
+  const pair = `${r.truth}→${r.answer}`;
+  confusions[pair] = (confusions[pair] ?? 0) + 1;
+}
 const pct = (v: number) => `${(100 * v).toFixed(1).padStart(5)}%`;
 if (afterMiss) {
   console.log(`model ${args.model}: glyph and shape questions after a first zoom that missed the target, the model's next turn (greedy)`);
