@@ -12,7 +12,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { useNodeBackend } from './lib/backend';
-import { cliArgs } from './lib/args';
+import { cliArgs, commaList } from './lib/args';
 import { averageTensorMaps, averageWeights } from '../src/model/average';
 import * as tf from '../src/model/tf';
 import { hasCheckpoint, readOptimizerTensors, writeTrainingState } from './lib/checkpoint';
@@ -28,7 +28,7 @@ const args = cliArgs('npm run average --', {
   card: { type: 'string', help: 'markdown file to use as the model card (default: none)' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
-const sources = (args.from ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const sources = commaList(args.from);
 if (sources.length < 2 || !args.to) {
   console.error('--from (two or more directories, comma-separated) and --to are required');
   process.exit(2);

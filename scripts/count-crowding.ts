@@ -9,7 +9,7 @@
  *   either area (or both, or neither).
  * An episode that does not come out as evaluated stops it, naming the episode.
  */
-import { cliArgs } from './lib/args';
+import { cliArgs, commaList } from './lib/args';
 import { evaluatedSamples } from './lib/eval-file';
 import { closestCentreDistance } from '../src/world/boxes';
 import { crossesViewScanBorder } from '../src/world/regions';
@@ -42,7 +42,7 @@ const distanceBin = (px: number) => (Number.isFinite(px) ? DISTANCE_BINS.find(([
 const byDistance = new Tally();
 const byCountAndBorder = new Tally();
 const counts = new Set<number>();
-for (const path of args.eval.split(',').map((p) => p.trim()).filter(Boolean)) {
+for (const path of commaList(args.eval)) {
   for (const { record, sample } of evaluatedSamples(path)) {
     if (record.family !== 'count') continue;
     byDistance.add(distanceBin(viewPixels(closestCentreDistance(sample.targets), sample.scene)), record.correct);

@@ -14,7 +14,7 @@
  * `--answer-view` (as train:sft takes it) also says how often the oracle with those thresholds
  * would zoom on these episodes' resolvable questions: the tool rate the issue caps at 30%.
  */
-import { cliArgs, listArg, parsedArg } from './lib/args';
+import { cliArgs, listArg, parsedArg, commaList } from './lib/args';
 import { evaluatedSamples } from './lib/eval-file';
 import { DEFAULT_MIX, oraclePlan } from '../src/train/oracle';
 import { answerViewPx } from './lib/training-mix';
@@ -29,7 +29,7 @@ const args = cliArgs('npm run eval:by-size --', {
   'answer-view': { type: 'string', help: "oracle thresholds to price (train:sft's --answer-view, e.g. shape=16,colour=9): how often it would zoom on the resolvable questions" },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
-const paths = (args.evals ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+const paths = commaList(args.evals);
 if (!paths.length) {
   console.error('--evals is required: one or more npm run eval outputs, comma-separated');
   process.exit(2);

@@ -12,7 +12,7 @@
  * validation sets have disagreed by 2–3 points between close candidates). A file ending in .gz
  * is read gunzipped (the shipped model's evaluations are committed that way, under evals/).
  */
-import { cliArgs } from './lib/args';
+import { cliArgs, commaList } from './lib/args';
 import { readEvaluation } from './lib/eval-file';
 import { aimBreakdown, pairedDifference } from '../src/rl/compare';
 import { countAnswers, countScanAudit, recoveryAudit, relationAudit } from '../src/rl/thought-audit';
@@ -30,7 +30,7 @@ if (!args.a || !args.b) {
 }
 
 const records = (path: string): EpisodeRecord[] => readEvaluation(path).records;
-const [aPaths, bPaths] = [args.a, args.b].map((list) => list.split(',').map((p) => p.trim()).filter(Boolean));
+const [aPaths, bPaths] = [args.a, args.b].map(commaList);
 if (aPaths.length !== bPaths.length) {
   console.error(`--a names ${aPaths.length} evaluations and --b ${bPaths.length}: pair each of A's with B's of the same episodes`);
   process.exit(2);

@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { useNodeBackend } from './lib/backend';
-import { cliArgs, parseNamedNumbers } from './lib/args';
+import { cliArgs, parseNamedNumbers, commaList } from './lib/args';
 import * as tf from '../src/model/tf';
 import { graftWeights } from '../src/model/graft';
 import { loadSquintModel, modelFiles } from '../src/model/load';
@@ -44,7 +44,7 @@ const model = await loadSquintModel(nodeFileReader(args.from));
 if (args['take-from']) {
   const donor = await loadSquintModel(nodeFileReader(args['take-from']));
   try {
-    const taken = graftWeights(model.vlm.weights, donor.vlm.weights, args.take!.split(',').map((p) => p.trim()).filter(Boolean));
+    const taken = graftWeights(model.vlm.weights, donor.vlm.weights, commaList(args.take));
     console.log(`took ${taken.length} weights from ${args['take-from']}: ${taken.join(', ')}`);
   } catch (e) {
     console.error(`--take: ${(e as Error).message}`);

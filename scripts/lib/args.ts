@@ -82,6 +82,11 @@ export function choiceArg<T extends string>(name: string, raw: string, allowed: 
   return choice;
 }
 
+/** A comma-separated option's items, trimmed, empty ones dropped ([] when absent): paths, prefixes. */
+export function commaList(raw: string | undefined): string[] {
+  return (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+}
+
 /** A comma-separated option whose items must be among `allowed` (undefined when absent); exits with a clear message otherwise. */
 export function listArg<T extends string>(name: string, raw: string | undefined, allowed: readonly T[]): T[] | undefined {
   if (!raw) return undefined;
