@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pixelBox } from './boxes';
-import { REGION_ORDER, crossesViewScanBorder, regionName, scanArea, viewScanAreaBox, viewScanAreaCells } from './regions';
+import { REGION_ORDER, crossesViewScanBorder, regionName, scanArea, viewScanAreaBox, viewScanAreaCells, viewScanBorderDistance } from './regions';
 
 describe('count scan areas', () => {
   it('view areas split the letterboxed view 3 : 2 : 3 along the 8 × 8 token grid: every cell in exactly one area', () => {
@@ -43,5 +43,14 @@ describe('count scan areas', () => {
     expect(crossesViewScanBorder(pixelBox(200, 300, 240, 340), square)).toBe(false); // ends on the border
     expect(crossesViewScanBorder(pixelBox(220, 300, 260, 340), square)).toBe(true); // the left and the centre
     expect(crossesViewScanBorder(pixelBox(380, 380, 420, 420), square)).toBe(true); // four areas at a corner
+  });
+
+  it('measures how far a box\'s centre lies from the nearest view area border, in view px, on either axis', () => {
+    const square = { width: 640, height: 640 }; // 10 original px a view px; borders at 240 and 400
+    expect(viewScanBorderDistance(pixelBox(300, 300, 340, 340), square)).toBeCloseTo(8); // centre 320: 80 px from both
+    expect(viewScanBorderDistance(pixelBox(225, 300, 245, 340), square)).toBeCloseTo(0.5); // x 235, 5 px left of 240
+    expect(viewScanBorderDistance(pixelBox(300, 395, 340, 415), square)).toBeCloseTo(0.5); // y 405, 5 px below 400
+    const wide = { width: 1280, height: 640 }; // letterboxed: 20 original px a view px, the view's top 16 px padding
+    expect(viewScanBorderDistance(pixelBox(480, 300, 500, 340), wide)).toBeCloseTo(0.5); // x 490 → view 24.5; y 320 → view 16 + 16 = 32
   });
 });

@@ -3,6 +3,7 @@
  * where something is: the oracle writes them, evaluation checks them.
  */
 import { type PixelBox, type Size, letterbox, pixelBox } from './boxes';
+import { MODEL_VIEW_SIZE } from './resolvability';
 
 /** Region names in reading order. */
 export const REGION_ORDER = [
@@ -59,6 +60,17 @@ export function viewScanAreaBox(name: RegionName, size: Size): PixelBox {
   const toX = (f: number) => Math.min(size.width, Math.max(0, (f - offsetX) / scale));
   const toY = (f: number) => Math.min(size.height, Math.max(0, (f - offsetY) / scale));
   return pixelBox(toX(bounds[col]), toY(bounds[row]), toX(bounds[col + 1]), toY(bounds[row + 1]));
+}
+
+/**
+ * How far the box's centre lies from the nearest `view` scan-area border, in view px: under about
+ * half a 4-px cell, which side of the border the centre falls on is hard to see, and a count's scan
+ * can place the object in either area.
+ */
+export function viewScanBorderDistance(box: PixelBox, size: Size): number {
+  const { scale, offsetX, offsetY } = letterbox(size);
+  const [fx, fy] = [((box[0] + box[2]) / 2) * scale + offsetX, ((box[1] + box[3]) / 2) * scale + offsetY];
+  return Math.min(...VIEW_SCAN_BORDERS.flatMap((b) => [Math.abs(fx - b), Math.abs(fy - b)])) * MODEL_VIEW_SIZE;
 }
 
 /** Whether a box overlaps more than one `view` scan area: an object a count's scan could place in either. */
