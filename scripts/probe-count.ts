@@ -28,7 +28,9 @@ import { GROUND_HEAD, groundLayer } from '../src/model/config';
 import { disposeBatch, makeBatch } from '../src/train/batch';
 import { makeExample } from '../src/train/data';
 import { targetTokens } from '../src/train/grounding';
-import { REGION_ORDER } from '../src/world/regions';
+import { REGION_ORDER, type RegionName, VIEW_SCAN_BORDERS, viewScanBorderDistance } from '../src/world/regions';
+import { type PixelBox, type Size, letterbox } from '../src/world/boxes';
+import { MODEL_VIEW_SIZE } from '../src/world/resolvability';
 import { DEFAULT_MIX } from '../src/train/oracle';
 import { createNodeCanvas } from '../src/world/node-canvas';
 
@@ -52,7 +54,19 @@ const groups = new Map<number, Group>();
 // a countDetector model: the number its argmax says at each scan entry, by its detector's sum rounded (3 and up together)
 const saidBySum = new Map<number, Map<string, number>>();
 // every scan entry of a countDetector model: its area's count, each detector's sum, and whether the model said the count
-const entries: { n: number; sum: number; fineSum?: number; right: boolean }[] = [];
+// (`nearBorder`: a counted centre lies within 1 view px of a `view` area border and of this area, so the scan could place it on either side)
+const entries: { n: number; sum: number; fineSum?: number; right: boolean; nearBorder?: boolean }[] = [];
+/** View px from the box's centre to a `view` scan area (0 inside it). */
+function viewAreaDistance(box: PixelBox, size: Size, area: RegionName): number {
+  const { scale, offsetX, offsetY } = letterbox(size);
+  const bounds = [0, ...VIEW_SCAN_BORDERS, 1];
+  const i = REGION_ORDER.indexOf(area);
+  const gap = (f: number, lo: number, hi: number) => Math.max(lo - f, 0, f - hi);
+  const [col, row] = [i % 3, Math.floor(i / 3)];
+  const dx = gap(((box[0] + box[2]) / 2) * scale + offsetX, bounds[col], bounds[col + 1]);
+  const dy = gap(((box[1] + box[3]) / 2) * scale + offsetY, bounds[row], bounds[row + 1]);
+  return Math.hypot(dx, dy) * MODEL_VIEW_SIZE;
+}
 for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
   const { sample, sequence, plan } = makeExample(model, seed, createNodeCanvas, { families: ['count'] }, { ...DEFAULT_MIX, countAreas });
   const batch = makeBatch([sequence], model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape);
@@ -99,7 +113,8 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
       });
       g.detected.push(sum);
       if (fineSums.length) g.fineDetected.push(fineSums[q.query]);
-      entries.push({ n, sum, fineSum: fineSums.length ? fineSums[q.query] : undefined, right: answered === said });
+      const nearBorder = countAreas === 'view' ? sample.targets.some((t) => viewScanBorderDistance(t, size) < 1 && viewAreaDistance(t, size, region) < 1) : undefined;
+      entries.push({ n, sum, fineSum: fineSums.length ? fineSums[q.query] : undefined, right: answered === said, nearBorder });
       const bucket = Math.min(3, Math.round(sum));
       const numbers = saidBySum.get(bucket) ?? new Map<string, number>();
       saidBySum.set(bucket, numbers.set(answered, (numbers.get(answered) ?? 0) + 1));
@@ -152,6 +167,15 @@ const readouts = entries.length
     }
   : null;
 if (readouts) console.log(`scan entries' numbers right: the model ${(100 * readouts.model).toFixed(1)}%; the best readout of the detector's sum alone ${(100 * readouts.detectorSum).toFixed(1)}%${readouts.fineSum === null ? '' : `, of the fine sum alone ${(100 * readouts.fineSum).toFixed(1)}%`} (${entries.length} entries)`);
+if (countAreas === 'view' && entries.length) {
+  const share = (list: typeof entries, right: (e: (typeof entries)[number]) => boolean) => `${list.filter(right).length} / ${list.length} (${((100 * list.filter(right).length) / Math.max(1, list.length)).toFixed(1)}%)`;
+  for (const near of [true, false]) {
+    const list = entries.filter((e) => e.nearBorder === near && e.n > 0);
+    console.log(`scan entries of areas holding targets, ${near ? 'a' : 'no'} counted centre within 1 view px of the area's border: the model right ${share(list, (e) => e.right)}${model.config.fineDetector ? `, the fine sum rounds to n ${share(list, (e) => Math.round(e.fineSum!) === e.n)}` : ''}`);
+  }
+  const emptyNear = entries.filter((e) => e.nearBorder && e.n === 0);
+  console.log(`empty areas beside a counted centre within 1 view px of their border: the model right ${share(emptyNear, (e) => e.right)}${model.config.fineDetector ? `, the fine sum rounds to 0 ${share(emptyNear, (e) => Math.round(e.fineSum!) === 0)}` : ''}`);
+}
 const mix = model.vlm.weights['decoder.detect.fine.mix'];
 if (mix) console.log(`fine detector's mix ${mix.dataSync()[0].toFixed(3)} (the scan reads s + mix·(s_fine − s))`);
 await mkdir('runs/eval', { recursive: true });

@@ -63,6 +63,7 @@ const args = cliArgs('npm run train:sft --', {
   'zoom-rate': { type: 'string', default: '1', help: 'probability that a trajectory whose target is too small zooms (below 1: a tool-shy RL base)' },
   'answer-view': { type: 'string', help: `view px a family's target must span to be answered without a zoom, replacing defaults: e.g. shape=16,colour=9 (defaults ${Object.entries(ANSWER_VIEW_PX).map(([f, px]) => `${f}=${px}`).join(',')}; other families never zoom)` },
   'count-areas': { type: 'string', default: 'thirds', help: "how a count's scan splits the image: thirds (recipes ≤ v24) or view (3 : 2 : 3 of the letterboxed view, on the token grid's borders)" },
+  'count-border': { type: 'string', default: '0', help: "chance that each counted object is placed with its centre within 1 view px of a view scan-area border, where scans most often misplace it (0: as evaluated)" },
   'count-cluster': { type: 'string', default: '0', help: "chance that each counted object after a count scene's first is placed in the same view scan area as an earlier one, so that areas holding 2+ targets are common (0: as evaluated)" },
   'count-crop': { type: 'string', default: '0', help: 'chance that a count is asked of a crop of its scene (a 2× to 4× zoom around one of its targets) instead: counting at the scale a zoom shows (0: never, recipes ≤ v31)' },
   'count-closer': { type: 'string', help: "with --count-areas view: counts zoom on their crowded areas (marked ? in the scan; every area holding 2+, at most 2) and on an area holding one with this chance; omitted, counts never zoom (recipes ≤ v28)" },
@@ -91,7 +92,7 @@ if (heldOut !== 'none' && !BACKGROUND_STYLES.includes(heldOut as BackgroundStyle
   console.error(`--hold-out-background must be one of ${BACKGROUND_STYLES.join(', ')} or none`);
   process.exit(2);
 }
-const world = { backgrounds: BACKGROUND_STYLES.filter((b) => b !== heldOut), countCluster: numberArg('count-cluster', args['count-cluster'], 0, 1) };
+const world = { backgrounds: BACKGROUND_STYLES.filter((b) => b !== heldOut), countCluster: numberArg('count-cluster', args['count-cluster'], 0, 1), countBorder: numberArg('count-border', args['count-border'], 0, 1) };
 const heldOutSizes = bandArg('hold-out-size', args['hold-out-size']);
 
 // The data mix is validated before any work starts, so a typo fails in a second, not after loading a model.

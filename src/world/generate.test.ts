@@ -11,7 +11,7 @@ import {
   MIN_SIDE,
   objectBox,
 } from './generate';
-import { scanArea } from './regions';
+import { scanArea, viewScanBorderDistance } from './regions';
 import { isResolvable, MIN_GLYPH_TARGET_PX, THRESHOLDS, viewPixels } from './resolvability';
 import { BACKGROUND_STYLES, COLOUR_NAMES, FAMILIES, GLYPHS, SHAPES, type Family, type Sample, type SceneObject } from './types';
 
@@ -265,11 +265,25 @@ describe('generateSample: options', () => {
     expect(crowdedAreas(clustered)).toBeGreaterThan(2 * crowdedAreas(plain));
   });
 
+  it('countBorder puts counted centres within 1 view px of a scan-area border; at 0 the scenes are unchanged', () => {
+    const count = (options: { countBorder?: number }) => Array.from({ length: 60 }, (_, i) => generateSample(7000 + i, { families: ['count'], ...options }));
+    const nearBorder = (list: Sample[]) => list.flatMap((s) => targetsOf(s).map((t) => viewScanBorderDistance(objectBox(t, s.scene), s.scene) < 1.05));
+    const share = (flags: boolean[]) => flags.filter(Boolean).length / flags.length;
+    const plain = count({});
+    expect(count({ countBorder: 0 })).toEqual(plain);
+    const bordered = count({ countBorder: 1 });
+    expect(bordered.map((s) => s.answer)).toEqual(plain.map((s) => s.answer));
+    // the box is rounded out to whole pixels, so its centre may move by half an original pixel
+    expect(share(nearBorder(bordered))).toBeGreaterThan(0.95);
+    expect(share(nearBorder(plain))).toBeLessThan(0.5);
+  });
+
   it('rejects impossible or unknown options with a clear error', () => {
     expect(() => generateSample(1, { families: ['colour'], targetSize: [10, 20] })).toThrow(/targetSize/);
     expect(() => generateSample(1, { families: ['nope' as Family] })).toThrow(/Unknown family/);
     expect(() => generateSample(1, { backgrounds: ['plaid' as never] })).toThrow(/Unknown background/);
     expect(() => generateSample(1, { countCluster: 1.5 })).toThrow(/countCluster 1.5/);
     expect(() => generateSample(1, { countCluster: Number.NaN })).toThrow(/countCluster/);
+    expect(() => generateSample(1, { countBorder: -0.1 })).toThrow(/countBorder -0.1/);
   });
 });

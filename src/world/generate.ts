@@ -13,7 +13,7 @@ import {
   viewPixels,
 } from './resolvability';
 import { createRng, type Rng } from './rng';
-import { scanArea } from './regions';
+import { scanArea, viewScanBorderDistance } from './regions';
 import {
   BACKGROUND_STYLES,
   COLOUR_NAMES,
@@ -319,7 +319,12 @@ export function objectBox(obj: Pick<SceneObject, 'cx' | 'cy' | 'size'>, dims: Di
   return clampToImage(box, dims) ?? box;
 }
 
-function validateOptions(options: WorldOptions): { families: readonly Family[]; backgrounds: readonly BackgroundStyle[]; range: SizeRange | null; countCluster: number } {
+interface CountCurriculum {
+  readonly countCluster: number;
+  readonly countBorder: number;
+}
+
+function validateOptions(options: WorldOptions): { families: readonly Family[]; backgrounds: readonly BackgroundStyle[]; range: SizeRange | null; curriculum: CountCurriculum } {
   const families = options.families && options.families.length > 0 ? options.families : FAMILIES;
   for (const f of families) if (!FAMILIES.includes(f)) throw new Error(`Unknown family "${f}" (known: ${FAMILIES.join(', ')})`);
   const backgrounds = options.backgrounds && options.backgrounds.length > 0 ? options.backgrounds : BACKGROUND_STYLES;
@@ -332,9 +337,12 @@ function validateOptions(options: WorldOptions): { families: readonly Family[]; 
     if (!Number.isFinite(a) || !Number.isFinite(b) || Math.max(a, b) <= 0) throw new Error(`Invalid targetSize [${a}, ${b}]`);
     range = [Math.min(a, b), Math.max(a, b)];
   }
-  const countCluster = options.countCluster ?? 0;
-  if (!(countCluster >= 0 && countCluster <= 1)) throw new Error(`Invalid countCluster ${options.countCluster}: a chance in 0..1`);
-  return { families, backgrounds, range, countCluster };
+  const chance = (name: 'countCluster' | 'countBorder') => {
+    const p = options[name] ?? 0;
+    if (!(p >= 0 && p <= 1)) throw new Error(`Invalid ${name} ${options[name]}: a chance in 0..1`);
+    return p;
+  };
+  return { families, backgrounds, range, curriculum: { countCluster: chance('countCluster'), countBorder: chance('countBorder') } };
 }
 
 interface Plan {
@@ -359,7 +367,7 @@ function planScene(rng: Rng, family: Family, difficulty: number, range: SizeRang
 }
 
 /** Builds the targets and distractors; null when placement fails (caller retries). */
-function buildObjects(rng: Rng, plan: Plan, difficulty: number, countCluster: number): { drafts: Draft[]; targetCount: number; axis: 'x' | 'y' | null } | null {
+function buildObjects(rng: Rng, plan: Plan, difficulty: number, { countCluster, countBorder }: CountCurriculum): { drafts: Draft[]; targetCount: number; axis: 'x' | 'y' | null } | null {
   const { family, dims, range } = plan;
   const short = Math.min(dims.width, dims.height);
   const drafts: Draft[] = [];
@@ -425,11 +433,13 @@ function buildObjects(rng: Rng, plan: Plan, difficulty: number, countCluster: nu
       const n = rng.int(1, 6);
       for (let i = 0; i < n; i++) {
         const shape = rng.pick(SHAPES);
-        // No draw when countCluster is 0, so the evaluation world's scenes stay as they were.
+        // No draw when a chance is 0, so the evaluation world's scenes stay as they were.
         const neighbour = i > 0 && countCluster > 0 && rng.chance(countCluster) ? rng.pick(drafts) : null;
         const area = neighbour && scanArea(pixelBox(neighbour.cx, neighbour.cy, neighbour.cx, neighbour.cy), dims, 'view');
         const beside = area ? (x: number, y: number) => scanArea(pixelBox(x, y, x, y), dims, 'view') === area : undefined;
-        if (!(beside && addTarget(shape, colour, null, beside)) && !addTarget(shape, colour, null)) return null;
+        const onBorder = countBorder > 0 && rng.chance(countBorder) ? (x: number, y: number) => viewScanBorderDistance(pixelBox(x, y, x, y), dims) < 1 : undefined;
+        const placed = [beside, onBorder].some((accept) => accept && addTarget(shape, colour, null, accept));
+        if (!placed && !addTarget(shape, colour, null)) return null;
         const t = drafts[drafts.length - 1]!;
         t.glyph = maybeGlyph(rng, shape, t.size, 0.3);
       }
@@ -464,7 +474,7 @@ function buildObjects(rng: Rng, plan: Plan, difficulty: number, countCluster: nu
 /** One sample of the visual-search world, deterministic from `seed` and `options`. */
 export function generateSample(seed: number, options: WorldOptions = {}): Sample {
   if (!Number.isFinite(seed)) throw new Error(`Invalid seed ${seed}`);
-  const { families, backgrounds, range, countCluster } = validateOptions(options);
+  const { families, backgrounds, range, curriculum } = validateOptions(options);
   const difficulty = clamp01(options.difficulty ?? 0.5);
   const rng = createRng(seed);
 
@@ -477,7 +487,7 @@ export function generateSample(seed: number, options: WorldOptions = {}): Sample
 
   for (let attempt = 0; attempt < 20; attempt++) {
     const plan = planScene(rng, family, difficulty, range);
-    const built = buildObjects(rng, plan, difficulty, countCluster);
+    const built = buildObjects(rng, plan, difficulty, curriculum);
     if (!built) continue;
     const { dims } = plan;
     // Shuffle ids so that targets are not always the first objects.

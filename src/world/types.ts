@@ -91,4 +91,10 @@ export interface WorldOptions {
    * default 0, the evaluation world).
    */
   readonly countCluster?: number;
+  /**
+   * Count scenes only: the chance that each counted object is placed with its centre within 1 view
+   * px of a view scan-area border, where a count's scan most often places an object in the wrong
+   * area (training curriculum; default 0, the evaluation world).
+   */
+  readonly countBorder?: number;
 }
