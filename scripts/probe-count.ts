@@ -28,8 +28,8 @@ import { GROUND_HEAD, groundLayer } from '../src/model/config';
 import { disposeBatch, makeBatch } from '../src/train/batch';
 import { makeExample } from '../src/train/data';
 import { targetTokens } from '../src/train/grounding';
-import { REGION_ORDER, type RegionName, VIEW_SCAN_BORDERS, viewScanBorderDistance } from '../src/world/regions';
-import { type PixelBox, type Size, letterbox } from '../src/world/boxes';
+import { REGION_ORDER, type RegionName, VIEW_SCAN_BORDERS, viewCentre, viewScanBorderDistance } from '../src/world/regions';
+import type { PixelBox, Size } from '../src/world/boxes';
 import { MODEL_VIEW_SIZE } from '../src/world/resolvability';
 import { DEFAULT_MIX } from '../src/train/oracle';
 import { createNodeCanvas } from '../src/world/node-canvas';
@@ -58,14 +58,12 @@ const saidBySum = new Map<number, Map<string, number>>();
 const entries: { n: number; sum: number; fineSum?: number; right: boolean; nearBorder?: boolean }[] = [];
 /** View px from the box's centre to a `view` scan area (0 inside it). */
 function viewAreaDistance(box: PixelBox, size: Size, area: RegionName): number {
-  const { scale, offsetX, offsetY } = letterbox(size);
+  const [fx, fy] = viewCentre(box, size);
   const bounds = [0, ...VIEW_SCAN_BORDERS, 1];
   const i = REGION_ORDER.indexOf(area);
   const gap = (f: number, lo: number, hi: number) => Math.max(lo - f, 0, f - hi);
   const [col, row] = [i % 3, Math.floor(i / 3)];
-  const dx = gap(((box[0] + box[2]) / 2) * scale + offsetX, bounds[col], bounds[col + 1]);
-  const dy = gap(((box[1] + box[3]) / 2) * scale + offsetY, bounds[row], bounds[row + 1]);
-  return Math.hypot(dx, dy) * MODEL_VIEW_SIZE;
+  return Math.hypot(gap(fx, bounds[col], bounds[col + 1]), gap(fy, bounds[row], bounds[row + 1])) * MODEL_VIEW_SIZE;
 }
 for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
   const { sample, sequence, plan } = makeExample(model, seed, createNodeCanvas, { families: ['count'] }, { ...DEFAULT_MIX, countAreas });

@@ -43,11 +43,16 @@ export const VIEW_SCAN_BORDERS = [3 / 8, 5 / 8] as const;
 
 const viewBand = (fraction: number) => (fraction < VIEW_SCAN_BORDERS[0] ? 0 : fraction < VIEW_SCAN_BORDERS[1] ? 1 : 2);
 
+/** The box's centre on the letterboxed view, as fractions of the view's side (padding included). */
+export function viewCentre(box: PixelBox, size: Size): [number, number] {
+  const { scale, offsetX, offsetY } = letterbox(size); // view fractions per pixel, and the padding
+  return [((box[0] + box[2]) / 2) * scale + offsetX, ((box[1] + box[3]) / 2) * scale + offsetY];
+}
+
 /** The scan area holding the box's centre. */
 export function scanArea(box: PixelBox, size: Size, areas: ScanAreas): RegionName {
   if (areas === 'thirds') return regionName(box, size);
-  const { scale, offsetX, offsetY } = letterbox(size); // view fractions per pixel, and the padding
-  const [fx, fy] = [((box[0] + box[2]) / 2) * scale + offsetX, ((box[1] + box[3]) / 2) * scale + offsetY];
+  const [fx, fy] = viewCentre(box, size);
   return REGION_ORDER[viewBand(fy) * 3 + viewBand(fx)];
 }
 
@@ -68,8 +73,7 @@ export function viewScanAreaBox(name: RegionName, size: Size): PixelBox {
  * can place the object in either area.
  */
 export function viewScanBorderDistance(box: PixelBox, size: Size): number {
-  const { scale, offsetX, offsetY } = letterbox(size);
-  const [fx, fy] = [((box[0] + box[2]) / 2) * scale + offsetX, ((box[1] + box[3]) / 2) * scale + offsetY];
+  const [fx, fy] = viewCentre(box, size);
   return Math.min(...VIEW_SCAN_BORDERS.flatMap((b) => [Math.abs(fx - b), Math.abs(fy - b)])) * MODEL_VIEW_SIZE;
 }
 
