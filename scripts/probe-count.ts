@@ -28,9 +28,7 @@ import { GROUND_HEAD, groundLayer } from '../src/model/config';
 import { disposeBatch, makeBatch } from '../src/train/batch';
 import { makeExample } from '../src/train/data';
 import { targetTokens } from '../src/train/grounding';
-import { REGION_ORDER, type RegionName, VIEW_SCAN_BORDERS, viewCentre, viewScanBorderDistance } from '../src/world/regions';
-import type { PixelBox, Size } from '../src/world/boxes';
-import { MODEL_VIEW_SIZE } from '../src/world/resolvability';
+import { REGION_ORDER, viewScanAreaDistance, viewScanBorderDistance } from '../src/world/regions';
 import { DEFAULT_MIX } from '../src/train/oracle';
 import { createNodeCanvas } from '../src/world/node-canvas';
 
@@ -56,15 +54,6 @@ const saidBySum = new Map<number, Map<string, number>>();
 // every scan entry of a countDetector model: its area's count, each detector's sum, and whether the model said the count
 // (`nearBorder`: a counted centre lies within 1 view px of a `view` area border and of this area, so the scan could place it on either side)
 const entries: { n: number; sum: number; fineSum?: number; right: boolean; nearBorder?: boolean }[] = [];
-/** View px from the box's centre to a `view` scan area (0 inside it). */
-function viewAreaDistance(box: PixelBox, size: Size, area: RegionName): number {
-  const [fx, fy] = viewCentre(box, size);
-  const bounds = [0, ...VIEW_SCAN_BORDERS, 1];
-  const i = REGION_ORDER.indexOf(area);
-  const gap = (f: number, lo: number, hi: number) => Math.max(lo - f, 0, f - hi);
-  const [col, row] = [i % 3, Math.floor(i / 3)];
-  return Math.hypot(gap(fx, bounds[col], bounds[col + 1]), gap(fy, bounds[row], bounds[row + 1])) * MODEL_VIEW_SIZE;
-}
 for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
   const { sample, sequence, plan } = makeExample(model, seed, createNodeCanvas, { families: ['count'] }, { ...DEFAULT_MIX, countAreas });
   const batch = makeBatch([sequence], model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape);
@@ -111,7 +100,7 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
       });
       g.detected.push(sum);
       if (fineSums.length) g.fineDetected.push(fineSums[q.query]);
-      const nearBorder = countAreas === 'view' ? sample.targets.some((t) => viewScanBorderDistance(t, size) < 1 && viewAreaDistance(t, size, region) < 1) : undefined;
+      const nearBorder = countAreas === 'view' ? sample.targets.some((t) => viewScanBorderDistance(t, size) < 1 && viewScanAreaDistance(t, size, region) < 1) : undefined;
       entries.push({ n, sum, fineSum: fineSums.length ? fineSums[q.query] : undefined, right: answered === said, nearBorder });
       const bucket = Math.min(3, Math.round(sum));
       const numbers = saidBySum.get(bucket) ?? new Map<string, number>();

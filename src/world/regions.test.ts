@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pixelBox } from './boxes';
-import { REGION_ORDER, crossesViewScanBorder, regionName, scanArea, viewScanAreaBox, viewScanAreaCells, viewScanBorderDistance } from './regions';
+import { REGION_ORDER, crossesViewScanBorder, regionName, scanArea, viewScanAreaBox, viewScanAreaCells, viewScanAreaDistance, viewScanBorderDistance } from './regions';
 
 describe('count scan areas', () => {
   it('view areas split the letterboxed view 3 : 2 : 3 along the 8 × 8 token grid: every cell in exactly one area', () => {
@@ -52,5 +52,12 @@ describe('count scan areas', () => {
     expect(viewScanBorderDistance(pixelBox(300, 395, 340, 415), square)).toBeCloseTo(0.5); // y 405, 5 px below 400
     const wide = { width: 1280, height: 640 }; // letterboxed: 20 original px a view px, the view's top 16 px padding
     expect(viewScanBorderDistance(pixelBox(480, 300, 500, 340), wide)).toBeCloseTo(0.5); // x 490 → view 24.5; y 320 → view 16 + 16 = 32
+  });
+
+  it('measures how far a box\'s centre lies outside a view area, in view px (0 inside)', () => {
+    const square = { width: 640, height: 640 }; // the centre area spans 240–400 px
+    expect(viewScanAreaDistance(pixelBox(300, 300, 340, 340), square, 'the centre')).toBe(0);
+    expect(viewScanAreaDistance(pixelBox(225, 300, 245, 340), square, 'the centre')).toBeCloseTo(0.5); // x 235, 5 px left of it
+    expect(viewScanAreaDistance(pixelBox(200, 200, 220, 220), square, 'the centre')).toBeCloseTo(Math.hypot(3, 3)); // its upper left corner
   });
 });

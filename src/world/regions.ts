@@ -56,15 +56,29 @@ export function scanArea(box: PixelBox, size: Size, areas: ScanAreas): RegionNam
   return REGION_ORDER[viewBand(fy) * 3 + viewBand(fx)];
 }
 
-/** A `view` scan area as a box of the original's pixels, clipped to the image (the letterbox padding left out). */
-export function viewScanAreaBox(name: RegionName, size: Size): PixelBox {
+/** A `view` scan area's edges as fractions of the view's side: [left, top, right, bottom]. */
+function viewAreaFractions(name: RegionName): [number, number, number, number] {
   const i = REGION_ORDER.indexOf(name);
-  const { scale, offsetX, offsetY } = letterbox(size);
   const bounds = [0, ...VIEW_SCAN_BORDERS, 1];
   const [col, row] = [i % 3, Math.floor(i / 3)];
+  return [bounds[col], bounds[row], bounds[col + 1], bounds[row + 1]];
+}
+
+/** A `view` scan area as a box of the original's pixels, clipped to the image (the letterbox padding left out). */
+export function viewScanAreaBox(name: RegionName, size: Size): PixelBox {
+  const { scale, offsetX, offsetY } = letterbox(size);
+  const [left, top, right, bottom] = viewAreaFractions(name);
   const toX = (f: number) => Math.min(size.width, Math.max(0, (f - offsetX) / scale));
   const toY = (f: number) => Math.min(size.height, Math.max(0, (f - offsetY) / scale));
-  return pixelBox(toX(bounds[col]), toY(bounds[row]), toX(bounds[col + 1]), toY(bounds[row + 1]));
+  return pixelBox(toX(left), toY(top), toX(right), toY(bottom));
+}
+
+/** View px from the box's centre to a `view` scan area (0 inside it). */
+export function viewScanAreaDistance(box: PixelBox, size: Size, name: RegionName): number {
+  const [fx, fy] = viewCentre(box, size);
+  const [left, top, right, bottom] = viewAreaFractions(name);
+  const gap = (f: number, lo: number, hi: number) => Math.max(lo - f, 0, f - hi);
+  return Math.hypot(gap(fx, left, right), gap(fy, top, bottom)) * MODEL_VIEW_SIZE;
 }
 
 /**
