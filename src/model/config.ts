@@ -136,6 +136,17 @@ export interface ModelConfig {
    * Configs saved before this field existed have false.
    */
   readonly ladderBias: boolean;
+  /**
+   * Whether the fine detector's keys also see each 4-px cell's own 16 view pixels: their RGB and
+   * a small per-pixel ReLU layer's features (decoder.detect.fine.pixel.*), mapped linearly into
+   * the cell's reduced features by decoder.detect.fine.pixels. An object whose centre lies within
+   * a pixel of a scan area's border covers cells on both sides, and which side holds the centre
+   * is in the pixels' partial coverage; the stem's 4-px features had placed such centres right
+   * only about 80% of the time against 96% elsewhere (stop 43, probe:count). The map starts at
+   * zero, so a model grown from one without it first computes exactly what it did. Needs the
+   * fine detector. Configs saved before this field existed have false.
+   */
+  readonly finePixels: boolean;
   /** Vision transformer width and depth. */
   readonly visionDim: number;
   readonly visionLayers: number;
@@ -156,77 +167,77 @@ export interface ModelConfig {
 const PRESETS = {
   /** For tests: runs in milliseconds. */
   tiny: {
-    preset: 'tiny', imageSize: 32, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    preset: 'tiny', imageSize: 32, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
   /** The tiny model with the conv stem (tests of that path). */
   'tiny-conv': {
-    preset: 'tiny-conv', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    preset: 'tiny-conv', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
   /** tiny-conv with the pointer (tests of that path). */
   'tiny-point': {
-    preset: 'tiny-point', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    preset: 'tiny-point', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
   /** tiny-point without the merge, question first (tests of the `fine` path). */
   'tiny-fine': {
-    preset: 'tiny-fine', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-fine', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-fine with the attention's peaks (tests of the `peaks` path). */
   'tiny-peaks': {
-    preset: 'tiny-peaks', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: true, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-peaks', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: true, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-fine with the count detector (tests of the `detector` path). */
   'tiny-detector': {
-    preset: 'tiny-detector', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-detector', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-detector with the count ladder (tests of the `ladder` path). */
   'tiny-ladder': {
-    preset: 'tiny-ladder', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: false, countGate: false, ladderBias: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-ladder', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-detector with the fine detector (tests of the `fine-detector` path). */
   'tiny-fine-detector': {
-    preset: 'tiny-fine-detector', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: true, countGate: false, ladderBias: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-fine-detector', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: true, countGate: false, ladderBias: false, finePixels: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-fine-detector with the ladder and the count gate (tests of the `gated-ladder` path). */
   'tiny-gated': {
-    preset: 'tiny-gated', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-gated', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: false, finePixels: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-fine with the attended image mass (tests of the `tally` path). */
   'tiny-tally': {
-    preset: 'tiny-tally', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: true, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-tally', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: true, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** ~0.8M parameters, conv stem; trains in a couple of hours on 2 CPU cores (WASM). Recipes v3–v4. */
   default: {
-    preset: 'default', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'default', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** `default` plus a 16-channel colour pool: the shipped model (recipe v5; docs/recipes.md, "Aim probe"). */
   pool: {
-    preset: 'pool', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'pool', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** `pool` plus what lets the decoder aim: the pool routed to the image tokens, and grid positions on them (recipe v6). */
   aim: {
-    preset: 'aim', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'aim', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** `aim` plus the grounding head's pointer and readout into the residual stream (recipes v9–v10). */
   point: {
-    preset: 'point', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'point', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** `point` with the question before the image, so image tokens can see what is asked (recipe v13). */
   ask: {
-    preset: 'ask', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'ask', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /**
@@ -237,7 +248,7 @@ const PRESETS = {
    * models/default (recipe v16) is one.
    */
   fine: {
-    preset: 'fine', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 1,
+    preset: 'fine', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /**
@@ -247,12 +258,12 @@ const PRESETS = {
    * the one 64-wide, two-layer encoder serves (README, stage 30).
    */
   deep: {
-    preset: 'deep', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, visionDim: 64, visionLayers: 3, visionHeads: 2, merge: 1,
+    preset: 'deep', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, visionDim: 64, visionLayers: 3, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `deep` with a fourth encoder block, grown from a `deep` model the same way (stages 31a/31b). */
   deeper: {
-    preset: 'deeper', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'deeper', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /**
@@ -261,52 +272,62 @@ const PRESETS = {
    * for what reads them (count scans, relations).
    */
   'deep-decoder': {
-    preset: 'deep-decoder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'deep-decoder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 4, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `deeper` plus the peaks of the grounding head's attention in the residual stream (`countPeaks`), to count by them. */
   peaks: {
-    preset: 'peaks', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: true, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'peaks', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: true, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `deeper` plus the count detector (`countDetector`): sigmoid scores per image token, summed. */
   detector: {
-    preset: 'detector', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'detector', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `detector` plus the fine detector on the stem's 4-px cells (`fineDetector`). */
   'fine-detector': {
-    preset: 'fine-detector', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: true, countGate: false, ladderBias: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'fine-detector', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: true, countGate: false, ladderBias: false, finePixels: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
+  },
+  /** `fine-detector` whose keys also see each 4-px cell's pixels (`finePixels`): its warm-up. */
+  'fine-detector-pixels': {
+    preset: 'fine-detector-pixels', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: true, countGate: false, ladderBias: false, finePixels: true, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `detector` plus the detector's sum as "at least k" steps (`countLadder`). */
   ladder: {
-    preset: 'ladder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: false, countGate: false, ladderBias: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'ladder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `fine-detector` plus the blended sum as "at least k" steps (`countLadder`): the scan's number read from the fine sum. */
   'fine-ladder': {
-    preset: 'fine-ladder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: false, ladderBias: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'fine-ladder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: false, ladderBias: false, finePixels: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `fine-ladder` with a gate that lets the fine sum and the ladder in only where a position asks for them (`countGate`). */
   'gated-ladder': {
-    preset: 'gated-ladder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'gated-ladder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: false, finePixels: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `gated-ladder` with the ladder's gated bias row (`ladderBias`): "none here" as a signal of its own. */
   'gated-ladder-bias': {
-    preset: 'gated-ladder-bias', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: true, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'gated-ladder-bias', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: true, finePixels: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
+  },
+  /** `gated-ladder-bias` whose fine detector also sees each 4-px cell's pixels (`finePixels`). */
+  'gated-ladder-pixels': {
+    preset: 'gated-ladder-pixels', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: true, finePixels: true, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `fine` plus the head's attended image mass in the residual stream (`countMass`), to count by it. */
   tally: {
-    preset: 'tally', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: true, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 1,
+    preset: 'tally', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: true, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** The v1 model and the recipe-v2 base (models/base until 2026-12-01): `default` with the linear patch embedding. */
   vit: {
-    preset: 'vit', imageSize: 64, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'vit', imageSize: 64, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
 } as const satisfies Record<string, ModelConfig>;
@@ -341,6 +362,10 @@ export const FINE_SUBCELLS = 4;
 /** The fine detector's key MLP: each 4-px cell's features reduced to FINE_REDUCE, its 3×3 neighbourhood's (9·FINE_REDUCE) through FINE_HIDDEN ReLU units. */
 export const FINE_REDUCE = 32;
 export const FINE_HIDDEN = 256;
+/** The fine detector's per-pixel layer (finePixels): each view pixel's RGB through FINE_PIXEL_FEATURES ReLU units. */
+export const FINE_PIXEL_FEATURES = 8;
+/** What finePixels adds to a 4-px cell: its 16 pixels' RGB and per-pixel features. */
+export const finePixelCellDim = 16 * (3 + FINE_PIXEL_FEATURES);
 /** The detector's starting bias: sigmoid(−4) ≈ 0.02 a token, so its first sums stay near 1 over 64 tokens. */
 export const DETECT_BIAS = -4;
 /** The count gate's starting bias: sigmoid(−4) ≈ 0.02, nearly shut (countGate). */
@@ -419,7 +444,10 @@ export function validateConfig(raw: unknown): ModelConfig {
   const ladderBias = c.ladderBias ?? false;
   if (typeof ladderBias !== 'boolean') throw new Error(`config field "ladderBias" must be true or false (got ${JSON.stringify(c.ladderBias)})`);
   if (ladderBias && !countGate) throw new Error('config: ladderBias needs the count gate (the bias row enters only where the gate opens)');
-  const config = { preset: typeof c.preset === 'string' ? c.preset : 'custom', stem, colourPool, poolTokens, tokenPositions, pointer, readout, questionFirst, countMass, countPeaks, countDetector, countLadder, fineDetector, countGate, ladderBias, ...Object.fromEntries(INTEGER_FIELDS.map((f) => [f, c[f]])) } as ModelConfig;
+  const finePixels = c.finePixels ?? false;
+  if (typeof finePixels !== 'boolean') throw new Error(`config field "finePixels" must be true or false (got ${JSON.stringify(c.finePixels)})`);
+  if (finePixels && !fineDetector) throw new Error('config: finePixels needs the fine detector (it adds to the fine detector\'s keys)');
+  const config = { preset: typeof c.preset === 'string' ? c.preset : 'custom', stem, colourPool, poolTokens, tokenPositions, pointer, readout, questionFirst, countMass, countPeaks, countDetector, countLadder, fineDetector, countGate, ladderBias, finePixels, ...Object.fromEntries(INTEGER_FIELDS.map((f) => [f, c[f]])) } as ModelConfig;
   if (config.imageSize % config.patchSize !== 0) throw new Error('config: imageSize must be a multiple of patchSize');
   if (gridSide(config) % config.merge !== 0) throw new Error('config: the patch grid must be a multiple of merge');
   if (config.dim % config.heads !== 0) throw new Error('config: dim must be a multiple of heads');
@@ -505,6 +533,9 @@ function fineDetectorShapes(c: ModelConfig): Record<string, number[]> {
     'decoder.detect.fine.w1': [9 * FINE_REDUCE, FINE_HIDDEN], 'decoder.detect.fine.b1': [FINE_HIDDEN],
     'decoder.detect.fine.w2': [FINE_HIDDEN, DETECT_DIM], 'decoder.detect.fine.b2': [DETECT_DIM],
     'decoder.detect.fine.q': [c.dim, DETECT_DIM], 'decoder.detect.fine.bias': [1], 'decoder.detect.fine.mix': [1],
+    ...(c.finePixels
+      ? { 'decoder.detect.fine.pixel.w': [3, FINE_PIXEL_FEATURES], 'decoder.detect.fine.pixel.b': [FINE_PIXEL_FEATURES], 'decoder.detect.fine.pixels': [finePixelCellDim, FINE_REDUCE] }
+      : {}),
   };
 }
 

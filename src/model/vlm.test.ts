@@ -1,7 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tf from './tf';
-import { LADDER_STEPS, presetConfig, validateConfig, weightShapes } from './config';
+import { LADDER_STEPS, inputShape, presetConfig, validateConfig, weightShapes } from './config';
+import { convWindows } from './preprocess';
 import { growWeights, initWeights } from './init';
 import { SquintModel } from './squint-model';
 import { attentionPeaks } from './vlm';
@@ -361,6 +362,58 @@ describe('fineDetector', () => {
       const got = keys[n][token].slice(sub * D, (sub + 1) * D);
       expect(Math.max(...want.map((v, i) => Math.abs(v - got[i])))).toBeLessThan(1e-3);
     }
+    input.dispose();
+    model.dispose();
+  });
+});
+
+describe('finePixels', () => {
+  it('absent in older configs means none; adds the per-pixel layer and a zero map to the fine keys, grown as a no-op; it needs the fine detector', async () => {
+    const { finePixels: _none, ...without } = presetConfig('fine-detector', 50);
+    expect(validateConfig(without).finePixels).toBe(false);
+    expect(() => validateConfig({ ...without, finePixels: 1 })).toThrow(/"finePixels" must be true or false/);
+    expect(() => validateConfig({ ...presetConfig('detector', 50), finePixels: true })).toThrow(/finePixels needs the fine detector/);
+    const shapes = weightShapes(presetConfig('fine-detector-pixels', 50));
+    const added = Object.keys(shapes).filter((name) => !(name in weightShapes(presetConfig('fine-detector', 50))));
+    expect(added.sort()).toEqual(['decoder.detect.fine.pixel.b', 'decoder.detect.fine.pixel.w', 'decoder.detect.fine.pixels']);
+    expect(shapes['decoder.detect.fine.pixels']).toEqual([16 * (3 + 8), 32]); // a 4-px cell's 16 pixels: RGB and 8 features each
+    const source = tinyModel(5, 'tiny-fine-detector');
+    const config = validateConfig({ ...source.config, finePixels: true });
+    const { weights, fresh } = growWeights(config, source.vlm.weights, 'tiny-fine-detector');
+    expect(fresh.sort()).toEqual(added.sort());
+    const grown = new SquintModel(config, source.tokenizer, weights);
+    const imageId = source.tokenizer.special('<image>');
+    const ids = [...source.tokenizer.encode('<bos><user>What is written on the red object?'), ...Array(source.tokensPerImage).fill(imageId), ...source.tokenizer.encode('<assistant><think>I will zoom in on it. 1')];
+    const one = tf.ones([1]); // the fine sum alone, so that its keys decide the logits
+    const [before, after] = [await forwardWith(source, ids, { 'decoder.detect.fine.mix': one }), await forwardWith(grown, ids, { 'decoder.detect.fine.mix': one })];
+    expect(Math.max(...before.map((v, i) => Math.abs(v - after[i])))).toBeLessThan(1e-6);
+    // once the map is not zero, the pixels change the logits
+    const map = tf.randomNormal(weights['decoder.detect.fine.pixels'].shape, 0, 1, 'float32', 4);
+    const withPixels = await forwardWith(grown, ids, { 'decoder.detect.fine.mix': one, 'decoder.detect.fine.pixels': map });
+    expect(Math.max(...withPixels.map((v, i) => Math.abs(v - after[i])))).toBeGreaterThan(1e-4);
+    tf.dispose([one, map]);
+    source.dispose();
+    grown.dispose();
+  });
+
+  it("gives each 4-px cell exactly its own 16 view pixels", async () => {
+    const tokenizer = new SquintTokenizer(buildTokenizerJson(['a']));
+    const config = validateConfig({ ...presetConfig('tiny-fine-detector', tokenizer.vocabSize), finePixels: true });
+    const model = new SquintModel(config, tokenizer, initWeights(config, 2));
+    const vlm = model.vlm;
+    const side = config.imageSize;
+    // a view whose red channel numbers its pixels; the stem's input holds it as 2·red − 1
+    const view = Float32Array.from({ length: side * side * 3 }, (_, i) => (i % 3 === 0 ? Math.floor(i / 3) / (side * side) : 0.5));
+    const input = tf.tensor3d(convWindows(view, config), [1, ...inputShape(config)]);
+    const rows = (await vlm.finePixelCells(input).array()) as number[][];
+    const cellsPerRow = side / 4;
+    expect(rows.length).toBe(cellsPerRow * cellsPerRow);
+    rows.forEach((row, cell) => {
+      const [cy, cx] = [Math.floor(cell / cellsPerRow), cell % cellsPerRow];
+      const seen = row.filter((_, j) => j % (3 + 8) === 0).map((v) => Math.round(((v + 1) / 2) * side * side)).sort((a, b) => a - b);
+      const own = Array.from({ length: 16 }, (_, k) => (cy * 4 + Math.floor(k / 4)) * side + cx * 4 + (k % 4)).sort((a, b) => a - b);
+      expect(seen).toEqual(own);
+    });
     input.dispose();
     model.dispose();
   });

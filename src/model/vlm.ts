@@ -81,7 +81,8 @@ export class Vlm {
     if (pooled) x = x.add(dense(pooled, w['vision.pool.out'])) as tf.Tensor3D;
     // 2. bidirectional transformer over the patches
     for (let i = 0; i < c.visionLayers; i++) x = transformerBlock(x, w, `vision.block${i}`, c.visionHeads, null).out;
-    const fineCells = cells && pool4 ? (tf.concat([cells, pool4], -1) as tf.Tensor2D) : null;
+    const fineParts = cells && pool4 ? [cells, pool4, ...(c.finePixels ? [this.finePixelCells(input)] : [])] : null;
+    const fineCells = fineParts ? (tf.concat(fineParts, -1) as tf.Tensor2D) : null;
     return { features: layerNorm(x, w['vision.ln.g'], w['vision.ln.b']) as tf.Tensor3D, pooled, fineCells };
   }
 
@@ -141,14 +142,24 @@ export class Vlm {
     const w = this.weights;
     const n = input.shape[0];
     const half = this.config.imageSize / 2;
-    // each pixel is in the inner 2×2 of exactly one stride-2 window: window offsets (1..2, 1..2)
-    const rows = input.reshape([-1, CONV_WINDOW, CONV_WINDOW * 3]); // [N·(S/2)², 4, 12]
-    const inner = rows.slice([0, 1, 3], [-1, 2, 6]).reshape([-1, 3]); // [N·(S/2)²·4, 3] pixels
+    const inner = viewPixels(input);
     const hidden = tf.relu(dense(inner, w['vision.pool.w1'], w['vision.pool.b1']));
     const perPixel = tf.relu(dense(hidden, w['vision.pool.w2'], w['vision.pool.b2'])); // [N·(S/2)²·4, Cp]
     let cells = perPixel.reshape([n * half * half, 4, -1]).max(1) as tf.Tensor2D; // [N·(S/2)², Cp]: 2-px cells
     for (let side = half; side > this.config.imageSize / cellPx; side /= 2) cells = maxPool2x2(cells, n, side);
     return cells;
+  }
+
+  /**
+   * Each 4-px cell's own 16 view pixels for the fine detector's keys (finePixels): their RGB and
+   * decoder.detect.fine.pixel's ReLU features → [N·(S/4)², finePixelCellDim], row-major cells.
+   */
+  finePixelCells(input: tf.Tensor3D): tf.Tensor2D {
+    const w = this.weights;
+    const pixels = viewPixels(input); // [N·(S/2)²·4, 3]: each 2-px cell's four pixels together
+    const features = tf.concat([pixels, tf.relu(dense(pixels, w['decoder.detect.fine.pixel.w'], w['decoder.detect.fine.pixel.b']))], -1);
+    const half = this.config.imageSize / 2;
+    return spaceToDepth(features, input.shape[0], half).reshape([-1, 4 * 4 * features.shape[1]!]) as tf.Tensor2D;
   }
 
   /**
@@ -161,8 +172,13 @@ export class Vlm {
   fineDetectKeys(cells: tf.Tensor2D, n: number): tf.Tensor3D {
     const w = this.weights;
     const side = this.config.imageSize / 4;
-    const normed = layerNorm(cells, w['decoder.detect.fine.ln.g'], w['decoder.detect.fine.ln.b']);
-    const reduced = dense(normed, w['decoder.detect.fine.reduce']).reshape([n, side * side, -1]).add(w['decoder.detect.fine.pos']).reshape([n, side, side, -1]) as tf.Tensor4D;
+    // encode appends the cell's pixels (finePixels) after the features its layer norm covers
+    const featureDim = w['decoder.detect.fine.ln.g'].shape[0];
+    const features = this.config.finePixels ? cells.slice([0, 0], [-1, featureDim]) : cells;
+    const normed = layerNorm(features, w['decoder.detect.fine.ln.g'], w['decoder.detect.fine.ln.b']);
+    let cellReduced = dense(normed, w['decoder.detect.fine.reduce']);
+    if (this.config.finePixels) cellReduced = cellReduced.add(dense(cells.slice([0, featureDim], [-1, -1]), w['decoder.detect.fine.pixels']));
+    const reduced = cellReduced.reshape([n, side * side, -1]).add(w['decoder.detect.fine.pos']).reshape([n, side, side, -1]) as tf.Tensor4D;
     const padded = tf.pad(reduced, [[0, 0], [1, 1], [1, 1], [0, 0]]);
     const shifts: tf.Tensor[] = [];
     for (let dy = 0; dy < 3; dy++) for (let dx = 0; dx < 3; dx++) shifts.push(padded.slice([0, dy, dx, 0], [n, side, side, -1]));
@@ -428,6 +444,16 @@ export function cellsOneHot(cells: readonly number[], K: number): tf.Tensor3D {
 /** A parameter-free RMS norm over the last axis: a detector's query (or the gate) does not follow the residual stream's scale. */
 function rmsNormed(h: tf.Tensor3D): tf.Tensor3D {
   return h.div(h.square().mean(-1, true).add(1e-5).sqrt());
+}
+
+/**
+ * Conv windows [N, (S/2)², 48] → the view's pixels [N·(S/2)²·4, 3]: each pixel lies in the inner
+ * 2×2 of exactly one stride-2 window (window offsets 1..2, 1..2), so each 2-px cell's four pixels
+ * come together, row-major within the cell.
+ */
+function viewPixels(input: tf.Tensor3D): tf.Tensor2D {
+  const rows = input.reshape([-1, CONV_WINDOW, CONV_WINDOW * 3]); // [N·(S/2)², 4, 12]
+  return rows.slice([0, 1, 3], [-1, 2, 6]).reshape([-1, 3]) as tf.Tensor2D;
 }
 
 function maxPool2x2(x: tf.Tensor2D, n: number, side: number): tf.Tensor2D {
