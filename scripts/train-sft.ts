@@ -68,6 +68,7 @@ const args = cliArgs('npm run train:sft --', {
   'count-crop': { type: 'string', default: '0', help: 'chance that a count is asked of a crop of its scene (a 2× to 4× zoom around one of its targets) instead: counting at the scale a zoom shows (0: never, recipes ≤ v31)' },
   'count-closer': { type: 'string', help: "with --count-areas view: counts zoom on their crowded areas (marked ? in the scan; every area holding 2+, at most 2) and on an area holding one with this chance; omitted, counts never zoom (recipes ≤ v28)" },
   'recover-rate': { type: 'string', default: String(DEFAULT_MIX.recover), help: 'probability that a zooming trajectory starts with a zoom that misses the target, then recovers' },
+  'decoy-rate': { type: 'string', default: '0', help: "chance that a recovery's deliberate miss is aimed at a distractor, one of a neighbouring hue where the scene has one (the model's own misses), instead of at random (0: recipes ≤ v37)" },
   'init-vision': { type: 'string', help: 'start the encoder (and aux head) from a pretrain:vision output directory' },
   'aux-from': { type: 'string', help: 'with --init-from: take the aux vision head from this SFT checkpoint instead (an exported model carries none, and a fresh head\'s first gradients scramble the encoder it trains); it must have been trained on the same encoder' },
   'init-from': { type: 'string', help: 'start from a model or checkpoint directory (its tokenizer and weights; the preset\'s architecture, so weights it lacks, e.g. a newly added colour pool, start fresh); new optimizer and schedule' },
@@ -104,7 +105,7 @@ if (countCloser !== undefined && countAreas !== 'view') {
   console.error('--count-closer: needs --count-areas view (a closer look crops one of the view\'s areas)');
   process.exit(2);
 }
-const oracleMix = { ...DEFAULT_MIX, zoomWhenNeeded: numberArg('zoom-rate', args['zoom-rate'], 0, 1), recover: numberArg('recover-rate', args['recover-rate'], 0, 1), countAreas, answerViewPx: answerView, countCloser, countCrop: numberArg('count-crop', args['count-crop'], 0, 1) };
+const oracleMix = { ...DEFAULT_MIX, zoomWhenNeeded: numberArg('zoom-rate', args['zoom-rate'], 0, 1), recover: numberArg('recover-rate', args['recover-rate'], 0, 1), countAreas, answerViewPx: answerView, countCloser, countCrop: numberArg('count-crop', args['count-crop'], 0, 1), decoy: numberArg('decoy-rate', args['decoy-rate'], 0, 1) };
 const backend = await useNodeBackend('wasm');
 await mkdir(outDir, { recursive: true });
 

@@ -5,7 +5,7 @@ import { toolCallText } from '../agent/format';
 import { type PixelBox, containsBox, intersectionOverUnion } from '../world/boxes';
 import { generateSample } from '../world/generate';
 import { MODEL_VIEW_SIZE } from '../world/resolvability';
-import { ANSWER_VIEW_PX, DEFAULT_MIX, MAX_CLOSER_LOOKS, MAX_ZOOM, oraclePlan } from './oracle';
+import { ANSWER_VIEW_PX, DEFAULT_MIX, MAX_CLOSER_LOOKS, MAX_ZOOM, hueNeighbours, oraclePlan } from './oracle';
 import { REGION_ORDER, scanArea, viewScanAreaBox } from '../world/regions';
 
 const side = (b: PixelBox) => Math.max(b[2] - b[0], b[3] - b[1]);
@@ -110,6 +110,36 @@ describe('oraclePlan', () => {
       expect(p.turns[1].thought).toMatch(/not in this crop|missed|do not see/);
       expect(p.turns[1].zoom!.frame).toBe('view');
     }
+  });
+
+  it('a decoy miss frames a distractor, of a neighbouring hue where the scene has one, and no target', () => {
+    expect(hueNeighbours('red')).toEqual(['pink', 'orange']);
+    expect(hueNeighbours('cyan')).toEqual(['green', 'blue']);
+    const decoyMix = { ...DEFAULT_MIX, recover: 1, decoy: 1 };
+    const zooming = plans.filter(([s]) => s.family === 'glyph' || s.family === 'shape').map(([s], i) => [s, oraclePlan(s, i, decoyMix)] as const).filter(([, p]) => p.kind === 'recover');
+    expect(zooming.length).toBeGreaterThan(30);
+    let confusable = 0;
+    for (const [s, p] of zooming) {
+      const crop = p.turns[0].zoom!.crop;
+      const framed = s.scene.objects.filter((o) => o.cx > crop[0] && o.cx < crop[2] && o.cy > crop[1] && o.cy < crop[3]);
+      expect(s.targets.every((t) => intersectionOverUnion(crop, t) === 0)).toBe(true);
+      expect(framed.length).toBeGreaterThan(0);
+      const colour = s.scene.objects.find((o) => o.id === s.targetIds[0])!.colour;
+      if (framed.some((o) => hueNeighbours(colour).includes(o.colour))) confusable++;
+    }
+    // most scenes hold a distractor of a neighbouring hue; random misses frame one far less often
+    expect(confusable / zooming.length).toBeGreaterThan(0.6);
+    const random = plans.filter(([s]) => s.family === 'glyph' || s.family === 'shape').map(([s], i) => [s, oraclePlan(s, i, { ...decoyMix, decoy: 0 })] as const).filter(([, p]) => p.kind === 'recover');
+    const randomConfusable = random.filter(([s, p]) => {
+      const crop = p.turns[0].zoom!.crop;
+      const colour = s.scene.objects.find((o) => o.id === s.targetIds[0])!.colour;
+      return s.scene.objects.some((o) => o.cx > crop[0] && o.cx < crop[2] && o.cy > crop[1] && o.cy < crop[3] && hueNeighbours(colour).includes(o.colour));
+    }).length;
+    expect(randomConfusable / random.length).toBeLessThan(confusable / zooming.length - 0.2);
+  });
+
+  it('without a decoy rate the plans are those of a decoy rate of 0 (earlier recipes replay exactly)', () => {
+    for (const [s] of plans.slice(0, 60)) expect(oraclePlan(s, 7, { ...DEFAULT_MIX, recover: 0.5 })).toEqual(oraclePlan(s, 7, { ...DEFAULT_MIX, recover: 0.5, decoy: 0 }));
   });
 
   it('a missed first zoom is announced like any first zoom: only the crop can tell the model it missed', () => {

@@ -18,7 +18,7 @@
 import { type PixelBox, type Size, type ViewBox, boxHeight, boxWidth, containsBox, pixelBox, pixelToView, viewToPixel } from '../world/boxes';
 import { REGION_ORDER, type RegionName, type ScanAreas, regionName, scanArea, viewScanAreaBox } from '../world/regions';
 import { createRng, type Rng } from '../world/rng';
-import type { Family, Sample } from '../world/types';
+import { COLOUR_NAMES, type Colour, type Family, type Sample, type SceneObject } from '../world/types';
 import { MODEL_VIEW_SIZE } from '../world/resolvability';
 import { MIN_CROP_SIDE, checkBox } from '../agent/crop';
 import type { BoxFrame } from '../agent/format';
@@ -85,6 +85,13 @@ export interface OracleMix {
    * Omitted: never (every shipped recipe).
    */
   readonly countCrop?: number;
+  /**
+   * The chance that a recovery's deliberate miss is aimed at a distractor, one whose colour is a
+   * hue neighbour of the target's where the scene has one (`decoyBox`): the misses the model makes
+   * itself are such boxes (an orange object taken for the yellow one asked about), and a box
+   * dropped at random rarely shows one. Omitted: every miss is random (recipes ≤ v37).
+   */
+  readonly decoy?: number;
 }
 
 export const DEFAULT_MIX: OracleMix = { recover: 0.12, zoomResolvable: 0.05, zoomWhenNeeded: 1 };
@@ -300,6 +307,37 @@ function missBox(rng: Rng, sample: Sample, side: number, size: Size): OracleZoom
   return null;
 }
 
+/** Colours next to `c` on the hue ring COLOUR_NAMES lists (red, orange, yellow, …, pink, back to red). */
+export function hueNeighbours(c: Colour): Colour[] {
+  const i = COLOUR_NAMES.indexOf(c);
+  const n = COLOUR_NAMES.length;
+  return [COLOUR_NAMES[(i + n - 1) % n]!, COLOUR_NAMES[(i + 1) % n]!];
+}
+
+/**
+ * A box of `side` around a distractor, away from every target, or null. Where the question names
+ * its target by colour, distractors of a neighbouring hue are preferred: the ones the model
+ * confuses with it. Each candidate is tried with a little jitter, as the model's own boxes land.
+ */
+function decoyBox(rng: Rng, sample: Sample, side: number, size: Size): OracleZoom | null {
+  const full = pixelBox(0, 0, size.width, size.height);
+  const target = sample.scene.objects.find((o) => o.id === sample.targetIds[0]);
+  const distractors = sample.scene.objects.filter((o) => !sample.targetIds.includes(o.id));
+  const confusable = target && sample.family !== 'colour' ? distractors.filter((o) => hueNeighbours(target.colour).includes(o.colour)) : [];
+  const missesTargets = (c: PixelBox) => sample.targets.every((t) => c[2] <= t[0] || c[0] >= t[2] || c[3] <= t[1] || c[1] >= t[3]);
+  const inside = (o: SceneObject, c: PixelBox) => o.cx > c[0] && o.cx < c[2] && o.cy > c[1] && o.cy < c[3];
+  for (const pool of [confusable, distractors]) {
+    for (const o of rng.shuffle(pool)) {
+      for (let tries = 0; tries < 4; tries++) {
+        const jitter = side * 0.25;
+        const zoom = writeBox(squareIn(o.cx + rng.float(-jitter, jitter), o.cy + rng.float(-jitter, jitter), side, full), full, 'view', size);
+        if (zoom && missesTargets(zoom.crop) && inside(o, zoom.crop)) return zoom;
+      }
+    }
+  }
+  return null;
+}
+
 export function oraclePlan(sample: Sample, seed: number, mix: OracleMix = DEFAULT_MIX): OraclePlan {
   const rng = createRng(seed);
   const size = { width: sample.scene.width, height: sample.scene.height };
@@ -327,7 +365,10 @@ export function oraclePlan(sample: Sample, seed: number, mix: OracleMix = DEFAUL
   // a thought of its own (before commit fafddeb), the model learnt to say "missed" after that
   // thought and never looked; on its own misses it always said the crop showed the target.
   const first = zoomOn(rng, target, full, 'view', size);
-  const miss = first && rng.chance(mix.recover) ? missBox(rng, sample, sideOf(first.zoom.crop), size) : null;
+  const missSide = first && rng.chance(mix.recover) ? sideOf(first.zoom.crop) : null;
+  // no draw when decoy is omitted, so earlier recipes' plans stay as they were
+  const decoy = missSide !== null && (mix.decoy ?? 0) > 0 && rng.chance(mix.decoy!) ? decoyBox(rng, sample, missSide, size) : null;
+  const miss = missSide === null ? null : decoy ?? missBox(rng, sample, missSide, size);
   if (miss) {
     turns.push({ thought: firstZoomThought(rng, sample, regionName(miss.crop, size), first!.wide), zoom: miss, imitate: false });
     kind = 'recover';
