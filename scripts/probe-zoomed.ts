@@ -10,6 +10,8 @@
  * `--after-miss`: does it recover? The oracle's recovery trajectory (a first zoom deliberately
  * away from the target) is replayed up to that crop, and the model writes the next turn: does it
  * say the crop missed, zoom again, and does that zoom hold the target? Writes …-after-miss-….json.
+ * `--decoy`, with it: the missed box frames a distractor, one of a neighbouring hue where the
+ * scene has one, as the model's own misses do (train:sft --decoy-rate); writes …-after-decoy-….json.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename } from 'node:path';
@@ -37,12 +39,17 @@ const args = cliArgs('npm run probe:zoomed --', {
   n: { type: 'string', default: '300', help: 'questions (glyph and shape)' },
   seed: { type: 'string', default: String(EVAL_SEED), help: 'first sample seed (the held-out range of npm run eval)' },
   'after-miss': { type: 'boolean', default: false, help: 'replay a deliberately missed first zoom and score the turn after it' },
+  decoy: { type: 'boolean', default: false, help: 'with --after-miss: the missed box frames a distractor (of a neighbouring hue where there is one), as the model\'s own misses do' },
   'answer-view': { type: 'string', help: 'the oracle\'s answer thresholds the model was trained with (train:sft --answer-view, e.g. shape=16): else a deeper-trained model zooms again on the default\'s last crop' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
 const n = numberArg('n', args.n, 1);
 const firstSeed = numberArg('seed', args.seed, 0);
 const afterMiss = args['after-miss'];
+if (args.decoy && !afterMiss) {
+  console.error('--decoy goes with --after-miss (it chooses where the deliberate miss lands)');
+  process.exit(2);
+}
 const MAX_TURN_TOKENS = afterMiss ? 96 : 48;
 
 await useNodeBackend('wasm');
@@ -52,7 +59,7 @@ const imageId = tok.special('<image>');
 const assistantId = tok.special('<assistant>');
 const eosId = tok.special('<eos>');
 // the oracle without optional zooms: it zooms exactly when it must, after a deliberate miss in --after-miss
-const mix = { recover: afterMiss ? 1 : 0, zoomResolvable: 0, zoomWhenNeeded: 1, answerViewPx: parsedArg('answer-view', args['answer-view'], answerViewPx) };
+const mix = { recover: afterMiss ? 1 : 0, decoy: args.decoy ? 1 : 0, zoomResolvable: 0, zoomWhenNeeded: 1, answerViewPx: parsedArg('answer-view', args['answer-view'], answerViewPx) };
 
 interface Row {
   family: string; resolvable: boolean; zooms: number; truth: string; answer: string | null; correct: boolean; zoomedAgain: boolean;
@@ -120,7 +127,7 @@ for (const r of rows) {
 }
 const pct = (v: number) => `${(100 * v).toFixed(1).padStart(5)}%`;
 if (afterMiss) {
-  console.log(`model ${args.model}: glyph and shape questions after a first zoom that missed the target, the model's next turn (greedy)`);
+  console.log(`model ${args.model}: glyph and shape questions after a first zoom that missed the target${args.decoy ? ' and framed a distractor' : ''}, the model's next turn (greedy)`);
   for (const [k, s] of Object.entries(summary)) {
     if (k.includes('/resolvable')) continue; // the oracle answers those without a zoom, so they have no miss
     console.log(`${k.padEnd(32)} n ${String(s.n).padStart(4)}  says it missed ${pct(s.saysMiss!)}  zooms again ${pct(s.zoomedAgain)}  that zoom holds the target ${pct(s.nextZoomHits!)}  answers right at once ${pct(s.accuracy)}`);
@@ -130,7 +137,7 @@ if (afterMiss) {
   for (const [k, s] of Object.entries(summary)) console.log(`${k.padEnd(40)} n ${String(s.n).padStart(4)}  acc ${pct(s.accuracy)}  zooms again ${pct(s.zoomedAgain)}`);
   console.log(`wrong answers: ${Object.entries(confusions).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'}`);
 }
-const out = `runs/eval/${basename(args.model)}-zoomed-${afterMiss ? 'after-miss-' : ''}${firstSeed}-${n}.json`;
+const out = `runs/eval/${basename(args.model)}-zoomed-${afterMiss ? (args.decoy ? 'after-decoy-' : 'after-miss-') : ''}${firstSeed}-${n}.json`;
 await mkdir('runs/eval', { recursive: true });
 await writeFile(out, JSON.stringify({ model: args.model, seed: firstSeed, n, answerView: mix.answerViewPx, summary, confusions, rows }, null, 1));
 console.log(`wrote ${out}`);
