@@ -21,7 +21,7 @@ import { DEFAULT_EPISODE_OPTIONS, type EpisodeImage, runEpisode } from '../src/a
 import { sampleImage } from '../src/agent/episode-image';
 import { hueNeighbours } from '../src/train/oracle';
 import { letterboxResize } from '../src/model/preprocess';
-import { type PixelBox, letterbox } from '../src/world/boxes';
+import { type PixelBox, centreIn, letterbox } from '../src/world/boxes';
 import { canvasPixels, createNodeCanvas } from '../src/world/node-canvas';
 import { MODEL_VIEW_SIZE } from '../src/world/resolvability';
 import { COLOURS, type Colour, type SceneObject } from '../src/world/types';
@@ -39,7 +39,7 @@ if (!files.length) {
 
 type Framed = 'the target, cut off' | 'a neighbouring hue' | 'other objects only' | 'nothing';
 const framedKind = (objects: readonly SceneObject[], target: SceneObject, box: PixelBox): Framed => {
-  const inside = objects.filter((o) => o.cx > box[0] && o.cx < box[2] && o.cy > box[1] && o.cy < box[3]);
+  const inside = objects.filter((o) => centreIn(o, box));
   if (inside.includes(target)) return 'the target, cut off';
   if (inside.some((o) => hueNeighbours(target.colour).includes(o.colour))) return 'a neighbouring hue';
   return inside.length ? 'other objects only' : 'nothing';

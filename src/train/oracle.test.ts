@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { checkBox } from '../agent/crop';
 import { parseTurn } from '../agent/parser';
 import { toolCallText } from '../agent/format';
-import { type PixelBox, containsBox, intersectionOverUnion } from '../world/boxes';
+import { type PixelBox, centreIn, containsBox, intersectionOverUnion } from '../world/boxes';
 import { generateSample } from '../world/generate';
 import { MODEL_VIEW_SIZE } from '../world/resolvability';
 import { ANSWER_VIEW_PX, DEFAULT_MIX, MAX_CLOSER_LOOKS, MAX_ZOOM, hueNeighbours, oraclePlan } from './oracle';
@@ -121,7 +121,7 @@ describe('oraclePlan', () => {
     let confusable = 0;
     for (const [s, p] of zooming) {
       const crop = p.turns[0].zoom!.crop;
-      const framed = s.scene.objects.filter((o) => o.cx > crop[0] && o.cx < crop[2] && o.cy > crop[1] && o.cy < crop[3]);
+      const framed = s.scene.objects.filter((o) => centreIn(o, crop));
       expect(s.targets.every((t) => intersectionOverUnion(crop, t) === 0)).toBe(true);
       expect(framed.length).toBeGreaterThan(0);
       const colour = s.scene.objects.find((o) => o.id === s.targetIds[0])!.colour;
@@ -133,7 +133,7 @@ describe('oraclePlan', () => {
     const randomConfusable = random.filter(([s, p]) => {
       const crop = p.turns[0].zoom!.crop;
       const colour = s.scene.objects.find((o) => o.id === s.targetIds[0])!.colour;
-      return s.scene.objects.some((o) => o.cx > crop[0] && o.cx < crop[2] && o.cy > crop[1] && o.cy < crop[3] && hueNeighbours(colour).includes(o.colour));
+      return s.scene.objects.some((o) => centreIn(o, crop) && hueNeighbours(colour).includes(o.colour));
     }).length;
     expect(randomConfusable / random.length).toBeLessThan(confusable / zooming.length - 0.2);
   });

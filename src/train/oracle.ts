@@ -15,10 +15,10 @@
  *             "?", zoom on each of them, count the objects each crop shows, add everything up
  * Thoughts are drawn from paraphrase templates so the wording varies.
  */
-import { type PixelBox, type Size, type ViewBox, boxHeight, boxWidth, containsBox, pixelBox, pixelToView, viewToPixel } from '../world/boxes';
+import { type PixelBox, type Size, type ViewBox, boxHeight, boxWidth, centreIn, containsBox, pixelBox, pixelToView, viewToPixel } from '../world/boxes';
 import { REGION_ORDER, type RegionName, type ScanAreas, regionName, scanArea, viewScanAreaBox } from '../world/regions';
 import { createRng, type Rng } from '../world/rng';
-import { COLOUR_NAMES, type Colour, type Family, type Sample, type SceneObject } from '../world/types';
+import { COLOUR_NAMES, type Colour, type Family, type Sample } from '../world/types';
 import { MODEL_VIEW_SIZE } from '../world/resolvability';
 import { MIN_CROP_SIDE, checkBox } from '../agent/crop';
 import type { BoxFrame } from '../agent/format';
@@ -296,13 +296,15 @@ function zoomOn(rng: Rng, target: PixelBox, frame: PixelBox, kind: BoxFrame, siz
   return zoom && containsBox(zoom.crop, target) ? { zoom, wide } : null;
 }
 
+/** Whether `crop` overlaps none of the sample's targets. */
+const clearOfTargets = (sample: Sample, crop: PixelBox) => sample.targets.every((t) => crop[2] <= t[0] || crop[0] >= t[2] || crop[3] <= t[1] || crop[1] >= t[3]);
+
 /** A box like the first zoom's, away from every target (for recovery trajectories), or null. */
 function missBox(rng: Rng, sample: Sample, side: number, size: Size): OracleZoom | null {
   const full = pixelBox(0, 0, size.width, size.height);
   for (let tries = 0; tries < 30; tries++) {
     const zoom = writeBox(squareIn(rng.float(0, size.width), rng.float(0, size.height), side, full), full, 'view', size);
-    const c = zoom?.crop;
-    if (c && sample.targets.every((t) => c[2] <= t[0] || c[0] >= t[2] || c[3] <= t[1] || c[1] >= t[3])) return zoom;
+    if (zoom && clearOfTargets(sample, zoom.crop)) return zoom;
   }
   return null;
 }
@@ -324,14 +326,12 @@ function decoyBox(rng: Rng, sample: Sample, side: number, size: Size): OracleZoo
   const target = sample.scene.objects.find((o) => o.id === sample.targetIds[0]);
   const distractors = sample.scene.objects.filter((o) => !sample.targetIds.includes(o.id));
   const confusable = target && sample.family !== 'colour' ? distractors.filter((o) => hueNeighbours(target.colour).includes(o.colour)) : [];
-  const missesTargets = (c: PixelBox) => sample.targets.every((t) => c[2] <= t[0] || c[0] >= t[2] || c[3] <= t[1] || c[1] >= t[3]);
-  const inside = (o: SceneObject, c: PixelBox) => o.cx > c[0] && o.cx < c[2] && o.cy > c[1] && o.cy < c[3];
   for (const pool of [confusable, distractors]) {
     for (const o of rng.shuffle(pool)) {
       for (let tries = 0; tries < 4; tries++) {
         const jitter = side * 0.25;
         const zoom = writeBox(squareIn(o.cx + rng.float(-jitter, jitter), o.cy + rng.float(-jitter, jitter), side, full), full, 'view', size);
-        if (zoom && missesTargets(zoom.crop) && inside(o, zoom.crop)) return zoom;
+        if (zoom && clearOfTargets(sample, zoom.crop) && centreIn(o, zoom.crop)) return zoom;
       }
     }
   }

@@ -69,6 +69,9 @@ export function clampToImage(box: PixelBox, size: Size): PixelBox | null {
   return pixelBox(x1, y1, x2, y2);
 }
 
+/** Whether a point (an object's centre) lies in `box`: left and top edges in, right and bottom out. */
+export const centreIn = (p: { readonly cx: number; readonly cy: number }, box: PixelBox) => p.cx >= box[0] && p.cx < box[2] && p.cy >= box[1] && p.cy < box[3];
+
 export const boxWidth = (b: PixelBox) => b[2] - b[0];
 export const boxHeight = (b: PixelBox) => b[3] - b[1];
 

@@ -8,7 +8,7 @@
  * objects span two to four times the view px the model learnt to count at. Training count
  * questions on such crops teaches that skill on its own, before the whole zooming chain.
  */
-import { type PixelBox, pixelBox } from './boxes';
+import { type PixelBox, centreIn, pixelBox } from './boxes';
 import { objectBox } from './generate';
 import type { Rng } from './rng';
 import { isResolvable } from './resolvability';
@@ -17,7 +17,6 @@ import type { Mark, Sample, SceneObject } from './types';
 /** The crop's side as a share of the scene's shorter side: a 2× to 4× zoom. */
 export const COUNT_CROP_SHARE: readonly [number, number] = [0.25, 0.5];
 
-const centreIn = (o: SceneObject, box: PixelBox) => o.cx >= box[0] && o.cx < box[2] && o.cy >= box[1] && o.cy < box[3];
 
 /** `mark` moved by (−dx, −dy): a line's every point; a dot's or an arc's centre only (then radius, angles). */
 function movedMark(mark: Mark, dx: number, dy: number): Mark {

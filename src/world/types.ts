@@ -1,5 +1,6 @@
 import type { PixelBox } from './boxes';
 
+/** The palette, listed around the hue ring (the oracle's decoy misses take the neighbours on it). */
 export const COLOURS = {
   red: '#e32222',
   orange: '#ff8c00',
