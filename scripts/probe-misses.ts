@@ -53,7 +53,8 @@ function hue([r, g, b]: Rgb): number {
   const h = max === r ? ((g - b) / d + 6) % 6 : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
   return h * 60;
 }
-const PALETTE_HUES = Object.entries(COLOURS).map(([name, hex]) => [name as Colour, hue([1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) as unknown as Rgb)] as const);
+const rgbOf = (hex: string): Rgb => [parseInt(hex.slice(1, 3), 16), parseInt(hex.slice(3, 5), 16), parseInt(hex.slice(5, 7), 16)];
+const PALETTE_HUES = Object.entries(COLOURS).map(([name, hex]) => [name as Colour, hue(rgbOf(hex))] as const);
 
 /** The palette colour whose hue is nearest the most saturated view pixel of the object's footprint. */
 function viewColour(image: EpisodeImage, o: SceneObject): Colour {

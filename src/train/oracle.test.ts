@@ -115,26 +115,25 @@ describe('oraclePlan', () => {
   it('a decoy miss frames a distractor, of a neighbouring hue where the scene has one, and no target', () => {
     expect(hueNeighbours('red')).toEqual(['pink', 'orange']);
     expect(hueNeighbours('cyan')).toEqual(['green', 'blue']);
-    const decoyMix = { ...DEFAULT_MIX, recover: 1, decoy: 1 };
-    const zooming = plans.filter(([s]) => s.family === 'glyph' || s.family === 'shape').map(([s], i) => [s, oraclePlan(s, i, decoyMix)] as const).filter(([, p]) => p.kind === 'recover');
+    // recovery plans of the glyph and shape samples, and whether a plan's missed box frames a neighbouring hue
+    const recoveries = (decoy: number) => plans.filter(([s]) => s.family === 'glyph' || s.family === 'shape')
+      .map(([s], i) => [s, oraclePlan(s, i, { ...DEFAULT_MIX, recover: 1, decoy })] as const).filter(([, p]) => p.kind === 'recover');
+    const framesNeighbour = ([s, p]: ReturnType<typeof recoveries>[number]) => {
+      const colour = s.scene.objects.find((o) => o.id === s.targetIds[0])!.colour;
+      return s.scene.objects.some((o) => centreIn(o, p.turns[0].zoom!.crop) && hueNeighbours(colour).includes(o.colour));
+    };
+    const zooming = recoveries(1);
     expect(zooming.length).toBeGreaterThan(30);
-    let confusable = 0;
     for (const [s, p] of zooming) {
       const crop = p.turns[0].zoom!.crop;
-      const framed = s.scene.objects.filter((o) => centreIn(o, crop));
       expect(s.targets.every((t) => intersectionOverUnion(crop, t) === 0)).toBe(true);
-      expect(framed.length).toBeGreaterThan(0);
-      const colour = s.scene.objects.find((o) => o.id === s.targetIds[0])!.colour;
-      if (framed.some((o) => hueNeighbours(colour).includes(o.colour))) confusable++;
+      expect(s.scene.objects.filter((o) => centreIn(o, crop)).length).toBeGreaterThan(0);
     }
+    const confusable = zooming.filter(framesNeighbour).length;
     // most scenes hold a distractor of a neighbouring hue; random misses frame one far less often
     expect(confusable / zooming.length).toBeGreaterThan(0.6);
-    const random = plans.filter(([s]) => s.family === 'glyph' || s.family === 'shape').map(([s], i) => [s, oraclePlan(s, i, { ...decoyMix, decoy: 0 })] as const).filter(([, p]) => p.kind === 'recover');
-    const randomConfusable = random.filter(([s, p]) => {
-      const crop = p.turns[0].zoom!.crop;
-      const colour = s.scene.objects.find((o) => o.id === s.targetIds[0])!.colour;
-      return s.scene.objects.some((o) => centreIn(o, crop) && hueNeighbours(colour).includes(o.colour));
-    }).length;
+    const random = recoveries(0);
+    const randomConfusable = random.filter(framesNeighbour).length;
     expect(randomConfusable / random.length).toBeLessThan(confusable / zooming.length - 0.2);
   });
 
