@@ -36,14 +36,14 @@ import { seedDifficulty } from '../src/world/seeds';
 
 const args = cliArgs('npm run probe:aim --', {
   model: { type: 'string', default: 'models/default', help: 'model directory' },
-  layer: { type: 'string', default: 'merged', help: 'merged (encoder features, 2×2-merged), projected (the decoder\'s image tokens), pool (the colour pool\'s features, 2×2-merged) or pixels (no model: per token and colour, the best colour match among its view pixels — what the input allows)' },
+  layer: { type: 'string', default: 'merged', help: 'merged (encoder features, 2×2-merged), projected (the decoder\'s image tokens), pool (the colour pool\'s features, 2×2-merged), fine (the fine detector\'s keys, each token\'s four 4-px cells\' together) or pixels (no model: per token and colour, the best colour match among its view pixels — what the input allows)' },
   train: { type: 'string', default: '1500', help: 'training scenes (world seeds from 5e6)' },
   test: { type: 'string', default: '400', help: 'held-out scenes (world seeds from 6e6)' },
   steps: { type: 'string', default: '1500', help: 'Adam steps of the pointer' },
   ask: { type: 'string', default: 'colour', help: 'what names the target: colour (glyph and shape scenes) or shape (colour-family scenes, where the named shape is unique)' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
-const LAYERS = ['merged', 'projected', 'pool', 'pixels'];
+const LAYERS = ['merged', 'projected', 'pool', 'fine', 'pixels'];
 if (!LAYERS.includes(args.layer)) {
   console.error(`--layer must be one of ${LAYERS.join(', ')} (got "${args.layer}")`);
   process.exit(2);
@@ -99,7 +99,13 @@ function colourMatches(view: Float32Array): Float32Array {
 function tokenFeatures(view: Float32Array): Float32Array {
   if (args.layer === 'pixels') return colourMatches(view);
   return tf.tidy(() => {
-    const { features, pooled } = model.vlm.encode(tf.tensor3d(viewToInput(view, model.config), [1, ...model.patchShape]));
+    const input = tf.tensor3d(viewToInput(view, model.config), [1, ...model.patchShape]);
+    if (args.layer === 'fine') {
+      const { fine } = model.vlm.encodeImagesWithFineKeys(input);
+      if (!fine) throw new Error(`${args.model} has no fine detector`);
+      return fine.dataSync() as Float32Array;
+    }
+    const { features, pooled } = model.vlm.encode(input);
     if (args.layer === 'projected') return model.vlm.projectPatches(features, pooled).dataSync() as Float32Array;
     if (args.layer === 'pool' && !pooled) throw new Error(`${args.model} has no colour pool`);
     return (args.layer === 'pool' ? pooled! : features).reshape([1, K, -1]).dataSync() as Float32Array;

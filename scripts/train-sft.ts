@@ -55,6 +55,7 @@ const args = cliArgs('npm run train:sft --', {
   'ground-weight': { type: 'string', default: '0', help: 'weight of the grounding loss: one decoder head taught to attend to the target where a thought names its region (0 = off)' },
   'family-weights': { type: 'string', help: `how often each family is drawn, replacing defaults: e.g. count=0.3 (relative; defaults ${Object.entries(FAMILY_WEIGHTS).map(([f, w]) => `${f}=${w}`).join(',')})` },
   'gate-weight': { type: 'string', default: '0', help: 'weight of the count gate\'s own loss: open at a count scan\'s numbers, shut at every other written token (countGate presets; the scan entries are the batch\'s count grounding queries; 0 = off)' },
+  'aim-weight': { type: 'string', default: '0', help: "weight of the aim pathway's loss: its distribution over the 4-px cells taught to fall on the target where a thought names its region or colour and where a box's coordinates are written (fineAim presets; 0 = off)" },
   'detect-positive-weight': { type: 'string', default: '1', help: "the count detector's BCE weight on counted centres against the other image tokens (countDetector presets; 1 = plain BCE)" },
   'detect-targets': { type: 'string', default: 'centre', help: "what the count detector is taught at each image token (countDetector presets): centre (1 where a counted object's centre lies, recipes ≤ v27) or share (the share of each counted object's box in the token's cell, summing to the count)" },
   'detect-fine-targets': { type: 'string', default: 'share', help: "what the fine detector is taught at each 4-px cell (fineDetector presets): share (each counted object's box share, summing to the area's count; recipes v32–v33) or centre (1 at the cell holding a counted object's centre, so an object across an area's border is the area's of its centre alone; recipe v34)" },
@@ -120,6 +121,7 @@ const auxCentreWeight = numberArg('aux-centre-weight', args['aux-centre-weight']
 const groundWeight = numberArg('ground-weight', args['ground-weight'], 0);
 const detectPositiveWeight = numberArg('detect-positive-weight', args['detect-positive-weight'], 0);
 const gateWeight = numberArg('gate-weight', args['gate-weight'], 0);
+const aimWeight = numberArg('aim-weight', args['aim-weight'], 0);
 const teaching = {
   detect: choiceArg('detect-targets', args['detect-targets'], ['centre', 'share'] as const),
   fine: choiceArg('detect-fine-targets', args['detect-fine-targets'], ['centre', 'share'] as const),
@@ -218,6 +220,10 @@ if (gateWeight > 0 && !model.config.countGate) {
   console.error(`--gate-weight ${gateWeight}: the ${model.config.preset} preset has no count gate (use gated-ladder)`);
   process.exit(2);
 }
+if (aimWeight > 0 && !model.config.fineAim) {
+  console.error(`--aim-weight ${aimWeight}: the ${model.config.preset} preset has no aim pathway (use gated-ladder-aim)`);
+  process.exit(2);
+}
 if (Object.keys(trained).length === 0) {
   console.error(`--train-only ${trainOnly}: no weight of the ${model.config.preset} preset starts with ${trainedPrefixes!.length > 1 ? 'any of those' : 'that'}`);
   process.exit(2);
@@ -265,7 +271,7 @@ const save = async () => {
 
 const started = performance.now();
 const startStep = step;
-let window = { loss: 0, aux: 0, ground: 0, reader: 0, steps: 0, tokens: 0, trained: 0, ms: 0 };
+let window = { loss: 0, aux: 0, ground: 0, reader: 0, aim: 0, steps: 0, tokens: 0, trained: 0, ms: 0 };
 let readerWindow = { shape: 0, shapeN: 0, glyph: 0, glyphN: 0 };
 /** The aux head's shape and glyph accuracy on reader views it has not trained on yet (measured before the step). */
 async function readerMetrics(views: ExtraViews): Promise<VisionMetrics> {
@@ -299,26 +305,27 @@ while (step < totalSteps && !stop.requested) {
     extra = { ...stackViews(views, model.patchShape, Math.min(readerViews, views.patches.length)), weight: readerWeight };
     if (step % logEvery === 0) readerWindow = addReaderMetrics(readerWindow, await readerMetrics(extra));
   }
-  const result = await sftStep(trainable, trained, adam, batch, lr, { aux, groundWeight, detectPositiveWeight, gateWeight, extra });
+  const result = await sftStep(trainable, trained, adam, batch, lr, { aux, groundWeight, detectPositiveWeight, gateWeight, aimWeight, extra });
   disposeBatch(batch);
   if (extra) tf.dispose([extra.patches, extra.labels]);
   const ms = performance.now() - t0;
   step++;
   if (!result.applied) console.warn(`step ${step}: non-finite loss or gradient (loss ${result.loss}, norm ${result.gradNorm}); update skipped`);
-  window = { loss: window.loss + result.loss, aux: window.aux + result.auxLoss, ground: window.ground + (Number.isFinite(result.groundLoss) ? result.groundLoss : 0), reader: window.reader + (Number.isFinite(result.extraLoss) ? result.extraLoss : 0), steps: window.steps + 1, tokens: window.tokens + batch.totalTokens, trained: window.trained + batch.trainedTokens, ms: window.ms + ms };
-  await appendFile(join(outDir, 'log.jsonl'), JSON.stringify({ step, loss: result.loss, auxLoss: result.auxLoss, groundLoss: result.groundLoss, ...(extra ? { readerLoss: result.extraLoss } : {}), gradNorm: result.gradNorm, lr, ms: Math.round(ms), tokens: batch.totalTokens, time: Date.now() }) + '\n');
+  window = { loss: window.loss + result.loss, aux: window.aux + result.auxLoss, ground: window.ground + (Number.isFinite(result.groundLoss) ? result.groundLoss : 0), reader: window.reader + (Number.isFinite(result.extraLoss) ? result.extraLoss : 0), aim: window.aim + (Number.isFinite(result.aimLoss) ? result.aimLoss : 0), steps: window.steps + 1, tokens: window.tokens + batch.totalTokens, trained: window.trained + batch.trainedTokens, ms: window.ms + ms };
+  await appendFile(join(outDir, 'log.jsonl'), JSON.stringify({ step, loss: result.loss, auxLoss: result.auxLoss, groundLoss: result.groundLoss, ...(extra ? { readerLoss: result.extraLoss } : {}), ...(aimWeight > 0 ? { aimLoss: result.aimLoss } : {}), gradNorm: result.gradNorm, lr, ms: Math.round(ms), tokens: batch.totalTokens, time: Date.now() }) + '\n');
   if (step % logEvery === 0 || step === totalSteps) {
     const elapsed = performance.now() - started;
     const eta = ((totalSteps - step) * elapsed) / (step - startStep);
     console.log(
       `step ${step}/${totalSteps}  loss ${(window.loss / window.steps).toFixed(4)}${aux ? ` (aux ${(window.aux / window.steps).toFixed(4)})` : ''}` +
       `${groundWeight > 0 ? ` (ground ${(window.ground / window.steps).toFixed(4)})` : ''}` +
+      `${aimWeight > 0 ? ` (aim ${(window.aim / window.steps).toFixed(4)})` : ''}` +
       `${vars['decoder.detect.fine.mix'] ? ` (fine mix ${vars['decoder.detect.fine.mix'].dataSync()[0].toFixed(3)})` : ''}` +
       `${readerSource ? ` (reader ${(window.reader / window.steps).toFixed(4)}; shape ${(readerWindow.shape / Math.max(1, readerWindow.shapeN)).toFixed(3)} of ${readerWindow.shapeN}, glyph ${(readerWindow.glyph / Math.max(1, readerWindow.glyphN)).toFixed(3)} of ${readerWindow.glyphN} before the step)` : ''}  lr ${lr.toExponential(2)}  ` +
       `${Math.round((window.tokens / window.ms) * 1000)} tok/s  ${((window.steps * batchSize * 1000) / window.ms).toFixed(1)} seq/s  ` +
       `elapsed ${formatDuration(elapsed)}  ETA ${formatDuration(eta)}`,
     );
-    window = { loss: 0, aux: 0, ground: 0, reader: 0, steps: 0, tokens: 0, trained: 0, ms: 0 };
+    window = { loss: 0, aux: 0, ground: 0, reader: 0, aim: 0, steps: 0, tokens: 0, trained: 0, ms: 0 };
     readerWindow = { shape: 0, shapeN: 0, glyph: 0, glyphN: 0 };
   }
   if (step % saveEvery === 0) await save();

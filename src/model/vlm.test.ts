@@ -7,7 +7,7 @@ import { growWeights, initWeights } from './init';
 import { SquintModel } from './squint-model';
 import { attentionPeaks } from './vlm';
 import { SquintTokenizer, buildTokenizerJson } from './tokenizer';
-import { makeBatch } from '../train/batch';
+import { disposeBatch, makeBatch } from '../train/batch';
 
 /** Tolerance for cached vs full-recompute logits (float32 accumulation order differs). */
 const CACHE_TOLERANCE = 1e-4;
@@ -17,7 +17,7 @@ function tinyModel(seed = 3, preset = 'tiny') {
   const config = presetConfig(preset, tok.vocabSize);
   const weights = initWeights(config, seed);
   // the pointer and readout start at zero (a grown model computes what it did); give them something to carry
-  for (const name of ['decoder.pointer', 'decoder.readout', 'decoder.mass', 'decoder.peaks', 'decoder.detect.out', 'decoder.detect.ladder', 'decoder.detect.fine.mix', 'decoder.detect.gate.w']) {
+  for (const name of ['decoder.pointer', 'decoder.readout', 'decoder.mass', 'decoder.peaks', 'decoder.detect.out', 'decoder.detect.ladder', 'decoder.detect.fine.mix', 'decoder.detect.gate.w', 'decoder.aim.pointer']) {
     if (!weights[name]) continue;
     const shape = weights[name].shape;
     weights[name].dispose();
@@ -46,7 +46,7 @@ describe.each(['cpu', 'wasm'])('VLM on %s', (backend) => {
     await tf.ready();
   });
 
-  it.each(['tiny', 'tiny-conv', 'tiny-point', 'tiny-fine', 'tiny-tally', 'tiny-peaks', 'tiny-detector', 'tiny-ladder', 'tiny-fine-detector', 'tiny-gated'])('cached decoding gives the same logits as full recomputation, with image blocks mid-sequence (%s)', async (preset) => {
+  it.each(['tiny', 'tiny-conv', 'tiny-point', 'tiny-fine', 'tiny-tally', 'tiny-peaks', 'tiny-detector', 'tiny-ladder', 'tiny-fine-detector', 'tiny-gated', 'tiny-aim'])('cached decoding gives the same logits as full recomputation, with image blocks mid-sequence (%s)', async (preset) => {
     const model = tinyModel(3, preset);
     const tok = model.tokenizer;
     const K = model.tokensPerImage;
@@ -133,7 +133,7 @@ describe.each(['cpu', 'wasm'])('VLM on %s', (backend) => {
     model.dispose();
   });
 
-  it.each(['tiny', 'tiny-point', 'tiny-tally', 'tiny-peaks', 'tiny-detector', 'tiny-ladder', 'tiny-fine-detector', 'tiny-gated'])('a decode session returns the tensor count to baseline (%s), also after an overlong append', async (preset) => {
+  it.each(['tiny', 'tiny-point', 'tiny-tally', 'tiny-peaks', 'tiny-detector', 'tiny-ladder', 'tiny-fine-detector', 'tiny-gated', 'tiny-aim'])('a decode session returns the tensor count to baseline (%s), also after an overlong append', async (preset) => {
     const model = tinyModel(3, preset);
     const before = tf.memory().numTensors;
     const session = model.newSession();
@@ -546,6 +546,51 @@ describe('ladderBias', () => {
     biased.dispose();
     gated.dispose();
     source.dispose();
+  });
+});
+
+describe('fineAim', () => {
+  it('absent in older configs means none; gated-ladder-aim is gated-ladder-pixels plus the aim weights; it needs finePixels', () => {
+    const { fineAim: _none, ...without } = presetConfig('gated-ladder-pixels', 50);
+    expect(validateConfig(without).fineAim).toBe(false);
+    expect(() => validateConfig({ ...without, fineAim: 'yes' })).toThrow(/"fineAim" must be true or false/);
+    expect(() => validateConfig({ ...presetConfig('gated-ladder-bias', 50), fineAim: true })).toThrow(/fineAim needs the fine detector with finePixels/);
+    const shapes = weightShapes(presetConfig('gated-ladder-aim', 50));
+    const base = weightShapes(presetConfig('gated-ladder-pixels', 50));
+    expect(Object.keys(shapes).filter((name) => !(name in base)).every((name) => name.startsWith('decoder.aim.'))).toBe(true);
+    expect(shapes['decoder.aim.pointer']).toEqual([256, 128]); // one vector per 4-px cell of the 64-px view
+  });
+
+  it('grown at zero it computes what its source did; a pointer changes the logits; its distribution sums to at most 1 over the cells a position sees', async () => {
+    const source = tinyModel(5, 'tiny-fine-detector');
+    const pixelsConfig = validateConfig({ ...presetConfig('tiny-gated', source.config.vocabSize), finePixels: true });
+    const { weights: pixelWeights } = growWeights(pixelsConfig, source.vlm.weights, 'tiny-fine-detector');
+    const pixels = new SquintModel(pixelsConfig, source.tokenizer, pixelWeights);
+    const aimConfig = presetConfig('tiny-aim', source.config.vocabSize);
+    const { weights, fresh } = growWeights(aimConfig, pixels.vlm.weights, 'tiny-gated');
+    expect(fresh.every((name) => name.startsWith('decoder.aim.'))).toBe(true);
+    const aimed = new SquintModel(aimConfig, source.tokenizer, weights);
+    const imageId = source.tokenizer.special('<image>');
+    const K = source.tokensPerImage;
+    const ids = [...source.tokenizer.encode('<bos><user>What shape is the red object?'), ...Array(K).fill(imageId), ...source.tokenizer.encode('<assistant><think>I will zoom in on it.')];
+    const maxDiff = (a: Float32Array, b: Float32Array) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+    expect(maxDiff(await forwardWith(aimed, ids, {}), await forwardWith(pixels, ids, {}))).toBeLessThan(1e-6);
+    const pointer = tf.randomNormal(weights['decoder.aim.pointer'].shape, 0, 1, 'float32', 6);
+    expect(maxDiff(await forwardWith(aimed, ids, { 'decoder.aim.pointer': pointer }), await forwardWith(pixels, ids, {}))).toBeGreaterThan(1e-3);
+    // the distribution: nothing before the image, at most 1 after it, nothing on text keys
+    const img = Float32Array.from({ length: aimed.patchShape[0] * aimed.patchShape[1] }, (_, i) => Math.sin(i * 0.3));
+    const batch = makeBatch([{ ids, weights: ids.map(() => 1), images: [img] }], imageId, K, source.tokenizer.special('<pad>'), aimed.patchShape);
+    const aim = tf.tidy(() => aimed.vlm.forwardWithFeatures(batch).aim!.arraySync() as number[][][]);
+    const start = ids.indexOf(imageId);
+    const sums = aim[0].map((row) => row.reduce((a, b) => a + b, 0));
+    expect(Math.max(...sums.slice(0, start))).toBeLessThan(1e-6);
+    expect(Math.min(...sums.slice(start))).toBeGreaterThan(0.5); // "nowhere" starts at one share among 4K + 1
+    expect(Math.max(...sums)).toBeLessThanOrEqual(1 + 1e-5);
+    const onText = aim[0].flatMap((row) => row.filter((_, col) => Math.floor(col / 4) < start || Math.floor(col / 4) >= start + K));
+    expect(Math.max(...onText)).toBeLessThan(1e-6);
+    disposeBatch(batch);
+    pointer.dispose();
+    for (const m of [aimed, pixels, source]) m.dispose();
   });
 });
 

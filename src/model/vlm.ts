@@ -5,7 +5,7 @@
  * mid-sequence). No I/O here: weights come in as a name → tensor map (see weights/).
  */
 import * as tf from './tf';
-import { CONV_WINDOW, DETECT_DIM, FINE_SUBCELLS, GROUND_HEAD, LADDER_SHARPNESS, LADDER_STEPS, type ModelConfig, groundLayer, imageTokens, inputShape } from './config';
+import { AIM_UNSEEN, CONV_WINDOW, DETECT_DIM, FINE_SUBCELLS, GROUND_HEAD, LADDER_SHARPNESS, LADDER_STEPS, type ModelConfig, groundLayer, imageTokens, inputShape } from './config';
 import { type LayerCache, causalMask, constantTimes, dense, fastMatMul, gelu, layerNorm, transformerBlock } from './ops';
 
 export type WeightMap = Record<string, tf.Tensor>;
@@ -21,6 +21,8 @@ export interface DecodeResult {
   readonly fineDetection: tf.Tensor3D | null;
   /** [B, T, 1]: the count gate (countGate; for probes). */
   readonly gate: tf.Tensor3D | null;
+  /** [B, T, Tk·4]: the aim pathway's distribution over the 4-px cells (fineAim), the fine detector's column order. */
+  readonly aim: tf.Tensor3D | null;
 }
 
 /** What the grounding head's pointer and readout read at every key position (see Vlm.point). */
@@ -31,6 +33,8 @@ export interface PointerKeys {
   readonly tokens: tf.Tensor3D | null;
   /** [B, Tk·4, DETECT_DIM]: the fine detector's keys, four per key position (fineDetectKeys); zero rows for text. Needed with `fineDetector`. */
   readonly fine?: tf.Tensor3D | null;
+  /** [B, Tk·4, DETECT_DIM]: the aim pathway's keys, in the same order (aimKeys); zero rows for text. Needed with `fineAim`. */
+  readonly aim?: tf.Tensor3D | null;
 }
 
 export interface TrainBatch {
@@ -189,6 +193,21 @@ export class Vlm {
   }
 
   /**
+   * The aim pathway's keys (fineAim): the 4-px cells' features of N views (encode's fineCells,
+   * their pixels included) → [N, K, 4·D] in fineDetectKeys' order. Each cell on its own, no
+   * neighbourhood and no position: the aim asks only which cells show the named colour or shape.
+   */
+  aimKeys(cells: tf.Tensor2D, n: number): tf.Tensor3D {
+    const w = this.weights;
+    const featureDim = w['decoder.aim.ln.g'].shape[0];
+    const normed = layerNorm(cells.slice([0, 0], [-1, featureDim]), w['decoder.aim.ln.g'], w['decoder.aim.ln.b']);
+    const pixels = cells.slice([0, featureDim], [-1, -1]);
+    const hidden = tf.relu(dense(normed, w['decoder.aim.reduce']).add(dense(pixels, w['decoder.aim.pixels'])).add(w['decoder.aim.b1']));
+    const keys = dense(hidden, w['decoder.aim.w2'], w['decoder.aim.b2']); // [N·side², D], row-major
+    return spaceToDepth(keys, n, this.config.imageSize / 4).reshape([n, this.tokensPerImage, FINE_SUBCELLS * DETECT_DIM]) as tf.Tensor3D;
+  }
+
+  /**
    * Patch features [N, P, Cv] (and the colour pool's [N, P, Cp] where the config routes it to the
    * tokens) → decoder-width image tokens [N, K, C].
    */
@@ -215,10 +234,18 @@ export class Vlm {
     return this.encodeImagesWithFineKeys(patches).tokens;
   }
 
-  /** Views → decoder-width image tokens [N, K, C] and, for the fine detector, their 4-px cells' keys [N, K, 4·D] (else null). */
-  encodeImagesWithFineKeys(patches: tf.Tensor3D): { tokens: tf.Tensor3D; fine: tf.Tensor3D | null } {
+  /**
+   * Views → decoder-width image tokens [N, K, C] and their 4-px cells' keys [N, K, 4·D]: the fine
+   * detector's (null without one) and the aim pathway's (null without one).
+   */
+  encodeImagesWithFineKeys(patches: tf.Tensor3D): { tokens: tf.Tensor3D; fine: tf.Tensor3D | null; aim: tf.Tensor3D | null } {
     const { features, pooled, fineCells } = this.encode(patches);
-    return { tokens: this.projectPatches(features, pooled), fine: fineCells ? this.fineDetectKeys(fineCells, patches.shape[0]) : null };
+    const n = patches.shape[0];
+    return {
+      tokens: this.projectPatches(features, pooled),
+      fine: fineCells ? this.fineDetectKeys(fineCells, n) : null,
+      aim: fineCells && this.config.fineAim ? this.aimKeys(fineCells, n) : null,
+    };
   }
 
   /**
@@ -241,6 +268,7 @@ export class Vlm {
     let detection: tf.Tensor3D | null = null;
     let fineDetection: tf.Tensor3D | null = null;
     let gate: tf.Tensor3D | null = null;
+    let aim: tf.Tensor3D | null = null;
     for (let i = 0; i < c.layers; i++) {
       const r = transformerBlock(h, w, `decoder.block${i}`, c.heads, mask, past?.[i]);
       h = r.out;
@@ -249,6 +277,10 @@ export class Vlm {
         if (c.fineDetector) fineDetection = this.detectFine(h, keys, mask);
         if (c.countGate) gate = this.countGate(h);
         h = h.add(this.point(r.attention, keys));
+        if (c.fineAim) {
+          aim = this.aimAt(h, keys, mask);
+          h = h.add(this.aimed(aim, keys));
+        }
         if (detection) {
           let sum = detection.sum(-1, true) as tf.Tensor3D;
           if (fineDetection) {
@@ -263,7 +295,7 @@ export class Vlm {
       present.push(r.present);
       attention.push(r.attention);
     }
-    return { hidden: layerNorm(h, w['decoder.ln.g'], w['decoder.ln.b']) as tf.Tensor3D, present, attention, detection, fineDetection, gate };
+    return { hidden: layerNorm(h, w['decoder.ln.g'], w['decoder.ln.b']) as tf.Tensor3D, present, attention, detection, fineDetection, gate, aim };
   }
 
   /**
@@ -324,8 +356,40 @@ export class Vlm {
     // the scale on the query and one mask [B, T, Tk]: every op on [B, T, Tk·per] costs memory
     const q = dense(normed, w[`${prefix}.q`]).mul(1 / Math.sqrt(DETECT_DIM)); // [B, T, D]
     const scores = fastMatMul(q, k.transpose([0, 2, 1])).add(w[`${prefix}.bias`]); // [B, T, Tk·per]
-    const seen = keys.cells.sum(-1).reshape([B, 1, Tk]).mul(tf.equal(mask, 0).toFloat().reshape([1, T, Tk])).reshape([B, T, Tk, 1]);
-    return tf.sigmoid(scores).reshape([B, T, Tk, per]).mul(seen).reshape([B, T, Tk * per]) as tf.Tensor3D;
+    return tf.sigmoid(scores).reshape([B, T, Tk, per]).mul(seenImageKeys(keys, mask, T)).reshape([B, T, Tk * per]) as tf.Tensor3D;
+  }
+
+  /**
+   * The aim pathway's distribution (fineAim): each position's softmax over the 4-px cells of every
+   * image token it can see and a "nowhere" slot (decoder.aim.null) → [B, T, Tk·4], the nowhere
+   * share left out. Softmax, unlike the detectors' sigmoids: it picks one place. A position that
+   * sees no image puts everything on nowhere.
+   */
+  aimAt(h: tf.Tensor3D, keys: PointerKeys, mask: tf.Tensor2D): tf.Tensor3D {
+    if (!keys.aim) throw new Error('this model aims on the 4-px cells: pass their aim keys');
+    const w = this.weights;
+    const [B, T] = h.shape;
+    const Tk = keys.cells.shape[1];
+    const q = dense(rmsNormed(h), w['decoder.aim.q']).mul(1 / Math.sqrt(DETECT_DIM)); // [B, T, D]
+    const scores = fastMatMul(q, keys.aim.transpose([0, 2, 1])).reshape([B, T, Tk, FINE_SUBCELLS]);
+    const unseen = tf.scalar(1).sub(seenImageKeys(keys, mask, T)).mul(AIM_UNSEEN); // [B, T, Tk, 1]
+    const nowhere = w['decoder.aim.null'].reshape([1, 1, 1]).tile([B, T, 1]);
+    const all = tf.concat([scores.add(unseen).reshape([B, T, Tk * FINE_SUBCELLS]), nowhere], -1);
+    return tf.softmax(all).slice([0, 0, 0], [B, T, Tk * FINE_SUBCELLS]) as tf.Tensor3D;
+  }
+
+  /**
+   * The aim's distribution [B, T, Tk·4] as the residual stream gets it → [B, T, C]: summed per
+   * 4-px cell of the grid over every image block (a crop's cells are the view's cells, as for the
+   * pointer), times one learned vector per cell (decoder.aim.pointer, rows in fineOffset's order).
+   */
+  aimed(aim: tf.Tensor3D, keys: PointerKeys): tf.Tensor3D {
+    const [B, T] = aim.shape;
+    const Tk = keys.cells.shape[1];
+    const K = this.tokensPerImage;
+    const bySubcell = aim.reshape([B, T, Tk, FINE_SUBCELLS]).transpose([0, 1, 3, 2]).reshape([B, T * FINE_SUBCELLS, Tk]);
+    const perCell = fastMatMul(bySubcell, keys.cells).reshape([B, T, FINE_SUBCELLS, K]).transpose([0, 1, 3, 2]).reshape([B, T, K * FINE_SUBCELLS]);
+    return dense(perCell, this.weights['decoder.aim.pointer']) as tf.Tensor3D;
   }
 
   /**
@@ -381,7 +445,7 @@ export class Vlm {
    * attention weights [B, H, T, T] (for the grounding loss). Embeddings by one-hot · matMul and image tokens
    * placed by a one-hot matMul, because WASM has no gradient for gather/scatter.
    */
-  forwardWithFeatures(batch: TrainBatch): { logits: tf.Tensor3D; features: tf.Tensor3D | null; pooled: tf.Tensor3D | null; attention: tf.Tensor4D[]; detection: tf.Tensor3D | null; fineDetection: tf.Tensor3D | null; gate: tf.Tensor3D | null } {
+  forwardWithFeatures(batch: TrainBatch): { logits: tf.Tensor3D; features: tf.Tensor3D | null; pooled: tf.Tensor3D | null; attention: tf.Tensor4D[]; detection: tf.Tensor3D | null; fineDetection: tf.Tensor3D | null; gate: tf.Tensor3D | null; aim: tf.Tensor3D | null } {
     const c = this.config;
     const [B, T] = batch.ids.shape;
     // 1. text embeddings (image positions get the `<image>` type embedding)
@@ -392,20 +456,27 @@ export class Vlm {
     let pooled: tf.Tensor3D | null = null;
     let imageRows: tf.Tensor2D | null = null;
     let fineRows: tf.Tensor2D | null = null;
+    let aimRows: tf.Tensor2D | null = null;
     if (batch.patches && batch.placement) {
       let fineCells: tf.Tensor2D | null;
       ({ features, pooled, fineCells } = this.encode(batch.patches)); // [N, P, Cv], [N, P, Cp], [N·(S/4)², F]
       const images = this.projectPatches(features, pooled).reshape([-1, c.dim]); // [N·K, C]
       imageRows = constantTimes(batch.placement, images as tf.Tensor2D); // [B·T, C], zero for text
       x = x.add(imageRows);
-      if (fineCells) fineRows = constantTimes(batch.placement, this.fineDetectKeys(fineCells, batch.patches.shape[0]).reshape([-1, FINE_SUBCELLS * DETECT_DIM]) as tf.Tensor2D); // [B·T, 4·D]
+      // each image position's 4-px cells' keys, zero for text: [B·T, 4·D]
+      const placed = (perImage: tf.Tensor3D) => constantTimes(batch.placement!, perImage.reshape([-1, FINE_SUBCELLS * DETECT_DIM]) as tf.Tensor2D);
+      if (fineCells) fineRows = placed(this.fineDetectKeys(fineCells, batch.patches.shape[0]));
+      if (fineCells && c.fineAim) aimRows = placed(this.aimKeys(fineCells, batch.patches.shape[0]));
     }
     // 3. decoder + head
     const keys = (c.pointer || c.readout) && batch.placement && imageRows
-      ? { cells: imageCells(batch.placement, B, T, this.tokensPerImage), tokens: imageRows.reshape([B, T, c.dim]) as tf.Tensor3D, fine: fineRows?.reshape([B, T * FINE_SUBCELLS, DETECT_DIM]) as tf.Tensor3D | undefined }
+      ? {
+        cells: imageCells(batch.placement, B, T, this.tokensPerImage), tokens: imageRows.reshape([B, T, c.dim]) as tf.Tensor3D,
+        fine: fineRows?.reshape([B, T * FINE_SUBCELLS, DETECT_DIM]) as tf.Tensor3D | undefined, aim: aimRows?.reshape([B, T * FINE_SUBCELLS, DETECT_DIM]) as tf.Tensor3D | undefined,
+      }
       : undefined;
-    const { hidden, attention, detection, fineDetection, gate } = this.decode(x.reshape([B, T, c.dim]) as tf.Tensor3D, 0, undefined, keys);
-    return { logits: this.logits(hidden), features, pooled, attention, detection, fineDetection, gate };
+    const { hidden, attention, detection, fineDetection, gate, aim } = this.decode(x.reshape([B, T, c.dim]) as tf.Tensor3D, 0, undefined, keys);
+    return { logits: this.logits(hidden), features, pooled, attention, detection, fineDetection, gate, aim };
   }
 
   forward(batch: TrainBatch): tf.Tensor3D {
@@ -440,7 +511,12 @@ export function cellsOneHot(cells: readonly number[], K: number): tf.Tensor3D {
   return tf.tensor3d(data, [1, cells.length, K]);
 }
 
-/** A row-major [N·H·H, C] feature map → [N·(H/2)², C], the max of each 2×2 block (row-major). */
+/** 1 where a position can see an image key (an image token at or before it), else 0 → [B, T, Tk, 1]; mask is the decode's causal mask [T, Tk]. */
+function seenImageKeys(keys: PointerKeys, mask: tf.Tensor2D, T: number): tf.Tensor4D {
+  const [B, Tk] = keys.cells.shape;
+  return keys.cells.sum(-1).reshape([B, 1, Tk]).mul(tf.equal(mask, 0).toFloat().reshape([1, T, Tk])).reshape([B, T, Tk, 1]);
+}
+
 /** A parameter-free RMS norm over the last axis: a detector's query (or the gate) does not follow the residual stream's scale. */
 function rmsNormed(h: tf.Tensor3D): tf.Tensor3D {
   return h.div(h.square().mean(-1, true).add(1e-5).sqrt());
@@ -456,6 +532,7 @@ function viewPixels(input: tf.Tensor3D): tf.Tensor2D {
   return rows.slice([0, 1, 3], [-1, 2, 6]).reshape([-1, 3]) as tf.Tensor2D;
 }
 
+/** A row-major [N·H·H, C] feature map → [N·(H/2)², C], the max of each 2×2 block (row-major). */
 function maxPool2x2(x: tf.Tensor2D, n: number, side: number): tf.Tensor2D {
   return spaceToDepth(x, n, side).reshape([n * (side / 2) ** 2, 4, -1]).max(1) as tf.Tensor2D;
 }

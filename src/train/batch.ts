@@ -3,7 +3,7 @@ import * as tf from '../model/tf';
 import type { TrainBatch } from '../model/vlm';
 import { FINE_SUBCELLS } from '../model/config';
 import { AUX_CHANNELS } from './vision-labels';
-import type { DetectKey, GroundingQuery, GroundingTensors } from './grounding';
+import type { DetectKey, FineDetectTensors, GroundingQuery, GroundingTensors } from './grounding';
 
 export interface SequenceLike {
   readonly ids: readonly number[];
@@ -110,18 +110,6 @@ function groundingTensors(seqs: readonly SequenceLike[], T: number, { detect: de
   const split = new Float32Array(B * T);
   const detectValues = new Float32Array(B * T * T);
   const detectQueries = new Float32Array(B * T);
-  // the fine detector's targets only at its entries' rows: [B, T, 4T] would be 4× the token detector's
-  const fineEntries = seqs.map((s) => (s.grounding ?? []).filter((q) => q.detectFine));
-  const Q = Math.max(0, ...fineEntries.map((e) => e.length));
-  const fineWidth = FINE_SUBCELLS * T;
-  const fineRows = new Float32Array(B * Q * T);
-  const fineValues = new Float32Array(B * Q * fineWidth);
-  const fineQueries = new Float32Array(B * Q);
-  fineEntries.forEach((entries, b) => entries.forEach((q, i) => {
-    fineRows[(b * Q + i) * T + q.query] = 1;
-    fineQueries[b * Q + i] = 1;
-    for (const d of q.detectFine!) fineValues[(b * Q + i) * fineWidth + d.key] = reading(fineTargets, d);
-  }));
   seqs.forEach((s, b) => {
     for (const q of s.grounding ?? []) {
       queries[b * T + q.query] = 1;
@@ -138,14 +126,43 @@ function groundingTensors(seqs: readonly SequenceLike[], T: number, { detect: de
   const detect = detectQueries.some((v) => v !== 0)
     ? {
       targets: tf.tensor3d(detectValues, [B, T, T]), queries: tf.tensor2d(detectQueries, [B, T]),
-      fine: Q ? { rows: tf.tensor3d(fineRows, [B, Q, T]), targets: tf.tensor3d(fineValues, [B, Q, fineWidth]), queries: tf.tensor2d(fineQueries, [B, Q]) } : null,
+      fine: cellRows(seqs, T, (q) => q.detectFine?.map((d): [number, number] => [d.key, reading(fineTargets, d)])),
     }
     : null;
-  return { mask: tf.tensor3d(mask, [B, T, T]), queries: tf.tensor2d(queries, [B, T]), sink: unlessZero(sink), split: unlessZero(split), detect };
+  const aim = cellRows(seqs, T, (q) => q.aim?.map((key): [number, number] => [key, 1]));
+  return { mask: tf.tensor3d(mask, [B, T, T]), queries: tf.tensor2d(queries, [B, T]), sink: unlessZero(sink), split: unlessZero(split), detect, aim };
+}
+
+/**
+ * Targets on the 4-px cells at the rows of the queries `values` picks (their [column, value]
+ * pairs; undefined leaves the query out), Q rows per sequence: [B, T, 4T] would be 4× the token
+ * detector's targets. Null when no query is picked.
+ */
+function cellRows(seqs: readonly SequenceLike[], T: number, values: (q: GroundingQuery) => readonly [number, number][] | undefined): FineDetectTensors | null {
+  const B = seqs.length;
+  const entries = seqs.map((s) => (s.grounding ?? []).flatMap((q) => { const v = values(q); return v ? [{ query: q.query, v }] : []; }));
+  const Q = Math.max(0, ...entries.map((e) => e.length));
+  if (Q === 0) return null;
+  const width = FINE_SUBCELLS * T;
+  const rows = new Float32Array(B * Q * T);
+  const targets = new Float32Array(B * Q * width);
+  const queries = new Float32Array(B * Q);
+  entries.forEach((list, b) => list.forEach(({ query, v }, i) => {
+    rows[(b * Q + i) * T + query] = 1;
+    queries[b * Q + i] = 1;
+    for (const [key, value] of v) targets[(b * Q + i) * width + key] = value;
+  }));
+  return { rows: tf.tensor3d(rows, [B, Q, T]), targets: tf.tensor3d(targets, [B, Q, width]), queries: tf.tensor2d(queries, [B, Q]) };
+}
+
+function disposeRows(r: FineDetectTensors | null | undefined): void {
+  r?.rows.dispose(), r?.targets.dispose(), r?.queries.dispose();
 }
 
 export function disposeBatch(batch: LossBatch): void {
-  for (const t of [batch.ids, batch.patches, batch.placement, batch.targets, batch.lossWeights, batch.auxLabels, batch.ground?.mask, batch.ground?.queries, batch.ground?.sink, batch.ground?.split, batch.ground?.detect?.targets, batch.ground?.detect?.queries, batch.ground?.detect?.fine?.rows, batch.ground?.detect?.fine?.targets, batch.ground?.detect?.fine?.queries]) t?.dispose();
+  for (const t of [batch.ids, batch.patches, batch.placement, batch.targets, batch.lossWeights, batch.auxLabels, batch.ground?.mask, batch.ground?.queries, batch.ground?.sink, batch.ground?.split, batch.ground?.detect?.targets, batch.ground?.detect?.queries]) t?.dispose();
+  disposeRows(batch.ground?.detect?.fine);
+  disposeRows(batch.ground?.aim);
 }
 
 function concatFloat(parts: readonly Float32Array[]): Float32Array {

@@ -13,7 +13,7 @@ import { Adam } from './adam';
 import { disposeBatch, makeBatch } from './batch';
 import { makeExample, tokenizerCorpus } from './data';
 import { DEFAULT_MIX } from './oracle';
-import { GROUND_HEAD, centreTokens, coverageShares, detectionLoss, fineOffset, emphasiseGrounded, gateLoss, groundLayer, groundingLoss, targetTokens, viewTargetTokens } from './grounding';
+import { GROUND_HEAD, aimLoss, centreTokens, coverageShares, detectionLoss, fineOffset, emphasiseGrounded, gateLoss, groundLayer, groundingLoss, targetTokens, viewTargetTokens } from './grounding';
 import { sftStep, toVariables } from './sft';
 
 /** The region name a count scan entry's query ends ("…, the upper left" → the upper left, not "the left"). */
@@ -454,6 +454,65 @@ describe('grounding queries and loss', () => {
     }
     expect(looks).toBeGreaterThan(10);
     model.dispose();
+  });
+
+  it('a fineAim model\'s queries that choose where to look (region and colour words, box coordinates) carry the aim: the 4-px cells of the targets they look at, inside the tokens they look at; counts and answers carry none', () => {
+    const aimConfig = presetConfig('tiny-aim', tok.vocabSize);
+    const model = new SquintModel(aimConfig, tok, initWeights(aimConfig, 3));
+    const imageId = tok.special('<image>');
+    const aimed = new Map<string, number>();
+    let finer = 0;
+    for (let seed = 300; seed < 340; seed++) {
+      const { sequence } = makeExample(model, seed, createNodeCanvas, {}, { ...DEFAULT_MIX, countAreas: 'view' });
+      const starts = sequence.ids.flatMap((id, t) => (id === imageId && sequence.ids[t - 1] !== imageId ? [t] : []));
+      for (const q of sequence.grounding) {
+        if (q.kind === 'count' || q.kind === 'answer') {
+          expect(q.aim).toBeUndefined();
+          continue;
+        }
+        expect(q.aim?.length).toBeGreaterThan(0);
+        // each 4-px cell lies in a token the query looks at, and every such token has one
+        expect([...new Set(q.aim!.map((k) => Math.floor(k / 4)))].sort((a, b) => a - b)).toEqual([...q.keys]);
+        const block = starts.findLastIndex((st) => st <= q.keys[0]);
+        expect(q.aim!.every((k) => Math.floor(k / 4) >= starts[block] && Math.floor(k / 4) < starts[block] + model.tokensPerImage)).toBe(true);
+        if (q.aim!.length > q.keys.length) finer++;
+        aimed.set(q.kind!, (aimed.get(q.kind!) ?? 0) + 1);
+      }
+    }
+    for (const kind of ['region', 'colour', 'view box', 'crop box']) expect(aimed.get(kind) ?? 0).toBeGreaterThan(3);
+    expect(finer).toBeGreaterThan(10); // a target covers more 4-px cells than tokens
+    // a model without the aim gets no aim targets
+    const plain = new SquintModel(config, tok, initWeights(config, 3));
+    expect(makeExample(plain, 300, createNodeCanvas).sequence.grounding.every((q) => q.aim === undefined)).toBe(true);
+    plain.dispose();
+    model.dispose();
+  });
+
+  it('the aim pays −log(its mass on the target cells) at each aimed query, averaged; makeBatch gives it one row per query', async () => {
+    const ids = [1, 2, 2, 2, 3];
+    const seqs = [
+      { ids, weights: ids.map(() => 1), images: [], grounding: [{ query: 1, keys: [2], kind: 'view box' as const, aim: [8, 9] }, { query: 3, keys: [4], kind: 'crop box' as const, aim: [17] }] },
+      { ids, weights: ids.map(() => 1), images: [], grounding: [{ query: 0, keys: [2], kind: 'answer' as const }] },
+    ];
+    const batch = makeBatch(seqs, 99, 4, 0, [4, 3]);
+    const entries = batch.ground!.aim!;
+    expect(entries.rows.shape).toEqual([2, 2, 5]);
+    expect(entries.queries.arraySync()).toEqual([[1, 1], [0, 0]]);
+    const targets = entries.targets.arraySync();
+    expect(targets[0][0].flatMap((v, k) => (v ? [k] : []))).toEqual([8, 9]);
+    expect(targets[0][1].flatMap((v, k) => (v ? [k] : []))).toEqual([17]);
+    // a distribution [2, 5, 20]: position 1 puts 0.3 + 0.2 on cells 8 and 9, position 3 puts 0.1 on cell 17
+    const dist = new Float32Array(2 * 5 * 20);
+    dist[1 * 20 + 8] = 0.3, dist[1 * 20 + 9] = 0.2, dist[1 * 20 + 0] = 0.5;
+    dist[3 * 20 + 17] = 0.1;
+    const aim = tf.tensor3d(dist, [2, 5, 20]);
+    expect((await aimLoss(aim, entries).data())[0]).toBeCloseTo(-(Math.log(0.5) + Math.log(0.1)) / 2, 5);
+    aim.dispose();
+    disposeBatch(batch);
+    // no aimed query, no aim rows
+    const none = makeBatch([seqs[1]], 99, 4, 0, [4, 3]);
+    expect(none.ground!.aim).toBeNull();
+    disposeBatch(none);
   });
 
   it('coverageShares splits a box over the cells it covers by area', () => {

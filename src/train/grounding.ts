@@ -52,6 +52,12 @@ export interface GroundingQuery {
    * Always taught shares: on the finer grid an object covers several cells (docs/recipes.md, probe:tally).
    */
   readonly detectFine?: readonly DetectKey[];
+  /**
+   * A fineAim model's target on the 4-px cells: the columns of the aim's distribution (as
+   * detectFine's keys) of every cell the query's targets overlap. Set on the queries that choose
+   * where to look: region and colour words, box coordinates.
+   */
+  readonly aim?: readonly number[];
 }
 
 /** One image key of a count scan entry's detector targets. */
@@ -74,6 +80,9 @@ export interface CountTeaching {
   /** fineDetector: teach the fine detector its targets on the 4-px cells too. */
   readonly fine?: boolean;
 }
+
+/** The queries that choose where to look, which a fineAim model's aim is taught at (GroundingQuery.aim). */
+const AIMED_KINDS: ReadonlySet<GroundingKind> = new Set(['region', 'colour', 'view box', 'crop box']);
 
 /** Region names, longest first: a text starting with one names the first that matches ("the left" is no prefix of "the lower left"). */
 const REGIONS_LONGEST_FIRST = [...REGION_ORDER].sort((a, b) => b.length - a.length);
@@ -119,6 +128,11 @@ export interface BlockTargets {
   readonly centresByArea?: ReadonlyMap<RegionName, readonly number[]>;
   /** The global view only: per scan area, the targets counted there (cells, centres, each cell's share of them, and the same on the 4-px cells): what the detectors are taught. */
   readonly countedByArea?: ReadonlyMap<RegionName, CountedTargets>;
+  /** The same targets as `tokens` on the 4-px cells (fineOffset's numbering), for the aim pathway; absent without it. */
+  readonly fine?: readonly number[];
+  /** The global view only, with the aim pathway: `byRegion` and `byColour` on the 4-px cells. */
+  readonly fineByRegion?: ReadonlyMap<RegionName, readonly number[]>;
+  readonly fineByColour?: ReadonlyMap<string, readonly number[]>;
   /** The global view of a count that looks closer: per zoom, in order, where its box's coordinates look (its area's countCells). */
   readonly lookCells?: readonly (readonly number[])[];
   /** A closer look's crop: the targets it counts (those of its area), as cells, their centres' cells and each cell's share of them. */
@@ -192,18 +206,37 @@ export function coverageShares(target: PixelBox, size: Size, side: number): Map<
   return shares;
 }
 
+/** `targetTokens` on the 4-px cells of a token grid of `side`, numbered as fineOffset numbers them (the aim's targets). */
+export function fineTargetCells(targets: readonly PixelBox[], size: Size, side: number): number[] {
+  return targetTokens(targets, size, 2 * side).map((cell) => fineOffset(cell, side));
+}
+
+/** `viewTargetTokens` on the 4-px cells, numbered as fineOffset numbers them. */
+export function viewFineTargetCells(targets: readonly PixelBox[], view: PixelBox, side: number): number[] {
+  return viewTargetTokens(targets, view, 2 * side).map((cell) => fineOffset(cell, side));
+}
+
 /**
  * The global view's block, with its targets grouped by region and (when `colours` are given) by
- * colour, and (for a count, `scan`) where each scan entry looks.
+ * colour, and (for a count, `scan`) where each scan entry looks; with `aim`, the same on the 4-px cells.
  */
-export function globalBlock(start: number, targets: readonly PixelBox[], colours: readonly string[], size: Size, side: number, scan?: CountScan): BlockTargets {
+export function globalBlock(start: number, targets: readonly PixelBox[], colours: readonly string[], size: Size, side: number, scan?: CountScan, aim = false): BlockTargets {
   const regions = targets.map((t) => regionName(t, size));
   const byRegion = groupedTargetTokens(targets, regions, size, side);
+  const byColours = colours.length === targets.length;
+  const onFineCells = (groups: Map<string, number[]>) => new Map([...groups].map(([key, cells]) => [key, cells.map((cell) => fineOffset(cell, side))]));
   const block = {
     start,
     tokens: targetTokens(targets, size, side),
     byRegion,
-    byColour: colours.length === targets.length ? groupedTargetTokens(targets, colours, size, side) : undefined,
+    byColour: byColours ? groupedTargetTokens(targets, colours, size, side) : undefined,
+    ...(aim
+      ? {
+        fine: fineTargetCells(targets, size, side),
+        fineByRegion: onFineCells(groupedTargetTokens(targets, regions, size, 2 * side)) as Map<RegionName, number[]>,
+        fineByColour: byColours ? onFineCells(groupedTargetTokens(targets, colours, size, 2 * side)) : undefined,
+      }
+      : {}),
   };
   if (!scan) return block;
   const countedByArea = new Map(REGION_ORDER.map((name) => [name, countedTargets(targets.filter((_, i) => scan.ofTargets[i] === name), size, side, true)]));
@@ -272,7 +305,8 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
     const text = tok.decode(ids.slice(t, t + 3));
     return REGIONS_LONGEST_FIRST.find((name) => text.startsWith(` ${name}`));
   };
-  const narrowed = (cells: readonly number[] | undefined): BlockTargets => (cells?.length ? { ...blocks[0], tokens: cells } : blocks[0]);
+  // the global view's targets narrowed to a group's cells (and its 4-px cells, for the aim), or all of them when the group has none
+  const narrowed = (cells: readonly number[] | undefined, fine?: readonly number[]): BlockTargets => (cells?.length ? { ...blocks[0], tokens: cells, fine } : blocks[0]);
   const firstCrop = blocks[1]?.start ?? ids.length;
   const colourAt = (t: number): string | undefined => {
     const m = /^ the (\w+) (object|shape)s?$/.exec(tok.decode(ids.slice(t, t + 3)));
@@ -281,7 +315,11 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
   const keysOf = (b: BlockTargets) => b.tokens.map((k) => b.start + k);
   const latestBlock = (t: number) => [...blocks].reverse().find((b) => b.start < t) ?? blocks[0];
   const out: GroundingQuery[] = [];
-  const add = (query: number, block: BlockTargets, kind: GroundingKind) => { if (block.tokens.length) out.push({ query, keys: keysOf(block), kind }); };
+  const add = (query: number, block: BlockTargets, kind: GroundingKind) => {
+    if (!block.tokens.length) return;
+    const aim = AIMED_KINDS.has(kind) && block.fine?.length ? { aim: block.fine.map((k) => FINE_SUBCELLS * block.start + k) } : {};
+    out.push({ query, keys: keysOf(block), kind, ...aim });
+  };
   const trained = (t: number) => t + 1 < ids.length && weights[t + 1] > 0;
   const detectKeys = (centreCells: readonly number[], shares: ReadonlyMap<number, number>, column: (cell: number) => number): DetectKey[] => {
     const centres = new Set(centreCells);
@@ -312,10 +350,10 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
     if (region && (digitIds.has(ids[nameEnd + 1]) || unsureAt(nameEnd + 1))) {
       const query = trained(nameEnd) ? countQuery(region, nameEnd) : null;
       if (query) out.push(query);
-    } else if (region && listed(t) && trained(t)) add(t, narrowed(blocks[0].byRegion?.get(region)), 'region');
+    } else if (region && listed(t) && trained(t)) add(t, narrowed(blocks[0].byRegion?.get(region), blocks[0].fineByRegion?.get(region)), 'region');
     if (ids[t] === theId && t < firstCrop && trained(t)) {
       const colour = colourAt(t);
-      if (colour) add(t, narrowed(blocks[0].byColour?.get(colour)), 'colour');
+      if (colour) add(t, narrowed(blocks[0].byColour?.get(colour), blocks[0].fineByColour?.get(colour)), 'colour');
     }
     const crop = t >= firstCrop && croppedCountIds.has(ids[t]) && digitIds.has(ids[t + 1]) && trained(t) ? latestBlock(t) : undefined;
     if (crop?.counted) {
@@ -412,6 +450,17 @@ export function gateLoss(gate: tf.Tensor3D, entries: tf.Tensor2D | null, written
   return shut.add(open).neg() as tf.Scalar;
 }
 
+/**
+ * The aim pathway's loss (fineAim): at each aimed query, −log(the aim's mass on the 4-px cells its
+ * targets overlap), averaged over the queries: the grounding loss's union term on the finer grid.
+ * aim [B, T, 4T] (the nowhere share left out, so a position looking nowhere pays for it).
+ */
+export function aimLoss(aim: tf.Tensor3D, entries: FineDetectTensors): tf.Scalar {
+  const { rows, targets, queries } = entries;
+  const mass = (tf.matMul(rows, aim) as tf.Tensor3D).mul(targets).sum(-1); // [B, Q]
+  return mass.maximum(1e-6).log().neg().mul(queries).sum().div(queries.sum().maximum(1)) as tf.Scalar;
+}
+
 /** A batch's grounding targets (batch.ts builds them from the sequences' queries). */
 export interface GroundingTensors {
   /** [B, T, T]: 1 at (sequence, query, target key). */
@@ -427,10 +476,12 @@ export interface GroundingTensors {
    * entries [B, T]; with the fine detector its entries too (FineDetectTensors). Null when no query has `detect`.
    */
   readonly detect?: { readonly targets: tf.Tensor3D; readonly queries: tf.Tensor2D; readonly fine?: FineDetectTensors | null } | null;
+  /** The aim's queries on the 4-px cells, one row each (targets 1 at their cells); null when no query has `aim`. */
+  readonly aim?: FineDetectTensors | null;
 }
 
 /**
- * The fine detector's entries, Q rows per sequence (the most any sequence has): `rows` [B, Q, T]
+ * The fine detector's entries (or the aim's queries), Q rows per sequence (the most any sequence has): `rows` [B, Q, T]
  * picks each entry's position (one-hot; zero for padding), `targets` [B, Q, 4T] its 4-px cells'
  * shares, `queries` [B, Q] 1 for a real entry. Only the entries' rows: a [B, T, 4T] target and
  * its loss terms ran the WASM heap out of memory.

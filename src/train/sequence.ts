@@ -12,7 +12,7 @@ import { parseTurn } from '../agent/parser';
 import { context2d } from '../world/canvas';
 import type { EpisodeImage } from '../agent/loop';
 import type { OraclePlan } from './oracle';
-import { type BlockTargets, type GroundingQuery, countedTargets, globalBlock, groundingQueries, viewTargetTokens } from './grounding';
+import { type BlockTargets, type GroundingQuery, countedTargets, globalBlock, groundingQueries, viewFineTargetCells, viewTargetTokens } from './grounding';
 
 export interface TrainingSequence {
   readonly ids: number[];
@@ -88,8 +88,11 @@ export function planToSequence(model: SequenceEncoder, image: EpisodeImage, ques
     // image blocks are runs of K image ids, one per view, in order
     const starts = seq.ids.flatMap((id, t) => (id === imageId && seq.ids[t - 1] !== imageId ? [t] : []));
     const side = Math.sqrt(K);
-    const blocks: BlockTargets[] = seq.views.map((view, i) => (i === 0 ? globalBlock(starts[0], targets, targetColours, image.size, side, plan.scan) : { start: starts[i], tokens: viewTargetTokens(targets, view, side), ...closerLook(plan, i - 1, targets, view, side) }));
-    const { countMass, countPeaks, countDetector, fineDetector } = model.config;
+    const { countMass, countPeaks, countDetector, fineDetector, fineAim } = model.config;
+    const cropBlock = (view: PixelBox, start: number): BlockTargets => ({
+      start, tokens: viewTargetTokens(targets, view, side), ...(fineAim ? { fine: viewFineTargetCells(targets, view, side) } : {}),
+    });
+    const blocks: BlockTargets[] = seq.views.map((view, i) => (i === 0 ? globalBlock(starts[0], targets, targetColours, image.size, side, plan.scan, fineAim) : { ...cropBlock(view, starts[i]), ...closerLook(plan, i - 1, targets, view, side) }));
     seq.grounding.push(...groundingQueries(tok, seq.ids, seq.weights, blocks, { sink: countMass, split: countPeaks, detect: countDetector, fine: fineDetector }));
   }
   return seq;

@@ -159,6 +159,37 @@ describe('SFT on oracle trajectories (tiny preset, WASM-free CPU backend)', () =
     model.dispose();
   });
 
+  it('the aim pathway (tiny-aim): its loss is reported and falls, its keys and pointer learn, no tensors leak', async () => {
+    const tok = new SquintTokenizer(buildTokenizerJson(tokenizerCorpus(200)));
+    const config = presetConfig('tiny-aim', tok.vocabSize);
+    const model = new SquintModel(config, tok, initWeights(config, 6));
+    const seqs = Array.from({ length: 4 }, (_, i) => makeExample(model, 300 + i, createNodeCanvas).sequence);
+    expect(seqs.some((s) => s.grounding.some((q) => q.aim?.length))).toBe(true);
+    const vars = toVariables(model.vlm.weights);
+    const trainable = new Vlm(config, vars, model.vlm.imageTokenId);
+    const adam = new Adam();
+    const batch = makeBatch(seqs, model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape);
+    const [keysBefore, pointerBefore] = [await vars['decoder.aim.w2'].data(), await vars['decoder.aim.pointer'].data()];
+    const losses: number[] = [];
+    let countAfterFirst = 0;
+    for (let step = 0; step < 20; step++) {
+      const r = await sftStep(trainable, vars, adam, batch, 3e-3, { aimWeight: 1 });
+      losses.push(r.aimLoss);
+      if (step === 0) countAfterFirst = tf.memory().numTensors;
+      else expect(tf.memory().numTensors).toBe(countAfterFirst);
+    }
+    expect(losses.every(Number.isFinite)).toBe(true);
+    expect(losses.at(-1)!).toBeLessThan(losses[0] * 0.8);
+    expect(await vars['decoder.aim.w2'].data()).not.toEqual(keysBefore);
+    expect(await vars['decoder.aim.pointer'].data()).not.toEqual(pointerBefore); // grown at zero, taught by the tokens' loss
+    // off by default
+    expect(Number.isNaN((await sftStep(trainable, vars, adam, batch, 0)).aimLoss)).toBe(true);
+    disposeBatch(batch);
+    adam.dispose();
+    Object.values(vars).forEach((v) => v.dispose());
+    model.dispose();
+  });
+
   it('skips the update when the loss is not finite', async () => {
     const tok = new SquintTokenizer(buildTokenizerJson(['a b c']));
     const config = presetConfig('tiny', tok.vocabSize);

@@ -9,7 +9,7 @@ import { type Adam, gradNorm } from './adam';
 import type { LossBatch } from './batch';
 import { visionLoss } from './vision-pretrain';
 import { type AuxHead, auxVariables } from './aux-head';
-import { detectionLoss, gateLoss, groundLayer, groundingLoss } from './grounding';
+import { aimLoss, detectionLoss, gateLoss, groundLayer, groundingLoss } from './grounding';
 
 export interface Schedule {
   readonly peakLr: number;
@@ -43,6 +43,8 @@ export interface StepResult {
   readonly groundLoss: number;
   /** The extra views' vision loss (NaN when there were none). */
   readonly extraLoss: number;
+  /** The aim pathway's loss (NaN when there was none). */
+  readonly aimLoss: number;
   readonly gradNorm: number;
   /** False when the loss or gradient was NaN/Inf: the update was skipped. */
   readonly applied: boolean;
@@ -69,18 +71,20 @@ export interface SftStepOptions {
   readonly detectPositiveWeight?: number;
   /** Weight of the count gate's own loss (gateLoss: open at a count scan's numbers, shut elsewhere); 0 = off. */
   readonly gateWeight?: number;
+  /** Weight of the aim pathway's loss (aimLoss, a fineAim model) where the batch has aimed queries; 0 = off. */
+  readonly aimWeight?: number;
   readonly extra?: ExtraViews;
 }
 
 /**
  * One optimisation step on `batch`: token cross-entropy, plus the aux vision loss when a head and
  * labels are given, plus `groundWeight` × the grounding loss when the batch has queries, plus
- * `gateWeight` × the count gate's loss (a countGate model), plus the extra views' vision loss
- * when given (with a head). Skips (and says so) when loss or
+ * `gateWeight` × the count gate's loss (a countGate model), plus `aimWeight` × the aim's loss (a
+ * fineAim model), plus the extra views' vision loss when given (with a head). Skips (and says so) when loss or
  * gradients are not finite.
  */
 export async function sftStep(model: Vlm, vars: Record<string, tf.Variable>, adam: Adam, batch: LossBatch, lr: number, options: SftStepOptions = {}): Promise<StepResult> {
-  const { aux, groundWeight = 0, detectPositiveWeight = 1, gateWeight = 0, extra } = options;
+  const { aux, groundWeight = 0, detectPositiveWeight = 1, gateWeight = 0, aimWeight = 0, extra } = options;
   const useAux = aux !== undefined && batch.auxLabels !== null;
   const useExtra = aux !== undefined && extra !== undefined;
   const ground = groundWeight > 0 ? batch.ground : null;
@@ -88,13 +92,18 @@ export async function sftStep(model: Vlm, vars: Record<string, tf.Variable>, ada
   let auxValue: tf.Scalar | null = null;
   let groundValue: tf.Scalar | null = null;
   let extraValue: tf.Scalar | null = null;
+  let aimValue: tf.Scalar | null = null;
   const { value, grads } = tf.variableGrads(() => {
-    const { logits, features, pooled, attention, detection, fineDetection, gate } = model.forwardWithFeatures(batch);
+    const { logits, features, pooled, attention, detection, fineDetection, gate, aim } = model.forwardWithFeatures(batch);
     let loss = weightedCrossEntropy(logits, batch.targets, batch.lossWeights);
     if (gateWeight > 0 && gate) {
       // lossWeights[t] trains the token after position t: the positions that write
       const written = batch.lossWeights.greater(0).toFloat().reshape(batch.ids.shape) as tf.Tensor2D;
       loss = loss.add(gateLoss(gate, batch.ground?.detect?.queries ?? null, written).mul(gateWeight));
+    }
+    if (aimWeight > 0 && aim && batch.ground?.aim) {
+      aimValue = tf.keep(aimLoss(aim, batch.ground.aim));
+      loss = loss.add(aimValue.mul(aimWeight));
     }
     if (useAux && features) {
       auxValue = tf.keep(visionLoss(features, batch.auxLabels!, aux, pooled));
@@ -128,18 +137,20 @@ export async function sftStep(model: Vlm, vars: Record<string, tf.Variable>, ada
     const auxNumber = auxValue ? (await (auxValue as tf.Scalar).data())[0] : NaN;
     const groundNumber = groundValue ? (await (groundValue as tf.Scalar).data())[0] : NaN;
     const extraNumber = extraValue ? (await (extraValue as tf.Scalar).data())[0] : NaN;
+    const aimNumber = aimValue ? (await (aimValue as tf.Scalar).data())[0] : NaN;
     // variableGrads keys gradients by variable name; map back to weight names
     const byName: Record<string, tf.Tensor> = {};
     for (const [name, v] of Object.entries(allVars)) if (grads[v.name]) byName[name] = grads[v.name];
     const norm = await gradNorm(byName);
     const applied = Number.isFinite(loss) && Number.isFinite(norm);
     if (applied) adam.apply(allVars, byName, lr, norm);
-    return { loss, auxLoss: auxNumber, groundLoss: groundNumber, extraLoss: extraNumber, gradNorm: norm, applied };
+    return { loss, auxLoss: auxNumber, groundLoss: groundNumber, extraLoss: extraNumber, aimLoss: aimNumber, gradNorm: norm, applied };
   } finally {
     value.dispose();
     (auxValue as tf.Scalar | null)?.dispose();
     (groundValue as tf.Scalar | null)?.dispose();
     (extraValue as tf.Scalar | null)?.dispose();
+    (aimValue as tf.Scalar | null)?.dispose();
     for (const g of Object.values(grads)) g.dispose();
   }
 }
