@@ -321,6 +321,7 @@ while (step < totalSteps && !stop.requested) {
       `${groundWeight > 0 ? ` (ground ${(window.ground / window.steps).toFixed(4)})` : ''}` +
       `${aimWeight > 0 ? ` (aim ${(window.aim / window.steps).toFixed(4)})` : ''}` +
       `${vars['decoder.detect.fine.mix'] ? ` (fine mix ${vars['decoder.detect.fine.mix'].dataSync()[0].toFixed(3)})` : ''}` +
+      `${vars['decoder.aim.steer'] ? ` (steer ${vars['decoder.aim.steer'].dataSync()[0].toFixed(3)})` : ''}` +
       `${readerSource ? ` (reader ${(window.reader / window.steps).toFixed(4)}; shape ${(readerWindow.shape / Math.max(1, readerWindow.shapeN)).toFixed(3)} of ${readerWindow.shapeN}, glyph ${(readerWindow.glyph / Math.max(1, readerWindow.glyphN)).toFixed(3)} of ${readerWindow.glyphN} before the step)` : ''}  lr ${lr.toExponential(2)}  ` +
       `${Math.round((window.tokens / window.ms) * 1000)} tok/s  ${((window.steps * batchSize * 1000) / window.ms).toFixed(1)} seq/s  ` +
       `elapsed ${formatDuration(elapsed)}  ETA ${formatDuration(eta)}`,

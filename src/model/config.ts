@@ -149,12 +149,12 @@ export interface ModelConfig {
   readonly finePixels: boolean;
   /**
    * Whether the decoder has an aim pathway at the grounding layer: each position's own query
-   * (decoder.aim.q) scores every 4-px cell it can see against the cell's aim key, a small ReLU MLP
-   * (decoder.aim.*) over the cell's stem features, 4-px colour pool and 16 view pixels; a softmax
-   * over those scores and a learned "nowhere" logit (decoder.aim.null) gives a distribution over
-   * the 4-px grid, and that times one learned vector per cell (decoder.aim.pointer) enters the
-   * residual stream. Taught where a thought names a target's region or colour and where a box's
-   * coordinates are written (src/train/grounding.ts, aimLoss). The grounding head scores 8-px
+   * (decoder.aim.q, from the stream the grounding layer reads) scores every 4-px cell it can see
+   * against the cell's aim key, a small ReLU MLP (decoder.aim.*) over the cell's stem features,
+   * 4-px colour pool and 16 view pixels; a softmax over those scores and a learned "nowhere" logit
+   * (decoder.aim.null) gives a distribution over the 4-px grid; times one learned vector per cell
+   * (decoder.aim.pointer) it enters the residual stream after the grounding layer. Taught at every grounding query, on the
+   * 4-px cells of the targets the head is taught to look at (src/train/grounding.ts, aimLoss). The grounding head scores 8-px
    * tokens, in which a speck's hue is mostly lost: 58 of recipe v37's 61 missed unresolvable first
    * zooms framed a distractor of a neighbouring hue, while a linear pointer on the colour pool
    * found targets under 5 view px 81.4% of the time against 64.9% on the tokens (stop 45). The
@@ -162,6 +162,15 @@ export interface ModelConfig {
    * Needs the fine detector (its cells) with finePixels. Configs saved before this field existed have false.
    */
   readonly fineAim: boolean;
+  /**
+   * Whether the aim also steers the grounding head (Vlm.steeredMask): that head's score for each
+   * image token gains decoder.aim.steer·log(1 + a/AIM_FLOOR), a the aim's mass on the token's four
+   * cells. Added to the residual stream alone (stage 84a), the aim moved no box: the head's own
+   * pointer decides the coordinates, and the aim's pointer learnt to defer to it. The steer starts at zero, so a
+   * model grown from one without it computes exactly what it did. Needs the aim. Configs saved
+   * before this field existed have false.
+   */
+  readonly aimSteer: boolean;
   /** Vision transformer width and depth. */
   readonly visionDim: number;
   readonly visionLayers: number;
@@ -182,82 +191,82 @@ export interface ModelConfig {
 const PRESETS = {
   /** For tests: runs in milliseconds. */
   tiny: {
-    preset: 'tiny', imageSize: 32, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    preset: 'tiny', imageSize: 32, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
   /** The tiny model with the conv stem (tests of that path). */
   'tiny-conv': {
-    preset: 'tiny-conv', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    preset: 'tiny-conv', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
   /** tiny-conv with the pointer (tests of that path). */
   'tiny-point': {
-    preset: 'tiny-point', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    preset: 'tiny-point', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
   /** tiny-point without the merge, question first (tests of the `fine` path). */
   'tiny-fine': {
-    preset: 'tiny-fine', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-fine', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-fine with the attention's peaks (tests of the `peaks` path). */
   'tiny-peaks': {
-    preset: 'tiny-peaks', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: true, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-peaks', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: true, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-fine with the count detector (tests of the `detector` path). */
   'tiny-detector': {
-    preset: 'tiny-detector', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-detector', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-detector with the count ladder (tests of the `ladder` path). */
   'tiny-ladder': {
-    preset: 'tiny-ladder', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-ladder', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-detector with the fine detector (tests of the `fine-detector` path). */
   'tiny-fine-detector': {
-    preset: 'tiny-fine-detector', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: true, countGate: false, ladderBias: false, finePixels: false, fineAim: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-fine-detector', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: true, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-fine-detector with the ladder and the count gate (tests of the `gated-ladder` path). */
   'tiny-gated': {
-    preset: 'tiny-gated', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: false, finePixels: false, fineAim: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-gated', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-gated with the fine detector's pixels and the aim pathway (tests of the `aim` path). */
   'tiny-aim': {
-    preset: 'tiny-aim', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: false, finePixels: true, fineAim: true, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-aim', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: false, finePixels: true, fineAim: true, aimSteer: true, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-fine with the attended image mass (tests of the `tally` path). */
   'tiny-tally': {
-    preset: 'tiny-tally', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: true, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-tally', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: true, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** ~0.8M parameters, conv stem; trains in a couple of hours on 2 CPU cores (WASM). Recipes v3–v4. */
   default: {
-    preset: 'default', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'default', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** `default` plus a 16-channel colour pool: the shipped model (recipe v5; docs/recipes.md, "Aim probe"). */
   pool: {
-    preset: 'pool', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'pool', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** `pool` plus what lets the decoder aim: the pool routed to the image tokens, and grid positions on them (recipe v6). */
   aim: {
-    preset: 'aim', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'aim', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** `aim` plus the grounding head's pointer and readout into the residual stream (recipes v9–v10). */
   point: {
-    preset: 'point', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'point', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** `point` with the question before the image, so image tokens can see what is asked (recipe v13). */
   ask: {
-    preset: 'ask', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'ask', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /**
@@ -268,7 +277,7 @@ const PRESETS = {
    * models/default (recipe v16) is one.
    */
   fine: {
-    preset: 'fine', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 1,
+    preset: 'fine', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /**
@@ -278,12 +287,12 @@ const PRESETS = {
    * the one 64-wide, two-layer encoder serves (README, stage 30).
    */
   deep: {
-    preset: 'deep', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, visionDim: 64, visionLayers: 3, visionHeads: 2, merge: 1,
+    preset: 'deep', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 64, visionLayers: 3, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `deep` with a fourth encoder block, grown from a `deep` model the same way (stages 31a/31b). */
   deeper: {
-    preset: 'deeper', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'deeper', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /**
@@ -292,67 +301,67 @@ const PRESETS = {
    * for what reads them (count scans, relations).
    */
   'deep-decoder': {
-    preset: 'deep-decoder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'deep-decoder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 4, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `deeper` plus the peaks of the grounding head's attention in the residual stream (`countPeaks`), to count by them. */
   peaks: {
-    preset: 'peaks', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: true, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'peaks', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: true, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `deeper` plus the count detector (`countDetector`): sigmoid scores per image token, summed. */
   detector: {
-    preset: 'detector', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'detector', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `detector` plus the fine detector on the stem's 4-px cells (`fineDetector`). */
   'fine-detector': {
-    preset: 'fine-detector', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: true, countGate: false, ladderBias: false, finePixels: false, fineAim: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'fine-detector', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: true, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `fine-detector` whose keys also see each 4-px cell's pixels (`finePixels`): its warm-up. */
   'fine-detector-pixels': {
-    preset: 'fine-detector-pixels', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: true, countGate: false, ladderBias: false, finePixels: true, fineAim: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'fine-detector-pixels', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: true, countGate: false, ladderBias: false, finePixels: true, fineAim: false, aimSteer: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `detector` plus the detector's sum as "at least k" steps (`countLadder`). */
   ladder: {
-    preset: 'ladder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'ladder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `fine-detector` plus the blended sum as "at least k" steps (`countLadder`): the scan's number read from the fine sum. */
   'fine-ladder': {
-    preset: 'fine-ladder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: false, ladderBias: false, finePixels: false, fineAim: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'fine-ladder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `fine-ladder` with a gate that lets the fine sum and the ladder in only where a position asks for them (`countGate`). */
   'gated-ladder': {
-    preset: 'gated-ladder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: false, finePixels: false, fineAim: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'gated-ladder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `gated-ladder` with the ladder's gated bias row (`ladderBias`): "none here" as a signal of its own. */
   'gated-ladder-bias': {
-    preset: 'gated-ladder-bias', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: true, finePixels: false, fineAim: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'gated-ladder-bias', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: true, finePixels: false, fineAim: false, aimSteer: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `gated-ladder-bias` whose fine detector also sees each 4-px cell's pixels (`finePixels`). */
   'gated-ladder-pixels': {
-    preset: 'gated-ladder-pixels', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: true, finePixels: true, fineAim: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'gated-ladder-pixels', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: true, finePixels: true, fineAim: false, aimSteer: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
-  /** `gated-ladder-pixels` with the aim pathway on the 4-px cells (`fineAim`). */
+  /** `gated-ladder-pixels` with the aim pathway on the 4-px cells steering the grounding head (`fineAim`, `aimSteer`). */
   'gated-ladder-aim': {
-    preset: 'gated-ladder-aim', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: true, finePixels: true, fineAim: true, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'gated-ladder-aim', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: true, finePixels: true, fineAim: true, aimSteer: true, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `fine` plus the head's attended image mass in the residual stream (`countMass`), to count by it. */
   tally: {
-    preset: 'tally', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: true, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 1,
+    preset: 'tally', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: true, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** The v1 model and the recipe-v2 base (models/base until 2026-12-01): `default` with the linear patch embedding. */
   vit: {
-    preset: 'vit', imageSize: 64, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'vit', imageSize: 64, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
 } as const satisfies Record<string, ModelConfig>;
@@ -395,6 +404,8 @@ export const finePixelCellDim = 16 * (3 + FINE_PIXEL_FEATURES);
 export const AIM_HIDDEN = 64;
 /** What the aim's softmax adds to a cell a position cannot see: exp(−10⁴) is 0, in float16 as in float32. */
 export const AIM_UNSEEN = -1e4;
+/** The aim's mass on a token at which its steer of the grounding head is log 2 (fineAim): below it the aim barely counts. */
+export const AIM_FLOOR = 0.01;
 /** The detector's starting bias: sigmoid(−4) ≈ 0.02 a token, so its first sums stay near 1 over 64 tokens. */
 export const DETECT_BIAS = -4;
 /** The count gate's starting bias: sigmoid(−4) ≈ 0.02, nearly shut (countGate). */
@@ -479,7 +490,10 @@ export function validateConfig(raw: unknown): ModelConfig {
   const fineAim = c.fineAim ?? false;
   if (typeof fineAim !== 'boolean') throw new Error(`config field "fineAim" must be true or false (got ${JSON.stringify(c.fineAim)})`);
   if (fineAim && !finePixels) throw new Error('config: fineAim needs the fine detector with finePixels (it scores the same 4-px cells and their pixels)');
-  const config = { preset: typeof c.preset === 'string' ? c.preset : 'custom', stem, colourPool, poolTokens, tokenPositions, pointer, readout, questionFirst, countMass, countPeaks, countDetector, countLadder, fineDetector, countGate, ladderBias, finePixels, fineAim, ...Object.fromEntries(INTEGER_FIELDS.map((f) => [f, c[f]])) } as ModelConfig;
+  const aimSteer = c.aimSteer ?? false;
+  if (typeof aimSteer !== 'boolean') throw new Error(`config field "aimSteer" must be true or false (got ${JSON.stringify(c.aimSteer)})`);
+  if (aimSteer && !fineAim) throw new Error('config: aimSteer needs the aim (fineAim), whose distribution it steers by');
+  const config = { preset: typeof c.preset === 'string' ? c.preset : 'custom', stem, colourPool, poolTokens, tokenPositions, pointer, readout, questionFirst, countMass, countPeaks, countDetector, countLadder, fineDetector, countGate, ladderBias, finePixels, fineAim, aimSteer, ...Object.fromEntries(INTEGER_FIELDS.map((f) => [f, c[f]])) } as ModelConfig;
   if (config.imageSize % config.patchSize !== 0) throw new Error('config: imageSize must be a multiple of patchSize');
   if (gridSide(config) % config.merge !== 0) throw new Error('config: the patch grid must be a multiple of merge');
   if (config.dim % config.heads !== 0) throw new Error('config: dim must be a multiple of heads');
@@ -572,7 +586,7 @@ function fineDetectorShapes(c: ModelConfig): Record<string, number[]> {
   };
 }
 
-/** The aim pathway's weights (fineAim): its key MLP over a 4-px cell's features and pixels, its query, "nowhere" logit and pointer. */
+/** The aim pathway's weights (fineAim): its key MLP over a 4-px cell's features and pixels, its query, "nowhere" logit, steer of the grounding head and pointer. */
 function fineAimShapes(c: ModelConfig): Record<string, number[]> {
   const cellFeatures = convChannels(c)[1] + c.colourPool;
   return {
@@ -581,6 +595,7 @@ function fineAimShapes(c: ModelConfig): Record<string, number[]> {
     'decoder.aim.w2': [AIM_HIDDEN, DETECT_DIM], 'decoder.aim.b2': [DETECT_DIM],
     'decoder.aim.q': [c.dim, DETECT_DIM], 'decoder.aim.null': [1],
     'decoder.aim.pointer': [(c.imageSize / 4) ** 2, c.dim],
+    ...(c.aimSteer ? { 'decoder.aim.steer': [1] } : {}),
   };
 }
 

@@ -17,7 +17,7 @@ function tinyModel(seed = 3, preset = 'tiny') {
   const config = presetConfig(preset, tok.vocabSize);
   const weights = initWeights(config, seed);
   // the pointer and readout start at zero (a grown model computes what it did); give them something to carry
-  for (const name of ['decoder.pointer', 'decoder.readout', 'decoder.mass', 'decoder.peaks', 'decoder.detect.out', 'decoder.detect.ladder', 'decoder.detect.fine.mix', 'decoder.detect.gate.w', 'decoder.aim.pointer']) {
+  for (const name of ['decoder.pointer', 'decoder.readout', 'decoder.mass', 'decoder.peaks', 'decoder.detect.out', 'decoder.detect.ladder', 'decoder.detect.fine.mix', 'decoder.detect.gate.w', 'decoder.aim.pointer', 'decoder.aim.steer']) {
     if (!weights[name]) continue;
     const shape = weights[name].shape;
     weights[name].dispose();
@@ -550,7 +550,7 @@ describe('ladderBias', () => {
 });
 
 describe('fineAim', () => {
-  it('absent in older configs means none; gated-ladder-aim is gated-ladder-pixels plus the aim weights; it needs finePixels', () => {
+  it('absent in older configs means none; gated-ladder-aim is gated-ladder-pixels plus the aim weights; it needs finePixels, the steer needs the aim', () => {
     const { fineAim: _none, ...without } = presetConfig('gated-ladder-pixels', 50);
     expect(validateConfig(without).fineAim).toBe(false);
     expect(() => validateConfig({ ...without, fineAim: 'yes' })).toThrow(/"fineAim" must be true or false/);
@@ -559,9 +559,15 @@ describe('fineAim', () => {
     const base = weightShapes(presetConfig('gated-ladder-pixels', 50));
     expect(Object.keys(shapes).filter((name) => !(name in base)).every((name) => name.startsWith('decoder.aim.'))).toBe(true);
     expect(shapes['decoder.aim.pointer']).toEqual([256, 128]); // one vector per 4-px cell of the 64-px view
+    // the steer: absent in older aim configs, one scalar, only with the aim
+    const { aimSteer: _noSteer, ...unsteered } = presetConfig('gated-ladder-aim', 50);
+    expect(validateConfig(unsteered).aimSteer).toBe(false);
+    expect(Object.keys(shapes).filter((name) => !(name in weightShapes(validateConfig(unsteered))))).toEqual(['decoder.aim.steer']);
+    expect(() => validateConfig({ ...unsteered, aimSteer: 1 })).toThrow(/"aimSteer" must be true or false/);
+    expect(() => validateConfig({ ...presetConfig('gated-ladder-pixels', 50), aimSteer: true })).toThrow(/aimSteer needs the aim/);
   });
 
-  it('grown at zero it computes what its source did; a pointer changes the logits; its distribution sums to at most 1 over the cells a position sees', async () => {
+  it('grown at zero it computes what its source did; a pointer or a steer changes the logits; its distribution sums to at most 1 over the cells a position sees', async () => {
     const source = tinyModel(5, 'tiny-fine-detector');
     const pixelsConfig = validateConfig({ ...presetConfig('tiny-gated', source.config.vocabSize), finePixels: true });
     const { weights: pixelWeights } = growWeights(pixelsConfig, source.vlm.weights, 'tiny-fine-detector');
@@ -576,7 +582,11 @@ describe('fineAim', () => {
     const maxDiff = (a: Float32Array, b: Float32Array) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
     expect(maxDiff(await forwardWith(aimed, ids, {}), await forwardWith(pixels, ids, {}))).toBeLessThan(1e-6);
     const pointer = tf.randomNormal(weights['decoder.aim.pointer'].shape, 0, 1, 'float32', 6);
-    expect(maxDiff(await forwardWith(aimed, ids, { 'decoder.aim.pointer': pointer }), await forwardWith(pixels, ids, {}))).toBeGreaterThan(1e-3);
+    const plain = await forwardWith(pixels, ids, {});
+    expect(maxDiff(await forwardWith(aimed, ids, { 'decoder.aim.pointer': pointer }), plain)).toBeGreaterThan(1e-3);
+    // a steer moves the grounding head's attention, and through it the logits
+    const steer = tf.fill([1], 3);
+    expect(maxDiff(await forwardWith(aimed, ids, { 'decoder.aim.steer': steer }), plain)).toBeGreaterThan(1e-3);
     // the distribution: nothing before the image, at most 1 after it, nothing on text keys
     const img = Float32Array.from({ length: aimed.patchShape[0] * aimed.patchShape[1] }, (_, i) => Math.sin(i * 0.3));
     const batch = makeBatch([{ ids, weights: ids.map(() => 1), images: [img] }], imageId, K, source.tokenizer.special('<pad>'), aimed.patchShape);
@@ -588,8 +598,22 @@ describe('fineAim', () => {
     expect(Math.max(...sums)).toBeLessThanOrEqual(1 + 1e-5);
     const onText = aim[0].flatMap((row) => row.filter((_, col) => Math.floor(col / 4) < start || Math.floor(col / 4) >= start + K));
     expect(Math.max(...onText)).toBeLessThan(1e-6);
+    // a strong steer puts the grounding head's attention where the aim looks
+    const strong = tf.fill([1], 40);
+    const saved = aimed.vlm.weights['decoder.aim.steer'];
+    aimed.vlm.weights['decoder.aim.steer'] = strong;
+    const [headTop, aimTop] = tf.tidy(() => {
+      const out = aimed.vlm.forwardWithFeatures(batch);
+      const last = ids.length - 1;
+      const head = out.attention[0].slice([0, 0, last, start], [1, 1, 1, K]).reshape([K]);
+      const perToken = out.aim!.slice([0, last, 4 * start], [1, 1, 4 * K]).reshape([K, 4]).sum(-1);
+      return [head.argMax().dataSync()[0], perToken.argMax().dataSync()[0]];
+    });
+    aimed.vlm.weights['decoder.aim.steer'] = saved;
+    expect(headTop).toBe(aimTop);
+    strong.dispose();
     disposeBatch(batch);
-    pointer.dispose();
+    tf.dispose([pointer, steer]);
     for (const m of [aimed, pixels, source]) m.dispose();
   });
 });

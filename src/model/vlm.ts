@@ -5,7 +5,7 @@
  * mid-sequence). No I/O here: weights come in as a name → tensor map (see weights/).
  */
 import * as tf from './tf';
-import { AIM_UNSEEN, CONV_WINDOW, DETECT_DIM, FINE_SUBCELLS, GROUND_HEAD, LADDER_SHARPNESS, LADDER_STEPS, type ModelConfig, groundLayer, imageTokens, inputShape } from './config';
+import { AIM_FLOOR, AIM_UNSEEN, CONV_WINDOW, DETECT_DIM, FINE_SUBCELLS, GROUND_HEAD, LADDER_SHARPNESS, LADDER_STEPS, type ModelConfig, groundLayer, imageTokens, inputShape } from './config';
 import { type LayerCache, causalMask, constantTimes, dense, fastMatMul, gelu, layerNorm, transformerBlock } from './ops';
 
 export type WeightMap = Record<string, tf.Tensor>;
@@ -270,17 +270,21 @@ export class Vlm {
     let gate: tf.Tensor3D | null = null;
     let aim: tf.Tensor3D | null = null;
     for (let i = 0; i < c.layers; i++) {
-      const r = transformerBlock(h, w, `decoder.block${i}`, c.heads, mask, past?.[i]);
+      const grounding = (c.pointer || c.readout) && keys && i === groundLayer(c.layers);
+      let blockMask: tf.Tensor = mask;
+      if (grounding && c.fineAim) {
+        // the aim reads the stream the grounding layer gets, and may steer its grounding head
+        aim = this.aimAt(h, keys, mask);
+        if (c.aimSteer) blockMask = this.steeredMask(mask, aim, keys);
+      }
+      const r = transformerBlock(h, w, `decoder.block${i}`, c.heads, blockMask, past?.[i]);
       h = r.out;
-      if ((c.pointer || c.readout) && keys && i === groundLayer(c.layers)) {
+      if (grounding) {
         if (c.countDetector) detection = this.detect(h, keys, mask);
         if (c.fineDetector) fineDetection = this.detectFine(h, keys, mask);
         if (c.countGate) gate = this.countGate(h);
         h = h.add(this.point(r.attention, keys));
-        if (c.fineAim) {
-          aim = this.aimAt(h, keys, mask);
-          h = h.add(this.aimed(aim, keys));
-        }
+        if (aim) h = h.add(this.aimed(aim, keys));
         if (detection) {
           let sum = detection.sum(-1, true) as tf.Tensor3D;
           if (fineDetection) {
@@ -360,7 +364,7 @@ export class Vlm {
   }
 
   /**
-   * The aim pathway's distribution (fineAim): each position's softmax over the 4-px cells of every
+   * The aim pathway's distribution (fineAim), from the stream the grounding layer reads: each position's softmax over the 4-px cells of every
    * image token it can see and a "nowhere" slot (decoder.aim.null) → [B, T, Tk·4], the nowhere
    * share left out. Softmax, unlike the detectors' sigmoids: it picks one place. A position that
    * sees no image puts everything on nowhere.
@@ -376,6 +380,23 @@ export class Vlm {
     const nowhere = w['decoder.aim.null'].reshape([1, 1, 1]).tile([B, T, 1]);
     const all = tf.concat([scores.add(unseen).reshape([B, T, Tk * FINE_SUBCELLS]), nowhere], -1);
     return tf.softmax(all).slice([0, 0, 0], [B, T, Tk * FINE_SUBCELLS]) as tf.Tensor3D;
+  }
+
+  /**
+   * The grounding layer's additive mask [B, H, T, Tk] with the aim steering its grounding head (aimSteer):
+   * that head's score for each image token gains steer·log(1 + a/AIM_FLOOR), a the aim's mass on
+   * the token's four cells (decoder.aim.steer, from zero), so it attends in proportion to
+   * its own weights times about (1 + a/AIM_FLOOR)^steer: where the two agree it looks as before, and a
+   * confident aim can move it off a distractor. Text keys (a = 0) and the other heads are untouched.
+   */
+  steeredMask(mask: tf.Tensor2D, aim: tf.Tensor3D, keys: PointerKeys): tf.Tensor4D {
+    const [B, T] = aim.shape;
+    const Tk = keys.cells.shape[1];
+    const H = this.config.heads;
+    const perToken = aim.reshape([B, T, Tk, FINE_SUBCELLS]).sum(-1); // [B, T, Tk]
+    const bonus = perToken.div(AIM_FLOOR).add(1).log().mul(this.weights['decoder.aim.steer']).reshape([B, 1, T, Tk]);
+    const groundHead = tf.oneHot([GROUND_HEAD], H).toFloat().reshape([1, H, 1, 1]);
+    return bonus.mul(groundHead).add(mask) as tf.Tensor4D;
   }
 
   /**

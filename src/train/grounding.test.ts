@@ -456,7 +456,7 @@ describe('grounding queries and loss', () => {
     model.dispose();
   });
 
-  it('a fineAim model\'s queries that choose where to look (region and colour words, box coordinates) carry the aim: the 4-px cells of the targets they look at, inside the tokens they look at; counts and answers carry none', () => {
+  it('a fineAim model\'s queries all carry the aim: the 4-px cells of the targets they look at, inside the tokens they look at; where they look at whole tokens (a count\'s entries), those tokens\' four cells', () => {
     const aimConfig = presetConfig('tiny-aim', tok.vocabSize);
     const model = new SquintModel(aimConfig, tok, initWeights(aimConfig, 3));
     const imageId = tok.special('<image>');
@@ -466,11 +466,12 @@ describe('grounding queries and loss', () => {
       const { sequence } = makeExample(model, seed, createNodeCanvas, {}, { ...DEFAULT_MIX, countAreas: 'view' });
       const starts = sequence.ids.flatMap((id, t) => (id === imageId && sequence.ids[t - 1] !== imageId ? [t] : []));
       for (const q of sequence.grounding) {
-        if (q.kind === 'count' || q.kind === 'answer') {
-          expect(q.aim).toBeUndefined();
+        expect(q.aim?.length).toBeGreaterThan(0);
+        if (q.kind === 'count') {
+          expect(q.aim).toEqual(q.keys.flatMap((k) => [4 * k, 4 * k + 1, 4 * k + 2, 4 * k + 3]));
+          aimed.set('count', (aimed.get('count') ?? 0) + 1);
           continue;
         }
-        expect(q.aim?.length).toBeGreaterThan(0);
         // each 4-px cell lies in a token the query looks at, and every such token has one
         expect([...new Set(q.aim!.map((k) => Math.floor(k / 4)))].sort((a, b) => a - b)).toEqual([...q.keys]);
         const block = starts.findLastIndex((st) => st <= q.keys[0]);
@@ -479,7 +480,7 @@ describe('grounding queries and loss', () => {
         aimed.set(q.kind!, (aimed.get(q.kind!) ?? 0) + 1);
       }
     }
-    for (const kind of ['region', 'colour', 'view box', 'crop box']) expect(aimed.get(kind) ?? 0).toBeGreaterThan(3);
+    for (const kind of ['region', 'colour', 'view box', 'crop box', 'answer', 'count']) expect(aimed.get(kind) ?? 0).toBeGreaterThan(3);
     expect(finer).toBeGreaterThan(10); // a target covers more 4-px cells than tokens
     // a model without the aim gets no aim targets
     const plain = new SquintModel(config, tok, initWeights(config, 3));

@@ -54,8 +54,9 @@ export interface GroundingQuery {
   readonly detectFine?: readonly DetectKey[];
   /**
    * A fineAim model's target on the 4-px cells: the columns of the aim's distribution (as
-   * detectFine's keys) of every cell the query's targets overlap. Set on the queries that choose
-   * where to look: region and colour words, box coordinates.
+   * detectFine's keys) of every cell the query's targets overlap; where the query looks at whole
+   * tokens instead (a count's entries, a closer look's boxes), their four cells each. The aim
+   * steers the grounding head, so it is taught wherever the head is.
    */
   readonly aim?: readonly number[];
 }
@@ -80,9 +81,6 @@ export interface CountTeaching {
   /** fineDetector: teach the fine detector its targets on the 4-px cells too. */
   readonly fine?: boolean;
 }
-
-/** The queries that choose where to look, which a fineAim model's aim is taught at (GroundingQuery.aim). */
-const AIMED_KINDS: ReadonlySet<GroundingKind> = new Set(['region', 'colour', 'view box', 'crop box']);
 
 /** Region names, longest first: a text starting with one names the first that matches ("the left" is no prefix of "the lower left"). */
 const REGIONS_LONGEST_FIRST = [...REGION_ORDER].sort((a, b) => b.length - a.length);
@@ -315,10 +313,14 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
   const keysOf = (b: BlockTargets) => b.tokens.map((k) => b.start + k);
   const latestBlock = (t: number) => [...blocks].reverse().find((b) => b.start < t) ?? blocks[0];
   const out: GroundingQuery[] = [];
+  // a fineAim model's aim target (the global view has `fine` then): the block's 4-px cells, or each key's four
+  const aimOf = (keys: readonly number[], block?: BlockTargets): Pick<GroundingQuery, 'aim'> => {
+    if (!blocks[0].fine) return {};
+    if (block?.fine?.length) return { aim: block.fine.map((k) => FINE_SUBCELLS * block.start + k) };
+    return { aim: keys.flatMap((k) => Array.from({ length: FINE_SUBCELLS }, (_, cell) => FINE_SUBCELLS * k + cell)) };
+  };
   const add = (query: number, block: BlockTargets, kind: GroundingKind) => {
-    if (!block.tokens.length) return;
-    const aim = AIMED_KINDS.has(kind) && block.fine?.length ? { aim: block.fine.map((k) => FINE_SUBCELLS * block.start + k) } : {};
-    out.push({ query, keys: keysOf(block), kind, ...aim });
+    if (block.tokens.length) out.push({ query, keys: keysOf(block), kind, ...aimOf(keysOf(block), block) });
   };
   const trained = (t: number) => t + 1 < ids.length && weights[t + 1] > 0;
   const detectKeys = (centreCells: readonly number[], shares: ReadonlyMap<number, number>, column: (cell: number) => number): DetectKey[] => {
@@ -340,7 +342,8 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
     if (countSplit && centres.length) return { query, keys: centreKeys(), kind: 'count', split: 1 };
     const cells = blocks[0].countCells?.get(region);
     if (!cells?.length) return null;
-    return { query, keys: keysOf({ ...blocks[0], tokens: cells }), kind: 'count', ...detection(blocks[0], blocks[0].countedByArea!.get(region)!) };
+    const keys = keysOf({ ...blocks[0], tokens: cells });
+    return { query, keys, kind: 'count', ...detection(blocks[0], blocks[0].countedByArea!.get(region)!), ...aimOf(keys) };
   };
   let viewBoxes = 0; // view boxes seen so far: a closer look's k-th box looks at its k-th area
   for (let t = 1; t + 1 < ids.length; t++) {
@@ -357,7 +360,8 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
     }
     const crop = t >= firstCrop && croppedCountIds.has(ids[t]) && digitIds.has(ids[t + 1]) && trained(t) ? latestBlock(t) : undefined;
     if (crop?.counted) {
-      out.push({ query: t, keys: keysOf({ ...crop, tokens: crop.counted.cells }), kind: 'count', ...detection(crop, crop.counted) });
+      const keys = keysOf({ ...crop, tokens: crop.counted.cells });
+      out.push({ query: t, keys, kind: 'count', ...detection(crop, crop.counted), ...aimOf(keys) });
     }
     const look = ids[t] === viewOpening ? blocks[0].lookCells?.[viewBoxes++] : undefined;
     if ((ids[t] === viewOpening || ids[t] === cropOpening) && trained(t)) {
