@@ -4,7 +4,7 @@ import { DETECT_BIAS, GATE_BIAS, type ModelConfig, weightShapes } from './config
 import type { WeightMap } from './vlm';
 
 /** Output weights of added pathways, zero so that a model grown from one without them starts out computing exactly what it did. */
-const GROWN_AT_ZERO = new Set(['vision.pool.out', 'decoder.pointer', 'decoder.readout', 'decoder.mass', 'decoder.peaks', 'decoder.detect.out', 'decoder.detect.ladder', 'decoder.detect.fine.mix', 'decoder.detect.fine.pixels', 'decoder.detect.gate.w', 'decoder.aim.pointer', 'decoder.aim.null', 'decoder.aim.steer']);
+const GROWN_AT_ZERO = new Set(['vision.pool.out', 'decoder.pointer', 'decoder.readout', 'decoder.mass', 'decoder.peaks', 'decoder.detect.out', 'decoder.detect.ladder', 'decoder.detect.fine.mix', 'decoder.detect.fine.pixels', 'decoder.detect.gate.w', 'decoder.aim.pointer', 'decoder.aim.null', 'decoder.aim.steer', 'decoder.aim.trust.w']);
 
 /**
  * New weights that start as a copy of one the source has: the fine detector's query and bias

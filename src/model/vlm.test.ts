@@ -17,7 +17,7 @@ function tinyModel(seed = 3, preset = 'tiny') {
   const config = presetConfig(preset, tok.vocabSize);
   const weights = initWeights(config, seed);
   // the pointer and readout start at zero (a grown model computes what it did); give them something to carry
-  for (const name of ['decoder.pointer', 'decoder.readout', 'decoder.mass', 'decoder.peaks', 'decoder.detect.out', 'decoder.detect.ladder', 'decoder.detect.fine.mix', 'decoder.detect.gate.w', 'decoder.aim.pointer', 'decoder.aim.steer']) {
+  for (const name of ['decoder.pointer', 'decoder.readout', 'decoder.mass', 'decoder.peaks', 'decoder.detect.out', 'decoder.detect.ladder', 'decoder.detect.fine.mix', 'decoder.detect.gate.w', 'decoder.aim.pointer', 'decoder.aim.steer', 'decoder.aim.trust.w']) {
     if (!weights[name]) continue;
     const shape = weights[name].shape;
     weights[name].dispose();
@@ -550,7 +550,7 @@ describe('ladderBias', () => {
 });
 
 describe('fineAim', () => {
-  it('absent in older configs means none; gated-ladder-aim is gated-ladder-pixels plus the aim weights; it needs finePixels, the steer needs the aim', () => {
+  it('absent in older configs means none; gated-ladder-aim is gated-ladder-pixels plus the aim weights; it needs finePixels, the steer the aim, the trust the steer', () => {
     const { fineAim: _none, ...without } = presetConfig('gated-ladder-pixels', 50);
     expect(validateConfig(without).fineAim).toBe(false);
     expect(() => validateConfig({ ...without, fineAim: 'yes' })).toThrow(/"fineAim" must be true or false/);
@@ -559,12 +559,14 @@ describe('fineAim', () => {
     const base = weightShapes(presetConfig('gated-ladder-pixels', 50));
     expect(Object.keys(shapes).filter((name) => !(name in base)).every((name) => name.startsWith('decoder.aim.'))).toBe(true);
     expect(shapes['decoder.aim.pointer']).toEqual([256, 128]); // one vector per 4-px cell of the 64-px view
-    // the steer: absent in older aim configs, one scalar, only with the aim
-    const { aimSteer: _noSteer, ...unsteered } = presetConfig('gated-ladder-aim', 50);
+    // the steer and its trust: absent in older aim configs, a scalar and a per-position gate, each needing the one before
+    const { aimSteer: _noSteer, aimTrust: _noTrust, ...unsteered } = presetConfig('gated-ladder-aim', 50);
     expect(validateConfig(unsteered).aimSteer).toBe(false);
-    expect(Object.keys(shapes).filter((name) => !(name in weightShapes(validateConfig(unsteered))))).toEqual(['decoder.aim.steer']);
+    expect(validateConfig(unsteered).aimTrust).toBe(false);
+    expect(Object.keys(shapes).filter((name) => !(name in weightShapes(validateConfig(unsteered)))).sort()).toEqual(['decoder.aim.steer', 'decoder.aim.trust.b', 'decoder.aim.trust.w']);
     expect(() => validateConfig({ ...unsteered, aimSteer: 1 })).toThrow(/"aimSteer" must be true or false/);
     expect(() => validateConfig({ ...presetConfig('gated-ladder-pixels', 50), aimSteer: true })).toThrow(/aimSteer needs the aim/);
+    expect(() => validateConfig({ ...unsteered, aimTrust: true })).toThrow(/aimTrust needs the steer/);
   });
 
   it('grown at zero it computes what its source did; a pointer or a steer changes the logits; its distribution sums to at most 1 over the cells a position sees', async () => {

@@ -23,6 +23,8 @@ export interface DecodeResult {
   readonly gate: tf.Tensor3D | null;
   /** [B, T, Tk·4]: the aim pathway's distribution over the 4-px cells (fineAim), the fine detector's column order. */
   readonly aim: tf.Tensor3D | null;
+  /** [B, T, 1]: the aim's trust (aimTrust), for its loss. */
+  readonly aimTrust: tf.Tensor3D | null;
 }
 
 /** What the grounding head's pointer and readout read at every key position (see Vlm.point). */
@@ -269,13 +271,15 @@ export class Vlm {
     let fineDetection: tf.Tensor3D | null = null;
     let gate: tf.Tensor3D | null = null;
     let aim: tf.Tensor3D | null = null;
+    let aimTrust: tf.Tensor3D | null = null;
     for (let i = 0; i < c.layers; i++) {
       const grounding = (c.pointer || c.readout) && keys && i === groundLayer(c.layers);
       let blockMask: tf.Tensor = mask;
       if (grounding && c.fineAim) {
         // the aim reads the stream the grounding layer gets, and may steer its grounding head
         aim = this.aimAt(h, keys, mask);
-        if (c.aimSteer) blockMask = this.steeredMask(mask, aim, keys);
+        if (c.aimTrust) aimTrust = tf.sigmoid(dense(rmsNormed(h), w['decoder.aim.trust.w']).add(w['decoder.aim.trust.b'])) as tf.Tensor3D;
+        if (c.aimSteer) blockMask = this.steeredMask(mask, aim, keys, aimTrust);
       }
       const r = transformerBlock(h, w, `decoder.block${i}`, c.heads, blockMask, past?.[i]);
       h = r.out;
@@ -299,7 +303,7 @@ export class Vlm {
       present.push(r.present);
       attention.push(r.attention);
     }
-    return { hidden: layerNorm(h, w['decoder.ln.g'], w['decoder.ln.b']) as tf.Tensor3D, present, attention, detection, fineDetection, gate, aim };
+    return { hidden: layerNorm(h, w['decoder.ln.g'], w['decoder.ln.b']) as tf.Tensor3D, present, attention, detection, fineDetection, gate, aim, aimTrust };
   }
 
   /**
@@ -388,13 +392,16 @@ export class Vlm {
    * the token's four cells (decoder.aim.steer, from zero), so it attends in proportion to
    * its own weights times about (1 + a/AIM_FLOOR)^steer: where the two agree it looks as before, and a
    * confident aim can move it off a distractor. Text keys (a = 0) and the other heads are untouched.
+   * With `trust` [B, T, 1] (aimTrust) each position's steer is scaled by it.
    */
-  steeredMask(mask: tf.Tensor2D, aim: tf.Tensor3D, keys: PointerKeys): tf.Tensor4D {
+  steeredMask(mask: tf.Tensor2D, aim: tf.Tensor3D, keys: PointerKeys, trust: tf.Tensor3D | null = null): tf.Tensor4D {
     const [B, T] = aim.shape;
     const Tk = keys.cells.shape[1];
     const H = this.config.heads;
     const perToken = aim.reshape([B, T, Tk, FINE_SUBCELLS]).sum(-1); // [B, T, Tk]
-    const bonus = perToken.div(AIM_FLOOR).add(1).log().mul(this.weights['decoder.aim.steer']).reshape([B, 1, T, Tk]);
+    let bonus = perToken.div(AIM_FLOOR).add(1).log().mul(this.weights['decoder.aim.steer']); // [B, T, Tk]
+    if (trust) bonus = bonus.mul(trust);
+    bonus = bonus.reshape([B, 1, T, Tk]);
     const groundHead = tf.oneHot([GROUND_HEAD], H).toFloat().reshape([1, H, 1, 1]);
     return bonus.mul(groundHead).add(mask) as tf.Tensor4D;
   }
@@ -466,7 +473,7 @@ export class Vlm {
    * attention weights [B, H, T, T] (for the grounding loss). Embeddings by one-hot · matMul and image tokens
    * placed by a one-hot matMul, because WASM has no gradient for gather/scatter.
    */
-  forwardWithFeatures(batch: TrainBatch): { logits: tf.Tensor3D; features: tf.Tensor3D | null; pooled: tf.Tensor3D | null; attention: tf.Tensor4D[]; detection: tf.Tensor3D | null; fineDetection: tf.Tensor3D | null; gate: tf.Tensor3D | null; aim: tf.Tensor3D | null } {
+  forwardWithFeatures(batch: TrainBatch): { logits: tf.Tensor3D; features: tf.Tensor3D | null; pooled: tf.Tensor3D | null; attention: tf.Tensor4D[]; detection: tf.Tensor3D | null; fineDetection: tf.Tensor3D | null; gate: tf.Tensor3D | null; aim: tf.Tensor3D | null; aimTrust: tf.Tensor3D | null } {
     const c = this.config;
     const [B, T] = batch.ids.shape;
     // 1. text embeddings (image positions get the `<image>` type embedding)
@@ -496,8 +503,8 @@ export class Vlm {
         fine: fineRows?.reshape([B, T * FINE_SUBCELLS, DETECT_DIM]) as tf.Tensor3D | undefined, aim: aimRows?.reshape([B, T * FINE_SUBCELLS, DETECT_DIM]) as tf.Tensor3D | undefined,
       }
       : undefined;
-    const { hidden, attention, detection, fineDetection, gate, aim } = this.decode(x.reshape([B, T, c.dim]) as tf.Tensor3D, 0, undefined, keys);
-    return { logits: this.logits(hidden), features, pooled, attention, detection, fineDetection, gate, aim };
+    const { hidden, attention, detection, fineDetection, gate, aim, aimTrust } = this.decode(x.reshape([B, T, c.dim]) as tf.Tensor3D, 0, undefined, keys);
+    return { logits: this.logits(hidden), features, pooled, attention, detection, fineDetection, gate, aim, aimTrust };
   }
 
   forward(batch: TrainBatch): tf.Tensor3D {

@@ -129,7 +129,9 @@ function groundingTensors(seqs: readonly SequenceLike[], T: number, { detect: de
       fine: cellRows(seqs, T, (q) => q.detectFine?.map((d): [number, number] => [d.key, reading(fineTargets, d)])),
     }
     : null;
-  const aim = cellRows(seqs, T, (q) => q.aim?.map((key): [number, number] => [key, 1]));
+  const aimRows = cellRows(seqs, T, (q) => q.aim?.map((key): [number, number] => [key, 1]));
+  // the aim's trust is taught only where the head looks at one place: not a count's entries
+  const aim = aimRows && { ...aimRows, trusted: rowFlags(seqs, aimRows.queries.shape[1], (q) => (q.aim ? (q.kind === 'count' ? 0 : 1) : undefined)) };
   return { mask: tf.tensor3d(mask, [B, T, T]), queries: tf.tensor2d(queries, [B, T]), sink: unlessZero(sink), split: unlessZero(split), detect, aim };
 }
 
@@ -155,8 +157,15 @@ function cellRows(seqs: readonly SequenceLike[], T: number, values: (q: Groundin
   return { rows: tf.tensor3d(rows, [B, Q, T]), targets: tf.tensor3d(targets, [B, Q, width]), queries: tf.tensor2d(queries, [B, Q]) };
 }
 
-function disposeRows(r: FineDetectTensors | null | undefined): void {
-  r?.rows.dispose(), r?.targets.dispose(), r?.queries.dispose();
+/** A value per picked query [B, Q], in cellRows' order (`value` undefined leaves the query out, as there). */
+function rowFlags(seqs: readonly SequenceLike[], Q: number, value: (q: GroundingQuery) => number | undefined): tf.Tensor2D {
+  const flags = new Float32Array(seqs.length * Q);
+  seqs.forEach((s, b) => (s.grounding ?? []).flatMap((q) => { const v = value(q); return v === undefined ? [] : [v]; }).forEach((v, i) => (flags[b * Q + i] = v)));
+  return tf.tensor2d(flags, [seqs.length, Q]);
+}
+
+function disposeRows(r: (FineDetectTensors & { trusted?: tf.Tensor2D }) | null | undefined): void {
+  r?.rows.dispose(), r?.targets.dispose(), r?.queries.dispose(), r?.trusted?.dispose();
 }
 
 export function disposeBatch(batch: LossBatch): void {

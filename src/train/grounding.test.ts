@@ -13,7 +13,7 @@ import { Adam } from './adam';
 import { disposeBatch, makeBatch } from './batch';
 import { makeExample, tokenizerCorpus } from './data';
 import { DEFAULT_MIX } from './oracle';
-import { GROUND_HEAD, aimLoss, centreTokens, coverageShares, detectionLoss, fineOffset, emphasiseGrounded, gateLoss, groundLayer, groundingLoss, targetTokens, viewTargetTokens } from './grounding';
+import { GROUND_HEAD, aimLoss, trustLoss, centreTokens, coverageShares, detectionLoss, fineOffset, emphasiseGrounded, gateLoss, groundLayer, groundingLoss, targetTokens, viewTargetTokens } from './grounding';
 import { sftStep, toVariables } from './sft';
 
 /** The region name a count scan entry's query ends ("…, the upper left" → the upper left, not "the left"). */
@@ -489,29 +489,35 @@ describe('grounding queries and loss', () => {
     model.dispose();
   });
 
-  it('the aim pays −log(its mass on the target cells) at each aimed query, averaged; makeBatch gives it one row per query', async () => {
+  it('the aim pays −log(its mass on the target cells) at each aimed query, averaged, its trust the cross-entropy against "the top cell is a target\'s" (never at a count\'s entry); makeBatch gives it one row per query', async () => {
     const ids = [1, 2, 2, 2, 3];
     const seqs = [
       { ids, weights: ids.map(() => 1), images: [], grounding: [{ query: 1, keys: [2], kind: 'view box' as const, aim: [8, 9] }, { query: 3, keys: [4], kind: 'crop box' as const, aim: [17] }] },
-      { ids, weights: ids.map(() => 1), images: [], grounding: [{ query: 0, keys: [2], kind: 'answer' as const }] },
+      { ids, weights: ids.map(() => 1), images: [], grounding: [{ query: 0, keys: [2], kind: 'answer' as const }, { query: 2, keys: [3], kind: 'count' as const, aim: [12, 13, 14, 15] }] },
     ];
     const batch = makeBatch(seqs, 99, 4, 0, [4, 3]);
     const entries = batch.ground!.aim!;
     expect(entries.rows.shape).toEqual([2, 2, 5]);
-    expect(entries.queries.arraySync()).toEqual([[1, 1], [0, 0]]);
+    expect(entries.queries.arraySync()).toEqual([[1, 1], [1, 0]]);
+    expect(entries.trusted.arraySync()).toEqual([[1, 1], [0, 0]]); // a count's entry is aimed but never trusted
     const targets = entries.targets.arraySync();
     expect(targets[0][0].flatMap((v, k) => (v ? [k] : []))).toEqual([8, 9]);
     expect(targets[0][1].flatMap((v, k) => (v ? [k] : []))).toEqual([17]);
-    // a distribution [2, 5, 20]: position 1 puts 0.3 + 0.2 on cells 8 and 9, position 3 puts 0.1 on cell 17
+    // a distribution [2, 5, 20]: position 1 puts 0.3 + 0.2 on cells 8 and 9 (its top, 0.5, on cell 0), position 3
+    // puts 0.1 on cell 17, its top; the count's entry all on its cells
     const dist = new Float32Array(2 * 5 * 20);
     dist[1 * 20 + 8] = 0.3, dist[1 * 20 + 9] = 0.2, dist[1 * 20 + 0] = 0.5;
     dist[3 * 20 + 17] = 0.1;
+    dist[100 + 2 * 20 + 12] = 1;
     const aim = tf.tensor3d(dist, [2, 5, 20]);
-    expect((await aimLoss(aim, entries).data())[0]).toBeCloseTo(-(Math.log(0.5) + Math.log(0.1)) / 2, 5);
-    aim.dispose();
+    expect((await aimLoss(aim, entries).data())[0]).toBeCloseTo(-(Math.log(0.5) + Math.log(0.1) + Math.log(1)) / 3, 5);
+    // the trust: 0.8 everywhere; right at position 3 alone (the count's entry is not trusted, position 1's top is off)
+    const trust = tf.fill([2, 5, 1], 0.8) as tf.Tensor3D;
+    expect((await trustLoss(aim, trust, entries).data())[0]).toBeCloseTo(-(Math.log(0.2) + Math.log(0.8) + Math.log(0.2)) / 3, 5);
+    tf.dispose([aim, trust]);
     disposeBatch(batch);
     // no aimed query, no aim rows
-    const none = makeBatch([seqs[1]], 99, 4, 0, [4, 3]);
+    const none = makeBatch([{ ...seqs[1], grounding: seqs[1].grounding.slice(0, 1) }], 99, 4, 0, [4, 3]);
     expect(none.ground!.aim).toBeNull();
     disposeBatch(none);
   });

@@ -465,6 +465,21 @@ export function aimLoss(aim: tf.Tensor3D, entries: FineDetectTensors): tf.Scalar
   return mass.maximum(1e-6).log().neg().mul(queries).sum().div(queries.sum().maximum(1)) as tf.Scalar;
 }
 
+/**
+ * The aim's trust loss (aimTrust): at each aimed query, the binary cross-entropy of the trust
+ * [B, T, 1] against whether to steer there: 1 where the aim's most likely cell is one of the
+ * query's target cells (a label read off the aim [B, T, 4T], which no gradient flows through) and
+ * the query is trusted (not a count's entry), averaged over the queries.
+ */
+export function trustLoss(aim: tf.Tensor3D, trust: tf.Tensor3D, entries: AimTensors): tf.Scalar {
+  const { rows, targets, queries, trusted } = entries;
+  const atRows = tf.matMul(rows, aim) as tf.Tensor3D; // [B, Q, 4T]
+  const right = tf.oneHot(atRows.argMax(-1), atRows.shape[2]).toFloat().mul(targets).sum(-1).mul(trusted); // [B, Q], 1 or 0
+  const p = (tf.matMul(rows, trust) as tf.Tensor3D).squeeze([2]).clipByValue(1e-6, 1 - 1e-6); // [B, Q]
+  const ll = right.mul(p.log()).add(tf.scalar(1).sub(right).mul(tf.scalar(1).sub(p).log()));
+  return ll.neg().mul(queries).sum().div(queries.sum().maximum(1)) as tf.Scalar;
+}
+
 /** A batch's grounding targets (batch.ts builds them from the sequences' queries). */
 export interface GroundingTensors {
   /** [B, T, T]: 1 at (sequence, query, target key). */
@@ -481,7 +496,12 @@ export interface GroundingTensors {
    */
   readonly detect?: { readonly targets: tf.Tensor3D; readonly queries: tf.Tensor2D; readonly fine?: FineDetectTensors | null } | null;
   /** The aim's queries on the 4-px cells, one row each (targets 1 at their cells); null when no query has `aim`. */
-  readonly aim?: FineDetectTensors | null;
+  readonly aim?: AimTensors | null;
+}
+
+/** The aim's queries (FineDetectTensors' rows) and `trusted` [B, Q]: 1 where the trust is taught (not at a count's entries, which look at several places). */
+export interface AimTensors extends FineDetectTensors {
+  readonly trusted: tf.Tensor2D;
 }
 
 /**

@@ -9,7 +9,7 @@ import { type Adam, gradNorm } from './adam';
 import type { LossBatch } from './batch';
 import { visionLoss } from './vision-pretrain';
 import { type AuxHead, auxVariables } from './aux-head';
-import { aimLoss, detectionLoss, gateLoss, groundLayer, groundingLoss } from './grounding';
+import { aimLoss, detectionLoss, gateLoss, groundLayer, groundingLoss, trustLoss } from './grounding';
 
 export interface Schedule {
   readonly peakLr: number;
@@ -43,7 +43,7 @@ export interface StepResult {
   readonly groundLoss: number;
   /** The extra views' vision loss (NaN when there were none). */
   readonly extraLoss: number;
-  /** The aim pathway's loss (NaN when there was none). */
+  /** The aim pathway's loss, its trust's added (NaN when there was none). */
   readonly aimLoss: number;
   readonly gradNorm: number;
   /** False when the loss or gradient was NaN/Inf: the update was skipped. */
@@ -71,7 +71,7 @@ export interface SftStepOptions {
   readonly detectPositiveWeight?: number;
   /** Weight of the count gate's own loss (gateLoss: open at a count scan's numbers, shut elsewhere); 0 = off. */
   readonly gateWeight?: number;
-  /** Weight of the aim pathway's loss (aimLoss, a fineAim model) where the batch has aimed queries; 0 = off. */
+  /** Weight of the aim pathway's loss (aimLoss, a fineAim model; plus its trust's, trustLoss, an aimTrust model) where the batch has aimed queries; 0 = off. */
   readonly aimWeight?: number;
   readonly extra?: ExtraViews;
 }
@@ -94,7 +94,7 @@ export async function sftStep(model: Vlm, vars: Record<string, tf.Variable>, ada
   let extraValue: tf.Scalar | null = null;
   let aimValue: tf.Scalar | null = null;
   const { value, grads } = tf.variableGrads(() => {
-    const { logits, features, pooled, attention, detection, fineDetection, gate, aim } = model.forwardWithFeatures(batch);
+    const { logits, features, pooled, attention, detection, fineDetection, gate, aim, aimTrust } = model.forwardWithFeatures(batch);
     let loss = weightedCrossEntropy(logits, batch.targets, batch.lossWeights);
     if (gateWeight > 0 && gate) {
       // lossWeights[t] trains the token after position t: the positions that write
@@ -102,7 +102,9 @@ export async function sftStep(model: Vlm, vars: Record<string, tf.Variable>, ada
       loss = loss.add(gateLoss(gate, batch.ground?.detect?.queries ?? null, written).mul(gateWeight));
     }
     if (aimWeight > 0 && aim && batch.ground?.aim) {
-      aimValue = tf.keep(aimLoss(aim, batch.ground.aim));
+      let aiming = aimLoss(aim, batch.ground.aim);
+      if (aimTrust) aiming = aiming.add(trustLoss(aim, aimTrust, batch.ground.aim));
+      aimValue = tf.keep(aiming);
       loss = loss.add(aimValue.mul(aimWeight));
     }
     if (useAux && features) {
