@@ -12,6 +12,7 @@
  *           often its most likely cell is one of them, how often that cell lies in one of the
  *           head's target tokens (comparable with the head's top→tgt), and where the two
  *           disagree: the head's top token off the targets while the aim's is on them, and the reverse;
+ *           and (an aimTrust model) its mean trust there;
  *   word  — how often the model's top prediction is the right next token: the region word or
  *           colour after " the", the coordinate itself for a box (and `off`, its mean error in
  *           grid units), the answer as the last thought states it.
@@ -46,21 +47,21 @@ const tok = model.tokenizer;
 const K = model.tokensPerImage;
 const world = { backgrounds: BACKGROUND_STYLES.filter((b) => b !== HELD_OUT_BACKGROUND), families: listArg<Family>('families', args.families, FAMILIES) };
 
-interface Tally { queries: number; mass: number; evenMass: number; topOnTarget: number; wordRight: number; coordinateError: number; aimed: number; aimMass: number; aimTopOnTarget: number; aimTokenOnTarget: number; aimRescues: number; aimLoses: number }
+interface Tally { queries: number; mass: number; evenMass: number; topOnTarget: number; wordRight: number; coordinateError: number; aimed: number; aimMass: number; aimTopOnTarget: number; aimTokenOnTarget: number; aimRescues: number; aimLoses: number; trust: number }
 const byGroup: Record<string, Tally> = {};
 for (let seed = firstSeed; seed < firstSeed + n; seed++) {
   const { sample, sequence } = makeExample(model, seed, createNodeCanvas, pickWorld(seed, world));
   if (!sequence.grounding.length) continue;
   const batch = makeBatch([sequence], model.vlm.imageTokenId, K, tok.special('<pad>'), model.patchShape);
-  const { attention, predicted, aim } = tf.tidy(() => {
+  const { attention, predicted, aim, trust } = tf.tidy(() => {
     const out = model.vlm.forwardWithFeatures(batch);
     const head = out.attention[groundLayer(model.config.layers)].slice([0, GROUND_HEAD, 0, 0], [1, 1, -1, -1]).squeeze([0, 1]);
-    return { attention: head.arraySync() as number[][], predicted: Array.from(out.logits.argMax(-1).dataSync()), aim: out.aim ? (out.aim.squeeze([0]).arraySync() as number[][]) : [] }; // [] without the aim
-  }) as { attention: number[][]; predicted: number[]; aim: number[][] };
+    return { attention: head.arraySync() as number[][], predicted: Array.from(out.logits.argMax(-1).dataSync()), aim: out.aim ? (out.aim.squeeze([0]).arraySync() as number[][]) : [], trust: out.aimTrust ? Array.from(out.aimTrust.dataSync()) : [] }; // [] without them
+  }) as { attention: number[][]; predicted: number[]; aim: number[][]; trust: number[] };
   disposeBatch(batch);
   const id = (t: number) => sequence.ids[t];
   for (const { query, keys, kind, aim: aimCells } of sequence.grounding) {
-    const t = (byGroup[`${sample.family}/${kind}`] ??= { queries: 0, mass: 0, evenMass: 0, topOnTarget: 0, wordRight: 0, coordinateError: 0, aimed: 0, aimMass: 0, aimTopOnTarget: 0, aimTokenOnTarget: 0, aimRescues: 0, aimLoses: 0 });
+    const t = (byGroup[`${sample.family}/${kind}`] ??= { queries: 0, mass: 0, evenMass: 0, topOnTarget: 0, wordRight: 0, coordinateError: 0, aimed: 0, aimMass: 0, aimTopOnTarget: 0, aimTokenOnTarget: 0, aimRescues: 0, aimLoses: 0, trust: 0 });
     // the image block holding the keys: the run of image ids around the first (text separates blocks)
     let blockStart = keys[0];
     while (blockStart > 0 && id(blockStart - 1) === model.vlm.imageTokenId) blockStart--;
@@ -84,6 +85,7 @@ for (let seed = firstSeed; seed < firstSeed + n; seed++) {
       if (tokenOnTarget) t.aimTokenOnTarget++;
       if (tokenOnTarget && !headOnTarget) t.aimRescues++;
       if (!tokenOnTarget && headOnTarget) t.aimLoses++;
+      t.trust += trust[query] ?? NaN;
     }
     if (kind?.endsWith('box')) t.coordinateError += Math.abs((Number(tok.decode([predicted[query]])) || 0) - Number(tok.decode([id(query + 1)])));
   }
@@ -94,14 +96,14 @@ model.dispose();
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(7);
 console.log(`\n${args.model}, seeds ${firstSeed}..${firstSeed + n - 1} (teacher-forced)`);
 const aims = Object.values(byGroup).some((t) => t.aimed > 0);
-console.log(`${'family/query'.padEnd(18)} ${'queries'.padStart(7)}  ${'mass'.padStart(7)}  ${'even'.padStart(7)}  ${'top→tgt'.padStart(7)}  ${'word'.padStart(7)}  ${'off'.padStart(5)}${aims ? `  ${'aim'.padStart(7)}  ${'aim→tgt'.padStart(7)}  ${'→token'.padStart(7)}  ${'+'.padStart(4)}  ${'−'.padStart(4)}` : ''}`);
+console.log(`${'family/query'.padEnd(18)} ${'queries'.padStart(7)}  ${'mass'.padStart(7)}  ${'even'.padStart(7)}  ${'top→tgt'.padStart(7)}  ${'word'.padStart(7)}  ${'off'.padStart(5)}${aims ? `  ${'aim'.padStart(7)}  ${'aim→tgt'.padStart(7)}  ${'→token'.padStart(7)}  ${'+'.padStart(4)}  ${'−'.padStart(4)}  ${'trust'.padStart(5)}` : ''}`);
 const report: Record<string, Record<string, number>> = {};
 for (const [group, t] of Object.entries(byGroup).sort()) {
   const boxes = group.endsWith('box');
-  const aimed: Record<string, number> = t.aimed ? { aimMass: t.aimMass / t.aimed, aimTopOnTarget: t.aimTopOnTarget / t.aimed, aimTokenOnTarget: t.aimTokenOnTarget / t.aimed, aimRescues: t.aimRescues, aimLoses: t.aimLoses } : {};
+  const aimed: Record<string, number> = t.aimed ? { aimMass: t.aimMass / t.aimed, aimTopOnTarget: t.aimTopOnTarget / t.aimed, aimTokenOnTarget: t.aimTokenOnTarget / t.aimed, aimRescues: t.aimRescues, aimLoses: t.aimLoses, ...(Number.isNaN(t.trust) ? {} : { trust: t.trust / t.aimed }) } : {};
   report[group] = { queries: t.queries, mass: t.mass / t.queries, evenMass: t.evenMass / t.queries, topOnTarget: t.topOnTarget / t.queries, wordRight: t.wordRight / t.queries, ...(boxes ? { coordinateError: t.coordinateError / t.queries } : {}), ...aimed };
   const r = report[group];
-  const aimColumns = !aims ? '' : t.aimed ? `  ${pct(r.aimMass)}  ${pct(r.aimTopOnTarget)}  ${pct(r.aimTokenOnTarget)}  ${String(t.aimRescues).padStart(4)}  ${String(t.aimLoses).padStart(4)}` : '';
+  const aimColumns = !aims ? '' : t.aimed ? `  ${pct(r.aimMass)}  ${pct(r.aimTopOnTarget)}  ${pct(r.aimTokenOnTarget)}  ${String(t.aimRescues).padStart(4)}  ${String(t.aimLoses).padStart(4)}  ${r.trust === undefined ? '    -' : r.trust.toFixed(2).padStart(5)}` : '';
   console.log(`${group.padEnd(18)} ${String(t.queries).padStart(7)}  ${pct(r.mass)}  ${pct(r.evenMass)}  ${pct(r.topOnTarget)}  ${pct(r.wordRight)}  ${boxes ? r.coordinateError.toFixed(1).padStart(5) : '    -'}${aimColumns}`);
 }
 const out = `runs/eval/${modelName(args.model)}-grounding.json`;

@@ -130,8 +130,7 @@ function groundingTensors(seqs: readonly SequenceLike[], T: number, { detect: de
     }
     : null;
   const aimRows = cellRows(seqs, T, (q) => q.aim?.map((key): [number, number] => [key, 1]));
-  // the aim's trust is taught only where the head looks at one place: not a count's entries
-  const aim = aimRows && { ...aimRows, trusted: rowFlags(seqs, aimRows.queries.shape[1], (q) => (q.aim ? (q.kind === 'count' ? 0 : 1) : undefined)) };
+  const aim = aimRows && { ...aimRows, trusted: rowFlags(seqs, aimRows.queries.shape[1], (q) => (q.aim ? (q.aimTrusted === false ? 0 : 1) : undefined)) };
   return { mask: tf.tensor3d(mask, [B, T, T]), queries: tf.tensor2d(queries, [B, T]), sink: unlessZero(sink), split: unlessZero(split), detect, aim };
 }
 

@@ -456,19 +456,23 @@ describe('grounding queries and loss', () => {
     model.dispose();
   });
 
-  it('a fineAim model\'s queries all carry the aim: the 4-px cells of the targets they look at, inside the tokens they look at; where they look at whole tokens (a count\'s entries), those tokens\' four cells', () => {
+  it('a fineAim model\'s queries all carry the aim: the 4-px cells of the targets they look at, inside the tokens they look at; where they look at whole tokens (a count\'s entries), those tokens\' four cells, never trusted; a shape-named or counting question\'s are never trusted either', () => {
     const aimConfig = presetConfig('tiny-aim', tok.vocabSize);
     const model = new SquintModel(aimConfig, tok, initWeights(aimConfig, 3));
     const imageId = tok.special('<image>');
     const aimed = new Map<string, number>();
     let finer = 0;
     for (let seed = 300; seed < 340; seed++) {
-      const { sequence } = makeExample(model, seed, createNodeCanvas, {}, { ...DEFAULT_MIX, countAreas: 'view' });
+      const { sample, sequence } = makeExample(model, seed, createNodeCanvas, {}, { ...DEFAULT_MIX, countAreas: 'view' });
       const starts = sequence.ids.flatMap((id, t) => (id === imageId && sequence.ids[t - 1] !== imageId ? [t] : []));
       for (const q of sequence.grounding) {
         expect(q.aim?.length).toBeGreaterThan(0);
+        // the trust is taught 0 where the question names its target by shape or counts; else where the aim is right
+        if (sample.family === 'colour' || sample.family === 'count') expect(q.aimTrusted).toBe(false);
+        else if (q.kind !== 'count') expect(q.aimTrusted).toBeUndefined();
         if (q.kind === 'count') {
           expect(q.aim).toEqual(q.keys.flatMap((k) => [4 * k, 4 * k + 1, 4 * k + 2, 4 * k + 3]));
+          expect(q.aimTrusted).toBe(false);
           aimed.set('count', (aimed.get('count') ?? 0) + 1);
           continue;
         }
@@ -493,13 +497,13 @@ describe('grounding queries and loss', () => {
     const ids = [1, 2, 2, 2, 3];
     const seqs = [
       { ids, weights: ids.map(() => 1), images: [], grounding: [{ query: 1, keys: [2], kind: 'view box' as const, aim: [8, 9] }, { query: 3, keys: [4], kind: 'crop box' as const, aim: [17] }] },
-      { ids, weights: ids.map(() => 1), images: [], grounding: [{ query: 0, keys: [2], kind: 'answer' as const }, { query: 2, keys: [3], kind: 'count' as const, aim: [12, 13, 14, 15] }] },
+      { ids, weights: ids.map(() => 1), images: [], grounding: [{ query: 0, keys: [2], kind: 'answer' as const }, { query: 2, keys: [3], kind: 'count' as const, aim: [12, 13, 14, 15], aimTrusted: false }] },
     ];
     const batch = makeBatch(seqs, 99, 4, 0, [4, 3]);
     const entries = batch.ground!.aim!;
     expect(entries.rows.shape).toEqual([2, 2, 5]);
     expect(entries.queries.arraySync()).toEqual([[1, 1], [1, 0]]);
-    expect(entries.trusted.arraySync()).toEqual([[1, 1], [0, 0]]); // a count's entry is aimed but never trusted
+    expect(entries.trusted.arraySync()).toEqual([[1, 1], [0, 0]]); // the count's entry is aimed but not trusted
     const targets = entries.targets.arraySync();
     expect(targets[0][0].flatMap((v, k) => (v ? [k] : []))).toEqual([8, 9]);
     expect(targets[0][1].flatMap((v, k) => (v ? [k] : []))).toEqual([17]);

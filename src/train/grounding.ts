@@ -59,6 +59,13 @@ export interface GroundingQuery {
    * steers the grounding head, so it is taught wherever the head is.
    */
   readonly aim?: readonly number[];
+  /**
+   * False where the aim's trust is taught 0 whatever the aim does (aimTrust): where the query
+   * looks at whole tokens (a count's entries) or at several places, and where the question names
+   * its target by shape (src/train/data.ts), which a colour matcher on 4-px cells finds far less
+   * often than the grounding head does. Omitted: taught whether the aim is right.
+   */
+  readonly aimTrusted?: boolean;
 }
 
 /** One image key of a count scan entry's detector targets. */
@@ -314,10 +321,10 @@ export function groundingQueries(tok: SquintTokenizer, ids: readonly number[], w
   const latestBlock = (t: number) => [...blocks].reverse().find((b) => b.start < t) ?? blocks[0];
   const out: GroundingQuery[] = [];
   // a fineAim model's aim target (the global view has `fine` then): the block's 4-px cells, or each key's four
-  const aimOf = (keys: readonly number[], block?: BlockTargets): Pick<GroundingQuery, 'aim'> => {
+  const aimOf = (keys: readonly number[], block?: BlockTargets): Pick<GroundingQuery, 'aim' | 'aimTrusted'> => {
     if (!blocks[0].fine) return {};
     if (block?.fine?.length) return { aim: block.fine.map((k) => FINE_SUBCELLS * block.start + k) };
-    return { aim: keys.flatMap((k) => Array.from({ length: FINE_SUBCELLS }, (_, cell) => FINE_SUBCELLS * k + cell)) };
+    return { aim: keys.flatMap((k) => Array.from({ length: FINE_SUBCELLS }, (_, cell) => FINE_SUBCELLS * k + cell)), aimTrusted: false };
   };
   const add = (query: number, block: BlockTargets, kind: GroundingKind) => {
     if (block.tokens.length) out.push({ query, keys: keysOf(block), kind, ...aimOf(keysOf(block), block) });
@@ -469,7 +476,7 @@ export function aimLoss(aim: tf.Tensor3D, entries: FineDetectTensors): tf.Scalar
  * The aim's trust loss (aimTrust): at each aimed query, the binary cross-entropy of the trust
  * [B, T, 1] against whether to steer there: 1 where the aim's most likely cell is one of the
  * query's target cells (a label read off the aim [B, T, 4T], which no gradient flows through) and
- * the query is trusted (not a count's entry), averaged over the queries.
+ * the query is trusted (GroundingQuery.aimTrusted), averaged over the queries.
  */
 export function trustLoss(aim: tf.Tensor3D, trust: tf.Tensor3D, entries: AimTensors): tf.Scalar {
   const { rows, targets, queries, trusted } = entries;
@@ -499,7 +506,7 @@ export interface GroundingTensors {
   readonly aim?: AimTensors | null;
 }
 
-/** The aim's queries (FineDetectTensors' rows) and `trusted` [B, Q]: 1 where the trust is taught (not at a count's entries, which look at several places). */
+/** The aim's queries (FineDetectTensors' rows) and `trusted` [B, Q]: 0 where the trust is taught 0 whatever the aim does (GroundingQuery.aimTrusted). */
 export interface AimTensors extends FineDetectTensors {
   readonly trusted: tf.Tensor2D;
 }
