@@ -130,7 +130,7 @@ function groundingTensors(seqs: readonly SequenceLike[], T: number, { detect: de
     }
     : null;
   const aimRows = cellRows(seqs, T, (q) => q.aim?.map((key): [number, number] => [key, 1]));
-  const aim = aimRows && { ...aimRows, trusted: rowFlags(seqs, aimRows.queries.shape[1], (q) => (q.aim ? (q.aimTrusted === false ? 0 : 1) : undefined)) };
+  const aim = aimRows && { ...aimRows, trusted: rowFlags(seqs, aimRows.queries.shape[1], (q) => (q.aim ? (q.aimTrusted === false ? 0 : 1) : undefined)), distrusted: distrustedPositions(seqs, T) };
   return { mask: tf.tensor3d(mask, [B, T, T]), queries: tf.tensor2d(queries, [B, T]), sink: unlessZero(sink), split: unlessZero(split), detect, aim };
 }
 
@@ -156,6 +156,22 @@ function cellRows(seqs: readonly SequenceLike[], T: number, values: (q: Groundin
   return { rows: tf.tensor3d(rows, [B, Q, T]), targets: tf.tensor3d(targets, [B, Q, width]), queries: tf.tensor2d(queries, [B, Q]) };
 }
 
+/**
+ * [B, T]: 1 at every written position of a sequence none of whose aimed queries is trusted (a
+ * colour or count question, src/train/data.ts): the aim's trust is taught 0 all along it, since
+ * the grounding head's look at any position reaches the later ones.
+ */
+function distrustedPositions(seqs: readonly SequenceLike[], T: number): tf.Tensor2D {
+  const out = new Float32Array(seqs.length * T);
+  seqs.forEach((s, b) => {
+    const aimed = (s.grounding ?? []).filter((q) => q.aim);
+    if (!aimed.length || aimed.some((q) => q.aimTrusted !== false)) return;
+    // lossWeights[t] trains the token after position t: the positions that write
+    for (let t = 0; t + 1 < s.ids.length; t++) if (s.weights[t + 1] > 0) out[b * T + t] = 1;
+  });
+  return tf.tensor2d(out, [seqs.length, T]);
+}
+
 /** A value per picked query [B, Q], in cellRows' order (`value` undefined leaves the query out, as there). */
 function rowFlags(seqs: readonly SequenceLike[], Q: number, value: (q: GroundingQuery) => number | undefined): tf.Tensor2D {
   const flags = new Float32Array(seqs.length * Q);
@@ -163,8 +179,8 @@ function rowFlags(seqs: readonly SequenceLike[], Q: number, value: (q: Grounding
   return tf.tensor2d(flags, [seqs.length, Q]);
 }
 
-function disposeRows(r: (FineDetectTensors & { trusted?: tf.Tensor2D }) | null | undefined): void {
-  r?.rows.dispose(), r?.targets.dispose(), r?.queries.dispose(), r?.trusted?.dispose();
+function disposeRows(r: (FineDetectTensors & { trusted?: tf.Tensor2D; distrusted?: tf.Tensor2D }) | null | undefined): void {
+  r?.rows.dispose(), r?.targets.dispose(), r?.queries.dispose(), r?.trusted?.dispose(), r?.distrusted?.dispose();
 }
 
 export function disposeBatch(batch: LossBatch): void {

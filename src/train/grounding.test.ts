@@ -493,7 +493,7 @@ describe('grounding queries and loss', () => {
     model.dispose();
   });
 
-  it('the aim pays −log(its mass on the target cells) at each aimed query, averaged, its trust the cross-entropy against "the top cell is a target\'s" (never at a count\'s entry); makeBatch gives it one row per query', async () => {
+  it('the aim pays −log(its mass on the target cells) at each aimed query, averaged, its trust the cross-entropy against "the top cell is a target\'s" (never at a count\'s entry), and against 0 all along a sequence that trusts none; makeBatch gives it one row per query', async () => {
     const ids = [1, 2, 2, 2, 3];
     const seqs = [
       { ids, weights: ids.map(() => 1), images: [], grounding: [{ query: 1, keys: [2], kind: 'view box' as const, aim: [8, 9] }, { query: 3, keys: [4], kind: 'crop box' as const, aim: [17] }] },
@@ -504,6 +504,8 @@ describe('grounding queries and loss', () => {
     expect(entries.rows.shape).toEqual([2, 2, 5]);
     expect(entries.queries.arraySync()).toEqual([[1, 1], [1, 0]]);
     expect(entries.trusted.arraySync()).toEqual([[1, 1], [0, 0]]); // the count's entry is aimed but not trusted
+    // the second sequence trusts none of its aimed queries: its trust is taught 0 at every written position
+    expect(entries.distrusted.arraySync()).toEqual([[0, 0, 0, 0, 0], [1, 1, 1, 1, 0]]);
     const targets = entries.targets.arraySync();
     expect(targets[0][0].flatMap((v, k) => (v ? [k] : []))).toEqual([8, 9]);
     expect(targets[0][1].flatMap((v, k) => (v ? [k] : []))).toEqual([17]);
@@ -517,7 +519,7 @@ describe('grounding queries and loss', () => {
     expect((await aimLoss(aim, entries).data())[0]).toBeCloseTo(-(Math.log(0.5) + Math.log(0.1) + Math.log(1)) / 3, 5);
     // the trust: 0.8 everywhere; right at position 3 alone (the count's entry is not trusted, position 1's top is off)
     const trust = tf.fill([2, 5, 1], 0.8) as tf.Tensor3D;
-    expect((await trustLoss(aim, trust, entries).data())[0]).toBeCloseTo(-(Math.log(0.2) + Math.log(0.8) + Math.log(0.2)) / 3, 5);
+    expect((await trustLoss(aim, trust, entries).data())[0]).toBeCloseTo(-(Math.log(0.2) + Math.log(0.8) + Math.log(0.2)) / 3 - Math.log(0.2), 5);
     tf.dispose([aim, trust]);
     disposeBatch(batch);
     // no aimed query, no aim rows

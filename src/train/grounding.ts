@@ -476,7 +476,8 @@ export function aimLoss(aim: tf.Tensor3D, entries: FineDetectTensors): tf.Scalar
  * The aim's trust loss (aimTrust): at each aimed query, the binary cross-entropy of the trust
  * [B, T, 1] against whether to steer there: 1 where the aim's most likely cell is one of the
  * query's target cells (a label read off the aim [B, T, 4T], which no gradient flows through) and
- * the query is trusted (GroundingQuery.aimTrusted), averaged over the queries.
+ * the query is trusted (GroundingQuery.aimTrusted), averaged over the queries; plus its
+ * cross-entropy against 0 at the `distrusted` positions, averaged over them.
  */
 export function trustLoss(aim: tf.Tensor3D, trust: tf.Tensor3D, entries: AimTensors): tf.Scalar {
   const { rows, targets, queries, trusted } = entries;
@@ -484,7 +485,10 @@ export function trustLoss(aim: tf.Tensor3D, trust: tf.Tensor3D, entries: AimTens
   const right = tf.oneHot(atRows.argMax(-1), atRows.shape[2]).toFloat().mul(targets).sum(-1).mul(trusted); // [B, Q], 1 or 0
   const p = (tf.matMul(rows, trust) as tf.Tensor3D).squeeze([2]).clipByValue(1e-6, 1 - 1e-6); // [B, Q]
   const ll = right.mul(p.log()).add(tf.scalar(1).sub(right).mul(tf.scalar(1).sub(p).log()));
-  return ll.neg().mul(queries).sum().div(queries.sum().maximum(1)) as tf.Scalar;
+  const atQueries = ll.neg().mul(queries).sum().div(queries.sum().maximum(1));
+  const [B, T] = entries.distrusted.shape;
+  const shut = tf.scalar(1).sub(trust.reshape([B, T]).clipByValue(1e-6, 1 - 1e-6)).log(); // log(1 − trust)
+  return atQueries.add(shut.mul(entries.distrusted).sum().neg().div(entries.distrusted.sum().maximum(1))) as tf.Scalar;
 }
 
 /** A batch's grounding targets (batch.ts builds them from the sequences' queries). */
@@ -506,9 +510,14 @@ export interface GroundingTensors {
   readonly aim?: AimTensors | null;
 }
 
-/** The aim's queries (FineDetectTensors' rows) and `trusted` [B, Q]: 0 where the trust is taught 0 whatever the aim does (GroundingQuery.aimTrusted). */
+/**
+ * The aim's queries (FineDetectTensors' rows), `trusted` [B, Q]: 0 where the trust is taught 0
+ * whatever the aim does (GroundingQuery.aimTrusted), and `distrusted` [B, T]: 1 at every written
+ * position of a sequence none of whose queries is trusted, where the trust is taught 0 too.
+ */
 export interface AimTensors extends FineDetectTensors {
   readonly trusted: tf.Tensor2D;
+  readonly distrusted: tf.Tensor2D;
 }
 
 /**
