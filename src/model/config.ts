@@ -453,6 +453,12 @@ export function validateConfig(raw: unknown): ModelConfig {
       throw new Error(`config field "${field}" must be a positive integer (got ${JSON.stringify(v)})`);
     }
   }
+  // a true/false field; configs saved before it existed have false
+  const flag = (name: string): boolean => {
+    const v = c[name] ?? false;
+    if (typeof v !== 'boolean') throw new Error(`config field "${name}" must be true or false (got ${JSON.stringify(c[name])})`);
+    return v;
+  };
   const stem = c.stem ?? 'patch';
   if (!STEMS.includes(stem as Stem)) throw new Error(`config field "stem" must be one of ${STEMS.join(', ')} (got ${JSON.stringify(c.stem)})`);
   const colourPool = c.colourPool ?? 0;
@@ -460,51 +466,35 @@ export function validateConfig(raw: unknown): ModelConfig {
     throw new Error(`config field "colourPool" must be a non-negative integer (got ${JSON.stringify(c.colourPool)})`);
   }
   if (colourPool > 0 && stem !== 'conv') throw new Error('config: colourPool needs the conv stem (it reads its pixels from the stem\'s windows)');
-  const poolTokens = c.poolTokens ?? false;
-  if (typeof poolTokens !== 'boolean') throw new Error(`config field "poolTokens" must be true or false (got ${JSON.stringify(c.poolTokens)})`);
+  const poolTokens = flag('poolTokens');
   if (poolTokens && colourPool === 0) throw new Error('config: poolTokens needs a colour pool (colourPool > 0)');
-  const tokenPositions = c.tokenPositions ?? false;
-  if (typeof tokenPositions !== 'boolean') throw new Error(`config field "tokenPositions" must be true or false (got ${JSON.stringify(c.tokenPositions)})`);
-  const pointer = c.pointer ?? false;
-  if (typeof pointer !== 'boolean') throw new Error(`config field "pointer" must be true or false (got ${JSON.stringify(c.pointer)})`);
-  const readout = c.readout ?? false;
-  if (typeof readout !== 'boolean') throw new Error(`config field "readout" must be true or false (got ${JSON.stringify(c.readout)})`);
-  const questionFirst = c.questionFirst ?? false;
-  if (typeof questionFirst !== 'boolean') throw new Error(`config field "questionFirst" must be true or false (got ${JSON.stringify(c.questionFirst)})`);
-  const countMass = c.countMass ?? false;
-  if (typeof countMass !== 'boolean') throw new Error(`config field "countMass" must be true or false (got ${JSON.stringify(c.countMass)})`);
+  const tokenPositions = flag('tokenPositions');
+  const pointer = flag('pointer');
+  const readout = flag('readout');
+  const questionFirst = flag('questionFirst');
+  const countMass = flag('countMass');
   if (countMass && !pointer) throw new Error('config: countMass needs the pointer (it reads the pointer\'s attention over grid cells)');
-  const countPeaks = c.countPeaks ?? false;
-  if (typeof countPeaks !== 'boolean') throw new Error(`config field "countPeaks" must be true or false (got ${JSON.stringify(c.countPeaks)})`);
+  const countPeaks = flag('countPeaks');
   if (countPeaks && !pointer) throw new Error('config: countPeaks needs the pointer (it reads the pointer\'s attention over grid cells)');
-  const countDetector = c.countDetector ?? false;
-  if (typeof countDetector !== 'boolean') throw new Error(`config field "countDetector" must be true or false (got ${JSON.stringify(c.countDetector)})`);
+  const countDetector = flag('countDetector');
   if (countDetector && !readout) throw new Error('config: countDetector needs the readout (it scores the image tokens the readout keeps)');
-  const countLadder = c.countLadder ?? false;
-  if (typeof countLadder !== 'boolean') throw new Error(`config field "countLadder" must be true or false (got ${JSON.stringify(c.countLadder)})`);
+  const countLadder = flag('countLadder');
   if (countLadder && !countDetector) throw new Error('config: countLadder needs the count detector (it steps the detector\'s sum)');
-  const fineDetector = c.fineDetector ?? false;
-  if (typeof fineDetector !== 'boolean') throw new Error(`config field "fineDetector" must be true or false (got ${JSON.stringify(c.fineDetector)})`);
+  const fineDetector = flag('fineDetector');
   if (fineDetector && (!countDetector || stem !== 'conv' || c.merge !== 1 || colourPool === 0)) {
     throw new Error('config: fineDetector needs the count detector, the conv stem with merge 1 and a colour pool (it scores the stem\'s 4-px cells, four per token, and blends into the detector\'s sum)');
   }
-  const countGate = c.countGate ?? false;
-  if (typeof countGate !== 'boolean') throw new Error(`config field "countGate" must be true or false (got ${JSON.stringify(c.countGate)})`);
+  const countGate = flag('countGate');
   if (countGate && (!fineDetector || !countLadder)) throw new Error('config: countGate needs the fine detector and the count ladder (it gates the fine sum and the ladder)');
-  const ladderBias = c.ladderBias ?? false;
-  if (typeof ladderBias !== 'boolean') throw new Error(`config field "ladderBias" must be true or false (got ${JSON.stringify(c.ladderBias)})`);
+  const ladderBias = flag('ladderBias');
   if (ladderBias && !countGate) throw new Error('config: ladderBias needs the count gate (the bias row enters only where the gate opens)');
-  const finePixels = c.finePixels ?? false;
-  if (typeof finePixels !== 'boolean') throw new Error(`config field "finePixels" must be true or false (got ${JSON.stringify(c.finePixels)})`);
+  const finePixels = flag('finePixels');
   if (finePixels && !fineDetector) throw new Error('config: finePixels needs the fine detector (it adds to the fine detector\'s keys)');
-  const fineAim = c.fineAim ?? false;
-  if (typeof fineAim !== 'boolean') throw new Error(`config field "fineAim" must be true or false (got ${JSON.stringify(c.fineAim)})`);
+  const fineAim = flag('fineAim');
   if (fineAim && !finePixels) throw new Error('config: fineAim needs the fine detector with finePixels (it scores the same 4-px cells and their pixels)');
-  const aimSteer = c.aimSteer ?? false;
-  if (typeof aimSteer !== 'boolean') throw new Error(`config field "aimSteer" must be true or false (got ${JSON.stringify(c.aimSteer)})`);
+  const aimSteer = flag('aimSteer');
   if (aimSteer && !fineAim) throw new Error('config: aimSteer needs the aim (fineAim), whose distribution it steers by');
-  const aimTrust = c.aimTrust ?? false;
-  if (typeof aimTrust !== 'boolean') throw new Error(`config field "aimTrust" must be true or false (got ${JSON.stringify(c.aimTrust)})`);
+  const aimTrust = flag('aimTrust');
   if (aimTrust && !aimSteer) throw new Error('config: aimTrust needs the steer (aimSteer), which it scales');
   const config = { preset: typeof c.preset === 'string' ? c.preset : 'custom', stem, colourPool, poolTokens, tokenPositions, pointer, readout, questionFirst, countMass, countPeaks, countDetector, countLadder, fineDetector, countGate, ladderBias, finePixels, fineAim, aimSteer, aimTrust, ...Object.fromEntries(INTEGER_FIELDS.map((f) => [f, c[f]])) } as ModelConfig;
   if (config.imageSize % config.patchSize !== 0) throw new Error('config: imageSize must be a multiple of patchSize');
