@@ -129,31 +129,34 @@ function groundingTensors(seqs: readonly SequenceLike[], T: number, { detect: de
       fine: cellRows(seqs, T, (q) => q.detectFine?.map((d): [number, number] => [d.key, reading(fineTargets, d)])),
     }
     : null;
-  const aimRows = cellRows(seqs, T, (q) => q.aim?.map((key): [number, number] => [key, 1]));
-  const aim = aimRows && { ...aimRows, trusted: rowFlags(seqs, aimRows.queries.shape[1], (q) => (q.aim ? (q.aimTrusted === false ? 0 : 1) : undefined)), distrusted: distrustedPositions(seqs, T) };
+  const aimRows = cellRows(seqs, T, (q) => q.aim?.map((key): [number, number] => [key, 1]), (q) => (q.aimTrusted === false ? 0 : 1));
+  const aim = aimRows && { rows: aimRows.rows, targets: aimRows.targets, queries: aimRows.queries, trusted: aimRows.flags!, distrusted: distrustedPositions(seqs, T) };
   return { mask: tf.tensor3d(mask, [B, T, T]), queries: tf.tensor2d(queries, [B, T]), sink: unlessZero(sink), split: unlessZero(split), detect, aim };
 }
 
 /**
  * Targets on the 4-px cells at the rows of the queries `values` picks (their [column, value]
  * pairs; undefined leaves the query out), Q rows per sequence: [B, T, 4T] would be 4× the token
- * detector's targets. Null when no query is picked.
+ * detector's targets. With `flag`, also one number per picked row, [B, Q]. Null when no query is picked.
  */
-function cellRows(seqs: readonly SequenceLike[], T: number, values: (q: GroundingQuery) => readonly [number, number][] | undefined): FineDetectTensors | null {
+function cellRows(seqs: readonly SequenceLike[], T: number, values: (q: GroundingQuery) => readonly [number, number][] | undefined, flag?: (q: GroundingQuery) => number): (FineDetectTensors & { flags?: tf.Tensor2D }) | null {
   const B = seqs.length;
-  const entries = seqs.map((s) => (s.grounding ?? []).flatMap((q) => { const v = values(q); return v ? [{ query: q.query, v }] : []; }));
+  const entries = seqs.map((s) => (s.grounding ?? []).flatMap((q) => { const v = values(q); return v ? [{ q, v }] : []; }));
   const Q = Math.max(0, ...entries.map((e) => e.length));
   if (Q === 0) return null;
   const width = FINE_SUBCELLS * T;
   const rows = new Float32Array(B * Q * T);
   const targets = new Float32Array(B * Q * width);
   const queries = new Float32Array(B * Q);
-  entries.forEach((list, b) => list.forEach(({ query, v }, i) => {
-    rows[(b * Q + i) * T + query] = 1;
+  const flags = new Float32Array(B * Q);
+  entries.forEach((list, b) => list.forEach(({ q, v }, i) => {
+    rows[(b * Q + i) * T + q.query] = 1;
     queries[b * Q + i] = 1;
+    if (flag) flags[b * Q + i] = flag(q);
     for (const [key, value] of v) targets[(b * Q + i) * width + key] = value;
   }));
-  return { rows: tf.tensor3d(rows, [B, Q, T]), targets: tf.tensor3d(targets, [B, Q, width]), queries: tf.tensor2d(queries, [B, Q]) };
+  const picked = { rows: tf.tensor3d(rows, [B, Q, T]), targets: tf.tensor3d(targets, [B, Q, width]), queries: tf.tensor2d(queries, [B, Q]) };
+  return flag ? { ...picked, flags: tf.tensor2d(flags, [B, Q]) } : picked;
 }
 
 /**
@@ -170,13 +173,6 @@ function distrustedPositions(seqs: readonly SequenceLike[], T: number): tf.Tenso
     for (let t = 0; t + 1 < s.ids.length; t++) if (s.weights[t + 1] > 0) out[b * T + t] = 1;
   });
   return tf.tensor2d(out, [seqs.length, T]);
-}
-
-/** A value per picked query [B, Q], in cellRows' order (`value` undefined leaves the query out, as there). */
-function rowFlags(seqs: readonly SequenceLike[], Q: number, value: (q: GroundingQuery) => number | undefined): tf.Tensor2D {
-  const flags = new Float32Array(seqs.length * Q);
-  seqs.forEach((s, b) => (s.grounding ?? []).flatMap((q) => { const v = value(q); return v === undefined ? [] : [v]; }).forEach((v, i) => (flags[b * Q + i] = v)));
-  return tf.tensor2d(flags, [seqs.length, Q]);
 }
 
 function disposeRows(r: (FineDetectTensors & { trusted?: tf.Tensor2D; distrusted?: tf.Tensor2D }) | null | undefined): void {
