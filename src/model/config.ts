@@ -181,6 +181,16 @@ export interface ModelConfig {
    * before this field existed have false.
    */
   readonly aimTrust: boolean;
+  /**
+   * Whether each 4-px cell's aim key also sees its 3×3 neighbourhood (decoder.aim.reach.*): the
+   * cells' hidden features, concatenated over the neighbourhood, through one more ReLU layer added
+   * to the cell's own. On its own a 4-px cell tells a colour but not a shape: the aim found the
+   * shape a colour question names at only 64.7% of its region words (stage 84), so its steer had
+   * to be shut on colour questions. The added layer's output starts at zero, so a model grown from
+   * one without it computes exactly what it did. Needs the aim. Configs saved before this field
+   * existed have false.
+   */
+  readonly aimReach: boolean;
   /** Vision transformer width and depth. */
   readonly visionDim: number;
   readonly visionLayers: number;
@@ -201,82 +211,82 @@ export interface ModelConfig {
 const PRESETS = {
   /** For tests: runs in milliseconds. */
   tiny: {
-    preset: 'tiny', imageSize: 32, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    preset: 'tiny', imageSize: 32, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
   /** The tiny model with the conv stem (tests of that path). */
   'tiny-conv': {
-    preset: 'tiny-conv', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    preset: 'tiny-conv', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
   /** tiny-conv with the pointer (tests of that path). */
   'tiny-point': {
-    preset: 'tiny-point', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
+    preset: 'tiny-point', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 2,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 320,
   },
   /** tiny-point without the merge, question first (tests of the `fine` path). */
   'tiny-fine': {
-    preset: 'tiny-fine', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-fine', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-fine with the attention's peaks (tests of the `peaks` path). */
   'tiny-peaks': {
-    preset: 'tiny-peaks', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: true, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-peaks', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: true, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-fine with the count detector (tests of the `detector` path). */
   'tiny-detector': {
-    preset: 'tiny-detector', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-detector', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-detector with the count ladder (tests of the `ladder` path). */
   'tiny-ladder': {
-    preset: 'tiny-ladder', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-ladder', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-detector with the fine detector (tests of the `fine-detector` path). */
   'tiny-fine-detector': {
-    preset: 'tiny-fine-detector', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: true, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-fine-detector', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: true, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-fine-detector with the ladder and the count gate (tests of the `gated-ladder` path). */
   'tiny-gated': {
-    preset: 'tiny-gated', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-gated', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-gated with the fine detector's pixels and the aim pathway (tests of the `aim` path). */
   'tiny-aim': {
-    preset: 'tiny-aim', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: false, finePixels: true, fineAim: true, aimSteer: true, aimTrust: true, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-aim', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: false, finePixels: true, fineAim: true, aimSteer: true, aimTrust: true, aimReach: true, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** tiny-fine with the attended image mass (tests of the `tally` path). */
   'tiny-tally': {
-    preset: 'tiny-tally', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: true, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
+    preset: 'tiny-tally', imageSize: 32, patchSize: 8, stem: 'conv', colourPool: 4, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: true, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 16, visionLayers: 1, visionHeads: 2, merge: 1,
     dim: 32, layers: 1, heads: 2, mlpDim: 64, vocabSize: 0, maxSeq: 400,
   },
   /** ~0.8M parameters, conv stem; trains in a couple of hours on 2 CPU cores (WASM). Recipes v3–v4. */
   default: {
-    preset: 'default', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'default', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** `default` plus a 16-channel colour pool: the shipped model (recipe v5; docs/recipes.md, "Aim probe"). */
   pool: {
-    preset: 'pool', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'pool', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** `pool` plus what lets the decoder aim: the pool routed to the image tokens, and grid positions on them (recipe v6). */
   aim: {
-    preset: 'aim', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'aim', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** `aim` plus the grounding head's pointer and readout into the residual stream (recipes v9–v10). */
   point: {
-    preset: 'point', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'point', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /** `point` with the question before the image, so image tokens can see what is asked (recipe v13). */
   ask: {
-    preset: 'ask', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'ask', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
   /**
@@ -287,7 +297,7 @@ const PRESETS = {
    * models/default (recipe v16) is one.
    */
   fine: {
-    preset: 'fine', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 1,
+    preset: 'fine', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /**
@@ -297,12 +307,12 @@ const PRESETS = {
    * the one 64-wide, two-layer encoder serves (README, stage 30).
    */
   deep: {
-    preset: 'deep', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 64, visionLayers: 3, visionHeads: 2, merge: 1,
+    preset: 'deep', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 64, visionLayers: 3, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `deep` with a fourth encoder block, grown from a `deep` model the same way (stages 31a/31b). */
   deeper: {
-    preset: 'deeper', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'deeper', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /**
@@ -311,67 +321,72 @@ const PRESETS = {
    * for what reads them (count scans, relations).
    */
   'deep-decoder': {
-    preset: 'deep-decoder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'deep-decoder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 4, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `deeper` plus the peaks of the grounding head's attention in the residual stream (`countPeaks`), to count by them. */
   peaks: {
-    preset: 'peaks', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: true, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'peaks', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: true, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `deeper` plus the count detector (`countDetector`): sigmoid scores per image token, summed. */
   detector: {
-    preset: 'detector', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'detector', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `detector` plus the fine detector on the stem's 4-px cells (`fineDetector`). */
   'fine-detector': {
-    preset: 'fine-detector', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: true, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'fine-detector', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: true, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `fine-detector` whose keys also see each 4-px cell's pixels (`finePixels`): its warm-up. */
   'fine-detector-pixels': {
-    preset: 'fine-detector-pixels', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: true, countGate: false, ladderBias: false, finePixels: true, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'fine-detector-pixels', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: false, fineDetector: true, countGate: false, ladderBias: false, finePixels: true, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `detector` plus the detector's sum as "at least k" steps (`countLadder`). */
   ladder: {
-    preset: 'ladder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'ladder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `fine-detector` plus the blended sum as "at least k" steps (`countLadder`): the scan's number read from the fine sum. */
   'fine-ladder': {
-    preset: 'fine-ladder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'fine-ladder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `fine-ladder` with a gate that lets the fine sum and the ladder in only where a position asks for them (`countGate`). */
   'gated-ladder': {
-    preset: 'gated-ladder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'gated-ladder', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `gated-ladder` with the ladder's gated bias row (`ladderBias`): "none here" as a signal of its own. */
   'gated-ladder-bias': {
-    preset: 'gated-ladder-bias', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: true, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'gated-ladder-bias', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: true, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `gated-ladder-bias` whose fine detector also sees each 4-px cell's pixels (`finePixels`). */
   'gated-ladder-pixels': {
-    preset: 'gated-ladder-pixels', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: true, finePixels: true, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'gated-ladder-pixels', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: true, finePixels: true, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `gated-ladder-pixels` with the aim pathway on the 4-px cells steering the grounding head (`fineAim`, `aimSteer`). */
   'gated-ladder-aim': {
-    preset: 'gated-ladder-aim', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: true, finePixels: true, fineAim: true, aimSteer: true, aimTrust: true, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    preset: 'gated-ladder-aim', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: true, finePixels: true, fineAim: true, aimSteer: true, aimTrust: true, aimReach: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
+  },
+  /** `gated-ladder-aim` whose aim keys see each 4-px cell's 3×3 neighbourhood (`aimReach`), so they find shapes as well as colours. */
+  'gated-ladder-reach': {
+    preset: 'gated-ladder-reach', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: true, finePixels: true, fineAim: true, aimSteer: true, aimTrust: true, aimReach: true, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** `fine` plus the head's attended image mass in the residual stream (`countMass`), to count by it. */
   tally: {
-    preset: 'tally', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: true, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 1,
+    preset: 'tally', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: true, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
   /** The v1 model and the recipe-v2 base (models/base until 2026-12-01): `default` with the linear patch embedding. */
   vit: {
-    preset: 'vit', imageSize: 64, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
+    preset: 'vit', imageSize: 64, patchSize: 8, stem: 'patch', colourPool: 0, poolTokens: false, tokenPositions: false, pointer: false, readout: false, questionFirst: false, countMass: false, countPeaks: false, countDetector: false, countLadder: false, fineDetector: false, countGate: false, ladderBias: false, finePixels: false, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 64, visionLayers: 2, visionHeads: 2, merge: 2,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 320,
   },
 } as const satisfies Record<string, ModelConfig>;
@@ -496,7 +511,9 @@ export function validateConfig(raw: unknown): ModelConfig {
   if (aimSteer && !fineAim) throw new Error('config: aimSteer needs the aim (fineAim), whose distribution it steers by');
   const aimTrust = flag('aimTrust');
   if (aimTrust && !aimSteer) throw new Error('config: aimTrust needs the steer (aimSteer), which it scales');
-  const config = { preset: typeof c.preset === 'string' ? c.preset : 'custom', stem, colourPool, poolTokens, tokenPositions, pointer, readout, questionFirst, countMass, countPeaks, countDetector, countLadder, fineDetector, countGate, ladderBias, finePixels, fineAim, aimSteer, aimTrust, ...Object.fromEntries(INTEGER_FIELDS.map((f) => [f, c[f]])) } as ModelConfig;
+  const aimReach = flag('aimReach');
+  if (aimReach && !fineAim) throw new Error('config: aimReach needs the aim (fineAim), whose keys it widens');
+  const config = { preset: typeof c.preset === 'string' ? c.preset : 'custom', stem, colourPool, poolTokens, tokenPositions, pointer, readout, questionFirst, countMass, countPeaks, countDetector, countLadder, fineDetector, countGate, ladderBias, finePixels, fineAim, aimSteer, aimTrust, aimReach, ...Object.fromEntries(INTEGER_FIELDS.map((f) => [f, c[f]])) } as ModelConfig;
   if (config.imageSize % config.patchSize !== 0) throw new Error('config: imageSize must be a multiple of patchSize');
   if (gridSide(config) % config.merge !== 0) throw new Error('config: the patch grid must be a multiple of merge');
   if (config.dim % config.heads !== 0) throw new Error('config: dim must be a multiple of heads');
@@ -600,6 +617,7 @@ function fineAimShapes(c: ModelConfig): Record<string, number[]> {
     'decoder.aim.pointer': [(c.imageSize / 4) ** 2, c.dim],
     ...(c.aimSteer ? { 'decoder.aim.steer': [1] } : {}),
     ...(c.aimTrust ? { 'decoder.aim.trust.w': [c.dim, 1], 'decoder.aim.trust.b': [1] } : {}),
+    ...(c.aimReach ? { 'decoder.aim.reach.w1': [9 * AIM_HIDDEN, AIM_HIDDEN], 'decoder.aim.reach.b1': [AIM_HIDDEN], 'decoder.aim.reach.w2': [AIM_HIDDEN, AIM_HIDDEN] } : {}),
   };
 }
 

@@ -4,7 +4,7 @@ import { DETECT_BIAS, GATE_BIAS, type ModelConfig, weightShapes } from './config
 import type { WeightMap } from './vlm';
 
 /** Output weights of added pathways, zero so that a model grown from one without them starts out computing exactly what it did. */
-const GROWN_AT_ZERO = new Set(['vision.pool.out', 'decoder.pointer', 'decoder.readout', 'decoder.mass', 'decoder.peaks', 'decoder.detect.out', 'decoder.detect.ladder', 'decoder.detect.fine.mix', 'decoder.detect.fine.pixels', 'decoder.detect.gate.w', 'decoder.aim.pointer', 'decoder.aim.null', 'decoder.aim.steer', 'decoder.aim.trust.w']);
+const GROWN_AT_ZERO = new Set(['vision.pool.out', 'decoder.pointer', 'decoder.readout', 'decoder.mass', 'decoder.peaks', 'decoder.detect.out', 'decoder.detect.ladder', 'decoder.detect.fine.mix', 'decoder.detect.fine.pixels', 'decoder.detect.gate.w', 'decoder.aim.pointer', 'decoder.aim.null', 'decoder.aim.steer', 'decoder.aim.trust.w', 'decoder.aim.reach.w2']);
 
 /**
  * New weights that start as a copy of one the source has: the fine detector's query and bias
@@ -15,7 +15,7 @@ const GROWN_AT_ZERO = new Set(['vision.pool.out', 'decoder.pointer', 'decoder.re
 const GROWN_AS_COPY: Record<string, string> = { 'decoder.detect.fine.q': 'decoder.detect.q', 'decoder.detect.fine.bias': 'decoder.detect.bias' };
 
 /** The fine detector's and the aim's key MLPs (fineDetector, fineAim), initialised like the conv stem they read. */
-const FINE_KEY_MLP = new Set(['decoder.detect.fine.reduce', 'decoder.detect.fine.w1', 'decoder.detect.fine.w2', 'decoder.detect.fine.pixel.w', 'decoder.aim.reduce', 'decoder.aim.pixels', 'decoder.aim.w2']);
+const FINE_KEY_MLP = new Set(['decoder.detect.fine.reduce', 'decoder.detect.fine.w1', 'decoder.detect.fine.w2', 'decoder.detect.fine.pixel.w', 'decoder.aim.reduce', 'decoder.aim.pixels', 'decoder.aim.w2', 'decoder.aim.reach.w1']);
 
 export function initWeights(config: ModelConfig, seed = 1): WeightMap {
   const weights: WeightMap = {};

@@ -620,6 +620,53 @@ describe('fineAim', () => {
   });
 });
 
+describe('aimReach', () => {
+  it('absent in older configs means none; it adds only decoder.aim.reach.*; it needs the aim', () => {
+    const { aimReach: _none, ...without } = presetConfig('gated-ladder-aim', 50);
+    expect(validateConfig(without).aimReach).toBe(false);
+    expect(() => validateConfig({ ...without, aimReach: 'yes' })).toThrow(/"aimReach" must be true or false/);
+    expect(() => validateConfig({ ...presetConfig('gated-ladder-pixels', 50), aimReach: true })).toThrow(/aimReach needs the aim/);
+    const added = Object.entries(weightShapes(presetConfig('gated-ladder-reach', 50))).filter(([name]) => !(name in weightShapes(validateConfig(without))));
+    expect(Object.fromEntries(added)).toEqual({ 'decoder.aim.reach.w1': [9 * 64, 64], 'decoder.aim.reach.b1': [64], 'decoder.aim.reach.w2': [64, 64] });
+  });
+
+  it('grown at zero its keys are the source\'s; once its output moves, a cell\'s key changes with its neighbours\' pixels and not with a far cell\'s', () => {
+    const source = tinyModel(5, 'tiny-fine-detector');
+    const unreached = validateConfig({ ...presetConfig('tiny-aim', source.config.vocabSize), aimReach: false });
+    const { weights: sourceWeights } = growWeights(unreached, source.vlm.weights, 'tiny-fine-detector');
+    const plain = new SquintModel(unreached, source.tokenizer, sourceWeights);
+    const reachConfig = presetConfig('tiny-aim', source.config.vocabSize);
+    const { weights, fresh } = growWeights(reachConfig, plain.vlm.weights, 'tiny-aim without reach');
+    expect(fresh.sort()).toEqual(['decoder.aim.reach.b1', 'decoder.aim.reach.w1', 'decoder.aim.reach.w2']);
+    const reached = new SquintModel(reachConfig, source.tokenizer, weights);
+    const [rows, dim] = plain.patchShape;
+    const image = Float32Array.from({ length: rows * dim }, (_, i) => Math.sin(i * 0.37));
+    const keysOf = (model: SquintModel, img: Float32Array) => tf.tidy(() => model.vlm.encodeImagesWithFineKeys(tf.tensor3d(img, [1, rows, dim])).aim!.arraySync() as number[][][])[0].flat();
+    const maxDiff = (a: number[], b: number[]) => Math.max(...a.map((v, i) => Math.abs(v - b[i])));
+    expect(maxDiff(keysOf(reached, image), keysOf(plain, image))).toBeLessThan(1e-6);
+    const saved = weights['decoder.aim.reach.w2'];
+    weights['decoder.aim.reach.w2'] = tf.randomNormal(saved.shape, 0, 1, 'float32', 3);
+    // the conv stem's input: one row per 2-px cell of the 32-px view, row-major; change the top-left corner's
+    const corner = image.slice();
+    for (let i = 0; i < dim; i++) corner[i] += 1;
+    const [before, after] = [keysOf(reached, image), keysOf(reached, corner)];
+    // keys come in token order, 4 cells of DETECT_DIM each: token 0's first cell holds the corner, its second is the
+    // neighbour to the right, and the last token is 16+ px away
+    const D = 32;
+    const cellKeys = (keys: number[], token: number, cell: number) => keys.slice((token * 4 + cell) * D, (token * 4 + cell + 1) * D);
+    expect(maxDiff(cellKeys(after, 0, 1), cellKeys(before, 0, 1))).toBeGreaterThan(1e-4);
+    const last = source.tokensPerImage - 1;
+    expect(maxDiff(cellKeys(after, last, 3), cellKeys(before, last, 3))).toBeLessThan(1e-6);
+    // without the reach the neighbour's key ignores the change: the corner cell's own key alone moves
+    const [plainBefore, plainAfter] = [keysOf(plain, image), keysOf(plain, corner)];
+    expect(maxDiff(cellKeys(plainAfter, 0, 0), cellKeys(plainBefore, 0, 0))).toBeGreaterThan(1e-4);
+    expect(maxDiff(cellKeys(plainAfter, 0, 1), cellKeys(plainBefore, 0, 1))).toBeLessThan(1e-6);
+    weights['decoder.aim.reach.w2'].dispose();
+    weights['decoder.aim.reach.w2'] = saved;
+    for (const m of [reached, plain, source]) m.dispose();
+  });
+});
+
 describe('questionFirst config', () => {
   it('absent in older configs means image first; the ask preset reads the question first; a bad value is refused', () => {
     const { questionFirst: _none, ...without } = presetConfig('ask', 50);

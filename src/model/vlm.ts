@@ -184,11 +184,8 @@ export class Vlm {
     const normed = layerNorm(features, w['decoder.detect.fine.ln.g'], w['decoder.detect.fine.ln.b']);
     let cellReduced = dense(normed, w['decoder.detect.fine.reduce']);
     if (this.config.finePixels) cellReduced = cellReduced.add(dense(cells.slice([0, featureDim], [-1, -1]), w['decoder.detect.fine.pixels']));
-    const reduced = cellReduced.reshape([n, side * side, -1]).add(w['decoder.detect.fine.pos']).reshape([n, side, side, -1]) as tf.Tensor4D;
-    const padded = tf.pad(reduced, [[0, 0], [1, 1], [1, 1], [0, 0]]);
-    const shifts: tf.Tensor[] = [];
-    for (let dy = 0; dy < 3; dy++) for (let dx = 0; dx < 3; dx++) shifts.push(padded.slice([0, dy, dx, 0], [n, side, side, -1]));
-    const context = tf.concat(shifts, -1).reshape([n * side * side, -1]); // [N·side², 9R]
+    const reduced = cellReduced.reshape([n, side * side, -1]).add(w['decoder.detect.fine.pos']);
+    const context = neighbourhood(reduced, n, side); // [N·side², 9R]
     const hidden = tf.relu(dense(context, w['decoder.detect.fine.w1'], w['decoder.detect.fine.b1']));
     const keys = dense(hidden, w['decoder.detect.fine.w2'], w['decoder.detect.fine.b2']); // [N·side², D], row-major
     return spaceToDepth(keys, n, side).reshape([n, this.tokensPerImage, FINE_SUBCELLS * DETECT_DIM]) as tf.Tensor3D;
@@ -196,17 +193,23 @@ export class Vlm {
 
   /**
    * The aim pathway's keys (fineAim): the 4-px cells' features of N views (encode's fineCells,
-   * their pixels included) → [N, K, 4·D] in fineDetectKeys' order. Each cell on its own, no
-   * neighbourhood and no position: the aim asks only which cells show the named colour or shape.
+   * their pixels included) → [N, K, 4·D] in fineDetectKeys' order. No position: the aim asks
+   * only which cells show the named colour or shape. Each cell on its own, or with aimReach its
+   * 3×3 neighbourhood's hidden features too, since a shape spans several cells.
    */
   aimKeys(cells: tf.Tensor2D, n: number): tf.Tensor3D {
     const w = this.weights;
+    const side = this.config.imageSize / 4;
     const featureDim = w['decoder.aim.ln.g'].shape[0];
     const normed = layerNorm(cells.slice([0, 0], [-1, featureDim]), w['decoder.aim.ln.g'], w['decoder.aim.ln.b']);
     const pixels = cells.slice([0, featureDim], [-1, -1]);
-    const hidden = tf.relu(dense(normed, w['decoder.aim.reduce']).add(dense(pixels, w['decoder.aim.pixels'])).add(w['decoder.aim.b1']));
+    let hidden = tf.relu(dense(normed, w['decoder.aim.reduce']).add(dense(pixels, w['decoder.aim.pixels'])).add(w['decoder.aim.b1']));
+    if (this.config.aimReach) {
+      const reach = tf.relu(dense(neighbourhood(hidden, n, side), w['decoder.aim.reach.w1'], w['decoder.aim.reach.b1']));
+      hidden = hidden.add(dense(reach, w['decoder.aim.reach.w2'])); // reach.w2 grows from zero
+    }
     const keys = dense(hidden, w['decoder.aim.w2'], w['decoder.aim.b2']); // [N·side², D], row-major
-    return spaceToDepth(keys, n, this.config.imageSize / 4).reshape([n, this.tokensPerImage, FINE_SUBCELLS * DETECT_DIM]) as tf.Tensor3D;
+    return spaceToDepth(keys, n, side).reshape([n, this.tokensPerImage, FINE_SUBCELLS * DETECT_DIM]) as tf.Tensor3D;
   }
 
   /**
@@ -570,6 +573,17 @@ function maxPool2x2(x: tf.Tensor2D, n: number, side: number): tf.Tensor2D {
  * (row, column, channel order), so a stride-2 2×2 convolution is a matMul. Rank ≤ 4 throughout:
  * WASM's transpose fails on rank 6.
  */
+/**
+ * Each cell of N row-major side×side grids ([N·side², C] or [N, side², C]) with its 3×3
+ * neighbourhood's features, concatenated row by row (zero past the grid's edge) → [N·side², 9C].
+ */
+function neighbourhood(x: tf.Tensor, n: number, side: number): tf.Tensor2D {
+  const padded = tf.pad(x.reshape([n, side, side, -1]) as tf.Tensor4D, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+  const shifts: tf.Tensor[] = [];
+  for (let dy = 0; dy < 3; dy++) for (let dx = 0; dx < 3; dx++) shifts.push(padded.slice([0, dy, dx, 0], [n, side, side, -1]));
+  return tf.concat(shifts, -1).reshape([n * side * side, -1]) as tf.Tensor2D;
+}
+
 function spaceToDepth(x: tf.Tensor, n: number, side: number): tf.Tensor4D {
   const c = x.size / (n * side * side);
   return x.reshape([n * (side / 2), 2, side / 2, 2 * c]).transpose([0, 2, 1, 3]).reshape([n, side / 2, side / 2, 4 * c]);
