@@ -49,9 +49,15 @@ const world = { backgrounds: BACKGROUND_STYLES.filter((b) => b !== HELD_OUT_BACK
 
 interface Tally { queries: number; mass: number; evenMass: number; topOnTarget: number; wordRight: number; coordinateError: number; aimed: number; aimMass: number; aimTopOnTarget: number; aimTokenOnTarget: number; aimRescues: number; aimLoses: number; trust: number }
 const byGroup: Record<string, Tally> = {};
+let tooLong = 0;
 for (let seed = firstSeed; seed < firstSeed + n; seed++) {
   const { sample, sequence } = makeExample(model, seed, createNodeCanvas, pickWorld(seed, world));
   if (!sequence.grounding.length) continue;
+  // training drops such trajectories too (lengthSortedBatches)
+  if (sequence.ids.length > model.config.maxSeq) {
+    tooLong++;
+    continue;
+  }
   const batch = makeBatch([sequence], model.vlm.imageTokenId, K, tok.special('<pad>'), model.patchShape);
   const { attention, predicted, aim, trust } = tf.tidy(() => {
     const out = model.vlm.forwardWithFeatures(batch);
@@ -94,7 +100,7 @@ for (let seed = firstSeed; seed < firstSeed + n; seed++) {
 model.dispose();
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`.padStart(7);
-console.log(`\n${args.model}, seeds ${firstSeed}..${firstSeed + n - 1} (teacher-forced)`);
+console.log(`\n${args.model}, seeds ${firstSeed}..${firstSeed + n - 1} (teacher-forced)${tooLong ? `; ${tooLong} trajectories longer than the model's maxSeq ${model.config.maxSeq} left out, as training leaves them` : ''}`);
 const aims = Object.values(byGroup).some((t) => t.aimed > 0);
 console.log(`${'family/query'.padEnd(18)} ${'queries'.padStart(7)}  ${'mass'.padStart(7)}  ${'even'.padStart(7)}  ${'top→tgt'.padStart(7)}  ${'word'.padStart(7)}  ${'off'.padStart(5)}${aims ? `  ${'aim'.padStart(7)}  ${'aim→tgt'.padStart(7)}  ${'→token'.padStart(7)}  ${'+'.padStart(4)}  ${'−'.padStart(4)}  ${'trust'.padStart(5)}` : ''}`);
 const report: Record<string, Record<string, number>> = {};
@@ -108,5 +114,5 @@ for (const [group, t] of Object.entries(byGroup).sort()) {
 }
 const out = `runs/eval/${modelName(args.model)}-grounding.json`;
 await mkdir('runs/eval', { recursive: true });
-await writeFile(out, JSON.stringify({ model: args.model, seed: firstSeed, n, byGroup: report }, null, 2));
+await writeFile(out, JSON.stringify({ model: args.model, seed: firstSeed, n, tooLong, byGroup: report }, null, 2));
 console.log(`wrote ${out}`);
