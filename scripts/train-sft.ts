@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { useNodeBackend } from './lib/backend';
-import { bandArg, choiceArg, cliArgs, formatDuration, numberArg, parseLrScale, parsedArg } from './lib/args';
+import { bandArg, choiceArg, cliArgs, formatDuration, listArg, numberArg, parseLrScale, parsedArg } from './lib/args';
 import { hasCheckpoint, loadCheckpoint, loadVisionPretraining, readOptimizerTensors, saveCheckpoint } from './lib/checkpoint';
 import { onInterrupt } from './lib/interrupt';
 import { FAMILY_WEIGHTS, answerViewPx, familyWeights } from './lib/training-mix';
@@ -32,7 +32,7 @@ import { type ExtraViews, learningRate, sftStep, toVariables } from '../src/trai
 import { type VisionMetrics, visionMetrics } from '../src/train/vision-pretrain';
 import { AUX_CHANNELS } from '../src/train/vision-labels';
 import * as tf from '../src/model/tf';
-import { BACKGROUND_STYLES, type BackgroundStyle } from '../src/world/types';
+import { BACKGROUND_STYLES, type BackgroundStyle, FAMILIES, type Family } from '../src/world/types';
 import { createRng } from '../src/world/rng';
 import { HELD_OUT_BACKGROUND, HELD_OUT_TARGET_VIEW } from '../src/world/seeds';
 
@@ -69,6 +69,7 @@ const args = cliArgs('npm run train:sft --', {
   'count-crop': { type: 'string', default: '0', help: 'chance that a count is asked of a crop of its scene (a 2× to 4× zoom around one of its targets) instead: counting at the scale a zoom shows (0: never, recipes ≤ v31)' },
   'count-closer': { type: 'string', help: "with --count-areas view: counts zoom on their crowded areas (marked ? in the scan; every area holding 2+, at most 2) and on an area holding one with this chance; omitted, counts never zoom (recipes ≤ v28)" },
   'recover-rate': { type: 'string', default: String(DEFAULT_MIX.recover), help: 'probability that a zooming trajectory starts with a zoom that misses the target, then recovers' },
+  'aim-distrust': { type: 'string', default: 'colour,count', help: "families along whose questions the aim's trust is taught 0 whatever the aim does (aimTrust presets); 'none' for none" },
   'decoy-rate': { type: 'string', default: '0', help: "chance that a recovery's deliberate miss is aimed at a distractor, one of a neighbouring hue where the scene has one (the model's own misses), instead of at random (0: recipes ≤ v37)" },
   'init-vision': { type: 'string', help: 'start the encoder (and aux head) from a pretrain:vision output directory' },
   'aux-from': { type: 'string', help: 'with --init-from: take the aux vision head from this SFT checkpoint instead (an exported model carries none, and a fresh head\'s first gradients scramble the encoder it trains); it must have been trained on the same encoder' },
@@ -106,7 +107,7 @@ if (countCloser !== undefined && countAreas !== 'view') {
   console.error('--count-closer: needs --count-areas view (a closer look crops one of the view\'s areas)');
   process.exit(2);
 }
-const oracleMix = { ...DEFAULT_MIX, zoomWhenNeeded: numberArg('zoom-rate', args['zoom-rate'], 0, 1), recover: numberArg('recover-rate', args['recover-rate'], 0, 1), countAreas, answerViewPx: answerView, countCloser, countCrop: numberArg('count-crop', args['count-crop'], 0, 1), decoy: numberArg('decoy-rate', args['decoy-rate'], 0, 1) };
+const oracleMix = { ...DEFAULT_MIX, zoomWhenNeeded: numberArg('zoom-rate', args['zoom-rate'], 0, 1), recover: numberArg('recover-rate', args['recover-rate'], 0, 1), countAreas, answerViewPx: answerView, countCloser, countCrop: numberArg('count-crop', args['count-crop'], 0, 1), decoy: numberArg('decoy-rate', args['decoy-rate'], 0, 1), aimDistrusted: args['aim-distrust'] === 'none' ? [] : listArg<Family>('aim-distrust', args['aim-distrust'], FAMILIES) };
 const backend = await useNodeBackend('wasm');
 await mkdir(outDir, { recursive: true });
 

@@ -12,7 +12,7 @@ import type { Sample, WorldOptions } from '../world/types';
 import { cropCanvas } from '../agent/crop';
 import { sampleImage } from '../agent/episode-image';
 import type { EpisodeImage } from '../agent/loop';
-import { DEFAULT_MIX, type OracleMix, type OraclePlan, oraclePlan } from './oracle';
+import { AIM_DISTRUSTED, DEFAULT_MIX, type OracleMix, type OraclePlan, oraclePlan } from './oracle';
 import { type SequenceEncoder, type TrainingSequence, planToSequence } from './sequence';
 import { visionLabels } from './vision-labels';
 
@@ -33,8 +33,8 @@ export function makeExample(
   const plan = oraclePlan(sample, hashSeed(seed, 7), mix);
   const colours = sample.targetIds.map((id) => sample.scene.objects.find((o) => o.id === id)!.colour);
   const sequence = planToSequence(encoder, image, sample.question, plan, sample.targets, colours);
-  // the aim matches colours on 4-px cells: a question naming its target by shape, or counting several, is not its to steer
-  if (sample.family === 'colour' || sample.family === 'count') sequence.grounding.forEach((q, i) => q.aim && (sequence.grounding[i] = { ...q, aimTrusted: false }));
+  // questions the aim is not trusted to steer (by default those naming their target by shape, or counting several)
+  if ((mix.aimDistrusted ?? AIM_DISTRUSTED).includes(sample.family)) sequence.grounding.forEach((q, i) => q.aim && (sequence.grounding[i] = { ...q, aimTrusted: false }));
   const { imageSize, patchSize, merge } = encoder.config;
   const auxLabels = sequence.views.map((box) => visionLabels(sample.scene, box, imageSize, patchSize, merge));
   return { sample, plan, sequence, auxLabels };

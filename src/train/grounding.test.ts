@@ -486,6 +486,12 @@ describe('grounding queries and loss', () => {
     }
     for (const kind of ['region', 'colour', 'view box', 'crop box', 'answer', 'count']) expect(aimed.get(kind) ?? 0).toBeGreaterThan(3);
     expect(finer).toBeGreaterThan(10); // a target covers more 4-px cells than tokens
+    // OracleMix.aimDistrusted names the distrusted families: with counts alone, a colour question's region queries are trusted
+    const colourSeed = Array.from({ length: 40 }, (_, i) => 300 + i).find((seed) => makeExample(model, seed, createNodeCanvas).sample.family === 'colour')!;
+    const trustedColour = makeExample(model, colourSeed, createNodeCanvas, {}, { ...DEFAULT_MIX, aimDistrusted: ['count'] }).sequence.grounding;
+    expect(trustedColour.length).toBeGreaterThan(0);
+    expect(trustedColour.every((q) => q.aimTrusted === undefined)).toBe(true);
+    expect(makeExample(model, colourSeed, createNodeCanvas).sequence.grounding.every((q) => q.aimTrusted === false)).toBe(true);
     // a model without the aim gets no aim targets
     const plain = new SquintModel(config, tok, initWeights(config, 3));
     expect(makeExample(plain, 300, createNodeCanvas).sequence.grounding.every((q) => q.aim === undefined)).toBe(true);

@@ -92,7 +92,17 @@ export interface OracleMix {
    * dropped at random rarely shows one. Omitted: every miss is random (recipes ≤ v37).
    */
   readonly decoy?: number;
+  /**
+   * The families along whose questions the aim's trust is taught 0 whatever the aim does
+   * (aimTrust; src/train/data.ts). Omitted: colour and count (stage 84), since the 4-px aim
+   * matches colours, and those questions name their target by shape or count several. A model
+   * whose aim sees shapes too (aimReach) can be trusted on colour questions.
+   */
+  readonly aimDistrusted?: readonly Family[];
 }
+
+/** OracleMix.aimDistrusted when omitted. */
+export const AIM_DISTRUSTED: readonly Family[] = ['colour', 'count'];
 
 export const DEFAULT_MIX: OracleMix = { recover: 0.12, zoomResolvable: 0.05, zoomWhenNeeded: 1 };
 
