@@ -54,6 +54,8 @@ const saidBySum = new Map<number, Map<string, number>>();
 // every scan entry of a countDetector model: its area's count, each detector's sum, and whether the model said the count
 // (`nearBorder`: a counted centre lies within 1 view px of a `view` area border and of this area, so the scan could place it on either side)
 const entries: { n: number; sum: number; fineSum?: number; right: boolean; nearBorder?: boolean }[] = [];
+// per scene scanned in one pass over the view: its count, the entries' fine sums added unrounded and rounded, and the numbers the model said
+const scenes_: { truth: number; fine: number; fineRounded: number; said: number }[] = [];
 for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
   const { sample, sequence, plan } = makeExample(model, seed, createNodeCanvas, { families: ['count'] }, { ...DEFAULT_MIX, countAreas });
   const batch = makeBatch([sequence], model.vlm.imageTokenId, model.tokensPerImage, tok.special('<pad>'), model.patchShape);
@@ -69,6 +71,7 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
   const start = sequence.ids.indexOf(model.vlm.imageTokenId);
   const size = { width: sample.scene.width, height: sample.scene.height };
   const coveredKeys = new Set(targetTokens(sample.targets, size, side).map((k) => start + k)); // every counted target's cells
+  const scene = { truth: sample.targets.length, fine: 0, fineRounded: 0, said: 0, entries: 0 };
   for (const q of sequence.grounding.filter((g) => g.kind === 'count')) {
     const said = tok.decode([sequence.ids[q.query + 1]]).trim();
     const answered = tok.decode([predicted[q.query]]).trim(); // the model's argmax there
@@ -102,6 +105,7 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
       if (fineSums.length) g.fineDetected.push(fineSums[q.query]);
       const nearBorder = countAreas === 'view' ? sample.targets.some((t) => viewScanBorderDistance(t, size) < 1 && viewScanAreaDistance(t, size, region) < 1) : undefined;
       entries.push({ n, sum, fineSum: fineSums.length ? fineSums[q.query] : undefined, right: answered === said, nearBorder });
+      if (fineSums.length) scene.fine += fineSums[q.query], scene.fineRounded += Math.round(fineSums[q.query]);
       const bucket = Math.min(3, Math.round(sum));
       const numbers = saidBySum.get(bucket) ?? new Map<string, number>();
       saidBySum.set(bucket, numbers.set(answered, (numbers.get(answered) ?? 0) + 1));
@@ -110,7 +114,11 @@ for (let seed = firstSeed; seed < firstSeed + scenes; seed++) {
     g.sink += row[0];
     g.targets += areaCells.reduce((a, k) => a + row[start + k], 0);
     if (answered === said) g.right++;
+    scene.said += Number(answered) || 0;
+    scene.entries++;
   }
+  // a scan over the whole view only (not a closer look's crop): its entries add up to the scene's count
+  if (scene.entries === 9 && !plan.scan?.closer?.length) scenes_.push(scene);
 }
 /** The q-quantile of sorted values (nearest rank). */
 const quantile = (sorted: readonly number[], q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
@@ -162,6 +170,10 @@ if (countAreas === 'view' && entries.length) {
   }
   const emptyNear = entries.filter((e) => e.nearBorder && e.n === 0);
   console.log(`empty areas beside a counted centre within 1 view px of their border: the model right ${share(emptyNear, (e) => e.right)}${model.config.fineDetector ? `, the fine sum rounds to 0 ${share(emptyNear, (e) => Math.round(e.fineSum!) === 0)}` : ''}`);
+}
+if (scenes_.length && model.config.fineDetector) {
+  const right = (f: (s: (typeof scenes_)[number]) => number) => `${(100 * scenes_.filter((s) => f(s) === s.truth).length / scenes_.length).toFixed(1)}%`;
+  console.log(`scenes scanned in one pass (${scenes_.length}): the total right if the model's numbers are added ${right((s) => s.said)}, the fine sums rounded then added ${right((s) => s.fineRounded)}, added then rounded ${right((s) => Math.round(s.fine))}`);
 }
 const mix = model.vlm.weights['decoder.detect.fine.mix'];
 if (mix) console.log(`fine detector's mix ${mix.dataSync()[0].toFixed(3)} (the scan reads s + mix·(s_fine − s))`);
