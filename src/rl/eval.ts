@@ -5,7 +5,8 @@
  */
 import { sampleImage } from '../agent/episode-image';
 import { type AgentModel, type EpisodeOptions, runEpisode } from '../agent/loop';
-import type { Trajectory } from '../agent/trajectory';
+import { type FramedReadings, readOnFramings } from '../agent/framings';
+import { type Trajectory, zoomSteps } from '../agent/trajectory';
 import { containsBox, intersectionOverUnion, unionBox } from '../world/boxes';
 import type { CreateCanvas } from '../world/canvas';
 import { firstRegionNamed, type RegionName, regionName, scanArea } from '../world/regions';
@@ -36,6 +37,13 @@ export interface EpisodeRecord {
   /** A count's targets' `view` scan areas (src/world/regions.ts; absent before 2026-12-02 and for other families). */
   readonly viewAreas?: readonly RegionName[];
   readonly ms: number;
+  /**
+   * Read on several framings (src/agent/framings.ts): each reading's answer and zoom count, the
+   * image as it is first. `answer` and `correct` are then the majority's; every other field
+   * (zooms, turns, boxes, thoughts, format) describes the first reading, the one a viewer watches;
+   * `ms` is all readings' time. Absent for a single reading.
+   */
+  readonly framings?: { readonly answers: readonly (string | null)[]; readonly zooms: readonly number[]; readonly votes: number };
 }
 
 export interface GroupStats {
@@ -124,16 +132,30 @@ export function summarize(records: EpisodeRecord[]): EvalReport {
   };
 }
 
-/** Runs one greedy (or sampled) episode per sample; `onEpisode` sees each record as it lands. */
+/** A sample read on several framings (readOnFramings): the first reading's record, with the majority's answer. */
+export function recordFramedEpisode(sample: Sample, read: FramedReadings): EpisodeRecord {
+  const first = recordEpisode(sample, read.readings[0]);
+  return {
+    ...first, answer: read.answer, correct: isCorrect(read.answer, sample.answer), ms: read.readings.reduce((ms, t) => ms + t.totalMs, 0),
+    framings: { answers: read.readings.map((t) => t.answer), zooms: read.readings.map((t) => zoomSteps(t).length), votes: read.votes },
+  };
+}
+
+/**
+ * Runs one greedy (or sampled) episode per sample, or with `framings` > 1 one per framing and the
+ * majority's answer; `onEpisode` sees each record as it lands.
+ */
 export async function evaluate(
   model: AgentModel, samples: Iterable<Sample>, createCanvas: CreateCanvas, options: EpisodeOptions,
-  onEpisode?: (r: EpisodeRecord, index: number) => void,
+  onEpisode?: (r: EpisodeRecord, index: number) => void, framings = 1,
 ): Promise<{ report: EvalReport; records: EpisodeRecord[] }> {
   const records: EpisodeRecord[] = [];
   for (const sample of samples) {
     if (options.signal?.aborted) break;
-    const t = await runEpisode(model, sampleImage(sample, createCanvas), sample.question, { ...options, seed: sample.seed });
-    const r = recordEpisode(sample, t);
+    const episodeOptions = { ...options, seed: sample.seed };
+    const r = framings > 1
+      ? recordFramedEpisode(sample, await readOnFramings(model, sampleImage(sample, createCanvas), sample.question, episodeOptions, framings))
+      : recordEpisode(sample, await runEpisode(model, sampleImage(sample, createCanvas), sample.question, episodeOptions));
     records.push(r);
     onEpisode?.(r, records.length - 1);
   }
