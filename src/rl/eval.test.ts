@@ -30,6 +30,19 @@ describe('evaluate', () => {
     }
     expect(records.map((r) => r.regionHits)).toEqual([true, false]);
   });
+
+  it('with framings, answers by the majority of the readings; every other field is the first reading\'s', async () => {
+    const sample = generateSample(41, { families: ['colour'] });
+    const wrong = sample.answer === 'red' ? 'blue' : 'red';
+    const scripts = [[`<think>zoom</think>${squintCall([0, 0, 100, 100])}`, `<answer>${wrong}</answer>`], [`<answer>${sample.answer}</answer>`], [`<answer>${sample.answer}</answer>`]];
+    const models = scripts.map((turns) => scriptedModel(turns));
+    let session = 0;
+    const model = { ...models[0], newSession: () => models[session++].newSession() };
+    const { report, records } = await evaluate(model, [sample], createNodeCanvas, { ...DEFAULT_EPISODE_OPTIONS, seed: 1 }, undefined, 3);
+    expect(records[0]).toMatchObject({ answer: sample.answer, correct: true, zooms: 1, turns: 2, firstZoomHits: true });
+    expect(records[0].framings).toEqual({ answers: [wrong, sample.answer, sample.answer], zooms: [1, 0, 0], votes: 2 });
+    expect(report).toMatchObject({ accuracy: 1, toolRate: 1 });
+  });
 });
 
 describe('firstRegionNamed', () => {

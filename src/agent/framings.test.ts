@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { context2d } from '../world/canvas';
+import { createNodeCanvas } from '../world/node-canvas';
+import { DEFAULT_EPISODE_OPTIONS, type AgentModel, type EpisodeImage } from './loop';
+import { FRAMING_MARGIN, framedImage, framingsFor, majorityAnswer, readOnFramings } from './framings';
+import { scriptedModel, squintCall } from './testing';
+
+function testImage(width = 400, height = 300): EpisodeImage {
+  const canvas = createNodeCanvas(width, height);
+  const ctx = context2d(canvas);
+  ctx.fillStyle = '#336699';
+  ctx.fillRect(0, 0, width, height);
+  return { size: { width, height }, canvas, createCanvas: createNodeCanvas };
+}
+
+const pixel = (image: EpisodeImage, x: number, y: number) => Array.from(context2d(image.canvas).getImageData(x, y, 1, 1).data);
+
+/** A model whose n-th session writes the n-th script, and which records the size of every image it is shown. */
+function modelPerReading(scripts: string[][]): AgentModel & { seen: [number, number][] } {
+  const models = scripts.map((turns) => scriptedModel(turns));
+  const seen: [number, number][] = [];
+  let session = 0;
+  return {
+    ...models[0],
+    seen,
+    patches: (image) => (seen.push([image.width, image.height]), new Float32Array(2)),
+    newSession: () => models[Math.min(session++, models.length - 1)].newSession(),
+  };
+}
+
+const opts = { ...DEFAULT_EPISODE_OPTIONS, maxTokensPerTurn: 200 };
+
+describe('framings', () => {
+  it('the image as it is first, then shifted both ways by the margin; 1 to 3 of them', () => {
+    const m = Math.round(FRAMING_MARGIN * 400);
+    expect(framingsFor({ width: 400, height: 300 }, 3)).toEqual([
+      { left: 0, top: 0, right: 0, bottom: 0 },
+      { left: m, top: m, right: 0, bottom: 0 },
+      { left: 0, top: 0, right: m, bottom: m },
+    ]);
+    expect(framingsFor({ width: 10, height: 10 }, 2)[1].left).toBe(1); // never a zero margin
+    for (const bad of [0, 4, 1.5]) expect(() => framingsFor({ width: 400, height: 300 }, bad)).toThrow(/framings must be 1, 2 or 3/);
+  });
+
+  it('a framed image is the original on black margins; without margins it is the original itself', () => {
+    const image = testImage();
+    expect(framedImage(image, { left: 0, top: 0, right: 0, bottom: 0 })).toBe(image);
+    const framed = framedImage(image, { left: 18, top: 18, right: 0, bottom: 0 });
+    expect(framed.size).toEqual({ width: 418, height: 318 });
+    expect(pixel(framed, 5, 5)).toEqual([0, 0, 0, 255]);
+    expect(pixel(framed, 17, 200)).toEqual([0, 0, 0, 255]);
+    expect(pixel(framed, 18, 18)).toEqual(pixel(image, 0, 0));
+    expect(pixel(framed, 417, 317)).toEqual(pixel(image, 399, 299));
+  });
+
+  it('the majority answer, compared as answers are scored; a tie goes to the earliest reading; none when nothing answered', () => {
+    expect(majorityAnswer(['5', '6', 'The 6.'])).toEqual({ index: 1, votes: 2 });
+    expect(majorityAnswer(['5', '6', '7'])).toEqual({ index: 0, votes: 1 });
+    expect(majorityAnswer([null, 'red', 'blue'])).toEqual({ index: 1, votes: 1 });
+    expect(majorityAnswer([null, null])).toBeNull();
+  });
+
+  it('reads the question once per framing and answers by majority; only the first reading is streamed', async () => {
+    const model = modelPerReading([['<answer>5</answer>'], ['<answer>6</answer>'], ['<answer>the 6</answer>']]);
+    const steps: string[] = [];
+    const read = await readOnFramings(model, testImage(), 'How many?', opts, 3, { onStep: (s) => steps.push(s.answer ?? '') });
+    expect(read.readings.map((t) => t.answer)).toEqual(['5', '6', 'the 6']);
+    expect(read).toMatchObject({ answer: '6', chosen: 1, votes: 2 });
+    expect(steps).toEqual(['5']);
+    const m = Math.round(FRAMING_MARGIN * 400);
+    expect(model.seen).toEqual([[400, 300], [400 + m, 300 + m], [400 + m, 300 + m]]);
+  });
+
+  it('a zoom in a shifted framing is cut from the framed image, in its pixels', async () => {
+    const model = modelPerReading([['<answer>red</answer>'], [squintCall([0, 0, 50, 50]), '<answer>red</answer>']]);
+    const read = await readOnFramings(model, testImage(400, 400), 'What colour?', opts, 2);
+    const zoom = read.readings[1].steps[0]; // the box is in hundredths of the view
+    const side = 400 + Math.round(FRAMING_MARGIN * 400);
+    expect(zoom.box).toEqual([0, 0, side / 2, side / 2]);
+    // its top-left corner is the black margin
+    expect(Array.from(zoom.crop!.data.slice(0, 4))).toEqual([0, 0, 0, 255]);
+  });
+
+  it('a stop during the first reading ends the run with that reading alone', async () => {
+    const controller = new AbortController();
+    const model = modelPerReading([['<answer>5</answer>'], ['<answer>6</answer>'], ['<answer>6</answer>']]);
+    const read = await readOnFramings(model, testImage(), 'How many?', { ...opts, signal: controller.signal }, 3, { onStep: () => controller.abort() });
+    expect(read.readings.length).toBe(1);
+    expect(read.framings.length).toBe(1);
+    expect(model.seen.length).toBe(1);
+  });
+});
