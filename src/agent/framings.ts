@@ -83,17 +83,19 @@ export interface FramedReadings {
 
 /**
  * Runs the episode on `count` framings of the image, one after another, and takes the majority's
- * answer. Callbacks see the first reading only (the one a viewer watches); a stop ends the run
- * after the reading in progress, with the readings so far.
+ * answer. Callbacks see the first reading only (the one a viewer watches), `onReading` each
+ * reading as it ends; a stop ends the run after the reading in progress, with the readings so far.
  */
 export async function readOnFramings(
   model: AgentModel, image: EpisodeImage, question: string, options: EpisodeOptions, count: number, callbacks: EpisodeCallbacks = {},
+  onReading?: (index: number, reading: Trajectory) => void,
 ): Promise<FramedReadings> {
   const framings = framingsFor(image.size, count);
   const readings: Trajectory[] = [];
   for (const [i, framing] of framings.entries()) {
     if (i > 0 && options.signal?.aborted) break;
     readings.push(await runEpisode(model, framedImage(image, framing), question, options, i === 0 ? callbacks : {}));
+    onReading?.(i, readings[i]);
   }
   const majority = majorityAnswer(readings.map((t) => t.answer));
   return { readings, framings: framings.slice(0, readings.length), answer: majority ? readings[majority.index].answer : null, chosen: majority?.index ?? 0, votes: majority?.votes ?? 0 };

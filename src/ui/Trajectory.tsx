@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { type EpisodeView, type StepView, useSquint, visibleSteps } from './store';
 import { tokens } from './tokens';
 import { boxWasWidened, MIN_CROP_SIDE } from '../agent/crop';
-import { boxColour, endReasonText } from './trace';
+import { boxColour, endReasonText, readingsText } from './trace';
 import { zoomHoldsTarget } from './zoom-check';
 
 const ms = (t: number) => (t >= 10_000 ? `${(t / 1000).toFixed(0)} s` : t >= 1000 ? `${(t / 1000).toFixed(1)} s` : `${Math.round(t)} ms`);
@@ -114,8 +114,13 @@ function EpisodeColumn({ episode }: { episode: EpisodeView }) {
       </header>
       <ol className="steps">
         {steps.map((s, i) => <StepCard key={i} episodeId={episode.id} question={episode.question} step={s} index={i} zoom={zooms[i]!} />)}
-        {live && <LiveTurn runId={episode.runId!} afterTurn={lastTurn} />}
+        {live && episode.readings.length === 0 && <LiveTurn runId={episode.runId!} afterTurn={lastTurn} />}
       </ol>
+      {live && episode.readings.length > 0 && (
+        <p className="muted small rereading" data-testid="rereading" aria-live="polite">
+          The first reading answered {episode.readings[0] ?? 'nothing'}. Reading again on a shifted framing ({episode.readings.length + 1} of {episode.framings})…
+        </p>
+      )}
       {complete && episode.status !== 'running' && episode.status !== 'queued' && (
         <div className={`final ${episode.answer !== null ? 'has-answer' : ''}`} data-testid="final" aria-live="polite">
           {episode.answer !== null ? (
@@ -123,6 +128,7 @@ function EpisodeColumn({ episode }: { episode: EpisodeView }) {
           ) : (
             <span className="muted">No answer — {endReasonText(episode.endReason ?? episode.status)}.</span>
           )}
+          {episode.readings.length > 1 && <p className="muted small" data-testid="readings">{readingsText(episode.readings)}</p>}
           {episode.error && <p className="error-text">{episode.error}</p>}
         </div>
       )}

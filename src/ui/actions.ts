@@ -163,11 +163,11 @@ export async function run(): Promise<void> {
   const episodes: EpisodeView[] = lanes.map((toolEnabled, i) => {
     const runId = client!.run(copies[i]!, question, {
       temperature: settings.temperature, topP: settings.topP, maxTurns: settings.maxTurns, maxTokensPerTurn: settings.maxTokensPerTurn,
-      toolEnabled, seed: settings.seed,
+      toolEnabled, seed: settings.seed, framings: settings.framings,
     });
     return {
       id: `run-${runId}`, runId, label: toolEnabled ? LABEL_TOOL : LABEL_NO_TOOL, toolEnabled, question, status: 'queued', steps: [],
-      answer: null, endReason: null, totalMs: 0, tokens: 0, error: null, imported: false,
+      answer: null, endReason: null, totalMs: 0, tokens: 0, error: null, imported: false, readings: [], framings: settings.framings,
     };
   });
   store.getState().setEpisodes(episodes);
@@ -227,7 +227,10 @@ export async function buildTrace(): Promise<SquintTrace | null> {
   if (done.length === 0) return null;
   const episodes: TraceEpisode[] = [];
   for (const e of done) {
-    episodes.push({ label: e.label, toolEnabled: e.toolEnabled, answer: e.answer, endReason: e.endReason ?? e.status, totalMs: e.totalMs, steps: await Promise.all(e.steps.map(traceStep)) });
+    episodes.push({
+      label: e.label, toolEnabled: e.toolEnabled, answer: e.answer, endReason: e.endReason ?? e.status, totalMs: e.totalMs, steps: await Promise.all(e.steps.map(traceStep)),
+      ...(e.readings.length > 1 ? { readings: e.readings } : {}),
+    });
   }
   return {
     format: 'squint-trace', version: 1, createdAt: new Date().toISOString(), question: done[0]!.question,
@@ -322,7 +325,7 @@ export async function importTrace(file: File): Promise<boolean> {
       canvas = c as unknown as Canvas2D;
     }
     const episodes: EpisodeView[] = [];
-    const sources: { label: string; toolEnabled: boolean; answer: string | null; endReason: string; totalMs: number; steps: readonly TraceStep[] }[] =
+    const sources: { label: string; toolEnabled: boolean; answer: string | null; endReason: string; totalMs: number; steps: readonly TraceStep[]; readings?: readonly (string | null)[] }[] =
       parsed.kind === 'squint'
         ? [...parsed.trace.episodes]
         : [{ label: 'Imported DeepEyes conversation', toolEnabled: true, totalMs: 0, ...conversationSteps(parsed.conversation.turns, { width: image!.width, height: image!.height }) }];
@@ -332,6 +335,7 @@ export async function importTrace(file: File): Promise<boolean> {
         id, runId: null, label: src.label, toolEnabled: src.toolEnabled, question: parsed.kind === 'squint' ? parsed.trace.question : parsed.conversation.question,
         status: src.endReason === 'stopped' ? 'stopped' : 'done', steps: await Promise.all(src.steps.map((st) => cropToStep(st, canvas))),
         answer: src.answer, endReason: src.endReason, totalMs: src.totalMs, tokens: src.steps.reduce((n, st) => n + st.tokens, 0), error: null, imported: true,
+        readings: src.readings ?? [], framings: Math.max(1, src.readings?.length ?? 1),
       });
     }
     const st = store.getState();
@@ -356,7 +360,7 @@ export async function showRollout(view: RolloutView): Promise<void> {
   const episode: EpisodeView = {
     id: `rollout-${++rolloutCount}`, runId: null, label: `Training rollout (reward ${view.reward.toFixed(2)}, expected "${view.truth}")`, toolEnabled: true,
     question: view.question, status: 'done', steps: view.steps.map(stepView), answer: view.answer, endReason: view.endReason, totalMs: view.totalMs,
-    tokens: view.steps.reduce((n, st) => n + st.tokens, 0), error: null, imported: true,
+    tokens: view.steps.reduce((n, st) => n + st.tokens, 0), error: null, imported: true, readings: [], framings: 1,
   };
   const st = store.getState();
   st.setEpisodes([episode]);

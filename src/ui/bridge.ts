@@ -32,6 +32,9 @@ export function applyEvent(store: SquintStore, tokens: TokenStreams, event: Work
     case 'step':
       s.addStep(event.runId, stepView(event.step));
       break;
+    case 'reading':
+      s.updateEpisode((e) => e.runId === event.runId, (e) => ({ readings: [...e.readings.slice(0, event.index), event.answer] }));
+      break;
     case 'answer':
       s.updateEpisode((e) => e.runId === event.runId, () => ({ answer: event.answer }));
       break;

@@ -13,7 +13,7 @@ function memoryStorage(initial: unknown = null): SettingsStorage & { saved: Sett
 
 const episode = (runId: number, extra: Partial<EpisodeView> = {}): EpisodeView => ({
   id: `run-${runId}`, runId, label: 'With the zoom tool', toolEnabled: true, question: 'q', status: 'queued', steps: [],
-  answer: null, endReason: null, totalMs: 0, tokens: 0, error: null, imported: false, ...extra,
+  answer: null, endReason: null, totalMs: 0, tokens: 0, error: null, imported: false, readings: [], framings: 1, ...extra,
 });
 
 const step = (turn: number, kind: StepMessage['kind'], extra: Partial<StepMessage> = {}): StepMessage => ({
@@ -27,6 +27,10 @@ describe('settings slice', () => {
     expect(s).toEqual({ ...DEFAULT_SETTINGS, temperature: 0.7, maxTurns: 3, backend: 'wasm', compare: true, largeText: true, seed: 9 });
     expect(restoreSettings('garbage')).toEqual(DEFAULT_SETTINGS);
     expect(restoreSettings({ backend: 'webgl' }).backend).toBe('auto');
+    // readings on shifted framings: 1 to 3, whole
+    expect(DEFAULT_SETTINGS.framings).toBe(3);
+    expect(restoreSettings({ framings: 1 }).framings).toBe(1);
+    for (const bad of [0, 4, 2.5, '3']) expect(restoreSettings({ framings: bad }).framings).toBe(DEFAULT_SETTINGS.framings);
   });
 
   it('persists every valid update and ignores invalid values', () => {
@@ -57,6 +61,21 @@ describe('playground slice', () => {
     expect(visibleSteps(a!, null)).toHaveLength(2);
     s.setReplayStep(1);
     expect(visibleSteps(store.getState().episodes[0]!, store.getState().replayStep)).toHaveLength(1);
+  });
+
+  it('keeps each reading\'s answer as it lands; the answer event then carries the majority\'s', () => {
+    const store = createSquintStore(memoryStorage());
+    const tokens = new TokenStreams();
+    store.getState().setEpisodes([episode(3, { framings: 3 }), episode(4)]);
+    applyEvent(store, tokens, { type: 'reading', runId: 3, index: 0, count: 3, answer: '6' });
+    expect(store.getState().episodes[0]!.readings).toEqual(['6']);
+    applyEvent(store, tokens, { type: 'reading', runId: 3, index: 1, count: 3, answer: null });
+    applyEvent(store, tokens, { type: 'reading', runId: 3, index: 2, count: 3, answer: '5' });
+    applyEvent(store, tokens, { type: 'answer', runId: 3, answer: '6' });
+    const [framed, other] = store.getState().episodes;
+    expect(framed!.readings).toEqual(['6', null, '5']);
+    expect(framed!.answer).toBe('6');
+    expect(other!.readings).toEqual([]);
   });
 
   it('follows a run through started, tokens, answer and done', () => {

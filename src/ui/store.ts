@@ -90,6 +90,13 @@ export interface EpisodeView {
   readonly tokens: number;
   readonly error: string | null;
   readonly imported: boolean;
+  /**
+   * With several framings (Settings.framings), each finished reading's answer in order, the first
+   * being the steps shown; `answer` is then the majority's. Empty for a single reading.
+   */
+  readonly readings: readonly (string | null)[];
+  /** How many readings the run makes (1: the image once). */
+  readonly framings: number;
 }
 
 export interface Message {
@@ -181,6 +188,8 @@ export interface Settings {
   maxTokensPerTurn: number;
   toolEnabled: boolean;
   seed: number;
+  /** Readings on shifted framings, answered by majority (src/agent/framings.ts). */
+  framings: number;
   backend: BackendPreference;
   compare: boolean;
   largeText: boolean;
@@ -194,6 +203,7 @@ export const DEFAULT_SETTINGS: Settings = {
   maxTokensPerTurn: DEFAULT_RUN_SETTINGS.maxTokensPerTurn,
   toolEnabled: true,
   seed: DEFAULT_RUN_SETTINGS.seed,
+  framings: DEFAULT_RUN_SETTINGS.framings,
   backend: 'auto',
   compare: false,
   largeText: false,
@@ -219,6 +229,7 @@ export function restoreSettings(raw: unknown): Settings {
   if (inRange(r.maxTokensPerTurn, SETTING_BOUNDS.maxTokensPerTurn) && Number.isInteger(r.maxTokensPerTurn)) s.maxTokensPerTurn = r.maxTokensPerTurn as number;
   if (typeof r.toolEnabled === 'boolean') s.toolEnabled = r.toolEnabled;
   if (Number.isInteger(r.seed)) s.seed = r.seed as number;
+  if (inRange(r.framings, SETTING_BOUNDS.framings) && Number.isInteger(r.framings)) s.framings = r.framings as number;
   if (isBackendPreference(r.backend)) s.backend = r.backend;
   if (typeof r.compare === 'boolean') s.compare = r.compare;
   if (typeof r.largeText === 'boolean') s.largeText = r.largeText;

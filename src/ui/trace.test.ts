@@ -28,6 +28,16 @@ describe('Squint traces', () => {
     expect(parsed).toEqual({ kind: 'squint', trace: t });
   });
 
+  it('keeps the readings of a run on several framings, and the HTML page says what they were', () => {
+    const base = trace();
+    const t = trace({ episodes: [{ ...base.episodes[0]!, readings: ['7', '1', '7'] }] });
+    expect(parseTraceText(JSON.stringify(t))).toEqual({ kind: 'squint', trace: t });
+    expect(traceToHtml(t)).toContain('Read on 3 framings');
+    expect(traceToHtml(t)).toContain(': 7, 1, 7.');
+    expect(traceToHtml(base)).not.toContain('framings');
+    expect(() => parseTraceText(JSON.stringify(trace({ episodes: [{ ...base.episodes[0]!, readings: ['1', '2', '3', '4'] }] })))).toThrow(/more than 3 readings/);
+  });
+
   it('refuses malformed traces with a message that says what is wrong', () => {
     const bad = (v: unknown) => () => parseTraceText(typeof v === 'string' ? v : JSON.stringify(v));
     expect(bad('{not json')).toThrow(TraceImportError);

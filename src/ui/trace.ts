@@ -53,6 +53,8 @@ export interface TraceEpisode {
   readonly endReason: string;
   readonly totalMs: number;
   readonly steps: readonly TraceStep[];
+  /** Read on several framings: each reading's answer, the steps being the first's; `answer` is the majority's. */
+  readonly readings?: readonly (string | null)[];
 }
 
 export interface SquintTrace {
@@ -103,6 +105,7 @@ const episodeSchema = v.object({
   endReason: text(40),
   totalMs: finite,
   steps: v.pipe(v.array(stepSchema), v.maxLength(64, 'has more than 64 steps')),
+  readings: v.optional(v.pipe(v.array(v.nullable(text(2_000))), v.maxLength(3, 'has more than 3 readings'))),
 });
 
 const traceSchema = v.object({
@@ -310,7 +313,8 @@ export function traceToHtml(trace: SquintTrace): string {
     }).join('');
     const figure = img && safeDataUrl(img.dataUrl)
       ? `<figure><div class="frame"><img src="${safeDataUrl(img.dataUrl)}" alt="The image"><svg viewBox="0 0 ${w} ${h}" preserveAspectRatio="none" style="--sw:${sw}px">${boxes}</svg></div></figure>` : '';
-    const answer = ep.answer !== null ? `<p class="answer">Answer: <strong>${escapeHtml(ep.answer)}</strong></p>` : `<p class="answer none">No answer (${escapeHtml(endReasonText(ep.endReason))}).</p>`;
+    const readings = ep.readings && ep.readings.length > 1 ? `<p class="readings">${escapeHtml(readingsText(ep.readings))}</p>` : '';
+    const answer = (ep.answer !== null ? `<p class="answer">Answer: <strong>${escapeHtml(ep.answer)}</strong></p>` : `<p class="answer none">No answer (${escapeHtml(endReasonText(ep.endReason))}).</p>`) + readings;
     return `<section class="episode ep${ei}"><style>${hoverRules}</style><h2>${escapeHtml(ep.label)}</h2>` +
       `<div class="grid">${figure}<div><ol class="steps">${steps}</ol>${answer}</div></div></section>`;
   }).join('');
@@ -342,4 +346,13 @@ ${episodes}
 <p class="note">Squint is a tiny vision-language model trained only on a procedural world of shapes and glyphs; on real photos its answers will be wrong. Boxes are in pixels of the original image.</p>
 </body></html>
 `;
+}
+
+/**
+ * What several readings said (src/agent/framings.ts), for the answer line: the steps shown are
+ * the first reading's, the answer the majority's.
+ */
+export function readingsText(readings: readonly (string | null)[]): string {
+  const said = readings.map((a) => (a === null ? 'no answer' : a)).join(', ');
+  return `Read on ${readings.length} framings (the image as it is, then shifted on a black margin): ${said}. The answer is what most readings say; the steps above are the first reading's.`;
 }

@@ -12,7 +12,8 @@ import { presetConfig, parameterCount } from '../model/config';
 import { initWeights } from '../model/init';
 import { SquintTokenizer, buildTokenizerJson } from '../model/tokenizer';
 import { ModelFileError, fetchFileReader, type LoadProgress } from '../model/weights';
-import { DEFAULT_EPISODE_OPTIONS, runEpisode, type EpisodeImage } from '../agent/loop';
+import { DEFAULT_EPISODE_OPTIONS, type EpisodeImage } from '../agent/loop';
+import { readOnFramings } from '../agent/framings';
 import type { TrajectoryStep } from '../agent/trajectory';
 import { type Canvas2D, type CreateCanvas, type RgbaImage } from '../world/canvas';
 import { generateSample } from '../world/generate';
@@ -363,7 +364,8 @@ export class Engine {
       tensorsBefore = tf.memory().numTensors;
       this.emit({ type: 'started', runId, width: canvas.width, height: canvas.height });
       const episodeImage: EpisodeImage = { size: { width: canvas.width, height: canvas.height }, canvas, createCanvas: createOffscreen };
-      const trajectory = await runEpisode(model, episodeImage, question, {
+      // the first reading streams its tokens and steps; with several framings the others follow unseen
+      const read = await readOnFramings(model, episodeImage, question, {
         ...DEFAULT_EPISODE_OPTIONS,
         maxTurns: settings.maxTurns,
         maxTokensPerTurn: settings.maxTokensPerTurn,
@@ -371,7 +373,7 @@ export class Engine {
         sampling: { temperature: settings.temperature, topP: settings.topP },
         seed: settings.seed,
         signal: controller.signal,
-      }, {
+      }, settings.framings, {
         onToken: (turn, piece) => {
           tokens++;
           ordered(() => this.emit({ type: 'token', runId, turn, piece }));
@@ -380,10 +382,14 @@ export class Engine {
           const message = stepMessage(step);
           ordered(async () => this.emit({ type: 'step', runId, step: await message }));
         },
+      }, (index, reading) => {
+        if (settings.framings > 1) ordered(() => this.emit({ type: 'reading', runId, index, count: settings.framings, answer: reading.answer }));
       });
       await chain;
-      if (trajectory.answer !== null) this.emit({ type: 'answer', runId, answer: trajectory.answer });
-      this.emit({ type: 'done', runId, endReason: trajectory.endReason, totalMs: trajectory.totalMs, formatValid: trajectory.formatValid, tokens });
+      const first = read.readings[0];
+      if (read.answer !== null) this.emit({ type: 'answer', runId, answer: read.answer });
+      const totalMs = read.readings.reduce((ms, t) => ms + t.totalMs, 0);
+      this.emit({ type: 'done', runId, endReason: first.endReason, totalMs, formatValid: first.formatValid, tokens });
     } catch (e) {
       await chain;
       if (e instanceof RunStopped) {

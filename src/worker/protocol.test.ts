@@ -14,6 +14,7 @@ function describeEvent(e: WorkerEvent): string {
     case 'started': return `started ${e.runId}`;
     case 'token': return e.piece;
     case 'step': return e.step.kind;
+    case 'reading': return `reading ${e.index + 1} of ${e.count}: ${e.answer}`;
     case 'answer': return e.answer;
     case 'done': return e.endReason;
     case 'puzzle': return e.info.question;
@@ -26,6 +27,7 @@ function describeEvent(e: WorkerEvent): string {
 describe('protocol', () => {
   it('handles every event type exhaustively, and assertNever rejects unknown ones at run time', () => {
     expect(describeEvent({ type: 'answer', runId: 1, answer: '7' })).toBe('7');
+    expect(describeEvent({ type: 'reading', runId: 1, index: 1, count: 3, answer: '6' })).toBe('reading 2 of 3: 6');
     expect(describeEvent({ type: 'done', runId: 1, endReason: 'stopped', totalMs: 0, formatValid: false, tokens: 0 })).toBe('stopped');
     expect(() => describeEvent({ type: 'bogus' } as unknown as WorkerEvent)).toThrow(/Unhandled event: "bogus"/);
   });
@@ -47,8 +49,10 @@ describe('protocol', () => {
   });
 
   it('clamps run settings to their bounds and replaces non-finite values', () => {
-    const s = sanitizeSettings({ temperature: 9, topP: 0, maxTurns: 99.4, maxTokensPerTurn: Number.NaN, toolEnabled: false, seed: 1.5 });
-    expect(s).toEqual({ temperature: 2, topP: 0.05, maxTurns: 10, maxTokensPerTurn: DEFAULT_RUN_SETTINGS.maxTokensPerTurn, toolEnabled: false, seed: DEFAULT_RUN_SETTINGS.seed });
+    const s = sanitizeSettings({ temperature: 9, topP: 0, maxTurns: 99.4, maxTokensPerTurn: Number.NaN, toolEnabled: false, seed: 1.5, framings: 7 });
+    expect(s).toEqual({ temperature: 2, topP: 0.05, maxTurns: 10, maxTokensPerTurn: DEFAULT_RUN_SETTINGS.maxTokensPerTurn, toolEnabled: false, seed: DEFAULT_RUN_SETTINGS.seed, framings: 3 });
+    expect(sanitizeSettings({ ...DEFAULT_RUN_SETTINGS, framings: 0 }).framings).toBe(1);
+    expect(sanitizeSettings({ ...DEFAULT_RUN_SETTINGS, framings: Number.NaN }).framings).toBe(DEFAULT_RUN_SETTINGS.framings);
     expect(sanitizeSettings(DEFAULT_RUN_SETTINGS)).toEqual(DEFAULT_RUN_SETTINGS);
   });
 });

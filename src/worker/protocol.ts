@@ -21,6 +21,8 @@ export interface RunSettings {
   readonly maxTokensPerTurn: number;
   readonly toolEnabled: boolean;
   readonly seed: number;
+  /** Readings on shifted framings, answered by majority (src/agent/framings.ts); 1 reads the image once. */
+  readonly framings: number;
 }
 
 export const DEFAULT_RUN_SETTINGS: RunSettings = {
@@ -30,6 +32,7 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   maxTokensPerTurn: 96,
   toolEnabled: true,
   seed: 1,
+  framings: 3,
 };
 
 /** Bounds the worker clamps settings to (a bad value never reaches the loop). */
@@ -38,6 +41,7 @@ export const SETTING_BOUNDS = {
   topP: [0.05, 1],
   maxTurns: [1, 10],
   maxTokensPerTurn: [1, 256],
+  framings: [1, 3],
 } as const;
 
 const clamp = (v: number, [lo, hi]: readonly [number, number], fallback: number) =>
@@ -51,6 +55,7 @@ export function sanitizeSettings(s: RunSettings): RunSettings {
     maxTokensPerTurn: Math.round(clamp(s.maxTokensPerTurn, SETTING_BOUNDS.maxTokensPerTurn, DEFAULT_RUN_SETTINGS.maxTokensPerTurn)),
     toolEnabled: s.toolEnabled !== false,
     seed: Number.isInteger(s.seed) ? s.seed : DEFAULT_RUN_SETTINGS.seed,
+    framings: Math.round(clamp(s.framings, SETTING_BOUNDS.framings, DEFAULT_RUN_SETTINGS.framings)),
   };
 }
 
@@ -136,6 +141,9 @@ export type WorkerEvent =
   | { readonly type: 'started'; readonly runId: number; readonly width: number; readonly height: number }
   | { readonly type: 'token'; readonly runId: number; readonly turn: number; readonly piece: string }
   | { readonly type: 'step'; readonly runId: number; readonly step: StepMessage }
+  /** A finished reading of a run on several framings (`index` of `count`; the first is the one streamed). */
+  | { readonly type: 'reading'; readonly runId: number; readonly index: number; readonly count: number; readonly answer: string | null }
+  /** The run's answer: with several framings, the majority's. */
   | { readonly type: 'answer'; readonly runId: number; readonly answer: string }
   | { readonly type: 'done'; readonly runId: number; readonly endReason: EndReason; readonly totalMs: number; readonly formatValid: boolean; readonly tokens: number }
   | { readonly type: 'puzzle'; readonly requestId: number; readonly png: Blob; readonly width: number; readonly height: number; readonly info: PuzzleInfo }
