@@ -46,6 +46,8 @@ for (const backend of ['webgpu', 'wasm'] as const) {
       await expect(page.getByTestId('episode')).toHaveAttribute('data-status', /queued|running|done/, { timeout: 30_000 });
       await expect(page.getByTestId('final')).toBeVisible({ timeout: 50_000 });
       await expect(page.getByTestId('episode')).toHaveAttribute('data-status', 'done');
+      // by default the image is read three times (shifted framings) and each reading's answer is listed
+      await expect(page.getByTestId('readings')).toContainText(/^Read on 3 framings .*: [^,]+, [^,]+, [^,]+\. The answer is what most readings say/);
 
       const steps = page.getByTestId('step');
       expect(await steps.count()).toBeGreaterThan(0);

@@ -1,22 +1,30 @@
 #!/usr/bin/env bash
-# npm run eval:suite -- [--pooled] NAME MODEL_DIR [FLOAT32_CHECKPOINT_DIR]
+# npm run eval:suite -- [--pooled] [--framings N] NAME MODEL_DIR [FLOAT32_CHECKPOINT_DIR]
 #
 # Every measurement issue #3 asks of a candidate model, two at a time (2 cores): the test set
 # with and without the tool (1000 episodes from seed 1e9), the held-out background style and
 # size band (300 each), validation (500 from seed 9e8 and 1000 each from 900 000 500,
 # 900 001 500 and 900 002 500), the float32 checkpoint when given, and the recovery replay.
 # With --pooled, only the five paired sets a ship decision rests on (test and the four
-# validation sets, 4500 episodes). Writes runs/eval/NAME-*.json and logs under
+# validation sets, 4500 episodes). --framings 3 reads every question on three framings and answers
+# by majority, as the playground does (src/agent/framings.ts; three times the time). Writes runs/eval/NAME-*.json and logs under
 # runs/eval/NAME-*.log; the summaries are printed at the end. Compare two candidates on the test
 # set with
 #   npm run eval:compare -- --a runs/eval/A-f16.json --b runs/eval/B-f16.json
 # and on all 4500 paired episodes at once (the ship rule: ahead by two standard errors) with
 #   npm run eval:compare -- --a runs/eval/A-f16.json,runs/eval/A-val.json,…,runs/eval/A-val4.json --b …
 set -euo pipefail
-pooled=0
-if [[ ${1:-} == --pooled ]]; then pooled=1; shift; fi
+pooled=0 framings=1
+while [[ ${1:-} == --* ]]; do
+  case $1 in
+    --pooled) pooled=1; shift ;;
+    --framings) framings=${2:-}; shift 2 ;;
+    *) echo "eval:suite: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+[[ $framings =~ ^[123]$ ]] || { echo "eval:suite: --framings must be 1, 2 or 3 (got $framings)" >&2; exit 2; }
 if [[ $# -lt 2 || $# -gt 3 ]]; then
-  echo "usage: npm run eval:suite -- [--pooled] NAME MODEL_DIR [FLOAT32_CHECKPOINT_DIR]" >&2
+  echo "usage: npm run eval:suite -- [--pooled] [--framings N] NAME MODEL_DIR [FLOAT32_CHECKPOINT_DIR]" >&2
   exit 2
 fi
 name=$1 model=$2 f32=${3:-}
@@ -27,7 +35,7 @@ mkdir -p "$out"
 # run TAG DIR ARGS…: one eval of the model in DIR, its log kept beside its JSON
 run() {
   local tag=$1 dir=$2; shift 2
-  npx tsx scripts/eval.ts --model "$dir" --json "$out/$name-$tag.json" "$@" > "$out/$name-$tag.log" 2>&1 \
+  npx tsx scripts/eval.ts --model "$dir" --framings "$framings" --json "$out/$name-$tag.json" "$@" > "$out/$name-$tag.log" 2>&1 \
     || { echo "eval:suite: $tag failed, see $out/$name-$tag.log" >&2; return 1; }
 }
 
