@@ -1,0 +1,66 @@
+/**
+ * npm run probe:framings -- --model models/default --n 1000 [--families count] [--seed 1000000000]
+ *
+ * Do readings on shifted framings err independently? Each held-out question (the seeds `npm run
+ * eval` uses, so the same episodes as its test set) is read on the three framings the playground
+ * uses (src/agent/framings.ts: the image as it is, then on a black margin at the left and top,
+ * then at the right and bottom), greedily. Per family and split: each reading's accuracy, the
+ * majority's, and how often at least one reading is right (what a perfect chooser could reach).
+ * Writes runs/eval/<model>-framings-<seed>-<n>.json.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { useNodeBackend } from './lib/backend';
+import { cliArgs, listArg, modelName, numberArg } from './lib/args';
+import { loadSquintModel } from '../src/model/load';
+import { nodeFileReader } from '../src/model/weights/node-files';
+import { DEFAULT_EPISODE_OPTIONS } from '../src/agent/loop';
+import { readOnFramings } from '../src/agent/framings';
+import { sampleImage } from '../src/agent/episode-image';
+import { isCorrect } from '../src/rl/answer';
+import { generateSample } from '../src/world/generate';
+import { EVAL_SEED, seedDifficulty } from '../src/world/seeds';
+import { createNodeCanvas } from '../src/world/node-canvas';
+import { BACKGROUND_STYLES, FAMILIES, type Family } from '../src/world/types';
+
+const args = cliArgs('npm run probe:framings --', {
+  model: { type: 'string', default: 'models/default', help: 'model directory' },
+  n: { type: 'string', default: '1000', help: 'seeds to draw from (questions of other families are skipped)' },
+  seed: { type: 'string', default: String(EVAL_SEED), help: 'first sample seed (the test set of npm run eval)' },
+  families: { type: 'string', help: `families to read (default all: ${FAMILIES.join(',')})` },
+  help: { type: 'boolean', default: false, help: 'show this help' },
+});
+const n = numberArg('n', args.n, 1);
+const firstSeed = numberArg('seed', args.seed, 0);
+const families = listArg<Family>('families', args.families, FAMILIES) ?? [...FAMILIES];
+await useNodeBackend('wasm');
+const model = await loadSquintModel(nodeFileReader(args.model));
+
+interface Tally { n: number; readings: [number, number, number]; majority: number; any: number }
+const tallies: Record<string, Tally> = {};
+const add = (key: string, right: boolean[], majority: boolean) => {
+  const t = (tallies[key] ??= { n: 0, readings: [0, 0, 0], majority: 0, any: 0 });
+  t.n++;
+  right.forEach((r, i) => (t.readings[i] += r ? 1 : 0));
+  if (majority) t.majority++;
+  if (right.some(Boolean)) t.any++;
+};
+for (let seed = firstSeed; seed < firstSeed + n; seed++) {
+  // all families drawn as the test set draws them, so the questions are the test set's own
+  const sample = generateSample(seed, { families: [...FAMILIES], backgrounds: [...BACKGROUND_STYLES], difficulty: seedDifficulty(seed) });
+  if (!families.includes(sample.family)) continue;
+  const read = await readOnFramings(model, sampleImage(sample, createNodeCanvas), sample.question, { ...DEFAULT_EPISODE_OPTIONS, maxTurns: 10, seed: sample.seed }, 3);
+  const right = read.readings.map((t) => isCorrect(t.answer, sample.answer));
+  const majority = isCorrect(read.answer, sample.answer);
+  for (const key of ['all', sample.family, `${sample.family}/${sample.resolvable ? 'resolvable' : 'unresolvable'}`]) add(key, right, majority);
+  await new Promise((resolve) => setTimeout(resolve, 0)); // lets @napi-rs/canvas free the pixels it read (src/rl/eval.ts)
+}
+const pct = (k: number, of: number) => `${((100 * k) / of).toFixed(1).padStart(5)}%`;
+console.log(`\n${args.model}: seeds ${firstSeed}..${firstSeed + n - 1}, three framings each (greedy)`);
+console.log(`${'group'.padEnd(22)} ${'n'.padStart(5)}  ${'as is'.padStart(6)}  ${'left+top'.padStart(8)}  ${'right+bottom'.padStart(12)}  ${'majority'.padStart(8)}  ${'any'.padStart(6)}`);
+for (const [key, t] of Object.entries(tallies).sort(([a], [b]) => (a === 'all' ? -1 : b === 'all' ? 1 : a.localeCompare(b)))) {
+  console.log(`${key.padEnd(22)} ${String(t.n).padStart(5)}  ${pct(t.readings[0], t.n)}  ${pct(t.readings[1], t.n).padStart(8)}  ${pct(t.readings[2], t.n).padStart(12)}  ${pct(t.majority, t.n).padStart(8)}  ${pct(t.any, t.n)}`);
+}
+const out = `runs/eval/${modelName(args.model)}-framings-${firstSeed}-${n}.json`;
+await mkdir('runs/eval', { recursive: true });
+await writeFile(out, JSON.stringify({ model: args.model, seed: firstSeed, n, families, tallies }, null, 2));
+console.log(`wrote ${out}`);
