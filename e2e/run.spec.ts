@@ -108,6 +108,31 @@ for (const backend of ['webgpu', 'wasm'] as const) {
   });
 }
 
+test('Stop while the model re-reads on a shifted framing keeps the answer of the reading done', async ({ page }) => {
+  await openApp(page, 'wasm');
+  await setLimits(page, LIMITS.wasm);
+  await newPuzzle(page);
+  // In the page: run, and press Stop as soon as the second reading starts (no polling: it can be short)
+  const result = await page.evaluate(async () => {
+    const until = (el: Element, ok: () => boolean) => new Promise<void>((resolve) => {
+      if (ok()) return resolve();
+      new MutationObserver((_, o) => { if (ok()) { o.disconnect(); resolve(); } }).observe(el, { attributes: true, childList: true, subtree: true });
+    });
+    const right = document.querySelector('section[aria-label="What the model did"]')!;
+    (document.querySelector('form.question-bar button[type=submit]') as HTMLButtonElement).click();
+    await until(right, () => !!document.querySelector('[data-testid=rereading]'));
+    const said = document.querySelector('[data-testid=rereading]')!.textContent;
+    (document.querySelector('button[title^="Stop"]') as HTMLButtonElement).click();
+    const episode = document.querySelector('[data-testid=episode]')!;
+    await until(episode, () => !['running', 'queued'].includes(episode.getAttribute('data-status')!));
+    return { said, status: episode.getAttribute('data-status') };
+  });
+  expect(result.said).toMatch(/^The first reading answered .+\. Reading again on a shifted framing \(2 of 3\)/);
+  expect(result.status).toBe('stopped');
+  const first = /answered (.+)\. Reading again/.exec(result.said!)![1]!;
+  if (first !== 'nothing') await expect(page.getByTestId('answer')).toHaveText(first);
+});
+
 test('on a generated puzzle each zoom says whether its crop holds the target', async ({ page }) => {
   test.setTimeout(120_000);
   // puzzle seeds come from Math.random in the page: seeded here, the same puzzles every run

@@ -13,7 +13,7 @@ import { initWeights } from '../model/init';
 import { SquintTokenizer, buildTokenizerJson } from '../model/tokenizer';
 import { ModelFileError, fetchFileReader, type LoadProgress } from '../model/weights';
 import { DEFAULT_EPISODE_OPTIONS, type EpisodeImage } from '../agent/loop';
-import { readOnFramings } from '../agent/framings';
+import { majorityAnswer, readOnFramings } from '../agent/framings';
 import type { TrajectoryStep } from '../agent/trajectory';
 import { type Canvas2D, type CreateCanvas, type RgbaImage } from '../world/canvas';
 import { generateSample } from '../world/generate';
@@ -343,6 +343,7 @@ export class Engine {
     const started = performance.now();
     let tokens = 0;
     let tensorsBefore = -1;
+    const finished: (string | null)[] = []; // each finished reading's answer
     // Tokens and steps leave in order, even though a step's crop is encoded to PNG asynchronously.
     let chain: Promise<void> = Promise.resolve();
     const ordered = (f: () => Promise<void> | void) => (chain = chain.then(f).catch((e) => this.emit({ type: 'error', scope: 'run', runId, message: errorText(e) })));
@@ -383,6 +384,7 @@ export class Engine {
           ordered(async () => this.emit({ type: 'step', runId, step: await message }));
         },
       }, (index, reading) => {
+        finished.push(reading.answer);
         if (settings.framings > 1) ordered(() => this.emit({ type: 'reading', runId, index, count: settings.framings, answer: reading.answer }));
       });
       await chain;
@@ -393,6 +395,9 @@ export class Engine {
     } catch (e) {
       await chain;
       if (e instanceof RunStopped) {
+        // stopped while re-reading: the readings already finished still give an answer
+        const majority = majorityAnswer(finished);
+        if (majority) this.emit({ type: 'answer', runId, answer: finished[majority.index]! });
         this.emit({ type: 'done', runId, endReason: 'stopped', totalMs: performance.now() - started, formatValid: false, tokens });
         return;
       }
