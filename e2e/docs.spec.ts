@@ -29,6 +29,8 @@ test('README screenshot', async ({ page, context }) => {
   for (let attempt = 0; attempt < 12; attempt++) {
     await newPuzzle(page);
     await page.getByRole('button', { name: 'Run', exact: true }).click();
+    // the last puzzle's finished run stays on screen until this one starts: wait for it to go
+    await expect(page.getByTestId('episode')).not.toHaveAttribute('data-status', 'done', { timeout: 10_000 });
     await expect(page.getByTestId('final')).toBeVisible({ timeout: 60_000 });
     const zoomed = (await page.locator('[data-testid=step][data-kind=zoom]').count()) > 0;
     const expected = (await page.getByTestId('expected-answer').textContent())?.trim().toLowerCase();
