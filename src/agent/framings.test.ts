@@ -1,17 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { context2d } from '../world/canvas';
-import { createNodeCanvas } from '../world/node-canvas';
 import { DEFAULT_EPISODE_OPTIONS, type AgentModel, type EpisodeImage } from './loop';
 import { FRAMING_MARGIN, framedImage, framingsFor, majorityAnswer, readOnFramings } from './framings';
-import { scriptedModel, squintCall } from './testing';
+import { plainImage, scriptedModel, squintCall } from './testing';
 
-function testImage(width = 400, height = 300): EpisodeImage {
-  const canvas = createNodeCanvas(width, height);
-  const ctx = context2d(canvas);
-  ctx.fillStyle = '#336699';
-  ctx.fillRect(0, 0, width, height);
-  return { size: { width, height }, canvas, createCanvas: createNodeCanvas };
-}
+const testImage = (width = 400, height = 300) => plainImage(width, height);
 
 const pixel = (image: EpisodeImage, x: number, y: number) => Array.from(context2d(image.canvas).getImageData(x, y, 1, 1).data);
 

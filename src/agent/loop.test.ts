@@ -4,18 +4,16 @@ import { presetConfig } from '../model/config';
 import { initWeights } from '../model/init';
 import { SquintModel } from '../model/squint-model';
 import { context2d } from '../world/canvas';
-import { createNodeCanvas } from '../world/node-canvas';
 import { DEFAULT_EPISODE_OPTIONS, type EpisodeImage, runEpisode } from './loop';
-import { deepEyesCall, scriptedModel, squintCall, testTokenizer } from './testing';
+import { deepEyesCall, plainImage, scriptedModel, squintCall, testTokenizer } from './testing';
 
+/** A plain image with a red square on it. */
 function testImage(width = 800, height = 600): EpisodeImage {
-  const canvas = createNodeCanvas(width, height);
-  const ctx = context2d(canvas);
-  ctx.fillStyle = '#336699';
-  ctx.fillRect(0, 0, width, height);
+  const image = plainImage(width, height);
+  const ctx = context2d(image.canvas);
   ctx.fillStyle = '#ff0000';
   ctx.fillRect(100, 100, 80, 80);
-  return { size: { width, height }, canvas, createCanvas: createNodeCanvas };
+  return image;
 }
 
 const opts = { ...DEFAULT_EPISODE_OPTIONS, maxTokensPerTurn: 200 };

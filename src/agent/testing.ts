@@ -3,8 +3,9 @@
  * handling can be tested without a trained network. Used by tests only.
  */
 import { SquintTokenizer, buildTokenizerJson } from '../model/tokenizer';
-import type { RgbaImage } from '../world/canvas';
-import type { AgentModel, AgentSession } from './loop';
+import { type RgbaImage, context2d } from '../world/canvas';
+import { createNodeCanvas } from '../world/node-canvas';
+import type { AgentModel, AgentSession, EpisodeImage } from './loop';
 
 export const testTokenizer = () =>
   new SquintTokenizer(buildTokenizerJson(['I will zoom in on the red object. The answer is seven.', 'image zoom in tool bbox view 2d label', Array.from({ length: 101 }, (_, i) => i).join(',')]));
@@ -60,3 +61,12 @@ export function scriptedModel(
 
 export const squintCall = (box: number[], frame: 'view' | 'crop' = 'view') => `<tool_call>{"name":"image_zoom_in_tool","arguments":{"bbox_${frame}":[${box.join(',')}]}}</tool_call>`;
 export const deepEyesCall = (box: number[]) => `<tool_call>{"name":"image_zoom_in_tool","arguments":{"bbox_2d":[${box.join(',')}],"label":"red object"}}</tool_call>`;
+
+/** A plain blue image to run episodes on (Node canvas). */
+export function plainImage(width = 800, height = 600): EpisodeImage {
+  const canvas = createNodeCanvas(width, height);
+  const ctx = context2d(canvas);
+  ctx.fillStyle = '#336699';
+  ctx.fillRect(0, 0, width, height);
+  return { size: { width, height }, canvas, createCanvas: createNodeCanvas };
+}

@@ -1,17 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_EPISODE_OPTIONS, type EpisodeImage, runEpisode } from '../agent/loop';
-import { scriptedModel, squintCall } from '../agent/testing';
-import { context2d } from '../world/canvas';
-import { createNodeCanvas } from '../world/node-canvas';
+import { DEFAULT_EPISODE_OPTIONS, runEpisode } from '../agent/loop';
+import { plainImage, scriptedModel, squintCall } from '../agent/testing';
 import { DEEPEYES_REWARD_WEIGHTS, parseRewardWeights, trajectoryReward } from './reward';
-
-function plainImage(width = 800, height = 600): EpisodeImage {
-  const canvas = createNodeCanvas(width, height);
-  const ctx = context2d(canvas);
-  ctx.fillStyle = '#336699';
-  ctx.fillRect(0, 0, width, height);
-  return { size: { width, height }, canvas, createCanvas: createNodeCanvas };
-}
 
 /** The trajectory a scripted model writes for these turns. */
 const episode = (turns: string[]) => runEpisode(scriptedModel(turns), plainImage(), 'What colour?', { ...DEFAULT_EPISODE_OPTIONS, maxTokensPerTurn: 200 });
