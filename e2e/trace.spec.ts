@@ -23,12 +23,16 @@ test('a finished run exports as JSON and as self-contained HTML, and the JSON im
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(page.getByTestId('final')).toBeVisible({ timeout: 40_000 });
   const steps = await page.getByTestId('step').count();
-  const final = await page.getByTestId('final').innerText();
+  const final = await page.getByTestId('final').textContent();
+  // the run read the image three times (the default): the trace keeps every reading's answer
+  const readings = await page.getByTestId('readings').textContent();
+  expect(readings).toMatch(/^Read on 3 framings/);
 
   const json = JSON.parse(await download(page, 'Export JSON', testInfo.outputPath('trace.json')));
   expect(json).toMatchObject({ format: 'squint-trace', version: 1, question });
   expect(json.image.dataUrl).toMatch(/^data:image\/png;base64,/);
   expect(json.episodes[0].steps).toHaveLength(steps);
+  expect(json.episodes[0].readings).toHaveLength(3);
   for (const s of json.episodes[0].steps) if (s.kind === 'zoom') expect(s.crop.dataUrl).toMatch(/^data:image\/png;base64,/);
 
   const html = await download(page, 'Export HTML', testInfo.outputPath('trace.html'));
@@ -47,7 +51,8 @@ test('a finished run exports as JSON and as self-contained HTML, and the JSON im
   await expect(page.getByTestId('message').filter({ hasText: 'Imported a Squint trace' })).toBeVisible();
   await expect(page.getByText('Imported', { exact: true })).toBeVisible();
   await expect(page.getByTestId('step')).toHaveCount(steps);
-  await expect(page.getByTestId('final')).toHaveText(final);
+  await expect(page.getByTestId('final')).toHaveText(final!);
+  await expect(page.getByTestId('readings')).toHaveText(readings!);
   await expect(page.getByRole('textbox', { name: 'Question' })).toHaveValue(question);
   await expect(page.getByTestId('original')).toBeVisible();
 
