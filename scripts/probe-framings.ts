@@ -5,7 +5,9 @@
  * eval` uses, so the same episodes as its test set) is read on the three framings the playground
  * uses (src/agent/framings.ts: the image as it is, then on a black margin at the left and top,
  * then at the right and bottom), greedily. Per family and split: each reading's accuracy, the
- * majority's, and how often at least one reading is right (what a perfect chooser could reach).
+ * majority's, how often at least one reading is right (what a perfect chooser could reach), and
+ * two other choosers: the reading surest of its answer (the highest log-probability of its answer
+ * tokens), and the answer with the most probability summed over the readings that give it.
  * Writes runs/eval/<model>-framings-<seed>-<n>.json.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -16,7 +18,8 @@ import { nodeFileReader } from '../src/model/weights/node-files';
 import { DEFAULT_EPISODE_OPTIONS } from '../src/agent/loop';
 import { readOnFramings } from '../src/agent/framings';
 import { sampleImage } from '../src/agent/episode-image';
-import { isCorrect } from '../src/rl/answer';
+import { isCorrect, normalizeAnswer } from '../src/rl/answer';
+import type { Trajectory } from '../src/agent/trajectory';
 import { generateSample } from '../src/world/generate';
 import { EVAL_SEED, seedDifficulty } from '../src/world/seeds';
 import { createNodeCanvas } from '../src/world/node-canvas';
@@ -35,15 +38,28 @@ const families = listArg<Family>('families', args.families, FAMILIES) ?? [...FAM
 await useNodeBackend('wasm');
 const model = await loadSquintModel(nodeFileReader(args.model));
 
-interface Tally { n: number; readings: [number, number, number]; majority: number; any: number }
+interface Tally { n: number; readings: [number, number, number]; majority: number; any: number; surest: number; weighted: number }
 const tallies: Record<string, Tally> = {};
-const add = (key: string, right: boolean[], majority: boolean) => {
-  const t = (tallies[key] ??= { n: 0, readings: [0, 0, 0], majority: 0, any: 0 });
+const add = (key: string, right: boolean[], majority: boolean, surest: boolean, weighted: boolean) => {
+  const t = (tallies[key] ??= { n: 0, readings: [0, 0, 0], majority: 0, any: 0, surest: 0, weighted: 0 });
   t.n++;
   right.forEach((r, i) => (t.readings[i] += r ? 1 : 0));
   if (majority) t.majority++;
   if (right.some(Boolean)) t.any++;
+  if (surest) t.surest++;
+  if (weighted) t.weighted++;
 };
+const answerId = model.tokenizer.special('<answer>');
+const answerEndId = model.tokenizer.special('</answer>');
+/** The log-probability the model gave its answer's own tokens (between <answer> and </answer>); -Infinity without one. */
+function answerLogprob(t: Trajectory): number {
+  const { ids, logprobs, modelMask } = t.sequence;
+  const start = ids.lastIndexOf(answerId);
+  if (start < 0 || !modelMask[start]) return -Infinity;
+  let sum = 0;
+  for (let i = start + 1; i < ids.length && ids[i] !== answerEndId; i++) if (modelMask[i]) sum += logprobs[i];
+  return sum;
+}
 for (let seed = firstSeed; seed < firstSeed + n; seed++) {
   // all families drawn as the test set draws them, so the questions are the test set's own
   const sample = generateSample(seed, { families: [...FAMILIES], backgrounds: [...BACKGROUND_STYLES], difficulty: seedDifficulty(seed) });
@@ -51,14 +67,21 @@ for (let seed = firstSeed; seed < firstSeed + n; seed++) {
   const read = await readOnFramings(model, sampleImage(sample, createNodeCanvas), sample.question, { ...DEFAULT_EPISODE_OPTIONS, maxTurns: 10, seed: sample.seed }, 3);
   const right = read.readings.map((t) => isCorrect(t.answer, sample.answer));
   const majority = isCorrect(read.answer, sample.answer);
-  for (const key of ['all', sample.family, `${sample.family}/${sample.resolvable ? 'resolvable' : 'unresolvable'}`]) add(key, right, majority);
+  // two other ways to choose: the reading surest of its answer, and the answer with the most probability summed over readings
+  const confidence = read.readings.map(answerLogprob);
+  const surest = right[confidence.indexOf(Math.max(...confidence))] ?? false;
+  const mass = new Map<string, number>();
+  read.readings.forEach((t, i) => t.answer !== null && mass.set(normalizeAnswer(t.answer), (mass.get(normalizeAnswer(t.answer)) ?? 0) + Math.exp(confidence[i])));
+  const heaviest = [...mass.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
+  const weighted = isCorrect(heaviest, sample.answer);
+  for (const key of ['all', sample.family, `${sample.family}/${sample.resolvable ? 'resolvable' : 'unresolvable'}`]) add(key, right, majority, surest, weighted);
   await new Promise((resolve) => setTimeout(resolve, 0)); // lets @napi-rs/canvas free the pixels it read (src/rl/eval.ts)
 }
 const pct = (k: number, of: number) => `${((100 * k) / of).toFixed(1).padStart(5)}%`;
 console.log(`\n${args.model}: seeds ${firstSeed}..${firstSeed + n - 1}, three framings each (greedy)`);
-console.log(`${'group'.padEnd(22)} ${'n'.padStart(5)}  ${'as is'.padStart(6)}  ${'left+top'.padStart(8)}  ${'right+bottom'.padStart(12)}  ${'majority'.padStart(8)}  ${'any'.padStart(6)}`);
+console.log(`${'group'.padEnd(22)} ${'n'.padStart(5)}  ${'as is'.padStart(6)}  ${'left+top'.padStart(8)}  ${'right+bottom'.padStart(12)}  ${'majority'.padStart(8)}  ${'any'.padStart(6)}  ${'surest'.padStart(6)}  ${'weighted'.padStart(8)}`);
 for (const [key, t] of Object.entries(tallies).sort(([a], [b]) => (a === 'all' ? -1 : b === 'all' ? 1 : a.localeCompare(b)))) {
-  console.log(`${key.padEnd(22)} ${String(t.n).padStart(5)}  ${pct(t.readings[0], t.n)}  ${pct(t.readings[1], t.n).padStart(8)}  ${pct(t.readings[2], t.n).padStart(12)}  ${pct(t.majority, t.n).padStart(8)}  ${pct(t.any, t.n)}`);
+  console.log(`${key.padEnd(22)} ${String(t.n).padStart(5)}  ${pct(t.readings[0], t.n)}  ${pct(t.readings[1], t.n).padStart(8)}  ${pct(t.readings[2], t.n).padStart(12)}  ${pct(t.majority, t.n).padStart(8)}  ${pct(t.any, t.n)}  ${pct(t.surest, t.n)}  ${pct(t.weighted, t.n).padStart(8)}`);
 }
 const out = `runs/eval/${modelName(args.model)}-framings-${firstSeed}-${n}.json`;
 await mkdir('runs/eval', { recursive: true });
