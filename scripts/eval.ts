@@ -32,7 +32,7 @@ const args = cliArgs('npm run eval --', {
   'target-view': { type: 'string', help: `only samples with a target spanning LO,HI view px (the held-out size split: ${HELD_OUT_TARGET_VIEW.join(',')}); seeds outside it are skipped` },
   framings: { type: 'string', default: '1', help: 'read each question on this many framings (1–3: the image as it is, then shifted on a black margin) and answer by majority, as the playground does (src/agent/framings.ts)' },
   backend: { type: 'string', default: 'wasm', help: 'wasm or cpu' },
-  json: { type: 'string', help: 'output JSON path (default runs/eval/<model>-<seed>-<n>[-notool].json)' },
+  json: { type: 'string', help: 'output JSON path (default runs/eval/<model>-<seed>-<n>[-notool][-f<framings>].json)' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
 

@@ -10,10 +10,9 @@
  * and the answer two of them agree on is taken. Black margins are what the letterbox already
  * draws around every non-square image, so the model has seen them in training.
  */
-import { context2d } from '../world/canvas';
-import type { EpisodeCallbacks, EpisodeImage, EpisodeOptions, AgentModel } from './loop';
-import { runEpisode } from './loop';
 import { normalizeAnswer } from '../rl/answer';
+import { context2d } from '../world/canvas';
+import { type AgentModel, type EpisodeCallbacks, type EpisodeImage, type EpisodeOptions, runEpisode } from './loop';
 import type { Trajectory } from './trajectory';
 
 /** The margin a shifted framing adds, as a share of the image's longer side. */
