@@ -51,6 +51,29 @@ export async function setLimits(page: Page, limits: { maxTurns?: number; maxToke
   await expect(panel).toHaveCount(0);
 }
 
+/**
+ * In the page: presses Run, then Stop as soon as an element matching `trigger` shows, and times
+ * how long the episode takes to end (no polling: a WASM run can be over in a second).
+ * @returns the trigger's text when Stop was pressed, the episode's end status and the stop latency.
+ */
+export async function runThenStopAt(page: Page, trigger: string): Promise<{ text: string | null; status: string | null; ms: number }> {
+  return page.evaluate(async (selector) => {
+    const until = (el: Element, ok: () => boolean) => new Promise<void>((resolve) => {
+      if (ok()) return resolve();
+      new MutationObserver((_, o) => { if (ok()) { o.disconnect(); resolve(); } }).observe(el, { attributes: true, childList: true, subtree: true });
+    });
+    const right = document.querySelector('section[aria-label="What the model did"]')!;
+    (document.querySelector('form.question-bar button[type=submit]') as HTMLButtonElement).click();
+    await until(right, () => !!document.querySelector(selector));
+    const text = document.querySelector(selector)!.textContent;
+    const episode = document.querySelector('[data-testid=episode]')!;
+    const t0 = performance.now();
+    (document.querySelector('button[title^="Stop"]') as HTMLButtonElement).click();
+    await until(episode, () => !['running', 'queued'].includes(episode.getAttribute('data-status')!));
+    return { text, status: episode.getAttribute('data-status'), ms: performance.now() - t0 };
+  }, trigger);
+}
+
 export async function newPuzzle(page: Page): Promise<string> {
   const original = page.getByTestId('original');
   const before = (await original.count()) ? await original.getAttribute('alt') : null;

@@ -3,7 +3,7 @@
  * streams steps (crops matching their boxes) to an end state, and Stop. The model may be
  * undertrained: these tests assert structure, never that the answer is right.
  */
-import { type Backend, checkCrops, expect, newPuzzle, openApp, setLimits, test } from './fixtures';
+import { type Backend, checkCrops, expect, newPuzzle, openApp, runThenStopAt, setLimits, test } from './fixtures';
 
 // WebGPU on SwiftShader (this machine has no GPU) compiles kernels for each new sequence length:
 // ~4 s per token on a first run under load, ~0.6 s after; WASM decodes ~30 tokens/s.
@@ -75,25 +75,10 @@ for (const backend of ['webgpu', 'wasm'] as const) {
       await openApp(page, backend);
       await setLimits(page, { maxTurns: 10, maxTokens: backend === 'webgpu' ? 40 : 256 });
       await newPuzzle(page);
-      // In the page: run, press Stop as soon as the first token streams in, and time how long the
-      // episode takes to show "stopped" (no polling: a WASM run can be over in a second).
-      const stopped = await page.evaluate(async () => {
-        const until = (el: Element, ok: () => boolean) => new Promise<void>((resolve) => {
-          if (ok()) return resolve();
-          new MutationObserver((_, o) => { if (ok()) { o.disconnect(); resolve(); } }).observe(el, { attributes: true, childList: true, subtree: true });
-        });
-        const right = document.querySelector('section[aria-label="What the model did"]')!;
-        (document.querySelector('form.question-bar button[type=submit]') as HTMLButtonElement).click();
-        await until(right, () => !!document.querySelector('[data-testid=live]:not([hidden])'));
-        const firstText = document.querySelector('[data-testid=live]')!.textContent;
-        const episode = document.querySelector('[data-testid=episode]')!;
-        const t0 = performance.now();
-        (document.querySelector('button[title^="Stop"]') as HTMLButtonElement).click();
-        await until(episode, () => !['running', 'queued'].includes(episode.getAttribute('data-status')!));
-        return { ms: performance.now() - t0, status: episode.getAttribute('data-status'), firstText };
-      });
+      // press Stop as soon as the first token streams in, and time how long the episode takes to show "stopped"
+      const stopped = await runThenStopAt(page, '[data-testid=live]:not([hidden])');
       testInfo.annotations.push({ type: 'stop latency', description: `${stopped.ms.toFixed(0)} ms` });
-      expect(stopped.firstText?.length).toBeGreaterThan(0);
+      expect(stopped.text?.length).toBeGreaterThan(0);
       expect(stopped.status).toBe('stopped');
       // A stop lands between two decoder steps: on WASM a step is ~30 ms. WebGPU here is emulated by
       // SwiftShader on a busy 2-core machine, where one step can take seconds and cannot be cut short.
@@ -112,24 +97,11 @@ test('Stop while the model re-reads on a shifted framing keeps the answer of the
   await openApp(page, 'wasm');
   await setLimits(page, LIMITS.wasm);
   await newPuzzle(page);
-  // In the page: run, and press Stop as soon as the second reading starts (no polling: it can be short)
-  const result = await page.evaluate(async () => {
-    const until = (el: Element, ok: () => boolean) => new Promise<void>((resolve) => {
-      if (ok()) return resolve();
-      new MutationObserver((_, o) => { if (ok()) { o.disconnect(); resolve(); } }).observe(el, { attributes: true, childList: true, subtree: true });
-    });
-    const right = document.querySelector('section[aria-label="What the model did"]')!;
-    (document.querySelector('form.question-bar button[type=submit]') as HTMLButtonElement).click();
-    await until(right, () => !!document.querySelector('[data-testid=rereading]'));
-    const said = document.querySelector('[data-testid=rereading]')!.textContent;
-    (document.querySelector('button[title^="Stop"]') as HTMLButtonElement).click();
-    const episode = document.querySelector('[data-testid=episode]')!;
-    await until(episode, () => !['running', 'queued'].includes(episode.getAttribute('data-status')!));
-    return { said, status: episode.getAttribute('data-status') };
-  });
-  expect(result.said).toMatch(/^The first reading answered .+\. Reading again on a shifted framing \(2 of 3\)/);
+  // press Stop as soon as the second reading starts
+  const result = await runThenStopAt(page, '[data-testid=rereading]');
+  expect(result.text).toMatch(/^The first reading answered .+\. Reading again on a shifted framing \(2 of 3\)/);
   expect(result.status).toBe('stopped');
-  const first = /answered (.+)\. Reading again/.exec(result.said!)![1]!;
+  const first = /answered (.+)\. Reading again/.exec(result.text!)![1]!;
   if (first !== 'nothing') await expect(page.getByTestId('answer')).toHaveText(first);
 });
 

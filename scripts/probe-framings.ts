@@ -19,6 +19,7 @@ import { DEFAULT_EPISODE_OPTIONS } from '../src/agent/loop';
 import { readOnFramings } from '../src/agent/framings';
 import { sampleImage } from '../src/agent/episode-image';
 import { isCorrect, normalizeAnswer } from '../src/rl/answer';
+import { afterMacrotask } from '../src/rl/eval';
 import type { Trajectory } from '../src/agent/trajectory';
 import { generateSample } from '../src/world/generate';
 import { EVAL_SEED, seedDifficulty } from '../src/world/seeds';
@@ -75,7 +76,7 @@ for (let seed = firstSeed; seed < firstSeed + n; seed++) {
   const heaviest = [...mass.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
   const weighted = isCorrect(heaviest, sample.answer);
   for (const key of ['all', sample.family, `${sample.family}/${sample.resolvable ? 'resolvable' : 'unresolvable'}`]) add(key, right, majority, surest, weighted);
-  await new Promise((resolve) => setTimeout(resolve, 0)); // lets @napi-rs/canvas free the pixels it read (src/rl/eval.ts)
+  await afterMacrotask();
 }
 const pct = (k: number, of: number) => `${((100 * k) / of).toFixed(1).padStart(5)}%`;
 console.log(`\n${args.model}: seeds ${firstSeed}..${firstSeed + n - 1}, three framings each (greedy)`);

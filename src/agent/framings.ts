@@ -78,6 +78,8 @@ export interface FramedReadings {
   readonly answer: string | null;
   readonly chosen: number;
   readonly votes: number;
+  /** All readings' time together. */
+  readonly totalMs: number;
 }
 
 /**
@@ -97,5 +99,8 @@ export async function readOnFramings(
     onReading?.(i, readings[i]);
   }
   const majority = majorityAnswer(readings.map((t) => t.answer));
-  return { readings, framings: framings.slice(0, readings.length), answer: majority ? readings[majority.index].answer : null, chosen: majority?.index ?? 0, votes: majority?.votes ?? 0 };
+  return {
+    readings, framings: framings.slice(0, readings.length), answer: majority ? readings[majority.index].answer : null,
+    chosen: majority?.index ?? 0, votes: majority?.votes ?? 0, totalMs: readings.reduce((ms, t) => ms + t.totalMs, 0),
+  };
 }

@@ -132,11 +132,19 @@ export function summarize(records: EpisodeRecord[]): EvalReport {
   };
 }
 
+/**
+ * Resolves after a macrotask. Loops over episodes await it between them: an episode's awaits all
+ * settle as microtasks, and Node's @napi-rs/canvas frees the pixels each getImageData copies only
+ * in finalizers that run after one (without it, 1000 episodes held ~10 GB, with three framings
+ * each past 20 GB: bench/eval-memory.ts).
+ */
+export const afterMacrotask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 /** A sample read on several framings (readOnFramings): the first reading's record, with the majority's answer. */
 export function recordFramedEpisode(sample: Sample, read: FramedReadings): EpisodeRecord {
   const first = recordEpisode(sample, read.readings[0]);
   return {
-    ...first, answer: read.answer, correct: isCorrect(read.answer, sample.answer), ms: read.readings.reduce((ms, t) => ms + t.totalMs, 0),
+    ...first, answer: read.answer, correct: isCorrect(read.answer, sample.answer), ms: read.totalMs,
     framings: { answers: read.readings.map((t) => t.answer), zooms: read.readings.map((t) => zoomSteps(t).length), votes: read.votes },
   };
 }
@@ -158,10 +166,7 @@ export async function evaluate(
       : recordEpisode(sample, await runEpisode(model, sampleImage(sample, createCanvas), sample.question, episodeOptions));
     records.push(r);
     onEpisode?.(r, records.length - 1);
-    // A macrotask between episodes: an episode's awaits all settle as microtasks, and Node's
-    // @napi-rs/canvas frees the pixels each getImageData copies only in finalizers that run
-    // after one (without it, 1000 episodes held ~10 GB, with three framings each past 20 GB).
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await afterMacrotask();
   }
   return { report: summarize(records), records };
 }

@@ -160,8 +160,8 @@ function cellRows(seqs: readonly SequenceLike[], T: number, values: (q: Groundin
 }
 
 /**
- * [B, T]: 1 at every written position of a sequence none of whose aimed queries is trusted (a
- * colour or count question, src/train/data.ts): the aim's trust is taught 0 all along it, since
+ * [B, T]: 1 at every written position of a sequence none of whose aimed queries is trusted (by
+ * default a colour or count question: OracleMix.aimDistrusted): the aim's trust is taught 0 all along it, since
  * the grounding head's look at any position reaches the later ones.
  */
 function distrustedPositions(seqs: readonly SequenceLike[], T: number): tf.Tensor2D {

@@ -390,8 +390,7 @@ export class Engine {
       await chain;
       const first = read.readings[0];
       if (read.answer !== null) this.emit({ type: 'answer', runId, answer: read.answer });
-      const totalMs = read.readings.reduce((ms, t) => ms + t.totalMs, 0);
-      this.emit({ type: 'done', runId, endReason: first.endReason, totalMs, formatValid: first.formatValid, tokens });
+      this.emit({ type: 'done', runId, endReason: first.endReason, totalMs: read.totalMs, formatValid: first.formatValid, tokens });
     } catch (e) {
       await chain;
       if (e instanceof RunStopped) {
