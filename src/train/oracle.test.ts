@@ -4,8 +4,8 @@ import { parseTurn } from '../agent/parser';
 import { toolCallText } from '../agent/format';
 import { type PixelBox, centreIn, containsBox, intersectionOverUnion } from '../world/boxes';
 import { generateSample } from '../world/generate';
-import { MODEL_VIEW_SIZE } from '../world/resolvability';
-import { ANSWER_VIEW_PX, DEFAULT_MIX, MAX_CLOSER_LOOKS, MAX_ZOOM, hueNeighbours, oraclePlan } from './oracle';
+import { MODEL_VIEW_SIZE, viewPixels } from '../world/resolvability';
+import { ANSWER_VIEW_PX, DEFAULT_MIX, MAX_CLOSER_LOOKS, MAX_ZOOM, SHAPE_DECOY_VIEW_PX, hueNeighbours, oraclePlan } from './oracle';
 import { REGION_ORDER, scanArea, viewScanAreaBox } from '../world/regions';
 
 const side = (b: PixelBox) => Math.max(b[2] - b[0], b[3] - b[1]);
@@ -135,6 +135,24 @@ describe('oraclePlan', () => {
     const random = recoveries(0);
     const randomConfusable = random.filter(framesNeighbour).length;
     expect(randomConfusable / random.length).toBeLessThan(confusable / zooming.length - 0.2);
+  });
+
+  it('a colour question zoomed on misses first on a distractor large enough to pass for the named shape', () => {
+    const mix = { ...DEFAULT_MIX, recover: 1, answerViewPx: { colour: 64 } };
+    const colour = plans.filter(([s]) => s.family === 'colour');
+    const framesLarge = (decoy: number) => colour.map(([s], i) => [s, oraclePlan(s, i, { ...mix, decoy })] as const)
+      .filter(([, p]) => p.kind === 'recover')
+      .map(([s, p]) => {
+        const crop = p.turns[0].zoom!.crop;
+        expect(s.targets.every((t) => intersectionOverUnion(crop, t) === 0)).toBe(true);
+        return s.scene.objects.some((o) => centreIn(o, crop) && viewPixels(o.size, s.scene) >= SHAPE_DECOY_VIEW_PX);
+      });
+    const decoys = framesLarge(1);
+    const random = framesLarge(0);
+    expect(decoys.length).toBeGreaterThan(20);
+    const share = (hits: boolean[]) => hits.filter(Boolean).length / hits.length;
+    expect(share(decoys)).toBeGreaterThan(0.9);
+    expect(share(random)).toBeLessThan(share(decoys) - 0.2);
   });
 
   it('without a decoy rate the plans are those of a decoy rate of 0 (earlier recipes replay exactly)', () => {

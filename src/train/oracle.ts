@@ -19,7 +19,7 @@ import { type PixelBox, type Size, type ViewBox, boxHeight, boxWidth, centreIn, 
 import { REGION_ORDER, type RegionName, type ScanAreas, regionName, scanArea, viewScanAreaBox } from '../world/regions';
 import { createRng, type Rng } from '../world/rng';
 import { COLOUR_NAMES, type Colour, type Family, type Sample } from '../world/types';
-import { MODEL_VIEW_SIZE } from '../world/resolvability';
+import { MODEL_VIEW_SIZE, viewPixels } from '../world/resolvability';
 import { MIN_CROP_SIDE, checkBox } from '../agent/crop';
 import type { BoxFrame } from '../agent/format';
 import { cropViewToPixel } from '../agent/parser';
@@ -327,15 +327,24 @@ export function hueNeighbours(c: Colour): Colour[] {
 }
 
 /**
- * A box of `side` around a distractor, away from every target, or null. Where the question names
- * its target by colour, distractors of a neighbouring hue are preferred: the ones the model
- * confuses with it. Each candidate is tried with a little jitter, as the model's own boxes land.
+ * A distractor this many view px across or more can pass for a colour question's named shape:
+ * 96 of v37's 102 wrong colour answers over the 4500 name the colour of one (`evals/v37c-*`).
+ */
+export const SHAPE_DECOY_VIEW_PX = 4;
+
+/**
+ * A box of `side` around a distractor, away from every target, or null. Distractors the model
+ * confuses with the target are preferred: of a neighbouring hue where the question names its
+ * target by colour, large enough in the view to pass for the named shape where it names a shape.
+ * Each candidate is tried with a little jitter, as the model's own boxes land.
  */
 function decoyBox(rng: Rng, sample: Sample, side: number, size: Size): OracleZoom | null {
   const full = pixelBox(0, 0, size.width, size.height);
   const target = sample.scene.objects.find((o) => o.id === sample.targetIds[0]);
   const distractors = sample.scene.objects.filter((o) => !sample.targetIds.includes(o.id));
-  const confusable = target && sample.family !== 'colour' ? distractors.filter((o) => hueNeighbours(target.colour).includes(o.colour)) : [];
+  const confusable = !target ? []
+    : sample.family === 'colour' ? distractors.filter((o) => viewPixels(o.size, size) >= SHAPE_DECOY_VIEW_PX)
+    : distractors.filter((o) => hueNeighbours(target.colour).includes(o.colour));
   for (const pool of [confusable, distractors]) {
     for (const o of rng.shuffle(pool)) {
       for (let tries = 0; tries < 4; tries++) {
