@@ -35,7 +35,7 @@ if (mode) {
     await evaluate(model, samples, createNodeCanvas, DEFAULT_EPISODE_OPTIONS, (_r, i) => void ((i + 1) % 10 === 0 && rss.push(mb())), 3);
   } else {
     for (const [i, sample] of samples.entries()) {
-      await readOnFramings(model, sampleImage(sample, createNodeCanvas), sample.question, { ...DEFAULT_EPISODE_OPTIONS, seed: sample.seed }, 3);
+      await readOnFramings(model, sampleImage(sample, createNodeCanvas), sample.question, { ...DEFAULT_EPISODE_OPTIONS, seed: sample.seed }, { count: 3, everyFraming: true });
       if ((i + 1) % 10 === 0) rss.push(mb());
     }
   }

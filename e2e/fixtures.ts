@@ -3,6 +3,7 @@
  * workers) and fails if one leaves the page's origin, or if the page throws.
  */
 import { type Page, test as base, expect } from '@playwright/test';
+import { normalizeAnswer } from '../src/rl/answer';
 
 export { expect };
 
@@ -115,6 +116,24 @@ export async function checkCrops(page: Page): Promise<{ crops: number; worst: nu
     }
     return { crops: crops.length, worst, boxes };
   });
+}
+
+/**
+ * The answers a finished run's readings line lists, checked against the default plan of three
+ * readings that stops once two answers agree (src/agent/framings.ts): two readings when they agree,
+ * three when the first two do not.
+ */
+export async function settledReadings(page: Page): Promise<string[]> {
+  const text = (await page.getByTestId('readings').textContent()) ?? '';
+  const said = /^Read on ([23]) framings \([^)]*\): (.*?)\. (The two readings agree|The answer is what most readings say)/.exec(text);
+  expect(said, text).not.toBeNull();
+  const answers = said![2]!.split(', ');
+  expect(answers).toHaveLength(Number(said![1]));
+  // a reading that did not answer ("no answer") agrees with none
+  const agree = (a: string, b: string) => a !== 'no answer' && normalizeAnswer(a) === normalizeAnswer(b);
+  if (answers.length === 2) expect(agree(answers[0]!, answers[1]!), text).toBe(true);
+  else expect(agree(answers[0]!, answers[1]!), text).toBe(false);
+  return answers;
 }
 
 /** A PNG made in the page: `w`×`h` with a gradient (so crops are not uniform). */

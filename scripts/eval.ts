@@ -96,7 +96,7 @@ if (framings > 1) {
   // how the majority differs from the first reading alone (every other line above describes that reading)
   const firstRight = records.filter((r) => isCorrect(r.framings!.answers[0], r.truth)).length;
   const changed = records.filter((r) => normalizeAnswer(r.answer ?? '') !== normalizeAnswer(r.framings!.answers[0] ?? ''));
-  console.log(`${framings} framings, answer by majority: the first reading alone right in ${firstRight} of ${records.length} (${pct(firstRight / records.length)}); the majority changed ${changed.length} answers, ${changed.filter((r) => r.correct).length} to right and ${changed.filter((r) => isCorrect(r.framings!.answers[0], r.truth)).length} to wrong; all readings agree in ${records.filter((r) => r.framings!.votes === framings).length}`);
+  console.log(`${framings} framings, answer by majority: the first reading alone right in ${firstRight} of ${records.length} (${pct(firstRight / records.length)}); the majority changed ${changed.length} answers, ${changed.filter((r) => r.correct).length} to right and ${changed.filter((r) => isCorrect(r.framings!.answers[0], r.truth)).length} to wrong; all readings agree in ${records.filter((r) => r.framings!.votes === r.framings!.answers.length).length}; ${records.filter((r) => r.framings!.answers.length < framings).length} settled before the last reading`);
 }
 
 const out = args.json ?? `runs/eval/${basename(args.model)}-${seed}-${n}${options.toolEnabled ? '' : '-notool'}${framings > 1 ? `-f${framings}` : ''}.json`;

@@ -65,7 +65,7 @@ for (let seed = firstSeed; seed < firstSeed + n; seed++) {
   // all families drawn as the test set draws them, so the questions are the test set's own
   const sample = generateSample(seed, { families: [...FAMILIES], backgrounds: [...BACKGROUND_STYLES], difficulty: seedDifficulty(seed) });
   if (!families.includes(sample.family)) continue;
-  const read = await readOnFramings(model, sampleImage(sample, createNodeCanvas), sample.question, { ...DEFAULT_EPISODE_OPTIONS, maxTurns: 10, seed: sample.seed }, 3);
+  const read = await readOnFramings(model, sampleImage(sample, createNodeCanvas), sample.question, { ...DEFAULT_EPISODE_OPTIONS, maxTurns: 10, seed: sample.seed }, { count: 3, everyFraming: true });
   const right = read.readings.map((t) => isCorrect(t.answer, sample.answer));
   const majority = isCorrect(read.answer, sample.answer);
   // two other ways to choose: the reading surest of its answer, and the answer with the most probability summed over readings

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { context2d } from '../world/canvas';
 import { DEFAULT_EPISODE_OPTIONS, type AgentModel, type EpisodeImage } from './loop';
-import { FRAMING_MARGIN, framedImage, framingsFor, majorityAnswer, readOnFramings } from './framings';
+import { FRAMING_MARGIN, framedImage, framingsFor, majorityAnswer, majoritySettled, readOnFramings } from './framings';
 import { plainImage, scriptedModel, squintCall } from './testing';
 
 const testImage = (width = 400, height = 300) => plainImage(width, height);
@@ -53,10 +53,35 @@ describe('framings', () => {
     expect(majorityAnswer([null, null])).toBeNull();
   });
 
+  it('a majority is settled once it holds more than half of the readings to come', () => {
+    expect(majoritySettled(['6', 'the 6'], 3)).toBe(true);
+    expect(majoritySettled(['6', '7'], 3)).toBe(false);
+    expect(majoritySettled(['6'], 3)).toBe(false);
+    expect(majoritySettled(['6'], 1)).toBe(true);
+    expect(majoritySettled([null, null], 3)).toBe(false);
+    expect(majoritySettled(['red', 'red'], 2)).toBe(true);
+  });
+
+  it('two readings that agree settle three: the third framing is not read unless every framing is asked for', async () => {
+    const scripts = [['<answer>6</answer>'], ['<answer>the 6</answer>'], ['<answer>7</answer>']];
+    const settled = modelPerReading(scripts);
+    const readings: number[] = [];
+    const read = await readOnFramings(settled, testImage(), 'How many?', opts, { count: 3, onReading: (i) => readings.push(i) });
+    expect(read).toMatchObject({ answer: '6', chosen: 0, votes: 2 });
+    expect(read.readings.length).toBe(2);
+    expect(read.framings.length).toBe(2);
+    expect(readings).toEqual([0, 1]);
+    expect(settled.seen.length).toBe(2);
+    const every = modelPerReading(scripts);
+    const all = await readOnFramings(every, testImage(), 'How many?', opts, { count: 3, everyFraming: true });
+    expect(all.readings.map((t) => t.answer)).toEqual(['6', 'the 6', '7']);
+    expect(all).toMatchObject({ answer: '6', votes: 2 });
+  });
+
   it('reads the question once per framing and answers by majority; only the first reading is streamed', async () => {
     const model = modelPerReading([['<answer>5</answer>'], ['<answer>6</answer>'], ['<answer>the 6</answer>']]);
     const steps: string[] = [];
-    const read = await readOnFramings(model, testImage(), 'How many?', opts, 3, { onStep: (s) => steps.push(s.answer ?? '') });
+    const read = await readOnFramings(model, testImage(), 'How many?', opts, { count: 3 }, { onStep: (s) => steps.push(s.answer ?? '') });
     expect(read.readings.map((t) => t.answer)).toEqual(['5', '6', 'the 6']);
     expect(read).toMatchObject({ answer: '6', chosen: 1, votes: 2 });
     expect(steps).toEqual(['5']);
@@ -66,7 +91,7 @@ describe('framings', () => {
 
   it('a zoom in a shifted framing is cut from the framed image, in its pixels', async () => {
     const model = modelPerReading([['<answer>red</answer>'], [squintCall([0, 0, 50, 50]), '<answer>red</answer>']]);
-    const read = await readOnFramings(model, testImage(400, 400), 'What colour?', opts, 2);
+    const read = await readOnFramings(model, testImage(400, 400), 'What colour?', opts, { count: 2 });
     const zoom = read.readings[1].steps[0]; // the box is in hundredths of the view
     const side = 400 + Math.round(FRAMING_MARGIN * 400);
     expect(zoom.box).toEqual([0, 0, side / 2, side / 2]);
@@ -77,7 +102,7 @@ describe('framings', () => {
   it('a stop during the first reading ends the run with that reading alone', async () => {
     const controller = new AbortController();
     const model = modelPerReading([['<answer>5</answer>'], ['<answer>6</answer>'], ['<answer>6</answer>']]);
-    const read = await readOnFramings(model, testImage(), 'How many?', { ...opts, signal: controller.signal }, 3, { onStep: () => controller.abort() });
+    const read = await readOnFramings(model, testImage(), 'How many?', { ...opts, signal: controller.signal }, { count: 3 }, { onStep: () => controller.abort() });
     expect(read.readings.length).toBe(1);
     expect(read.framings.length).toBe(1);
     expect(model.seen.length).toBe(1);

@@ -8,7 +8,8 @@
  * so such a centre lies well inside an area in the other framings. Read three times, the
  * framings' mistakes are mostly different ones (stage 85: counts 85.7% → 93.1% on the test set),
  * and the answer two of them agree on is taken. Black margins are what the letterbox already
- * draws around every non-square image, so the model has seen them in training.
+ * draws around every non-square image, so the model has seen them in training. Once a majority is
+ * settled the readings left are skipped: they could not change the answer.
  */
 import { normalizeAnswer } from '../rl/answer';
 import { context2d } from '../world/canvas';
@@ -70,6 +71,25 @@ export function majorityAnswer(answers: readonly (string | null)[]): { index: nu
   return best;
 }
 
+/**
+ * Whether the answers so far settle the majority of `count` readings: the leading answer has more
+ * than half of them, so the readings left cannot outvote it (with three, two that agree; the first
+ * two readings of v37 agree on 87% of the 4500 evaluation questions).
+ */
+export function majoritySettled(answers: readonly (string | null)[], count: number): boolean {
+  const majority = majorityAnswer(answers);
+  return majority !== null && majority.votes > count / 2;
+}
+
+/** How many framings to read on, and what to do as each reading ends. */
+export interface ReadingPlan {
+  /** 1–3 framings, the image as it is first. */
+  readonly count: number;
+  /** Read on every framing even once the majority is settled (probes that score each reading alone). */
+  readonly everyFraming?: boolean;
+  readonly onReading?: (index: number, reading: Trajectory) => void;
+}
+
 export interface FramedReadings {
   /** One trajectory per framing, the image as it is first. Crop boxes are in the framed image's px. */
   readonly readings: Trajectory[];
@@ -83,20 +103,21 @@ export interface FramedReadings {
 }
 
 /**
- * Runs the episode on `count` framings of the image, one after another, and takes the majority's
- * answer. Callbacks see the first reading only (the one a viewer watches), `onReading` each
- * reading as it ends; a stop ends the run after the reading in progress, with the readings so far.
+ * Runs the episode on up to `plan.count` framings of the image, one after another until the
+ * majority is settled (majoritySettled), and takes the majority's answer. Callbacks see the first
+ * reading only (the one a viewer watches), `plan.onReading` each reading as it ends; a stop ends
+ * the run after the reading in progress, with the readings so far.
  */
 export async function readOnFramings(
-  model: AgentModel, image: EpisodeImage, question: string, options: EpisodeOptions, count: number, callbacks: EpisodeCallbacks = {},
-  onReading?: (index: number, reading: Trajectory) => void,
+  model: AgentModel, image: EpisodeImage, question: string, options: EpisodeOptions, plan: ReadingPlan, callbacks: EpisodeCallbacks = {},
 ): Promise<FramedReadings> {
-  const framings = framingsFor(image.size, count);
+  const framings = framingsFor(image.size, plan.count);
   const readings: Trajectory[] = [];
   for (const [i, framing] of framings.entries()) {
     if (i > 0 && options.signal?.aborted) break;
+    if (!plan.everyFraming && majoritySettled(readings.map((t) => t.answer), plan.count)) break;
     readings.push(await runEpisode(model, framedImage(image, framing), question, options, i === 0 ? callbacks : {}));
-    onReading?.(i, readings[i]);
+    plan.onReading?.(i, readings[i]);
   }
   const majority = majorityAnswer(readings.map((t) => t.answer));
   return {

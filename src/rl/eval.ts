@@ -162,7 +162,7 @@ export async function evaluate(
     if (options.signal?.aborted) break;
     const episodeOptions = { ...options, seed: sample.seed };
     const r = framings > 1
-      ? recordFramedEpisode(sample, await readOnFramings(model, sampleImage(sample, createCanvas), sample.question, episodeOptions, framings))
+      ? recordFramedEpisode(sample, await readOnFramings(model, sampleImage(sample, createCanvas), sample.question, episodeOptions, { count: framings }))
       : recordEpisode(sample, await runEpisode(model, sampleImage(sample, createCanvas), sample.question, episodeOptions));
     records.push(r);
     onEpisode?.(r, records.length - 1);

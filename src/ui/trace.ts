@@ -6,6 +6,7 @@
 import * as v from 'valibot';
 import { parseTurn } from '../agent/parser';
 import { checkBox } from '../agent/crop';
+import { normalizeAnswer } from '../rl/answer';
 import type { Size } from '../world/boxes';
 
 export const TRACE_FORMAT = 'squint-trace';
@@ -350,9 +351,12 @@ ${episodes}
 
 /**
  * What several readings said (src/agent/framings.ts), for the answer line: the steps shown are
- * the first reading's, the answer the majority's.
+ * the first reading's, the answer the majority's. Two readings that agree end the run early.
  */
 export function readingsText(readings: readonly (string | null)[]): string {
   const said = readings.map((a) => (a === null ? 'no answer' : a)).join(', ');
-  return `Read on ${readings.length} framings (the image as it is, then shifted on a black margin): ${said}. The answer is what most readings say; the steps above are the first reading's.`;
+  const [a, b] = readings;
+  const agreed = readings.length === 2 && a !== null && b !== null && normalizeAnswer(a) === normalizeAnswer(b);
+  const why = agreed ? 'The two readings agree, so a third could not change the answer' : 'The answer is what most readings say';
+  return `Read on ${readings.length} framings (the image as it is, then shifted on a black margin): ${said}. ${why}; the steps above are the first reading's.`;
 }

@@ -374,7 +374,13 @@ export class Engine {
         sampling: { temperature: settings.temperature, topP: settings.topP },
         seed: settings.seed,
         signal: controller.signal,
-      }, settings.framings, {
+      }, {
+        count: settings.framings,
+        onReading: (index, reading) => {
+          finished.push(reading.answer);
+          if (settings.framings > 1) ordered(() => this.emit({ type: 'reading', runId, index, count: settings.framings, answer: reading.answer }));
+        },
+      }, {
         onToken: (turn, piece) => {
           tokens++;
           ordered(() => this.emit({ type: 'token', runId, turn, piece }));
@@ -383,9 +389,6 @@ export class Engine {
           const message = stepMessage(step);
           ordered(async () => this.emit({ type: 'step', runId, step: await message }));
         },
-      }, (index, reading) => {
-        finished.push(reading.answer);
-        if (settings.framings > 1) ordered(() => this.emit({ type: 'reading', runId, index, count: settings.framings, answer: reading.answer }));
       });
       await chain;
       const first = read.readings[0];
