@@ -328,7 +328,8 @@ export function hueNeighbours(c: Colour): Colour[] {
 
 /**
  * A distractor this many view px across or more can pass for a colour question's named shape:
- * 96 of v37's 102 wrong colour answers over the 4500 name the colour of one (`evals/v37c-*`).
+ * 96 of v37's 102 wrong colour answers over the 4500 name the colour of one
+ * (`npm run eval:colour-misses -- --eval <evals/v37c-*>`).
  */
 export const SHAPE_DECOY_VIEW_PX = 4;
 
