@@ -6,7 +6,7 @@
 import * as v from 'valibot';
 import { parseTurn } from '../agent/parser';
 import { checkBox } from '../agent/crop';
-import { normalizeAnswer } from '../rl/answer';
+import { majoritySettled } from '../agent/framings';
 import type { Size } from '../world/boxes';
 
 export const TRACE_FORMAT = 'squint-trace';
@@ -355,8 +355,7 @@ ${episodes}
  */
 export function readingsText(readings: readonly (string | null)[]): string {
   const said = readings.map((a) => (a === null ? 'no answer' : a)).join(', ');
-  const [a, b] = readings;
-  const agreed = readings.length === 2 && a !== null && b !== null && normalizeAnswer(a) === normalizeAnswer(b);
-  const why = agreed ? 'The two readings agree, so a third could not change the answer' : 'The answer is what most readings say';
+  // two readings end a run early only when they settle its majority (of at most three)
+  const why = readings.length === 2 && majoritySettled(readings, 3) ? 'The two readings agree, so a third could not change the answer' : 'The answer is what most readings say';
   return `Read on ${readings.length} framings (the image as it is, then shifted on a black margin): ${said}. ${why}; the steps above are the first reading's.`;
 }
