@@ -123,15 +123,15 @@ export async function checkCrops(page: Page): Promise<{ crops: number; worst: nu
  * readings that stops once two answers agree (src/agent/framings.ts): two readings when they agree,
  * three when the first two do not.
  */
-export async function settledReadings(page: Page): Promise<string[]> {
+export async function settledReadings(page: Page): Promise<(string | null)[]> {
   const text = (await page.getByTestId('readings').textContent()) ?? '';
   const said = /^Read on ([23]) framings \([^)]*\): (.*?)\. (The two readings agree|The answer is what most readings say)/.exec(text);
   expect(said, text).not.toBeNull();
-  const answers = said![2]!.split(', ');
+  // as the run keeps them: null for a reading that did not answer ("no answer"), which settles nothing
+  const answers = said![2]!.split(', ').map((a) => (a === 'no answer' ? null : a));
   expect(answers).toHaveLength(Number(said![1]));
-  // the run stops after two readings exactly when they settle the majority; "no answer" settles nothing
-  const firstTwo = answers.slice(0, 2).map((a) => (a === 'no answer' ? null : a));
-  expect(majoritySettled(firstTwo, 3), text).toBe(answers.length === 2);
+  // the run stops after two readings exactly when they settle the majority
+  expect(majoritySettled(answers.slice(0, 2), 3), text).toBe(answers.length === 2);
   return answers;
 }
 
