@@ -3,7 +3,7 @@
  * workers) and fails if one leaves the page's origin, or if the page throws.
  */
 import { type Page, test as base, expect } from '@playwright/test';
-import { majoritySettled } from '../src/agent/framings';
+import { MAX_FRAMINGS, answerSettled } from '../src/agent/framings';
 
 export { expect };
 
@@ -119,19 +119,19 @@ export async function checkCrops(page: Page): Promise<{ crops: number; worst: nu
 }
 
 /**
- * The answers a finished run's readings line lists, checked against the default plan of three
- * readings that stops once two answers agree (src/agent/framings.ts): two readings when they agree,
- * three when the first two do not.
+ * The answers a finished run's readings line lists, checked against the default plan (src/agent/framings.ts):
+ * up to MAX_FRAMINGS readings, stopping at the first that puts one answer two votes ahead.
  */
 export async function settledReadings(page: Page): Promise<(string | null)[]> {
   const text = (await page.getByTestId('readings').textContent()) ?? '';
-  const said = /^Read on ([23]) framings \([^)]*\): (.*?)\. (The two readings agree|The answer is what most readings say)/.exec(text);
+  const said = /^Read on ([2-5]) framings \([^)]*\): (.*?)\. (The two readings agree|One answer got two votes ahead|No answer got two votes ahead)/.exec(text);
   expect(said, text).not.toBeNull();
   // as the run keeps them: null for a reading that did not answer ("no answer"), which settles nothing
   const answers = said![2]!.split(', ').map((a) => (a === 'no answer' ? null : a));
   expect(answers).toHaveLength(Number(said![1]));
-  // the run stops after two readings exactly when they settle the majority
-  expect(majoritySettled(answers.slice(0, 2), 3), text).toBe(answers.length === 2);
+  // the run stops at the first reading that settles the answer, or after the last
+  for (let read = 1; read < answers.length; read++) expect(answerSettled(answers.slice(0, read), MAX_FRAMINGS), text).toBe(false);
+  expect(answers.length === MAX_FRAMINGS || answerSettled(answers, MAX_FRAMINGS), text).toBe(true);
   return answers;
 }
 

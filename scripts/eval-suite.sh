@@ -6,8 +6,9 @@
 # size band (300 each), validation (500 from seed 9e8 and 1000 each from 900 000 500,
 # 900 001 500 and 900 002 500), the float32 checkpoint when given, and the recovery replay.
 # With --pooled, only the five paired sets a ship decision rests on (test and the four
-# validation sets, 4500 episodes). --framings 3 reads every question on three framings and answers
-# by majority, as the playground does (src/agent/framings.ts; three times the time). Writes runs/eval/NAME-*.json and logs under
+# validation sets, 4500 episodes). --framings 5 reads every question on up to five framings until
+# one answer leads by two and answers by majority, as the playground does (src/agent/framings.ts;
+# 2.3 times the time). Writes runs/eval/NAME-*.json and logs under
 # runs/eval/NAME-*.log; the summaries are printed at the end. Compare two candidates on the test
 # set with
 #   npm run eval:compare -- --a runs/eval/A-f16.json --b runs/eval/B-f16.json
@@ -22,7 +23,7 @@ while [[ ${1:-} == --* ]]; do
     *) echo "eval:suite: unknown option $1" >&2; exit 2 ;;
   esac
 done
-[[ $framings =~ ^[123]$ ]] || { echo "eval:suite: --framings must be 1, 2 or 3 (got $framings)" >&2; exit 2; }
+[[ $framings =~ ^[1-5]$ ]] || { echo "eval:suite: --framings must be 1 to 5 (got $framings)" >&2; exit 2; }
 if [[ $# -lt 2 || $# -gt 3 ]]; then
   echo "usage: npm run eval:suite -- [--pooled] [--framings N] NAME MODEL_DIR [FLOAT32_CHECKPOINT_DIR]" >&2
   exit 2

@@ -11,6 +11,7 @@ import { bandArg, cliArgs, formatDuration, listArg, numberArg } from './lib/args
 import { loadSquintModel } from '../src/model/load';
 import { nodeFileReader } from '../src/model/weights/node-files';
 import { DEFAULT_EPISODE_OPTIONS } from '../src/agent/loop';
+import { MAX_FRAMINGS } from '../src/agent/framings';
 import { evaluate, type EvalReport, type GroupStats } from '../src/rl/eval';
 import { isCorrect, normalizeAnswer } from '../src/rl/answer';
 import { generateSample } from '../src/world/generate';
@@ -30,16 +31,16 @@ const args = cliArgs('npm run eval --', {
   families: { type: 'string', help: `comma-separated subset of ${FAMILIES.join(',')}` },
   backgrounds: { type: 'string', help: `comma-separated subset of ${BACKGROUND_STYLES.join(',')} (e.g. the held-out style)` },
   'target-view': { type: 'string', help: `only samples with a target spanning LO,HI view px (the held-out size split: ${HELD_OUT_TARGET_VIEW.join(',')}); seeds outside it are skipped` },
-  framings: { type: 'string', default: '1', help: 'read each question on this many framings (1–3: the image as it is, then shifted on a black margin) and answer by majority, as the playground does (src/agent/framings.ts)' },
+  framings: { type: 'string', default: '1', help: `read each question on up to this many framings (1–${MAX_FRAMINGS}: the image as it is, then shifted on a black margin) until one answer leads by two, and answer by majority, as the playground does (src/agent/framings.ts)` },
   backend: { type: 'string', default: 'wasm', help: 'wasm or cpu' },
   json: { type: 'string', help: 'output JSON path (default runs/eval/<model>-<seed>-<n>[-notool][-f<framings>].json)' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
 
 const n = numberArg('n', args.n, 1);
-const framings = numberArg('framings', args.framings, 1, 3);
+const framings = numberArg('framings', args.framings, 1, MAX_FRAMINGS);
 if (!Number.isInteger(framings)) {
-  console.error(`--framings: 1, 2 or 3 (got ${args.framings})`);
+  console.error(`--framings: a whole number from 1 to ${MAX_FRAMINGS} (got ${args.framings})`);
   process.exit(2);
 }
 const seed = numberArg('seed', args.seed, 0);
@@ -82,7 +83,7 @@ process.stdout.write('\n');
 const pct = (x: number | null) => (x === null ? '   -  ' : `${(100 * x).toFixed(1).padStart(5)}%`);
 const row = (name: string, g: GroupStats) => `${name.padEnd(24)} ${String(g.n).padStart(5)}  ${pct(g.accuracy)}  ${pct(g.toolRate)}`;
 function print(r: EvalReport) {
-  console.log(`\nmodel ${args.model}  tool ${options.toolEnabled ? 'on' : 'OFF'}${framings > 1 ? `  ${framings} framings (answer by majority)` : ''}  ${targetBand ? `seeds from ${seed} with a target of ${targetBand[0]}–${targetBand[1]} view px` : `seeds ${seed}..${seed + n - 1}`}`);
+  console.log(`\nmodel ${args.model}  tool ${options.toolEnabled ? 'on' : 'OFF'}${framings > 1 ? `  up to ${framings} framings (answer by majority)` : ''}  ${targetBand ? `seeds from ${seed} with a target of ${targetBand[0]}–${targetBand[1]} view px` : `seeds ${seed}..${seed + n - 1}`}`);
   console.log(`${'group'.padEnd(24)} ${'n'.padStart(5)}  ${'acc'.padStart(6)}  ${'tool'.padStart(6)}`);
   console.log(row('overall', { n: r.n, accuracy: r.accuracy, toolRate: r.toolRate }));
   for (const [k, g] of Object.entries(r.byFamily)) console.log(row(k, g));
@@ -96,7 +97,7 @@ if (framings > 1) {
   // how the majority differs from the first reading alone (every other line above describes that reading)
   const firstRight = records.filter((r) => isCorrect(r.framings!.answers[0], r.truth)).length;
   const changed = records.filter((r) => normalizeAnswer(r.answer ?? '') !== normalizeAnswer(r.framings!.answers[0] ?? ''));
-  console.log(`${framings} framings, answer by majority: the first reading alone right in ${firstRight} of ${records.length} (${pct(firstRight / records.length)}); the majority changed ${changed.length} answers, ${changed.filter((r) => r.correct).length} to right and ${changed.filter((r) => isCorrect(r.framings!.answers[0], r.truth)).length} to wrong; all readings agree in ${records.filter((r) => r.framings!.votes === r.framings!.answers.length).length}; ${records.filter((r) => r.framings!.answers.length < framings).length} settled before the last reading`);
+  console.log(`up to ${framings} framings, answer by majority: the first reading alone right in ${firstRight} of ${records.length} (${pct(firstRight / records.length)}); the majority changed ${changed.length} answers, ${changed.filter((r) => r.correct).length} to right and ${changed.filter((r) => isCorrect(r.framings!.answers[0], r.truth)).length} to wrong; all readings agree in ${records.filter((r) => r.framings!.votes === r.framings!.answers.length).length}; ${records.filter((r) => r.framings!.answers.length < framings).length} settled before the last reading; ${(records.reduce((k, r) => k + r.framings!.answers.length, 0) / records.length).toFixed(2)} readings a question`);
 }
 
 const out = args.json ?? `runs/eval/${basename(args.model)}-${seed}-${n}${options.toolEnabled ? '' : '-notool'}${framings > 1 ? `-f${framings}` : ''}.json`;

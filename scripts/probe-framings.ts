@@ -30,19 +30,21 @@ const args = cliArgs('npm run probe:framings --', {
   model: { type: 'string', default: 'models/default', help: 'model directory' },
   n: { type: 'string', default: '1000', help: 'seeds to draw from (questions of other families are skipped)' },
   seed: { type: 'string', default: String(EVAL_SEED), help: 'first sample seed (the test set of npm run eval)' },
+  framings: { type: 'string', default: '3', help: 'framings to read each question on (src/agent/framings.ts)' },
   families: { type: 'string', help: `families to read (default all: ${FAMILIES.join(',')})` },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
 const n = numberArg('n', args.n, 1);
 const firstSeed = numberArg('seed', args.seed, 0);
+const framingCount = numberArg('framings', args.framings, 1);
 const families = listArg<Family>('families', args.families, FAMILIES) ?? [...FAMILIES];
 await useNodeBackend('wasm');
 const model = await loadSquintModel(nodeFileReader(args.model));
 
-interface Tally { n: number; readings: [number, number, number]; majority: number; any: number; surest: number; weighted: number }
+interface Tally { n: number; readings: number[]; majority: number; any: number; surest: number; weighted: number }
 const tallies: Record<string, Tally> = {};
 const add = (key: string, right: boolean[], majority: boolean, surest: boolean, weighted: boolean) => {
-  const t = (tallies[key] ??= { n: 0, readings: [0, 0, 0], majority: 0, any: 0, surest: 0, weighted: 0 });
+  const t = (tallies[key] ??= { n: 0, readings: Array<number>(framingCount).fill(0), majority: 0, any: 0, surest: 0, weighted: 0 });
   t.n++;
   right.forEach((r, i) => (t.readings[i] += r ? 1 : 0));
   if (majority) t.majority++;
@@ -61,11 +63,14 @@ function answerLogprob(t: Trajectory): number {
   for (let i = start + 1; i < ids.length && ids[i] !== answerEndId; i++) if (modelMask[i]) sum += logprobs[i];
   return sum;
 }
+/** Each question's readings, so that choosers over any subset of framings can be scored afterwards. */
+const records: { seed: number; family: Family; resolvable: boolean; truth: string; answers: (string | null)[] }[] = [];
 for (let seed = firstSeed; seed < firstSeed + n; seed++) {
   // all families drawn as the test set draws them, so the questions are the test set's own
   const sample = generateSample(seed, { families: [...FAMILIES], backgrounds: [...BACKGROUND_STYLES], difficulty: seedDifficulty(seed) });
   if (!families.includes(sample.family)) continue;
-  const read = await readOnFramings(model, sampleImage(sample, createNodeCanvas), sample.question, { ...DEFAULT_EPISODE_OPTIONS, maxTurns: 10, seed: sample.seed }, { count: 3, everyFraming: true });
+  const read = await readOnFramings(model, sampleImage(sample, createNodeCanvas), sample.question, { ...DEFAULT_EPISODE_OPTIONS, maxTurns: 10, seed: sample.seed }, { count: framingCount, everyFraming: true });
+  records.push({ seed, family: sample.family, resolvable: sample.resolvable, truth: sample.answer, answers: read.readings.map((t) => t.answer) });
   const right = read.readings.map((t) => isCorrect(t.answer, sample.answer));
   const majority = isCorrect(read.answer, sample.answer);
   // two other ways to choose: the reading surest of its answer, and the answer with the most probability summed over readings
@@ -79,12 +84,13 @@ for (let seed = firstSeed; seed < firstSeed + n; seed++) {
   await afterMacrotask();
 }
 const pct = (k: number, of: number) => `${((100 * k) / of).toFixed(1).padStart(5)}%`;
-console.log(`\n${args.model}: seeds ${firstSeed}..${firstSeed + n - 1}, three framings each (greedy)`);
-console.log(`${'group'.padEnd(22)} ${'n'.padStart(5)}  ${'as is'.padStart(6)}  ${'left+top'.padStart(8)}  ${'right+bottom'.padStart(12)}  ${'majority'.padStart(8)}  ${'any'.padStart(6)}  ${'surest'.padStart(6)}  ${'weighted'.padStart(8)}`);
+console.log(`\n${args.model}: seeds ${firstSeed}..${firstSeed + n - 1}, ${framingCount} framings each (greedy)`);
+const readingHeads = ['as is', 'left+top', 'right+bottom', 'left+bottom', 'right+top'].slice(0, framingCount);
+console.log(`${'group'.padEnd(22)} ${'n'.padStart(5)}  ${readingHeads.map((h) => h.padStart(12)).join('  ')}  ${'majority'.padStart(8)}  ${'any'.padStart(6)}  ${'surest'.padStart(6)}  ${'weighted'.padStart(8)}`);
 for (const [key, t] of Object.entries(tallies).sort(([a], [b]) => (a === 'all' ? -1 : b === 'all' ? 1 : a.localeCompare(b)))) {
-  console.log(`${key.padEnd(22)} ${String(t.n).padStart(5)}  ${pct(t.readings[0], t.n)}  ${pct(t.readings[1], t.n).padStart(8)}  ${pct(t.readings[2], t.n).padStart(12)}  ${pct(t.majority, t.n).padStart(8)}  ${pct(t.any, t.n)}  ${pct(t.surest, t.n)}  ${pct(t.weighted, t.n).padStart(8)}`);
+  console.log(`${key.padEnd(22)} ${String(t.n).padStart(5)}  ${t.readings.map((k) => pct(k, t.n).padStart(12)).join('  ')}  ${pct(t.majority, t.n).padStart(8)}  ${pct(t.any, t.n)}  ${pct(t.surest, t.n)}  ${pct(t.weighted, t.n).padStart(8)}`);
 }
-const out = `runs/eval/${modelName(args.model)}-framings-${firstSeed}-${n}.json`;
+const out = `runs/eval/${modelName(args.model)}-framings${framingCount}-${firstSeed}-${n}.json`;
 await mkdir('runs/eval', { recursive: true });
-await writeFile(out, JSON.stringify({ model: args.model, seed: firstSeed, n, families, tallies }, null, 2));
+await writeFile(out, JSON.stringify({ model: args.model, seed: firstSeed, n, framings: framingCount, families, tallies, records }));
 console.log(`wrote ${out}`);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { context2d } from '../world/canvas';
 import { DEFAULT_EPISODE_OPTIONS, type AgentModel, type EpisodeImage } from './loop';
-import { FRAMING_MARGIN, framedImage, framingsFor, majorityAnswer, majoritySettled, readOnFramings } from './framings';
+import { FRAMING_MARGIN, MAX_FRAMINGS, answerLead, answerSettled, framedImage, framingsFor, majorityAnswer, readOnFramings } from './framings';
 import { plainImage, scriptedModel, squintCall } from './testing';
 
 const testImage = (width = 400, height = 300) => plainImage(width, height);
@@ -24,15 +24,19 @@ function modelPerReading(scripts: string[][]): AgentModel & { seen: [number, num
 const opts = { ...DEFAULT_EPISODE_OPTIONS, maxTokensPerTurn: 200 };
 
 describe('framings', () => {
-  it('the image as it is first, then shifted both ways by the margin; 1 to 3 of them', () => {
+  it('the image as it is first, then shifted both ways along one diagonal, then the other; 1 to 5 of them', () => {
     const m = Math.round(FRAMING_MARGIN * 400);
-    expect(framingsFor({ width: 400, height: 300 }, 3)).toEqual([
+    expect(MAX_FRAMINGS).toBe(5);
+    expect(framingsFor({ width: 400, height: 300 }, 5)).toEqual([
       { left: 0, top: 0, right: 0, bottom: 0 },
       { left: m, top: m, right: 0, bottom: 0 },
       { left: 0, top: 0, right: m, bottom: m },
+      { left: m, top: 0, right: 0, bottom: m },
+      { left: 0, top: m, right: m, bottom: 0 },
     ]);
+    expect(framingsFor({ width: 400, height: 300 }, 3)).toEqual(framingsFor({ width: 400, height: 300 }, 5).slice(0, 3));
     expect(framingsFor({ width: 10, height: 10 }, 2)[1].left).toBe(1); // never a zero margin
-    for (const bad of [0, 4, 1.5]) expect(() => framingsFor({ width: 400, height: 300 }, bad)).toThrow(/framings must be 1, 2 or 3/);
+    for (const bad of [0, 6, 1.5]) expect(() => framingsFor({ width: 400, height: 300 }, bad)).toThrow(/framings must be 1 to 5/);
   });
 
   it('a framed image is the original on black margins; without margins it is the original itself', () => {
@@ -53,13 +57,37 @@ describe('framings', () => {
     expect(majorityAnswer([null, null])).toBeNull();
   });
 
-  it('a majority is settled once it holds more than half of the readings to come', () => {
-    expect(majoritySettled(['6', 'the 6'], 3)).toBe(true);
-    expect(majoritySettled(['6', '7'], 3)).toBe(false);
-    expect(majoritySettled(['6'], 3)).toBe(false);
-    expect(majoritySettled(['6'], 1)).toBe(true);
-    expect(majoritySettled([null, null], 3)).toBe(false);
-    expect(majoritySettled(['red', 'red'], 2)).toBe(true);
+  it('the lead is how many votes the leading answer is ahead of the next, answers compared as scored', () => {
+    expect(answerLead(['6', 'the 6'])).toBe(2);
+    expect(answerLead(['6', '7', '6'])).toBe(1);
+    expect(answerLead(['6', '7'])).toBe(0);
+    expect(answerLead([null, 'red', null])).toBe(1);
+    expect(answerLead([])).toBe(0);
+  });
+
+  it('the answer is settled once it leads by two, or by more than the readings left could undo', () => {
+    expect(answerSettled(['6', 'the 6'], 3)).toBe(true);
+    expect(answerSettled(['6', 'the 6'], 5)).toBe(true);
+    expect(answerSettled(['6', '7'], 3)).toBe(false);
+    expect(answerSettled(['6', '7', '6'], 5)).toBe(false); // two left could still tie it
+    expect(answerSettled(['6', '7', '6', '6'], 5)).toBe(true);
+    expect(answerSettled(['6', '7', '8', '7'], 5)).toBe(false); // one left could tie it
+    expect(answerSettled(['6'], 3)).toBe(false);
+    expect(answerSettled(['6'], 1)).toBe(true);
+    expect(answerSettled(['6', null], 3)).toBe(false);
+    expect(answerSettled([null, null], 3)).toBe(false);
+    expect(answerSettled(['red', 'red'], 2)).toBe(true);
+  });
+
+  it('at most three, reading until one answer leads by two is the majority of three', () => {
+    const answers = ['a', 'b', null];
+    for (const x of answers) for (const y of answers) for (const z of answers) {
+      const run = [x, y, z];
+      let read = 1;
+      while (read < 3 && !answerSettled(run.slice(0, read), 3)) read++;
+      expect(majorityAnswer(run.slice(0, read))?.votes ?? 0, run.join()).toBe(read < 3 ? 2 : majorityAnswer(run)?.votes ?? 0);
+      if (read < 3) expect(majorityAnswer(run)!.index).toBe(majorityAnswer(run.slice(0, read))!.index);
+    }
   });
 
   it('two readings that agree settle three: the third framing is not read unless every framing is asked for', async () => {
@@ -76,6 +104,19 @@ describe('framings', () => {
     const all = await readOnFramings(every, testImage(), 'How many?', opts, { count: 3, everyFraming: true });
     expect(all.readings.map((t) => t.answer)).toEqual(['6', 'the 6', '7']);
     expect(all).toMatchObject({ answer: '6', votes: 2 });
+  });
+
+  it('with up to five, readings go on while the first ones disagree, until one answer leads by two', async () => {
+    const model = modelPerReading([['<answer>5</answer>'], ['<answer>6</answer>'], ['<answer>6</answer>'], ['<answer>5</answer>'], ['<answer>6</answer>']]);
+    const read = await readOnFramings(model, testImage(), 'How many?', opts, { count: 5 });
+    expect(read.readings.map((t) => t.answer)).toEqual(['5', '6', '6', '5', '6']);
+    expect(read).toMatchObject({ answer: '6', chosen: 1, votes: 3 });
+    const m = Math.round(FRAMING_MARGIN * 400);
+    expect(model.seen).toEqual([[400, 300], [400 + m, 300 + m], [400 + m, 300 + m], [400 + m, 300 + m], [400 + m, 300 + m]]);
+    const ahead = modelPerReading([['<answer>5</answer>'], ['<answer>6</answer>'], ['<answer>6</answer>'], ['<answer>6</answer>'], ['<answer>5</answer>']]);
+    const early = await readOnFramings(ahead, testImage(), 'How many?', opts, { count: 5 });
+    expect(early.readings.length).toBe(4);
+    expect(early).toMatchObject({ answer: '6', votes: 3 });
   });
 
   it('reads the question once per framing and answers by majority; only the first reading is streamed', async () => {

@@ -7,9 +7,9 @@
  * longer side, the image shifts by about a third of a token (≈ 2.7 view px) and shrinks by 4%,
  * so such a centre lies well inside an area in the other framings. Read three times, the
  * framings' mistakes are mostly different ones (stage 85: counts 85.7% → 93.1% on the test set),
- * and the answer two of them agree on is taken. Black margins are what the letterbox already
- * draws around every non-square image, so the model has seen them in training. Once a majority is
- * settled the readings left are skipped: they could not change the answer.
+ * and the answer most of them give is taken. Black margins are what the letterbox already
+ * draws around every non-square image, so the model has seen them in training. Readings stop
+ * once one answer leads by two (answerSettled): two that agree end most runs.
  */
 import { normalizeAnswer } from '../rl/answer';
 import { context2d } from '../world/canvas';
@@ -27,14 +27,22 @@ export interface Framing {
   readonly bottom: number;
 }
 
-/** The framings of an image of this size, the image as it is first; at most 3 (two shifted the opposite ways). */
+/** The most framings an image is read on. */
+export const MAX_FRAMINGS = 5;
+
+/**
+ * The framings of an image of this size, the image as it is first; at most MAX_FRAMINGS: two
+ * shifted the opposite ways along the diagonal, then two along the other diagonal.
+ */
 export function framingsFor(size: { width: number; height: number }, count: number): Framing[] {
-  if (!Number.isInteger(count) || count < 1 || count > 3) throw new Error(`framings must be 1, 2 or 3 (got ${count})`);
+  if (!Number.isInteger(count) || count < 1 || count > MAX_FRAMINGS) throw new Error(`framings must be 1 to ${MAX_FRAMINGS} (got ${count})`);
   const m = Math.max(1, Math.round(FRAMING_MARGIN * Math.max(size.width, size.height)));
   const all: Framing[] = [
     { left: 0, top: 0, right: 0, bottom: 0 },
     { left: m, top: m, right: 0, bottom: 0 },
     { left: 0, top: 0, right: m, bottom: m },
+    { left: m, top: 0, right: 0, bottom: m },
+    { left: 0, top: m, right: m, bottom: 0 },
   ];
   return all.slice(0, count);
 }
@@ -71,19 +79,34 @@ export function majorityAnswer(answers: readonly (string | null)[]): { index: nu
   return best;
 }
 
+/** How many votes the leading answer must be ahead of any other to end the readings early. */
+export const SETTLING_LEAD = 2;
+
+/** How many votes the leading answer (compared normalised) is ahead of the next; 0 when none answered. */
+export function answerLead(answers: readonly (string | null)[]): number {
+  const tally = new Map<string, number>();
+  for (const answer of answers) if (answer !== null) tally.set(normalizeAnswer(answer), (tally.get(normalizeAnswer(answer)) ?? 0) + 1);
+  const [first = 0, second = 0] = [...tally.values()].sort((x, y) => y - x);
+  return first - second;
+}
+
 /**
- * Whether the answers so far settle the majority of `count` readings: the leading answer has more
- * than half of them, so the readings left cannot outvote it (with three, two that agree; the first
- * two readings of v37 agree on 87% of the 4500 evaluation questions).
+ * Whether the readings so far settle the answer of at most `count` readings: the leading answer
+ * is SETTLING_LEAD votes ahead of any other (two readings that agree), or further ahead than the
+ * readings left could undo. Reading on until one answer leads by two, rather than taking the
+ * majority of a fixed number, spends extra readings only where the first two disagree (13% of
+ * questions for v37). At most five, it is as right as the majority of all five (93.65% against
+ * 93.7% of 2000 questions, `npm run probe:framings -- --framings 5`) at 2.3 readings a question,
+ * not 3.3; at most three, it is the majority of three.
  */
-export function majoritySettled(answers: readonly (string | null)[], count: number): boolean {
-  const majority = majorityAnswer(answers);
-  return majority !== null && majority.votes > count / 2;
+export function answerSettled(answers: readonly (string | null)[], count: number): boolean {
+  const lead = answerLead(answers);
+  return lead > 0 && (lead >= SETTLING_LEAD || lead > count - answers.length);
 }
 
 /** How many framings to read on, and what to do as each reading ends. */
 export interface ReadingPlan {
-  /** 1–3 framings, the image as it is first. */
+  /** At most this many framings (1 to MAX_FRAMINGS), the image as it is first. */
   readonly count: number;
   /** Read on every framing even once the majority is settled (probes that score each reading alone). */
   readonly everyFraming?: boolean;
@@ -104,7 +127,7 @@ export interface FramedReadings {
 
 /**
  * Runs the episode on up to `plan.count` framings of the image, one after another until the
- * majority is settled (majoritySettled), and takes the majority's answer. Callbacks see the first
+ * answer is settled (answerSettled), and takes the majority's answer. Callbacks see the first
  * reading only (the one a viewer watches), `plan.onReading` each reading as it ends; a stop ends
  * the run after the reading in progress, with the readings so far.
  */
@@ -115,7 +138,7 @@ export async function readOnFramings(
   const readings: Trajectory[] = [];
   for (const [i, framing] of framings.entries()) {
     if (i > 0 && options.signal?.aborted) break;
-    if (!plan.everyFraming && majoritySettled(readings.map((t) => t.answer), plan.count)) break;
+    if (!plan.everyFraming && answerSettled(readings.map((t) => t.answer), plan.count)) break;
     readings.push(await runEpisode(model, framedImage(image, framing), question, options, i === 0 ? callbacks : {}));
     plan.onReading?.(i, readings[i]);
   }

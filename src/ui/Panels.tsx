@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import { BACKEND_PREFERENCES, SETTING_BOUNDS } from '../worker/protocol';
+import { MAX_FRAMINGS } from '../agent/framings';
 import { reloadModel, selfTest, setBackendPreference, urlBackend } from './actions';
 import { useSquint } from './store';
 
@@ -55,6 +56,13 @@ function Diagnostics() {
   );
 }
 
+/** The Readings setting's choices: at most this many framings (src/agent/framings.ts). */
+const READING_CHOICES: readonly [number, string][] = [
+  [1, 'Once'],
+  [3, 'Up to 3, until two agree'],
+  [MAX_FRAMINGS, `Up to ${MAX_FRAMINGS}, until one answer leads by two`],
+];
+
 export function SettingsPanel({ onClose }: { onClose(): void }) {
   const s = useSquint((st) => st.settings);
   const update = useSquint((st) => st.updateSettings);
@@ -66,10 +74,13 @@ export function SettingsPanel({ onClose }: { onClose(): void }) {
         <legend>The run</legend>
         <label className="check"><input type="checkbox" checked={s.toolEnabled} onChange={(e) => update({ toolEnabled: e.target.checked })} /> Zoom tool available</label>
         <label className="check"><input type="checkbox" checked={s.compare} onChange={(e) => update({ compare: e.target.checked })} /> Compare: run with and without the tool, side by side</label>
-        <label className="check">
-          <input type="checkbox" checked={s.framings > 1} onChange={(e) => update({ framings: e.target.checked ? 3 : 1 })} data-testid="framings-setting" /> Re-read on shifted framings until two readings agree (at most three), answer by majority
-        </label>
-        <p className="hint">The image is read as it is, then twice more shifted on a thin black margin; objects on the edge of the model's scan areas land clearly inside one in the other readings. Three times the time; on the test set, counts go from 86% to 93% right (README, Measured). Stopping while it re-reads keeps the answer of the readings done.</p>
+        <div className="field">
+          <label htmlFor="framings-setting">Readings</label>
+          <select id="framings-setting" data-testid="framings-setting" value={s.framings} onChange={(e) => update({ framings: Number(e.target.value) })}>
+            {READING_CHOICES.map(([count, label]) => <option key={count} value={count}>{label}</option>)}
+          </select>
+          <p className="hint">Re-reading shows the model the image again shifted on a thin black margin; objects on the edge of its scan areas land clearly inside one there. Readings go on until one answer is two votes ahead, and the answer is the majority's. On the test set, one reading is right 90.4% of the time, up to three 93.1%, up to five 93.7% at 2.3 readings a question (README, Measured). Stopping while it re-reads keeps the answer of the readings done.</p>
+        </div>
         <NumberSetting label="Temperature" value={s.temperature} {...rangeOf('temperature')} step={0.05} onChange={(temperature) => update({ temperature })} hint="0 = always the most likely token (repeatable)." />
         <NumberSetting label="Top-p" value={s.topP} {...rangeOf('topP')} step={0.05} onChange={(topP) => update({ topP })} />
         <NumberSetting label="Max turns" value={s.maxTurns} {...rangeOf('maxTurns')} step={1} onChange={(maxTurns) => update({ maxTurns })} hint="DeepEyes: 5 in training, up to 10 at evaluation." />

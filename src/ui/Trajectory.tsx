@@ -118,7 +118,7 @@ function EpisodeColumn({ episode }: { episode: EpisodeView }) {
       </ol>
       {live && episode.readings.length > 0 && (
         <p className="muted small rereading" data-testid="rereading" aria-live="polite">
-          The first reading answered {episode.readings[0] ?? 'nothing'}. Reading again on a shifted framing ({episode.readings.length + 1} of {episode.framings})…
+          The first reading answered {episode.readings[0] ?? 'nothing'}. Reading again on a shifted framing (reading {episode.readings.length + 1}, at most {episode.framings})…
         </p>
       )}
       {complete && episode.status !== 'running' && episode.status !== 'queued' && (

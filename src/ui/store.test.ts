@@ -27,10 +27,11 @@ describe('settings slice', () => {
     expect(s).toEqual({ ...DEFAULT_SETTINGS, temperature: 0.7, maxTurns: 3, backend: 'wasm', compare: true, largeText: true, seed: 9 });
     expect(restoreSettings('garbage')).toEqual(DEFAULT_SETTINGS);
     expect(restoreSettings({ backend: 'webgl' }).backend).toBe('auto');
-    // readings on shifted framings: 1 to 3, whole
-    expect(DEFAULT_SETTINGS.framings).toBe(3);
+    // readings on shifted framings: at most 1 to 5, whole
+    expect(DEFAULT_SETTINGS.framings).toBe(5);
     expect(restoreSettings({ framings: 1 }).framings).toBe(1);
-    for (const bad of [0, 4, 2.5, '3']) expect(restoreSettings({ framings: bad }).framings).toBe(DEFAULT_SETTINGS.framings);
+    expect(restoreSettings({ framings: 3 }).framings).toBe(3);
+    for (const bad of [0, 6, 2.5, '3']) expect(restoreSettings({ framings: bad }).framings).toBe(DEFAULT_SETTINGS.framings);
   });
 
   it('persists every valid update and ignores invalid values', () => {

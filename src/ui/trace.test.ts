@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  type SquintTrace, TraceImportError, conversationSteps, escapeHtml, parseTraceText, traceToHtml,
+  type SquintTrace, TraceImportError, conversationSteps, escapeHtml, parseTraceText, readingsText, traceToHtml,
 } from './trace';
 
 const PNG = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
@@ -28,14 +28,21 @@ describe('Squint traces', () => {
     expect(parsed).toEqual({ kind: 'squint', trace: t });
   });
 
+  it('says why the readings stopped: two that agree, one answer two votes ahead, or neither', () => {
+    expect(readingsText(['7', 'the 7'])).toMatch(/: 7, the 7\. The two readings agree, so reading stopped;/);
+    expect(readingsText(['7', '1', '7', '7'])).toMatch(/^Read on 4 framings .*: 7, 1, 7, 7\. One answer got two votes ahead, so reading stopped;/);
+    expect(readingsText(['7', null, '1', '7', '1'])).toMatch(/: 7, no answer, 1, 7, 1\. No answer got two votes ahead, so the answer is what most readings say;/);
+  });
+
   it('keeps the readings of a run on several framings, and the HTML page says what they were', () => {
     const base = trace();
     const t = trace({ episodes: [{ ...base.episodes[0]!, readings: ['7', '1', '7'] }] });
     expect(parseTraceText(JSON.stringify(t))).toEqual({ kind: 'squint', trace: t });
     expect(traceToHtml(t)).toContain('Read on 3 framings');
     expect(traceToHtml(t)).toContain(': 7, 1, 7.');
+    expect(traceToHtml(t)).toContain('No answer got two votes ahead');
     expect(traceToHtml(base)).not.toContain('framings');
-    expect(() => parseTraceText(JSON.stringify(trace({ episodes: [{ ...base.episodes[0]!, readings: ['1', '2', '3', '4'] }] })))).toThrow(/more than 3 readings/);
+    expect(() => parseTraceText(JSON.stringify(trace({ episodes: [{ ...base.episodes[0]!, readings: ['1', '2', '3', '4', '5', '6'] }] })))).toThrow(/more than 5 readings/);
   });
 
   it('refuses malformed traces with a message that says what is wrong', () => {

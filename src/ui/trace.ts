@@ -6,7 +6,7 @@
 import * as v from 'valibot';
 import { parseTurn } from '../agent/parser';
 import { checkBox } from '../agent/crop';
-import { majoritySettled } from '../agent/framings';
+import { MAX_FRAMINGS, SETTLING_LEAD, answerLead } from '../agent/framings';
 import type { Size } from '../world/boxes';
 
 export const TRACE_FORMAT = 'squint-trace';
@@ -106,7 +106,7 @@ const episodeSchema = v.object({
   endReason: text(40),
   totalMs: finite,
   steps: v.pipe(v.array(stepSchema), v.maxLength(64, 'has more than 64 steps')),
-  readings: v.optional(v.pipe(v.array(v.nullable(text(2_000))), v.maxLength(3, 'has more than 3 readings'))),
+  readings: v.optional(v.pipe(v.array(v.nullable(text(2_000))), v.maxLength(MAX_FRAMINGS, `has more than ${MAX_FRAMINGS} readings`))),
 });
 
 const traceSchema = v.object({
@@ -351,11 +351,11 @@ ${episodes}
 
 /**
  * What several readings said (src/agent/framings.ts), for the answer line: the steps shown are
- * the first reading's, the answer the majority's. Two readings that agree end the run early.
+ * the first reading's, the answer the majority's. Reading stops once one answer leads by two.
  */
 export function readingsText(readings: readonly (string | null)[]): string {
   const said = readings.map((a) => (a === null ? 'no answer' : a)).join(', ');
-  // two readings end a run early only when they settle its majority (of at most three)
-  const why = readings.length === 2 && majoritySettled(readings, 3) ? 'The two readings agree, so a third could not change the answer' : 'The answer is what most readings say';
+  const why = answerLead(readings) < SETTLING_LEAD ? 'No answer got two votes ahead, so the answer is what most readings say'
+    : readings.length === 2 ? 'The two readings agree, so reading stopped' : 'One answer got two votes ahead, so reading stopped';
   return `Read on ${readings.length} framings (the image as it is, then shifted on a black margin): ${said}. ${why}; the steps above are the first reading's.`;
 }

@@ -50,7 +50,7 @@ describe('protocol', () => {
 
   it('clamps run settings to their bounds and replaces non-finite values', () => {
     const s = sanitizeSettings({ temperature: 9, topP: 0, maxTurns: 99.4, maxTokensPerTurn: Number.NaN, toolEnabled: false, seed: 1.5, framings: 7 });
-    expect(s).toEqual({ temperature: 2, topP: 0.05, maxTurns: 10, maxTokensPerTurn: DEFAULT_RUN_SETTINGS.maxTokensPerTurn, toolEnabled: false, seed: DEFAULT_RUN_SETTINGS.seed, framings: 3 });
+    expect(s).toEqual({ temperature: 2, topP: 0.05, maxTurns: 10, maxTokensPerTurn: DEFAULT_RUN_SETTINGS.maxTokensPerTurn, toolEnabled: false, seed: DEFAULT_RUN_SETTINGS.seed, framings: 5 });
     expect(sanitizeSettings({ ...DEFAULT_RUN_SETTINGS, framings: 0 }).framings).toBe(1);
     expect(sanitizeSettings({ ...DEFAULT_RUN_SETTINGS, framings: Number.NaN }).framings).toBe(DEFAULT_RUN_SETTINGS.framings);
     expect(sanitizeSettings(DEFAULT_RUN_SETTINGS)).toEqual(DEFAULT_RUN_SETTINGS);

@@ -3,6 +3,7 @@
  * over these unions (a `never` default), so adding a message type is a compile error until every
  * side handles it. Everything here is structured-cloneable; ImageBitmaps travel as transferables.
  */
+import { MAX_FRAMINGS } from '../agent/framings';
 
 export const BACKENDS = ['webgpu', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKENDS)[number];
@@ -21,7 +22,7 @@ export interface RunSettings {
   readonly maxTokensPerTurn: number;
   readonly toolEnabled: boolean;
   readonly seed: number;
-  /** Readings on shifted framings, answered by majority (src/agent/framings.ts); 1 reads the image once. */
+  /** At most this many readings on shifted framings, until one answer leads by two, answered by majority (src/agent/framings.ts); 1 reads the image once. */
   readonly framings: number;
 }
 
@@ -32,7 +33,7 @@ export const DEFAULT_RUN_SETTINGS: RunSettings = {
   maxTokensPerTurn: 96,
   toolEnabled: true,
   seed: 1,
-  framings: 3,
+  framings: MAX_FRAMINGS,
 };
 
 /** Bounds the worker clamps settings to (a bad value never reaches the loop). */
@@ -41,7 +42,7 @@ export const SETTING_BOUNDS = {
   topP: [0.05, 1],
   maxTurns: [1, 10],
   maxTokensPerTurn: [1, 256],
-  framings: [1, 3],
+  framings: [1, MAX_FRAMINGS],
 } as const;
 
 const clamp = (v: number, [lo, hi]: readonly [number, number], fallback: number) =>
