@@ -1,14 +1,16 @@
 /**
- * npm run probe:framings -- --model models/default --n 1000 [--families count] [--seed 1000000000]
+ * npm run probe:framings -- --model models/default --n 1000 [--framings 5] [--families count] [--seed 1000000000]
  *
  * Do readings on shifted framings err independently? Each held-out question (the seeds `npm run
- * eval` uses, so the same episodes as its test set) is read on the three framings the playground
- * uses (src/agent/framings.ts: the image as it is, then on a black margin at the left and top,
- * then at the right and bottom), greedily. Per family and split: each reading's accuracy, the
+ * eval` uses, so the same episodes as its test set) is read on every one of the first `--framings`
+ * (default 3) framings the playground uses (src/agent/framings.ts: the image as it is, then on a
+ * black margin at the left and top, at the right and bottom, at the left and bottom, at the right
+ * and top), greedily. Per family and split: each reading's accuracy, the
  * majority's, how often at least one reading is right (what a perfect chooser could reach), and
  * two other choosers: the reading surest of its answer (the highest log-probability of its answer
  * tokens), and the answer with the most probability summed over the readings that give it.
- * Writes runs/eval/<model>-framings-<seed>-<n>.json.
+ * Writes runs/eval/<model>-framings<N>-<seed>-<n>.json, with each question's answers, so that
+ * other reading plans can be scored on them afterwards.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { useNodeBackend } from './lib/backend';
