@@ -18,7 +18,7 @@ import { cliArgs, listArg, modelName, numberArg } from './lib/args';
 import { loadSquintModel } from '../src/model/load';
 import { nodeFileReader } from '../src/model/weights/node-files';
 import { DEFAULT_EPISODE_OPTIONS } from '../src/agent/loop';
-import { readOnFramings } from '../src/agent/framings';
+import { MAX_FRAMINGS, readOnFramings } from '../src/agent/framings';
 import { sampleImage } from '../src/agent/episode-image';
 import { isCorrect, normalizeAnswer } from '../src/rl/answer';
 import { afterMacrotask } from '../src/rl/eval';
@@ -32,13 +32,13 @@ const args = cliArgs('npm run probe:framings --', {
   model: { type: 'string', default: 'models/default', help: 'model directory' },
   n: { type: 'string', default: '1000', help: 'seeds to draw from (questions of other families are skipped)' },
   seed: { type: 'string', default: String(EVAL_SEED), help: 'first sample seed (the test set of npm run eval)' },
-  framings: { type: 'string', default: '3', help: 'framings to read each question on (src/agent/framings.ts)' },
+  framings: { type: 'string', default: '3', help: `framings to read each question on, 1 to ${MAX_FRAMINGS} (src/agent/framings.ts)` },
   families: { type: 'string', help: `families to read (default all: ${FAMILIES.join(',')})` },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
 const n = numberArg('n', args.n, 1);
 const firstSeed = numberArg('seed', args.seed, 0);
-const framingCount = numberArg('framings', args.framings, 1);
+const framingCount = numberArg('framings', args.framings, 1, MAX_FRAMINGS);
 const families = listArg<Family>('families', args.families, FAMILIES) ?? [...FAMILIES];
 await useNodeBackend('wasm');
 const model = await loadSquintModel(nodeFileReader(args.model));
