@@ -93,6 +93,25 @@ for (const backend of ['webgpu', 'wasm'] as const) {
   });
 }
 
+test('Readings set to Once reads the image a single time, and the choice persists', async ({ page }) => {
+  await openApp(page, 'wasm');
+  await setLimits(page, LIMITS.wasm);
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  const readings = page.getByLabel('Readings');
+  await expect(readings).toHaveValue('5'); // the default: up to five
+  await readings.selectOption({ label: 'Once' });
+  await page.getByRole('button', { name: 'Close settings' }).click();
+  await newPuzzle(page);
+  await page.getByRole('button', { name: 'Run', exact: true }).click();
+  await expect(page.getByTestId('final')).toBeVisible({ timeout: 40_000 });
+  // one reading: no line listing readings, and nothing said of re-reading
+  await expect(page.getByTestId('readings')).toHaveCount(0);
+  await expect(page.getByTestId('rereading')).toHaveCount(0);
+  await page.reload();
+  await page.getByRole('button', { name: 'Settings', exact: true }).click();
+  await expect(page.getByLabel('Readings')).toHaveValue('1');
+});
+
 test('Stop while the model re-reads on a shifted framing keeps the answer of the reading done', async ({ page }) => {
   await openApp(page, 'wasm');
   await setLimits(page, LIMITS.wasm);
