@@ -7,7 +7,7 @@
  * every colour episode, accuracy by the target's size in the view. A colour question names its
  * target by shape, so an object that can pass for that shape is what a wrong answer reads.
  */
-import { cliArgs, commaList } from './lib/args';
+import { cliArgs, commaList, requiredArg } from './lib/args';
 import { evaluatedSamples } from './lib/eval-file';
 import { viewPixels } from '../src/world/resolvability';
 
@@ -15,10 +15,7 @@ const args = cliArgs('npm run eval:colour-misses --', {
   eval: { type: 'string', help: 'npm run eval output(s), comma-separated (.json or .json.gz)' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
-if (!args.eval) {
-  console.error('--eval is required');
-  process.exit(2);
-}
+const evalPaths = commaList(requiredArg('eval', args.eval));
 
 const SIZE_BINS: [string, number][] = [['< 4 px', 4], ['4–8 px', 8], ['8–10 px', 10], ['10–12 px', 12], ['12–16 px', 16], ['≥ 16 px', Infinity]];
 const sizeBin = (px: number) => SIZE_BINS.find(([, edge]) => px < edge)![0];
@@ -26,7 +23,7 @@ const byTargetSize = new Map<string, { n: number; right: number }>();
 const byTakenSize = new Map<string, number>();
 const takenShapes = new Map<string, number>();
 let wrong = 0;
-for (const path of commaList(args.eval)) {
+for (const path of evalPaths) {
   for (const { record, sample } of evaluatedSamples(path)) {
     if (record.family !== 'colour') continue;
     const target = sample.scene.objects.find((o) => o.id === sample.targetIds[0])!;

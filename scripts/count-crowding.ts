@@ -10,7 +10,7 @@
  * - how close the counted centre nearest a scan-area border lies to it (view px).
  * An episode that does not come out as evaluated stops it, naming the episode.
  */
-import { cliArgs, commaList } from './lib/args';
+import { cliArgs, commaList, requiredArg } from './lib/args';
 import { evaluatedSamples } from './lib/eval-file';
 import { closestCentreDistance } from '../src/world/boxes';
 import { crossesViewScanBorder, viewScanBorderDistance } from '../src/world/regions';
@@ -20,10 +20,7 @@ const args = cliArgs('npm run eval:count-crowding --', {
   eval: { type: 'string', help: 'npm run eval output(s), comma-separated (.json or .json.gz)' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
-if (!args.eval) {
-  console.error('--eval is required');
-  process.exit(2);
-}
+const evalPaths = commaList(requiredArg('eval', args.eval));
 
 /** Right / episodes per key, in first-seen order unless sorted when printed. */
 class Tally {
@@ -46,7 +43,7 @@ const byDistance = new Tally();
 const byBorderDistance = new Tally();
 const byCountAndBorder = new Tally();
 const counts = new Set<number>();
-for (const path of commaList(args.eval)) {
+for (const path of evalPaths) {
   for (const { record, sample } of evaluatedSamples(path)) {
     if (record.family !== 'count') continue;
     byDistance.add(distanceBin(viewPixels(closestCentreDistance(sample.targets), sample.scene)), record.correct);

@@ -9,7 +9,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cliArgs, numberArg } from './lib/args';
+import { cliArgs, numberArg, requiredArg } from './lib/args';
 
 const args = cliArgs('npm run rl:report --', {
   run: { type: 'string', help: 'train:rl output directory (holds log.jsonl)' },
@@ -17,10 +17,7 @@ const args = cliArgs('npm run rl:report --', {
   svg: { type: 'string', help: 'also write the curve as an SVG file here' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
-if (!args.run) {
-  console.error('--run is required');
-  process.exit(2);
-}
+const runDir = requiredArg('run', args.run);
 const windowSize = numberArg('window', args.window, 1);
 
 interface StepRow { step: number; rollouts: number; meanReward: number; accuracy: number; toolRate: number; formatErrors: number; skippedGroups: number; groups: number; rolloutMs: number; updateMs: number; time: number }
@@ -28,16 +25,16 @@ interface EvalRow { step: number; eval: { n: number; accuracy: number; toolRate:
 
 let lines: string[];
 try {
-  lines = readFileSync(join(args.run, 'log.jsonl'), 'utf8').split('\n').filter(Boolean);
+  lines = readFileSync(join(runDir, 'log.jsonl'), 'utf8').split('\n').filter(Boolean);
 } catch (e) {
-  console.error(`cannot read ${join(args.run, 'log.jsonl')}: ${(e as Error).message}`);
+  console.error(`cannot read ${join(runDir, 'log.jsonl')}: ${(e as Error).message}`);
   process.exit(1);
 }
 const rows = lines.map((l) => JSON.parse(l) as StepRow | EvalRow);
 const steps = rows.filter((r): r is StepRow => 'meanReward' in r);
 const evals = rows.filter((r): r is EvalRow => 'eval' in r).map((r) => ({ step: r.step, ...r.eval }));
 if (steps.length < 2) {
-  console.error(`${args.run}: fewer than 2 steps logged`);
+  console.error(`${runDir}: fewer than 2 steps logged`);
   process.exit(1);
 }
 
@@ -64,14 +61,14 @@ const firstRise = windows.slice(1).find((w) => w.reward - windows[0].reward > Ma
 const minutes = (steps[steps.length - 1].time - steps[0].time) / 60000;
 const rollouts = steps.reduce((n, r) => n + r.rollouts, 0);
 const report = {
-  run: args.run, steps: steps.length, window: windowSize, windows, evals,
+  run: runDir, steps: steps.length, window: windowSize, windows, evals,
   throughput: {
     rolloutsPerSecondInRollouts: (rollouts * 1000) / steps.reduce((n, r) => n + r.rolloutMs, 0),
     stepsPerMinute: (steps.length - 1) / minutes, wallMinutes: minutes,
   },
   rewardFirstRose: firstRise && { window: firstRise.steps, minutesIn: (steps.find((r) => r.step === firstRise.lastStep)!.time - steps[0].time) / 60000 },
 };
-writeFileSync(join(args.run, 'report.json'), JSON.stringify(report, null, 1));
+writeFileSync(join(runDir, 'report.json'), JSON.stringify(report, null, 1));
 
 const pct = (x: number) => `${(100 * x).toFixed(0)}%`;
 console.log('steps        reward         acc   tool  fmt-err  skipped');
@@ -79,7 +76,7 @@ for (const w of windows) console.log(`${w.steps.padEnd(12)} ${w.reward.toFixed(3
 for (const e of evals) console.log(`eval at step ${e.step} (greedy, ${e.n} held-out): acc ${pct(e.accuracy)}  tool ${pct(e.toolRate)}  format ${pct(e.formatValidity)}`);
 console.log(`${report.throughput.rolloutsPerSecondInRollouts.toFixed(1)} rollouts/s during rollouts, ${report.throughput.stepsPerMinute.toFixed(1)} steps/min over ${minutes.toFixed(0)} min; ` +
   `reward first rose: ${report.rewardFirstRose ? `window ${report.rewardFirstRose.window}, ${report.rewardFirstRose.minutesIn.toFixed(1)} min in` : 'never'}`);
-console.log(`wrote ${join(args.run, 'report.json')}`);
+console.log(`wrote ${join(runDir, 'report.json')}`);
 
 if (args.svg) {
   // three series on one 0..1 axis: reward (scaled by the max possible 2.2), accuracy, tool-call rate

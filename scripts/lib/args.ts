@@ -21,6 +21,15 @@ export function cliArgs<S extends Spec>(command: string, spec: S): { [K in keyof
   }
 }
 
+/** An option that must be given; exits with code 2 and "--name is required" without it. */
+export function requiredArg(name: string, raw: string | undefined): string {
+  if (!raw) {
+    console.error(`--${name} is required`);
+    process.exit(2);
+  }
+  return raw;
+}
+
 /** An option parsed by `parse`, which throws on bad input; exits with code 2 and "--name: why" instead. */
 export function parsedArg<T>(name: string, raw: string | undefined, parse: (raw: string | undefined) => T): T {
   try {

@@ -61,12 +61,8 @@ export function framedImage(image: EpisodeImage, framing: Framing): EpisodeImage
   return { size: { width, height }, canvas, createCanvas: image.createCanvas };
 }
 
-/**
- * The answer most readings give (compared normalised, as answers are scored); a tie goes to the
- * earliest reading among the tied (the image as it is comes first). Null when no reading answered.
- * @returns the index of the reading whose answer wins, and how many readings gave it.
- */
-export function majorityAnswer(answers: readonly (string | null)[]): { index: number; votes: number } | null {
+/** Each distinct answer (compared normalised, as answers are scored): the first reading that gave it, and how many did. */
+function tallyAnswers(answers: readonly (string | null)[]): Map<string, { index: number; votes: number }> {
   const votes = new Map<string, { index: number; votes: number }>();
   answers.forEach((answer, index) => {
     if (answer === null) return;
@@ -74,8 +70,17 @@ export function majorityAnswer(answers: readonly (string | null)[]): { index: nu
     const entry = votes.get(key) ?? { index, votes: 0 };
     votes.set(key, { ...entry, votes: entry.votes + 1 });
   });
+  return votes;
+}
+
+/**
+ * The answer most readings give (compared normalised, as answers are scored); a tie goes to the
+ * earliest reading among the tied (the image as it is comes first). Null when no reading answered.
+ * @returns the index of the reading whose answer wins, and how many readings gave it.
+ */
+export function majorityAnswer(answers: readonly (string | null)[]): { index: number; votes: number } | null {
   let best: { index: number; votes: number } | null = null;
-  for (const entry of votes.values()) if (!best || entry.votes > best.votes || (entry.votes === best.votes && entry.index < best.index)) best = entry;
+  for (const entry of tallyAnswers(answers).values()) if (!best || entry.votes > best.votes || (entry.votes === best.votes && entry.index < best.index)) best = entry;
   return best;
 }
 
@@ -84,9 +89,7 @@ export const SETTLING_LEAD = 2;
 
 /** How many votes the leading answer (compared normalised) is ahead of the next; 0 when none answered. */
 export function answerLead(answers: readonly (string | null)[]): number {
-  const tally = new Map<string, number>();
-  for (const answer of answers) if (answer !== null) tally.set(normalizeAnswer(answer), (tally.get(normalizeAnswer(answer)) ?? 0) + 1);
-  const [first = 0, second = 0] = [...tally.values()].sort((x, y) => y - x);
+  const [first = 0, second = 0] = [...tallyAnswers(answers).values()].map((entry) => entry.votes).sort((x, y) => y - x);
   return first - second;
 }
 
