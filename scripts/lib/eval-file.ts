@@ -12,17 +12,25 @@ export interface EvaluationFile {
   readonly world?: { readonly difficulty?: number | 'per-seed'; readonly families?: Family[]; readonly backgrounds?: BackgroundStyle[] };
 }
 
-/** One evaluation file (a `.gz` name is read gunzipped); exits with code 1 naming the file and the problem. */
-export function readEvaluation(path: string): EvaluationFile {
+/**
+ * A JSON file with a `records` array, as `npm run eval` and `probe:framings` write them (a `.gz`
+ * name is read gunzipped); exits with code 1 naming the file and the problem.
+ */
+export function readRecordsFile<T>(path: string, writer = 'npm run eval'): { records: T[] } {
   try {
     const bytes = readFileSync(path);
-    const e = JSON.parse((path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8')) as Partial<EvaluationFile>;
-    if (!Array.isArray(e.records)) throw new Error('no "records" array: is it an npm run eval output?');
-    return e as EvaluationFile;
+    const e = JSON.parse((path.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8')) as { records?: unknown };
+    if (!Array.isArray(e.records)) throw new Error(`no "records" array: is it an ${writer} output?`);
+    return e as { records: T[] };
   } catch (e) {
     console.error(`${path}: ${(e as Error).message}`);
     process.exit(1);
   }
+}
+
+/** One evaluation file (a `.gz` name is read gunzipped); exits with code 1 naming the file and the problem. */
+export function readEvaluation(path: string): EvaluationFile {
+  return readRecordsFile<EpisodeRecord>(path) as EvaluationFile;
 }
 
 /**

@@ -99,8 +99,8 @@ export function answerLead(answers: readonly (string | null)[]): number {
  * readings left could undo. Reading on until one answer leads by two, rather than taking the
  * majority of a fixed number, spends extra readings only where the first two disagree (13% of
  * questions for v37). At most five, it is as right as the majority of all five (93.65% against
- * 93.7% of 2000 questions, `npm run probe:framings -- --framings 5`) at 2.3 readings a question,
- * not 3.3; at most three, it is the majority of three.
+ * 93.7% of 2000 questions, `npm run eval:reading-plans`) at 2.3 readings a question, not 5; at
+ * most three, it is the majority of three.
  */
 export function answerSettled(answers: readonly (string | null)[], count: number): boolean {
   const lead = answerLead(answers);
