@@ -3,7 +3,7 @@
  * workers) and fails if one leaves the page's origin, or if the page throws.
  */
 import { type Page, test as base, expect } from '@playwright/test';
-import { MAX_FRAMINGS, answerSettled } from '../src/agent/framings';
+import { MAX_FRAMINGS, answerSettled, majorityAnswer } from '../src/agent/framings';
 
 export { expect };
 
@@ -133,6 +133,27 @@ export async function settledReadings(page: Page): Promise<(string | null)[]> {
   for (let read = 1; read < answers.length; read++) expect(answerSettled(answers.slice(0, read), MAX_FRAMINGS), text).toBe(false);
   expect(answers.length === MAX_FRAMINGS || answerSettled(answers, MAX_FRAMINGS), text).toBe(true);
   return answers;
+}
+
+/**
+ * The reading picker of a finished run read on several framings: one button per reading, with its
+ * answer; pressed, the first reading that gave the run's answer, whose steps end in it. Leaves the
+ * first reading shown (its crops are cut from the image as it is, which checkCrops compares).
+ */
+export async function checkReadingPicker(page: Page, answers: readonly (string | null)[]): Promise<void> {
+  const tabs = page.getByTestId('reading-tab');
+  await expect(tabs).toHaveText(answers.map((a, i) => `Reading ${i + 1}: ${a ?? 'no answer'}`));
+  const chosen = majorityAnswer(answers)?.index ?? 0;
+  for (let i = 0; i < answers.length; i++) await expect(tabs.nth(i)).toHaveAttribute('aria-pressed', String(i === chosen));
+  await expect(page.locator('ol.steps')).toHaveAttribute('data-reading', String(chosen));
+  const last = page.getByTestId('step').last();
+  if (answers[chosen] !== null && (await last.getAttribute('data-kind')) === 'answer') {
+    await expect(last.locator('.action strong')).toHaveText(await page.getByTestId('answer').innerText());
+  }
+  await tabs.first().click();
+  await expect(tabs.first()).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.locator('ol.steps')).toHaveAttribute('data-reading', '0');
+  await expect(page.getByTestId('readings')).toContainText("the steps shown are the first reading's.");
 }
 
 /** A PNG made in the page: `w`×`h` with a gradient (so crops are not uniform). */

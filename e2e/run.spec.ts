@@ -3,7 +3,7 @@
  * streams steps (crops matching their boxes) to an end state, and Stop. The model may be
  * undertrained: these tests assert structure, never that the answer is right.
  */
-import { type Backend, checkCrops, expect, newPuzzle, openApp, runThenStopAt, setLimits, settledReadings, test } from './fixtures';
+import { type Backend, checkCrops, checkReadingPicker, expect, newPuzzle, openApp, runThenStopAt, setLimits, settledReadings, test } from './fixtures';
 
 // WebGPU on SwiftShader (this machine has no GPU) compiles kernels for each new sequence length:
 // ~4 s per token on a first run under load, ~0.6 s after; WASM decodes ~30 tokens/s.
@@ -46,8 +46,9 @@ for (const backend of ['webgpu', 'wasm'] as const) {
       await expect(page.getByTestId('episode')).toHaveAttribute('data-status', /queued|running|done/, { timeout: 30_000 });
       await expect(page.getByTestId('final')).toBeVisible({ timeout: 50_000 });
       await expect(page.getByTestId('episode')).toHaveAttribute('data-status', 'done');
-      // by default the image is read on shifted framings until one answer leads by two, each reading's answer listed
-      await settledReadings(page);
+      // by default the image is read on shifted framings until one answer leads by two, each reading's answer listed,
+      // each reading's steps a click away; the first reading's are checked below
+      await checkReadingPicker(page, await settledReadings(page));
 
       const steps = page.getByTestId('step');
       expect(await steps.count()).toBeGreaterThan(0);

@@ -1,7 +1,7 @@
 /** Traces: export (JSON, self-contained HTML), import (Squint, DeepEyes), replay, refusals. */
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Page } from '@playwright/test';
-import { checkCrops, expect, newPuzzle, openApp, pagePng, setLimits, settledReadings, test } from './fixtures';
+import { checkCrops, checkReadingPicker, expect, newPuzzle, openApp, pagePng, setLimits, settledReadings, test } from './fixtures';
 
 async function importFile(page: Page, path: string) {
   const chooser = page.waitForEvent('filechooser');
@@ -22,10 +22,11 @@ test('a finished run exports as JSON and as self-contained HTML, and the JSON im
   const question = await newPuzzle(page);
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   await expect(page.getByTestId('final')).toBeVisible({ timeout: 40_000 });
+  // the run read the image on shifted framings (the default): the trace keeps every reading's answer and steps
+  const answers = await settledReadings(page);
+  await checkReadingPicker(page, answers); // the first reading's steps shown, as `steps` below
   const steps = await page.getByTestId('step').count();
   const final = await page.getByTestId('final').textContent();
-  // the run read the image on shifted framings (the default): the trace keeps every reading's answer
-  const answers = await settledReadings(page);
   const readings = await page.getByTestId('readings').textContent();
 
   const json = JSON.parse(await download(page, 'Export JSON', testInfo.outputPath('trace.json')));
@@ -33,6 +34,8 @@ test('a finished run exports as JSON and as self-contained HTML, and the JSON im
   expect(json.image.dataUrl).toMatch(/^data:image\/png;base64,/);
   expect(json.episodes[0].steps).toHaveLength(steps);
   expect(json.episodes[0].readings).toEqual(answers);
+  expect(json.episodes[0].otherReadingSteps).toHaveLength(answers.length - 1);
+  expect(json.episodes[0].shownReading).toBe(0);
   for (const s of json.episodes[0].steps) if (s.kind === 'zoom') expect(s.crop.dataUrl).toMatch(/^data:image\/png;base64,/);
 
   const html = await download(page, 'Export HTML', testInfo.outputPath('trace.html'));
@@ -53,6 +56,11 @@ test('a finished run exports as JSON and as self-contained HTML, and the JSON im
   await expect(page.getByTestId('step')).toHaveCount(steps);
   await expect(page.getByTestId('final')).toHaveText(final!);
   await expect(page.getByTestId('readings')).toHaveText(readings!);
+  // every reading's steps came back: the second's are a click away
+  await expect(page.getByTestId('reading-tab')).toHaveCount(answers.length);
+  await page.getByTestId('reading-tab').nth(1).click();
+  await expect(page.getByTestId('step')).toHaveCount(json.episodes[0].otherReadingSteps[0].length);
+  await page.getByTestId('reading-tab').first().click();
   await expect(page.getByRole('textbox', { name: 'Question' })).toHaveValue(question);
   await expect(page.getByTestId('original')).toBeVisible();
 

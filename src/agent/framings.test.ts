@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { pixelBox } from '../world/boxes';
 import { context2d } from '../world/canvas';
 import { DEFAULT_EPISODE_OPTIONS, type AgentModel, type EpisodeImage } from './loop';
-import { FRAMING_MARGIN, MAX_FRAMINGS, answerLead, answerSettled, framedImage, framingsFor, majorityAnswer, readOnFramings } from './framings';
+import { FRAMING_MARGIN, MAX_FRAMINGS, answerLead, answerSettled, boxInOriginal, framedImage, framingsFor, majorityAnswer, readOnFramings } from './framings';
 import { plainImage, scriptedModel, squintCall } from './testing';
 
 const testImage = (width = 400, height = 300) => plainImage(width, height);
@@ -138,6 +139,12 @@ describe('framings', () => {
     expect(zoom.box).toEqual([0, 0, side / 2, side / 2]);
     // its top-left corner is the black margin
     expect(Array.from(zoom.crop!.data.slice(0, 4))).toEqual([0, 0, 0, 255]);
+    // in the original's px the box starts in the margin, left of and above the image, unclipped
+    const m = side - 400;
+    expect(read.framings[1]).toMatchObject({ left: m, top: m });
+    expect(boxInOriginal(zoom.box!, read.framings[1])).toEqual([-m, -m, side / 2 - m, side / 2 - m]);
+    expect(boxInOriginal(pixelBox(10, 20, 30, 40), read.framings[0])).toEqual([10, 20, 30, 40]);
+    expect(boxInOriginal(pixelBox(10, 20, 30, 40), { left: 0, top: 0, right: 5, bottom: 5 })).toEqual([10, 20, 30, 40]);
   });
 
   it('a stop during the first reading ends the run with that reading alone', async () => {

@@ -12,6 +12,7 @@
  * once one answer leads by two (answerSettled): two that agree end most runs.
  */
 import { normalizeAnswer } from '../rl/answer';
+import { type PixelBox, pixelBox } from '../world/boxes';
 import { context2d } from '../world/canvas';
 import { type AgentModel, type EpisodeCallbacks, type EpisodeImage, type EpisodeOptions, runEpisode } from './loop';
 import type { Trajectory } from './trajectory';
@@ -59,6 +60,14 @@ export function framedImage(image: EpisodeImage, framing: Framing): EpisodeImage
   ctx.fillRect(0, 0, width, height);
   ctx.drawImage(image.canvas, 0, 0, image.size.width, image.size.height, left, top, image.size.width, image.size.height);
   return { size: { width, height }, canvas, createCanvas: image.createCanvas };
+}
+
+/**
+ * A box in a framed image's px as px of the original: shifted back by the margin at the left and
+ * top, not clipped, so that a box reaching into the margin still says what its crop shows.
+ */
+export function boxInOriginal(box: PixelBox, framing: Framing): PixelBox {
+  return pixelBox(box[0] - framing.left, box[1] - framing.top, box[2] - framing.left, box[3] - framing.top);
 }
 
 /** Each distinct answer (compared normalised, as answers are scored): the first reading that gave it, and how many did. */
@@ -113,7 +122,7 @@ export interface ReadingPlan {
   readonly count: number;
   /** Read on every framing even once the majority is settled (probes that score each reading alone). */
   readonly everyFraming?: boolean;
-  readonly onReading?: (index: number, reading: Trajectory) => void;
+  readonly onReading?: (index: number, reading: Trajectory, framing: Framing) => void;
 }
 
 export interface FramedReadings {
@@ -143,7 +152,7 @@ export async function readOnFramings(
     if (i > 0 && options.signal?.aborted) break;
     if (!plan.everyFraming && answerSettled(readings.map((t) => t.answer), plan.count)) break;
     readings.push(await runEpisode(model, framedImage(image, framing), question, options, i === 0 ? callbacks : {}));
-    plan.onReading?.(i, readings[i]);
+    plan.onReading?.(i, readings[i], framing);
   }
   const majority = majorityAnswer(readings.map((t) => t.answer));
   return {

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { type EpisodeView, type StepView, useSquint, visibleSteps } from './store';
+import { type EpisodeView, type StepView, shownSteps, useSquint, visibleSteps } from './store';
 import { tokens } from './tokens';
 import { boxWasWidened, MIN_CROP_SIDE } from '../agent/crop';
 import { boxColour, endReasonText, readingsText } from './trace';
@@ -96,12 +96,28 @@ function StepCard({ episodeId, question, step, index, zoom }: { episodeId: strin
 
 const STATUS_TEXT = { queued: 'Waiting', running: 'Thinking…', done: 'Done', stopped: 'Stopped', error: 'Failed' } as const;
 
+/** One button per reading of a finished run read on several framings: each shows that reading's steps. */
+function ReadingPicker({ episode }: { episode: EpisodeView }) {
+  const showReading = useSquint((s) => s.showReading);
+  return (
+    <div className="reading-picker" role="group" aria-label="Readings" data-testid="reading-picker">
+      {episode.readingSteps.map((_, i) => (
+        <button key={i} type="button" aria-pressed={i === episode.shownReading} data-testid="reading-tab" onClick={() => showReading(episode.id, i)}
+          title={`Show the steps of reading ${i + 1}${i === 0 ? ' (the image as it is)' : ' (shifted on a black margin)'}`}>
+          Reading {i + 1}: {episode.readings[i] ?? 'no answer'}
+        </button>
+      ))}
+    </div>
+  );
+}
+
 function EpisodeColumn({ episode }: { episode: EpisodeView }) {
   const replayStep = useSquint((s) => s.replayStep);
   const steps = visibleSteps(episode, replayStep);
-  const complete = replayStep === null || replayStep >= episode.steps.length;
+  const shown = shownSteps(episode);
+  const complete = replayStep === null || replayStep >= shown.length;
   let zoom = 0;
-  const zooms = episode.steps.map((s) => (s.kind === 'zoom' ? zoom++ : -1));
+  const zooms = shown.map((s) => (s.kind === 'zoom' ? zoom++ : -1));
   const lastTurn = episode.steps.length ? episode.steps[episode.steps.length - 1]!.turn : -1;
   const live = episode.runId !== null && (episode.status === 'running' || episode.status === 'queued') && replayStep === null;
   return (
@@ -112,7 +128,8 @@ function EpisodeColumn({ episode }: { episode: EpisodeView }) {
         {episode.status !== 'running' && episode.status !== 'queued' && episode.totalMs > 0 && <span className="muted small">{ms(episode.totalMs)}{episode.tokens ? ` · ${episode.tokens} tokens` : ''}</span>}
         {episode.imported && <span className="chip imported">Imported</span>}
       </header>
-      <ol className="steps">
+      {!live && episode.readingSteps.length > 1 && <ReadingPicker episode={episode} />}
+      <ol className="steps" data-reading={episode.shownReading}>
         {steps.map((s, i) => <StepCard key={i} episodeId={episode.id} question={episode.question} step={s} index={i} zoom={zooms[i]!} />)}
         {live && episode.readings.length === 0 && <LiveTurn runId={episode.runId!} afterTurn={lastTurn} />}
       </ol>
@@ -128,7 +145,7 @@ function EpisodeColumn({ episode }: { episode: EpisodeView }) {
           ) : (
             <span className="muted">No answer — {endReasonText(episode.endReason ?? episode.status)}.</span>
           )}
-          {episode.readings.length > 1 && <p className="muted small" data-testid="readings">{readingsText(episode.readings)}</p>}
+          {episode.readings.length > 1 && <p className="muted small" data-testid="readings">{readingsText(episode.readings, episode.shownReading)}</p>}
           {episode.error && <p className="error-text">{episode.error}</p>}
         </div>
       )}
@@ -154,7 +171,7 @@ function ReplayControls() {
   const setReplayStep = useSquint((s) => s.setReplayStep);
   const [playing, setPlaying] = useState(false);
   const finished = episodes.length > 0 && episodes.every((e) => e.status !== 'running' && e.status !== 'queued');
-  const total = Math.max(0, ...episodes.map((e) => e.steps.length));
+  const total = Math.max(0, ...episodes.map((e) => shownSteps(e).length));
   const at = replayStep ?? total;
 
   useEffect(() => {

@@ -167,7 +167,7 @@ export async function run(): Promise<void> {
     });
     return {
       id: `run-${runId}`, runId, label: toolEnabled ? LABEL_TOOL : LABEL_NO_TOOL, toolEnabled, question, status: 'queued', steps: [],
-      answer: null, endReason: null, totalMs: 0, tokens: 0, error: null, imported: false, readings: [], framings: settings.framings,
+      answer: null, endReason: null, totalMs: 0, tokens: 0, error: null, imported: false, readings: [], readingSteps: [], shownReading: 0, framings: settings.framings,
     };
   });
   store.getState().setEpisodes(episodes);
@@ -230,6 +230,10 @@ export async function buildTrace(): Promise<SquintTrace | null> {
     episodes.push({
       label: e.label, toolEnabled: e.toolEnabled, answer: e.answer, endReason: e.endReason ?? e.status, totalMs: e.totalMs, steps: await Promise.all(e.steps.map(traceStep)),
       ...(e.readings.length > 1 ? { readings: e.readings } : {}),
+      ...(e.readingSteps.length > 1 ? {
+        otherReadingSteps: await Promise.all(e.readingSteps.slice(1).map((steps) => Promise.all(steps.map(traceStep)))),
+        shownReading: e.shownReading,
+      } : {}),
     });
   }
   return {
@@ -289,6 +293,13 @@ async function cropToStep(step: TraceStep, canvas: Canvas2D | null): Promise<Ste
   };
 }
 
+/** An imported episode's readings' steps and the one shown (none kept: the first's alone, as traces before stop 50 hold). */
+async function importedReadings(src: TraceEpisode, canvas: Canvas2D | null): Promise<Pick<EpisodeView, 'readingSteps' | 'shownReading'>> {
+  if (!src.otherReadingSteps?.length) return { readingSteps: [], shownReading: 0 };
+  const readingSteps = await Promise.all([src.steps, ...src.otherReadingSteps].map((steps) => Promise.all(steps.map((st) => cropToStep(st, canvas)))));
+  return { readingSteps, shownReading: src.shownReading ?? 0 };
+}
+
 let importCount = 0;
 
 /** Imports a trace file for replay. Malformed files are refused with a message. */
@@ -325,7 +336,7 @@ export async function importTrace(file: File): Promise<boolean> {
       canvas = c as unknown as Canvas2D;
     }
     const episodes: EpisodeView[] = [];
-    const sources: { label: string; toolEnabled: boolean; answer: string | null; endReason: string; totalMs: number; steps: readonly TraceStep[]; readings?: readonly (string | null)[] }[] =
+    const sources: TraceEpisode[] =
       parsed.kind === 'squint'
         ? [...parsed.trace.episodes]
         : [{ label: 'Imported DeepEyes conversation', toolEnabled: true, totalMs: 0, ...conversationSteps(parsed.conversation.turns, { width: image!.width, height: image!.height }) }];
@@ -335,7 +346,7 @@ export async function importTrace(file: File): Promise<boolean> {
         id, runId: null, label: src.label, toolEnabled: src.toolEnabled, question: parsed.kind === 'squint' ? parsed.trace.question : parsed.conversation.question,
         status: src.endReason === 'stopped' ? 'stopped' : 'done', steps: await Promise.all(src.steps.map((st) => cropToStep(st, canvas))),
         answer: src.answer, endReason: src.endReason, totalMs: src.totalMs, tokens: src.steps.reduce((n, st) => n + st.tokens, 0), error: null, imported: true,
-        readings: src.readings ?? [], framings: Math.max(1, src.readings?.length ?? 1),
+        readings: src.readings ?? [], framings: Math.max(1, src.readings?.length ?? 1), ...await importedReadings(src, canvas),
       });
     }
     const st = store.getState();
@@ -360,7 +371,7 @@ export async function showRollout(view: RolloutView): Promise<void> {
   const episode: EpisodeView = {
     id: `rollout-${++rolloutCount}`, runId: null, label: `Training rollout (reward ${view.reward.toFixed(2)}, expected "${view.truth}")`, toolEnabled: true,
     question: view.question, status: 'done', steps: view.steps.map(stepView), answer: view.answer, endReason: view.endReason, totalMs: view.totalMs,
-    tokens: view.steps.reduce((n, st) => n + st.tokens, 0), error: null, imported: true, readings: [], framings: 1,
+    tokens: view.steps.reduce((n, st) => n + st.tokens, 0), error: null, imported: true, readings: [], readingSteps: [], shownReading: 0, framings: 1,
   };
   const st = store.getState();
   st.setEpisodes([episode]);

@@ -33,10 +33,14 @@ export function applyEvent(store: SquintStore, tokens: TokenStreams, event: Work
       s.addStep(event.runId, stepView(event.step));
       break;
     case 'reading':
-      s.updateEpisode((e) => e.runId === event.runId, (e) => ({ readings: [...e.readings.slice(0, event.index), event.answer] }));
+      s.updateEpisode((e) => e.runId === event.runId, (e) => ({
+        readings: [...e.readings.slice(0, event.index), event.answer],
+        readingSteps: [...e.readingSteps.slice(0, event.index), event.index === 0 ? e.steps : (event.steps ?? []).map(stepView)],
+      }));
       break;
     case 'answer':
-      s.updateEpisode((e) => e.runId === event.runId, () => ({ answer: event.answer }));
+      // the steps shown become those of the first reading that gave the answer, so that they end in it
+      s.updateEpisode((e) => e.runId === event.runId, (e) => ({ answer: event.answer, shownReading: event.reading < e.readingSteps.length ? event.reading : 0 }));
       break;
     case 'done':
       s.updateEpisode((e) => e.runId === event.runId, () => ({

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { StepMessage, WorkerEvent } from '../worker/protocol';
 import { applyEvent } from './bridge';
 import {
-  DEFAULT_SETTINGS, type EpisodeView, type Settings, type SettingsStorage, createSquintStore, restoreSettings, visibleSteps,
+  DEFAULT_SETTINGS, type EpisodeView, type Settings, type SettingsStorage, createSquintStore, restoreSettings, shownSteps, visibleSteps,
 } from './store';
 import { TokenStreams } from './tokens';
 
@@ -13,7 +13,7 @@ function memoryStorage(initial: unknown = null): SettingsStorage & { saved: Sett
 
 const episode = (runId: number, extra: Partial<EpisodeView> = {}): EpisodeView => ({
   id: `run-${runId}`, runId, label: 'With the zoom tool', toolEnabled: true, question: 'q', status: 'queued', steps: [],
-  answer: null, endReason: null, totalMs: 0, tokens: 0, error: null, imported: false, readings: [], framings: 1, ...extra,
+  answer: null, endReason: null, totalMs: 0, tokens: 0, error: null, imported: false, readings: [], readingSteps: [], shownReading: 0, framings: 1, ...extra,
 });
 
 const step = (turn: number, kind: StepMessage['kind'], extra: Partial<StepMessage> = {}): StepMessage => ({
@@ -64,7 +64,7 @@ describe('playground slice', () => {
     expect(visibleSteps(store.getState().episodes[0]!, store.getState().replayStep)).toHaveLength(1);
   });
 
-  it('keeps each reading\'s answer as it lands; the answer event then carries the majority\'s', () => {
+  it('keeps each reading\'s answer and steps as it lands; the answer event then carries the majority\'s', () => {
     const store = createSquintStore(memoryStorage());
     const tokens = new TokenStreams();
     store.getState().setEpisodes([episode(3, { framings: 3 }), episode(4)]);
@@ -72,11 +72,44 @@ describe('playground slice', () => {
     expect(store.getState().episodes[0]!.readings).toEqual(['6']);
     applyEvent(store, tokens, { type: 'reading', runId: 3, index: 1, count: 3, answer: null });
     applyEvent(store, tokens, { type: 'reading', runId: 3, index: 2, count: 3, answer: '5' });
-    applyEvent(store, tokens, { type: 'answer', runId: 3, answer: '6' });
+    applyEvent(store, tokens, { type: 'answer', runId: 3, answer: '6', reading: 0 });
     const [framed, other] = store.getState().episodes;
     expect(framed!.readings).toEqual(['6', null, '5']);
     expect(framed!.answer).toBe('6');
     expect(other!.readings).toEqual([]);
+  });
+
+  it('shows the steps of the first reading that gave the answer, and of any reading asked for', () => {
+    const store = createSquintStore(memoryStorage());
+    const tokens = new TokenStreams();
+    store.getState().setEpisodes([episode(5, { framings: 5 })]);
+    // the first reading streams its steps; the later ones bring theirs
+    applyEvent(store, tokens, { type: 'step', runId: 5, step: step(0, 'answer', { answer: 'red' }) });
+    applyEvent(store, tokens, { type: 'reading', runId: 5, index: 0, count: 5, answer: 'red' });
+    const zoom = step(0, 'zoom', { box: [-18, 4, 100, 120] });
+    applyEvent(store, tokens, { type: 'reading', runId: 5, index: 1, count: 5, answer: 'blue', steps: [zoom, step(1, 'answer', { answer: 'blue' })] });
+    applyEvent(store, tokens, { type: 'reading', runId: 5, index: 2, count: 5, answer: 'blue', steps: [step(0, 'answer', { answer: 'blue' })] });
+    applyEvent(store, tokens, { type: 'reading', runId: 5, index: 3, count: 5, answer: 'blue', steps: [step(0, 'answer', { answer: 'blue' })] });
+    const id = 'run-5';
+    let e = store.getState().episodes[0]!;
+    expect(e.readingSteps.map((steps) => steps.length)).toEqual([1, 2, 1, 1]);
+    expect(e.readingSteps[0]).toBe(e.steps);
+    expect(shownSteps(e)).toBe(e.steps); // the first reading's while the run goes on
+    applyEvent(store, tokens, { type: 'answer', runId: 5, answer: 'blue', reading: 1 });
+    e = store.getState().episodes[0]!;
+    expect(e.shownReading).toBe(1);
+    expect(shownSteps(e).map((x) => x.kind)).toEqual(['zoom', 'answer']);
+    expect(shownSteps(e)[0]!.box).toEqual([-18, 4, 100, 120]);
+    expect(shownSteps(e).at(-1)!.answer).toBe(e.answer);
+    // picking a reading shows its steps and starts the replay over
+    store.getState().setReplayStep(1);
+    store.getState().showReading(id, 0);
+    e = store.getState().episodes[0]!;
+    expect(visibleSteps(e, store.getState().replayStep).map((x) => x.answer)).toEqual(['red']);
+    expect(store.getState().replayStep).toBeNull();
+    // a reading that is not there changes nothing
+    for (const bad of [-1, 4, 9]) store.getState().showReading(id, bad);
+    expect(store.getState().episodes[0]!.shownReading).toBe(0);
   });
 
   it('follows a run through started, tokens, answer and done', () => {
@@ -96,7 +129,7 @@ describe('playground slice', () => {
     const before = store.getState().episodes;
     applyEvent(store, tokens, { type: 'token', runId: 7, turn: 1, piece: 'x' });
     expect(store.getState().episodes).toBe(before);
-    applyEvent(store, tokens, { type: 'answer', runId: 7, answer: 'blue' });
+    applyEvent(store, tokens, { type: 'answer', runId: 7, answer: 'blue', reading: 0 });
     applyEvent(store, tokens, { type: 'done', runId: 7, endReason: 'answer', totalMs: 120, formatValid: true, tokens: 3 });
     expect(store.getState().episodes[0]).toMatchObject({ status: 'done', answer: 'blue', endReason: 'answer', totalMs: 120, tokens: 3 });
     applyEvent(store, tokens, { type: 'done', runId: 99, endReason: 'stopped', totalMs: 1, formatValid: false, tokens: 0 });

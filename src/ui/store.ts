@@ -95,6 +95,13 @@ export interface EpisodeView {
    * being the steps shown; `answer` is then the majority's. Empty for a single reading.
    */
   readonly readings: readonly (string | null)[];
+  /**
+   * Each finished reading's steps, aligned with `readings` (the first's are `steps`, which it
+   * streamed into; a later reading's boxes are in the original's px). Empty for a single reading.
+   */
+  readonly readingSteps: readonly (readonly StepView[])[];
+  /** Whose steps are shown: 0 the first reading's (streamed); once answered, the first reading that gave the answer. */
+  readonly shownReading: number;
   /** How many readings the run makes (1: the image once). */
   readonly framings: number;
 }
@@ -126,6 +133,8 @@ export interface PlaygroundSlice {
   setEpisodes(e: readonly EpisodeView[]): void;
   updateEpisode(match: (e: EpisodeView) => boolean, update: (e: EpisodeView) => Partial<EpisodeView>): void;
   addStep(runId: number, step: StepView): void;
+  /** Shows the steps of reading `index` of an episode read on several framings (the replay starts over). */
+  showReading(episodeId: string, index: number): void;
   setHighlight(h: Highlight | null): void;
   setReplayStep(n: number | null): void;
   notify(level: Message['level'], text: string): number;
@@ -137,7 +146,7 @@ let messageId = 1;
 /** Revokes the object URLs an episode holds (crops). */
 function releaseEpisodes(episodes: readonly EpisodeView[]) {
   if (typeof URL.revokeObjectURL !== 'function') return;
-  for (const e of episodes) for (const s of e.steps) if (s.crop) URL.revokeObjectURL(s.crop.url);
+  for (const e of episodes) for (const steps of [e.steps, ...e.readingSteps]) for (const s of steps) if (s.crop) URL.revokeObjectURL(s.crop.url);
 }
 
 const createPlaygroundSlice: StateCreator<SquintState, [], [], PlaygroundSlice> = (set, get) => ({
@@ -163,6 +172,11 @@ const createPlaygroundSlice: StateCreator<SquintState, [], [], PlaygroundSlice> 
   },
   updateEpisode: (match, update) => set((s) => ({ episodes: s.episodes.map((e) => (match(e) ? { ...e, ...update(e) } : e)) })),
   addStep: (runId, step) => set((s) => ({ episodes: s.episodes.map((e) => (e.runId === runId ? { ...e, steps: [...e.steps, step] } : e)) })),
+  showReading: (episodeId, index) => set((s) => ({
+    episodes: s.episodes.map((e) => (e.id === episodeId && index >= 0 && index < e.readingSteps.length ? { ...e, shownReading: index } : e)),
+    highlight: null,
+    replayStep: null,
+  })),
   setHighlight: (highlight) => {
     const h = get().highlight;
     if (h?.episodeId === highlight?.episodeId && h?.step === highlight?.step) return;
@@ -313,7 +327,13 @@ export function stepView(m: StepMessage): StepView {
   };
 }
 
+/** The steps of the reading an episode shows (see EpisodeView.shownReading). */
+export function shownSteps(e: EpisodeView): readonly StepView[] {
+  return e.readingSteps[e.shownReading] ?? e.steps;
+}
+
 /** Steps of an episode visible at the current replay position. */
 export function visibleSteps(e: EpisodeView, replayStep: number | null): readonly StepView[] {
-  return replayStep === null ? e.steps : e.steps.slice(0, replayStep);
+  const steps = shownSteps(e);
+  return replayStep === null ? steps : steps.slice(0, replayStep);
 }

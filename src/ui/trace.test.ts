@@ -45,6 +45,25 @@ describe('Squint traces', () => {
     expect(() => parseTraceText(JSON.stringify(trace({ episodes: [{ ...base.episodes[0]!, readings: ['1', '2', '3', '4', '5', '6'] }] })))).toThrow(/more than 5 readings/);
   });
 
+  it('keeps every reading\'s steps and which were shown; the HTML page shows those and says whose they are', () => {
+    const base = trace().episodes[0]!;
+    const second = [{ ...base.steps[0]!, box: [-18, 0, 90, 100] as [number, number, number, number], thought: 'the other framing' }, { ...base.steps[1]!, answer: '1' }];
+    const t = trace({ episodes: [{ ...base, answer: '1', readings: ['7', '1', '1'], otherReadingSteps: [second, [base.steps[1]!]], shownReading: 1 }] });
+    expect(parseTraceText(JSON.stringify(t))).toEqual({ kind: 'squint', trace: t });
+    const html = traceToHtml(t);
+    expect(html).toContain('the other framing');
+    expect(html).not.toContain('>look<');
+    expect(html).toContain('the steps shown are the second reading&#39;s');
+    expect(readingsText(['7', '7'])).toMatch(/the steps shown are the first reading's\.$/);
+    // a trace whose readings' steps do not add up is refused, saying why
+    const bad = (ep: object) => () => parseTraceText(JSON.stringify(trace({ episodes: [{ ...base, ...ep }] })));
+    expect(bad({ readings: ['7', '1'], otherReadingSteps: [second, second] })).toThrow(/steps of more readings than it lists answers for/);
+    expect(bad({ otherReadingSteps: [second] })).toThrow(/steps of more readings than it lists answers for/);
+    expect(bad({ readings: ['7', '1'], otherReadingSteps: [second], shownReading: 2 })).toThrow(/shows a reading whose steps it does not hold/);
+    expect(bad({ readings: ['7', '1'], shownReading: 1 })).toThrow(/shows a reading whose steps it does not hold/);
+    expect(bad({ readings: ['7', '1'], otherReadingSteps: [second], shownReading: -1 })).toThrow(/shownReading/);
+  });
+
   it('refuses malformed traces with a message that says what is wrong', () => {
     const bad = (v: unknown) => () => parseTraceText(typeof v === 'string' ? v : JSON.stringify(v));
     expect(bad('{not json')).toThrow(TraceImportError);

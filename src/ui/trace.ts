@@ -56,6 +56,15 @@ export interface TraceEpisode {
   readonly steps: readonly TraceStep[];
   /** Read on several framings: each reading's answer, the steps being the first's; `answer` is the majority's. */
   readonly readings?: readonly (string | null)[];
+  /** The steps of the second reading on, in order (boxes in the original's px); absent in traces from before stop 50. */
+  readonly otherReadingSteps?: readonly (readonly TraceStep[])[];
+  /** Whose steps were shown: 0 the first reading's (`steps`), i the i-th of otherReadingSteps. */
+  readonly shownReading?: number;
+}
+
+/** The steps of the reading an episode shows (the first's when the trace holds no others). */
+export function shownTraceSteps(ep: TraceEpisode): readonly TraceStep[] {
+  return (ep.shownReading ? ep.otherReadingSteps?.[ep.shownReading - 1] : undefined) ?? ep.steps;
 }
 
 export interface SquintTrace {
@@ -99,15 +108,22 @@ const stepSchema = v.object({
   crop: v.nullable(imageSchema),
 });
 
-const episodeSchema = v.object({
-  label: text(200),
-  toolEnabled: v.boolean(),
-  answer: v.nullable(text(2_000)),
-  endReason: text(40),
-  totalMs: finite,
-  steps: v.pipe(v.array(stepSchema), v.maxLength(64, 'has more than 64 steps')),
-  readings: v.optional(v.pipe(v.array(v.nullable(text(2_000))), v.maxLength(MAX_FRAMINGS, `has more than ${MAX_FRAMINGS} readings`))),
-});
+const stepsSchema = v.pipe(v.array(stepSchema), v.maxLength(64, 'has more than 64 steps'));
+const episodeSchema = v.pipe(
+  v.object({
+    label: text(200),
+    toolEnabled: v.boolean(),
+    answer: v.nullable(text(2_000)),
+    endReason: text(40),
+    totalMs: finite,
+    steps: stepsSchema,
+    readings: v.optional(v.pipe(v.array(v.nullable(text(2_000))), v.maxLength(MAX_FRAMINGS, `has more than ${MAX_FRAMINGS} readings`))),
+    otherReadingSteps: v.optional(v.array(stepsSchema)),
+    shownReading: v.optional(count),
+  }),
+  v.check((ep) => (ep.otherReadingSteps?.length ?? 0) <= Math.max(0, (ep.readings?.length ?? 0) - 1), 'has the steps of more readings than it lists answers for'),
+  v.check((ep) => (ep.shownReading ?? 0) <= (ep.otherReadingSteps?.length ?? 0), 'shows a reading whose steps it does not hold'),
+);
 
 const traceSchema = v.object({
   format: v.literal(TRACE_FORMAT),
@@ -289,7 +305,7 @@ export function traceToHtml(trace: SquintTrace): string {
   const episodes = trace.episodes.map((ep, ei) => {
     let zoomIndex = 0;
     const zooms: { box: Box; i: number; step: number }[] = [];
-    const steps = ep.steps.map((s, si) => {
+    const steps = shownTraceSteps(ep).map((s, si) => {
       const zi = s.kind === 'zoom' && s.box ? zoomIndex++ : -1;
       if (zi >= 0) zooms.push({ box: s.box!, i: zi, step: si });
       const colour = zi >= 0 ? boxColour(zi) : s.kind === 'answer' ? '#2b8a3e' : s.kind === 'error' ? '#c92a2a' : '#868e96';
@@ -314,7 +330,7 @@ export function traceToHtml(trace: SquintTrace): string {
     }).join('');
     const figure = img && safeDataUrl(img.dataUrl)
       ? `<figure><div class="frame"><img src="${safeDataUrl(img.dataUrl)}" alt="The image"><svg viewBox="0 0 ${w} ${h}" preserveAspectRatio="none" style="--sw:${sw}px">${boxes}</svg></div></figure>` : '';
-    const readings = ep.readings && ep.readings.length > 1 ? `<p class="readings">${escapeHtml(readingsText(ep.readings))}</p>` : '';
+    const readings = ep.readings && ep.readings.length > 1 ? `<p class="readings">${escapeHtml(readingsText(ep.readings, ep.shownReading ?? 0))}</p>` : '';
     const answer = (ep.answer !== null ? `<p class="answer">Answer: <strong>${escapeHtml(ep.answer)}</strong></p>` : `<p class="answer none">No answer (${escapeHtml(endReasonText(ep.endReason))}).</p>`) + readings;
     return `<section class="episode ep${ei}"><style>${hoverRules}</style><h2>${escapeHtml(ep.label)}</h2>` +
       `<div class="grid">${figure}<div><ol class="steps">${steps}</ol>${answer}</div></div></section>`;
@@ -349,13 +365,15 @@ ${episodes}
 `;
 }
 
+const ORDINALS = ['first', 'second', 'third', 'fourth', 'fifth'];
+
 /**
- * What several readings said (src/agent/framings.ts), for the answer line: the steps shown are
- * the first reading's, the answer the majority's. Reading stops once one answer leads by two.
+ * What several readings said (src/agent/framings.ts), for the answer line: the answer is the
+ * majority's, the steps shown reading `shown`'s (0 the first). Reading stops once one answer leads by two.
  */
-export function readingsText(readings: readonly (string | null)[]): string {
+export function readingsText(readings: readonly (string | null)[], shown = 0): string {
   const said = readings.map((a) => (a === null ? 'no answer' : a)).join(', ');
   const why = answerLead(readings) < SETTLING_LEAD ? 'No answer got two votes ahead, so the answer is what most readings say'
     : readings.length === 2 ? 'The two readings agree, so reading stopped' : 'One answer got two votes ahead, so reading stopped';
-  return `Read on ${readings.length} framings (the image as it is, then shifted on a black margin): ${said}. ${why}; the steps above are the first reading's.`;
+  return `Read on ${readings.length} framings (the image as it is, then shifted on a black margin): ${said}. ${why}; the steps shown are the ${ORDINALS[shown] ?? `${shown + 1}th`} reading's.`;
 }

@@ -13,9 +13,10 @@ import { initWeights } from '../model/init';
 import { SquintTokenizer, buildTokenizerJson } from '../model/tokenizer';
 import { ModelFileError, fetchFileReader, type LoadProgress } from '../model/weights';
 import { DEFAULT_EPISODE_OPTIONS, type EpisodeImage } from '../agent/loop';
-import { majorityAnswer, readOnFramings } from '../agent/framings';
+import { type Framing, boxInOriginal, majorityAnswer, readOnFramings } from '../agent/framings';
 import type { TrajectoryStep } from '../agent/trajectory';
 import { type Canvas2D, type CreateCanvas, type RgbaImage } from '../world/canvas';
+import type { PixelBox } from '../world/boxes';
 import { generateSample } from '../world/generate';
 import { renderScene } from '../world/render';
 import { openSquintDb } from '../storage/db';
@@ -107,6 +108,12 @@ async function rgbaToPng(image: RgbaImage): Promise<Blob> {
   const ctx = canvas.getContext('2d')!;
   ctx.putImageData(new ImageData(new Uint8ClampedArray(image.data), image.width, image.height), 0, 0);
   return canvas.convertToBlob({ type: 'image/png' });
+}
+
+/** A step of a reading on a shifted framing with its boxes in the original's px. */
+function stepInOriginal(step: TrajectoryStep, framing: Framing): TrajectoryStep {
+  const move = (box: PixelBox | null) => (box ? boxInOriginal(box, framing) : null);
+  return { ...step, box: move(step.box), requestedBox: move(step.requestedBox) };
 }
 
 /** A trajectory step as the UI receives it (the crop as a PNG). Also used by the training worker's gallery. */
@@ -376,9 +383,12 @@ export class Engine {
         signal: controller.signal,
       }, {
         count: settings.framings,
-        onReading: (index, reading) => {
+        onReading: (index, reading, framing) => {
           finished.push(reading.answer);
-          if (settings.framings > 1) ordered(() => this.emit({ type: 'reading', runId, index, count: settings.framings, answer: reading.answer }));
+          if (settings.framings === 1) return;
+          // a later reading's steps were not streamed: they come with it, its boxes moved onto the original
+          const steps = index === 0 ? undefined : Promise.all(reading.steps.map((step) => stepMessage(stepInOriginal(step, framing))));
+          ordered(async () => this.emit({ type: 'reading', runId, index, count: settings.framings, answer: reading.answer, ...(steps ? { steps: await steps } : {}) }));
         },
       }, {
         onToken: (turn, piece) => {
@@ -392,14 +402,14 @@ export class Engine {
       });
       await chain;
       const first = read.readings[0];
-      if (read.answer !== null) this.emit({ type: 'answer', runId, answer: read.answer });
+      if (read.answer !== null) this.emit({ type: 'answer', runId, answer: read.answer, reading: read.chosen });
       this.emit({ type: 'done', runId, endReason: first.endReason, totalMs: read.totalMs, formatValid: first.formatValid, tokens });
     } catch (e) {
       await chain;
       if (e instanceof RunStopped) {
         // stopped while re-reading: the readings already finished still give an answer
         const majority = majorityAnswer(finished);
-        if (majority) this.emit({ type: 'answer', runId, answer: finished[majority.index]! });
+        if (majority) this.emit({ type: 'answer', runId, answer: finished[majority.index]!, reading: majority.index });
         this.emit({ type: 'done', runId, endReason: 'stopped', totalMs: performance.now() - started, formatValid: false, tokens });
         return;
       }

@@ -26,7 +26,7 @@ function describeEvent(e: WorkerEvent): string {
 
 describe('protocol', () => {
   it('handles every event type exhaustively, and assertNever rejects unknown ones at run time', () => {
-    expect(describeEvent({ type: 'answer', runId: 1, answer: '7' })).toBe('7');
+    expect(describeEvent({ type: 'answer', runId: 1, answer: '7', reading: 0 })).toBe('7');
     expect(describeEvent({ type: 'reading', runId: 1, index: 1, count: 3, answer: '6' })).toBe('reading 2 of 3: 6');
     expect(describeEvent({ type: 'done', runId: 1, endReason: 'stopped', totalMs: 0, formatValid: false, tokens: 0 })).toBe('stopped');
     expect(() => describeEvent({ type: 'bogus' } as unknown as WorkerEvent)).toThrow(/Unhandled event: "bogus"/);

@@ -142,10 +142,13 @@ export type WorkerEvent =
   | { readonly type: 'started'; readonly runId: number; readonly width: number; readonly height: number }
   | { readonly type: 'token'; readonly runId: number; readonly turn: number; readonly piece: string }
   | { readonly type: 'step'; readonly runId: number; readonly step: StepMessage }
-  /** A finished reading of a run on several framings (`index` of `count`; the first is the one streamed). */
-  | { readonly type: 'reading'; readonly runId: number; readonly index: number; readonly count: number; readonly answer: string | null }
-  /** The run's answer: with several framings, the majority's. */
-  | { readonly type: 'answer'; readonly runId: number; readonly answer: string }
+  /**
+   * A finished reading of a run on several framings (`index` of `count`). The first reading's steps
+   * were streamed; a later one's come with it, boxes in the original's px (boxInOriginal).
+   */
+  | { readonly type: 'reading'; readonly runId: number; readonly index: number; readonly count: number; readonly answer: string | null; readonly steps?: readonly StepMessage[] }
+  /** The run's answer: with several framings, the majority's, and `reading`, the first reading that gave it. */
+  | { readonly type: 'answer'; readonly runId: number; readonly answer: string; readonly reading: number }
   | { readonly type: 'done'; readonly runId: number; readonly endReason: EndReason; readonly totalMs: number; readonly formatValid: boolean; readonly tokens: number }
   | { readonly type: 'puzzle'; readonly requestId: number; readonly png: Blob; readonly width: number; readonly height: number; readonly info: PuzzleInfo }
   | { readonly type: 'selfTest'; readonly requestId: number; readonly backend: BackendName; readonly finite: boolean; readonly logits: number; readonly ms: number }
