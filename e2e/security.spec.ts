@@ -129,7 +129,7 @@ test('model output is rendered as text: markup the model writes (mocked at the w
         crop: null, error: null, answer: evil, tokens: 3, timings: { generateMs: 1, cropMs: 0, encodeMs: 0 },
       },
     });
-    send({ type: 'answer', runId, answer: evil });
+    send({ type: 'answer', runId, answer: evil, reading: 0 });
   }, EVIL);
   await expect(page.getByText(`I see ${EVIL} here`)).toBeVisible();
   await expect(page.getByTestId('answer')).toHaveText(EVIL);
@@ -146,14 +146,18 @@ test('an imported Squint trace with markup in every text field is rendered as te
   const trace = JSON.parse(await download(page, 'Export JSON', testInfo.outputPath('clean.json')));
   // every string the viewer shows, replaced by markup
   trace.question = `Q ${EVIL}`;
-  for (const episode of trace.episodes) {
-    for (const step of episode.steps) {
+  type Step = { thought: string; text: string; answer?: string | null };
+  for (const episode of trace.episodes as { steps: Step[]; otherReadingSteps?: Step[][]; readings?: string[]; answer?: string }[]) {
+    for (const step of [...episode.steps, ...(episode.otherReadingSteps ?? []).flat()]) {
       step.thought = `T ${EVIL}`;
       step.text = `<think>T ${EVIL}</think>`;
       if (step.answer !== null && step.answer !== undefined) step.answer = `A ${EVIL}`;
     }
     if ('answer' in episode) episode.answer = `A ${EVIL}`;
+    if (episode.readings) episode.readings = episode.readings.map(() => `R ${EVIL}`);
   }
+  // the run read on several framings (the default), so every reading's steps are in the trace too
+  expect(trace.episodes[0].otherReadingSteps.length).toBeGreaterThan(0);
   const evilPath = testInfo.outputPath('evil.json');
   await writeFile(evilPath, JSON.stringify(trace));
   await page.reload();
@@ -161,6 +165,9 @@ test('an imported Squint trace with markup in every text field is rendered as te
   await importFile(page, evilPath);
   await expect(page.getByRole('textbox', { name: 'Question' })).toHaveValue(`Q ${EVIL}`);
   await expect(page.getByText(`T ${EVIL}`).first()).toBeVisible();
+  await expect(page.getByTestId('reading-tab').first()).toHaveText(`Reading 1: R ${EVIL}`);
+  await page.getByTestId('reading-tab').last().click(); // a later reading's steps, shown
+  await expect(page.getByTestId('reading-tab').last()).toHaveAttribute('aria-pressed', 'true');
   await expect(page.locator('img[src="x"]')).toHaveCount(0);
   expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
 

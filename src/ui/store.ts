@@ -327,9 +327,9 @@ export function stepView(m: StepMessage): StepView {
   };
 }
 
-/** The steps of the reading an episode shows (see EpisodeView.shownReading). */
+/** The steps of the reading an episode shows (see EpisodeView.shownReading); the first's are always `steps`. */
 export function shownSteps(e: EpisodeView): readonly StepView[] {
-  return e.readingSteps[e.shownReading] ?? e.steps;
+  return (e.shownReading > 0 ? e.readingSteps[e.shownReading] : undefined) ?? e.steps;
 }
 
 /** Steps of an episode visible at the current replay position. */
