@@ -64,7 +64,8 @@ function Overlay({ width, height, scale }: { width: number; height: number; scal
             onMouseEnter={() => setHighlight({ episodeId: b.episodeId, step: b.step })} onMouseLeave={() => setHighlight(null)}>
             <rect x={x1} y={y1} width={Math.max(0, x2 - x1)} height={Math.max(0, y2 - y1)} style={{ stroke: colour, fill: hi ? `${colour}26` : 'transparent' }} />
             {b.kind === 'zoom' && (
-              <g transform={`translate(${x1} ${y1})`}>
+              // a shifted reading's box may start in its margin, off the image: its tag stays on it
+              <g transform={`translate(${Math.max(0, x1)} ${Math.max(0, y1)})`}>
                 <rect className="tag" width={font * 1.5} height={font * 1.4} style={{ fill: colour }} />
                 <text x={font * 0.75} y={font * 1.05} fontSize={font} textAnchor="middle">{b.zoom + 1}</text>
               </g>
