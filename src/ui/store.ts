@@ -91,8 +91,8 @@ export interface EpisodeView {
   readonly error: string | null;
   readonly imported: boolean;
   /**
-   * With several framings (Settings.framings), each finished reading's answer in order, the first
-   * being the steps shown; `answer` is then the majority's. Empty for a single reading.
+   * With several framings (Settings.framings), each finished reading's answer in order; `answer`
+   * is then the majority's. Empty for a single reading.
    */
   readonly readings: readonly (string | null)[];
   /**
@@ -146,7 +146,7 @@ let messageId = 1;
 /** Revokes the object URLs an episode holds (crops). */
 function releaseEpisodes(episodes: readonly EpisodeView[]) {
   if (typeof URL.revokeObjectURL !== 'function') return;
-  for (const e of episodes) for (const steps of [e.steps, ...e.readingSteps]) for (const s of steps) if (s.crop) URL.revokeObjectURL(s.crop.url);
+  for (const e of episodes) for (const steps of [e.steps, ...e.readingSteps.slice(1)]) for (const s of steps) if (s.crop) URL.revokeObjectURL(s.crop.url);
 }
 
 const createPlaygroundSlice: StateCreator<SquintState, [], [], PlaygroundSlice> = (set, get) => ({
