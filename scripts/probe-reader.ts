@@ -9,12 +9,17 @@
  * object's size in the 64-px view. A cheap test of an encoder change before a full SFT run.
  * `--init-vision DIR --freeze` instead measures a pre-trained encoder: a linear probe of its features.
  * `--vision-dim D --vision-layers L` sizes the fresh encoder differently from the preset (a capacity check).
- * Writes <out>/probe-<task>-<preset>[-w<D>x<L>][-pretrained][-frozen].json; the crops are cached in <out>/crops-*.bin.
+ * `--object-view 8,10` cuts each crop so that its object spans 8 to 10 px of the 64-px view, as small
+ * targets do in the global view (neighbours in the crop too; crops the image's edge would shift are
+ * skipped, so the object stays centred), and `--pool centre` reads only the four tokens around the
+ * crop's centre instead of the mean of all (a one-token-per-patch preset): can the encoder tell a
+ * shape at the size a colour question's target has in the global view?
+ * Writes <out>/probe-<task>-<preset>[-w<D>x<L>][-v<A>-<B>][-centre][-pretrained][-frozen].json; the crops are cached in <out>/crops-*.bin.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useNodeBackend } from './lib/backend';
-import { cliArgs, numberArg } from './lib/args';
+import { choiceArg, cliArgs, commaList, numberArg } from './lib/args';
 import * as tf from '../src/model/tf';
 import { inputShape, presetConfig } from '../src/model/config';
 import { initWeights } from '../src/model/init';
@@ -46,6 +51,8 @@ const args = cliArgs('npm run probe:reader --', {
   freeze: { type: 'boolean', default: false, help: 'train the head only (a linear probe of the encoder\'s features)' },
   'vision-dim': { type: 'string', help: 'the encoder\'s width instead of the preset\'s (the conv stem\'s channels follow it): does a larger encoder read better?' },
   'vision-layers': { type: 'string', help: 'the encoder\'s transformer layers instead of the preset\'s' },
+  'object-view': { type: 'string', help: 'A,B: cut crops so that the object spans A to B px of the view (default: 1.2–3.4× the object, as a final zoom)' },
+  pool: { type: 'string', default: 'mean', help: 'mean (all tokens) or centre (the four around the crop\'s centre)' },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
 const task = args.task === 'shape' ? 'shape' : args.task === 'glyph' ? 'glyph' : (console.error('--task must be glyph or shape'), process.exit(2));
@@ -54,6 +61,13 @@ const batchSize = numberArg('batch', args.batch, 1, 1024);
 const lr = numberArg('lr', args.lr, 0, 1);
 const VIEW = 64;
 const VIEW_BYTES = VIEW * VIEW * 3;
+const objectView = args['object-view'] ? commaList(args['object-view']).map((v) => numberArg('object-view', v, 1, VIEW)) : null;
+if (objectView && (objectView.length !== 2 || objectView[0]! > objectView[1]!)) {
+  console.error('--object-view: two sizes in view px, the smaller first (e.g. 8,10)');
+  process.exit(2);
+}
+const pool = choiceArg('pool', args.pool, ['mean', 'centre'] as const);
+const viewTag = objectView ? `-v${objectView.join('-')}` : '';
 
 interface CropSet {
   readonly pixels: Uint8Array; // [n, 64, 64, 3]
@@ -74,8 +88,11 @@ async function makeCrops(first: number, count: number): Promise<CropSet> {
     for (const o of s.scene.objects) {
       if (labels.length >= count || (task === 'glyph' && !o.glyph)) continue;
       const [dx, dy] = [o.size * rng.float(-0.15, 0.15), o.size * rng.float(-0.15, 0.15)];
-      const check = checkBox(squareIn(o.cx + dx, o.cy + dy, o.size * rng.float(1.2, 3.4), pixelBox(0, 0, size.width, size.height)), size);
+      const side = objectView ? (o.size * VIEW) / rng.float(objectView[0]!, objectView[1]!) : o.size * rng.float(1.2, 3.4);
+      const check = checkBox(squareIn(o.cx + dx, o.cy + dy, side, pixelBox(0, 0, size.width, size.height)), size);
       if (!check.ok) continue;
+      // at a global view's scale the object must stay where --pool centre reads: skip crops the edge shifted
+      if (objectView && Math.hypot((check.box[0] + check.box[2]) / 2 - (o.cx + dx), (check.box[1] + check.box[3]) / 2 - (o.cy + dy)) > 0.02 * side) continue;
       const view = letterboxResize(cropImage(image.canvas, check.box, createNodeCanvas), VIEW);
       pixels.set(Uint8Array.from(view, (v) => Math.round(v * 255)), labels.length * VIEW_BYTES);
       labels.push(task === 'glyph' ? GLYPHS.indexOf(o.glyph!) : SHAPES.indexOf(o.shape));
@@ -88,7 +105,7 @@ async function makeCrops(first: number, count: number): Promise<CropSet> {
 }
 
 async function cachedCrops(name: string, first: number, count: number): Promise<CropSet> {
-  const bin = join(args.out, `crops-${task}-${name}-${count}.bin`);
+  const bin = join(args.out, `crops-${task}-${name}-${count}${viewTag}.bin`);
   const meta = bin.replace(/\.bin$/, '.json');
   if (existsSync(bin) && existsSync(meta)) return { pixels: new Uint8Array(readFileSync(bin)), ...JSON.parse(readFileSync(meta, 'utf8')) };
   const t0 = Date.now();
@@ -138,18 +155,29 @@ async function startingEncoder(dir: string | undefined): Promise<Record<string, 
   const weights = !dir ? initWeights(config, 3)
     : existsSync(join(dir, 'model.json')) ? (await loadSquintModel(nodeFileReader(dir))).vlm.weights
       : await loadVisionPretraining(dir, config);
-  const [vision, rest] = [Object.entries(weights).filter(([n]) => n.startsWith('vision.')), Object.entries(weights).filter(([n]) => !n.startsWith('vision.'))];
+  // encode() also computes the fine detector's pixel map (a `finePixels` preset), though the probe reads only the features
+  const read = (n: string) => n.startsWith('vision.') || n.startsWith('decoder.detect.fine.pixel.');
+  const [vision, rest] = [Object.entries(weights).filter(([n]) => read(n)), Object.entries(weights).filter(([n]) => !read(n))];
   tf.dispose(rest.map(([, t]) => t)); // the decoder (and aux head) are not probed
   return Object.fromEntries(vision);
 }
 const vars = toVariables(await startingEncoder(args['init-vision']));
 const head = { 'head.w': tf.variable(tf.randomNormal([config.visionDim, classes], 0, 0.02)), 'head.b': tf.variable(tf.zeros([classes])) };
-const all: Record<string, tf.Variable> = args.freeze ? { ...head } : { ...vars, ...head };
+const encoderVars = Object.fromEntries(Object.entries(vars).filter(([n]) => n.startsWith('vision.')));
+const all: Record<string, tf.Variable> = args.freeze ? { ...head } : { ...encoderVars, ...head };
 const encoder = new Vlm(config, vars, 0);
-const logits = (x: tf.Tensor3D) => encoder.encodePatches(x).mean(1).matMul(head['head.w']).add(head['head.b']) as tf.Tensor2D;
+/** The four tokens around the view's centre, row-major (a one-token-per-patch grid). */
+const grid = config.imageSize / config.patchSize;
+if (pool === 'centre' && config.merge !== 1) {
+  console.error(`--pool centre reads a one-token-per-patch grid; preset ${config.preset} merges ${config.merge}×${config.merge} patches`);
+  process.exit(2);
+}
+const centre = tf.tensor1d([grid / 2 - 1, grid / 2].flatMap((row) => [row * grid + grid / 2 - 1, row * grid + grid / 2]), 'int32');
+const pooled = (features: tf.Tensor3D) => (pool === 'centre' ? tf.gather(features, centre, 1) : features).mean(1);
+const logits = (x: tf.Tensor3D) => pooled(encoder.encodePatches(x)).matMul(head['head.w']).add(head['head.b']) as tf.Tensor2D;
 const adam = new Adam();
 
-const SIZE_BINS = [[0, 16], [16, 24], [24, 36], [36, Infinity]] as const;
+const SIZE_BINS = objectView ? [[0, 8], [8, 9], [9, 10], [10, 12], [12, 14], [14, 16], [16, Infinity]] as const : [[0, 16], [16, 24], [24, 36], [36, Infinity]] as const;
 async function evaluate(): Promise<{ accuracy: number; bySize: Record<string, number> }> {
   const predictions: number[] = [];
   for (let o = 0; o < test.labels.length; o += 250) {
@@ -191,7 +219,7 @@ for (let step = 0; step <= steps; step++) {
   adam.apply(all, byName, lr, await gradNorm(byName));
   tf.dispose([p, y, value, ...Object.values(grads)]);
 }
-const result = { task, preset: config.preset, stem: config.stem, visionDim: config.visionDim, visionLayers: config.visionLayers, initVision: args['init-vision'] ?? null, frozen: args.freeze, classes, trainCrops: train.labels.length, testCrops: test.labels.length, steps, batch: batchSize, lr, seconds: Math.round((Date.now() - started) / 1000), curve };
-const resultFile = join(args.out, `probe-${task}-${config.preset}${sizeTag}${args['init-vision'] ? '-pretrained' : ''}${args.freeze ? '-frozen' : ''}.json`);
+const result = { task, preset: config.preset, objectView, pool, stem: config.stem, visionDim: config.visionDim, visionLayers: config.visionLayers, initVision: args['init-vision'] ?? null, frozen: args.freeze, classes, trainCrops: train.labels.length, testCrops: test.labels.length, steps, batch: batchSize, lr, seconds: Math.round((Date.now() - started) / 1000), curve };
+const resultFile = join(args.out, `probe-${task}-${config.preset}${sizeTag}${viewTag}${pool === 'centre' ? '-centre' : ''}${args['init-vision'] ? '-pretrained' : ''}${args.freeze ? '-frozen' : ''}.json`);
 writeFileSync(resultFile, JSON.stringify(result, null, 1));
 console.log(`wrote ${resultFile}`);
