@@ -172,8 +172,9 @@ if (pool === 'centre' && config.merge !== 1) {
   console.error(`--pool centre reads a one-token-per-patch grid; preset ${config.preset} merges ${config.merge}×${config.merge} patches`);
   process.exit(2);
 }
-const centre = tf.tensor1d([grid / 2 - 1, grid / 2].flatMap((row) => [row * grid + grid / 2 - 1, row * grid + grid / 2]), 'int32');
-const pooled = (features: tf.Tensor3D) => (pool === 'centre' ? tf.gather(features, centre, 1) : features).mean(1);
+// a slice, not a gather: the WASM backend has no gradient for gather (UnsortedSegmentSum)
+const centre = (features: tf.Tensor3D) => features.reshape([features.shape[0], grid, grid, features.shape[2]]).slice([0, grid / 2 - 1, grid / 2 - 1, 0], [-1, 2, 2, -1]).mean([1, 2]);
+const pooled = (features: tf.Tensor3D) => (pool === 'centre' ? centre(features) : features.mean(1));
 const logits = (x: tf.Tensor3D) => pooled(encoder.encodePatches(x)).matMul(head['head.w']).add(head['head.b']) as tf.Tensor2D;
 const adam = new Adam();
 
