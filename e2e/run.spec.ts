@@ -98,7 +98,7 @@ test('Readings set to Once reads the image a single time, and the choice persist
   await openApp(page, 'wasm');
   await setLimits(page, LIMITS.wasm);
   await page.getByRole('button', { name: 'Settings', exact: true }).click();
-  const readings = page.getByLabel('Readings');
+  const readings = page.getByRole('combobox', { name: 'Readings' });
   await expect(readings).toHaveValue('5'); // the default: up to five
   await readings.selectOption({ label: 'Once' });
   await page.getByRole('button', { name: 'Close settings' }).click();
@@ -109,8 +109,10 @@ test('Readings set to Once reads the image a single time, and the choice persist
   await expect(page.getByTestId('readings')).toHaveCount(0);
   await expect(page.getByTestId('rereading')).toHaveCount(0);
   await page.reload();
+  // a click before the reloaded app is ready can land before its handlers: wait for the model, as openApp does
+  await expect(page.getByTestId('backend')).toHaveClass(/ready/, { timeout: 30_000 });
   await page.getByRole('button', { name: 'Settings', exact: true }).click();
-  await expect(page.getByLabel('Readings')).toHaveValue('1');
+  await expect(page.getByRole('combobox', { name: 'Readings' })).toHaveValue('1');
 });
 
 test('Stop while the model re-reads on a shifted framing keeps the answer of the reading done', async ({ page }) => {

@@ -100,7 +100,7 @@ const STATUS_TEXT = { queued: 'Waiting', running: 'Thinking…', done: 'Done', s
 function ReadingPicker({ episode }: { episode: EpisodeView }) {
   const showReading = useSquint((s) => s.showReading);
   return (
-    <div className="reading-picker" role="group" aria-label="Readings" data-testid="reading-picker">
+    <div className="reading-picker" role="group" aria-label="Each reading's steps" data-testid="reading-picker">
       {episode.readingSteps.map((_, i) => (
         <button key={i} type="button" aria-pressed={i === episode.shownReading} data-testid="reading-tab" onClick={() => showReading(episode.id, i)}
           title={`Show the steps of reading ${i + 1}${i === 0 ? ' (the image as it is)' : ' (shifted on a black margin)'}`}>
