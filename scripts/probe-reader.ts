@@ -19,7 +19,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useNodeBackend } from './lib/backend';
-import { choiceArg, cliArgs, commaList, numberArg } from './lib/args';
+import { bandArg, choiceArg, cliArgs, numberArg } from './lib/args';
 import * as tf from '../src/model/tf';
 import { inputShape, presetConfig } from '../src/model/config';
 import { initWeights } from '../src/model/init';
@@ -61,11 +61,7 @@ const batchSize = numberArg('batch', args.batch, 1, 1024);
 const lr = numberArg('lr', args.lr, 0, 1);
 const VIEW = 64;
 const VIEW_BYTES = VIEW * VIEW * 3;
-const objectView = args['object-view'] ? commaList(args['object-view']).map((v) => numberArg('object-view', v, 1, VIEW)) : null;
-if (objectView && (objectView.length !== 2 || objectView[0]! > objectView[1]!)) {
-  console.error('--object-view: two sizes in view px, the smaller first (e.g. 8,10)');
-  process.exit(2);
-}
+const objectView = bandArg('object-view', args['object-view']);
 const pool = choiceArg('pool', args.pool, ['mean', 'centre'] as const);
 const viewTag = objectView ? `-v${objectView.join('-')}` : '';
 
@@ -88,7 +84,7 @@ async function makeCrops(first: number, count: number): Promise<CropSet> {
     for (const o of s.scene.objects) {
       if (labels.length >= count || (task === 'glyph' && !o.glyph)) continue;
       const [dx, dy] = [o.size * rng.float(-0.15, 0.15), o.size * rng.float(-0.15, 0.15)];
-      const side = objectView ? (o.size * VIEW) / rng.float(objectView[0]!, objectView[1]!) : o.size * rng.float(1.2, 3.4);
+      const side = objectView ? (o.size * VIEW) / rng.float(objectView[0], objectView[1]) : o.size * rng.float(1.2, 3.4);
       const check = checkBox(squareIn(o.cx + dx, o.cy + dy, side, pixelBox(0, 0, size.width, size.height)), size);
       if (!check.ok) continue;
       // at a global view's scale the object must stay where --pool centre reads: skip crops the edge shifted
@@ -166,13 +162,12 @@ const head = { 'head.w': tf.variable(tf.randomNormal([config.visionDim, classes]
 const encoderVars = Object.fromEntries(Object.entries(vars).filter(([n]) => n.startsWith('vision.')));
 const all: Record<string, tf.Variable> = args.freeze ? { ...head } : { ...encoderVars, ...head };
 const encoder = new Vlm(config, vars, 0);
-/** The four tokens around the view's centre, row-major (a one-token-per-patch grid). */
 const grid = config.imageSize / config.patchSize;
 if (pool === 'centre' && config.merge !== 1) {
   console.error(`--pool centre reads a one-token-per-patch grid; preset ${config.preset} merges ${config.merge}×${config.merge} patches`);
   process.exit(2);
 }
-// a slice, not a gather: the WASM backend has no gradient for gather (UnsortedSegmentSum)
+/** The mean of the four tokens around the view's centre (row-major grid); a slice, not a gather: WASM has no gradient for gather. */
 const centre = (features: tf.Tensor3D) => features.reshape([features.shape[0], grid, grid, features.shape[2]]).slice([0, grid / 2 - 1, grid / 2 - 1, 0], [-1, 2, 2, -1]).mean([1, 2]);
 const pooled = (features: tf.Tensor3D) => (pool === 'centre' ? centre(features) : features.mean(1));
 const logits = (x: tf.Tensor3D) => pooled(encoder.encodePatches(x)).matMul(head['head.w']).add(head['head.b']) as tf.Tensor2D;

@@ -293,11 +293,14 @@ async function cropToStep(step: TraceStep, canvas: Canvas2D | null): Promise<Ste
   };
 }
 
-/** An imported episode's readings' steps and the one shown (none kept: the first's alone, as traces before stop 50 hold). */
-async function importedReadings(src: TraceEpisode, canvas: Canvas2D | null): Promise<Pick<EpisodeView, 'readingSteps' | 'shownReading'>> {
+/**
+ * An imported episode's readings' steps, the first's being `steps` (already made), and the one
+ * shown; none kept: the first's alone, as traces before stop 50 hold.
+ */
+async function importedReadings(src: TraceEpisode, steps: readonly StepView[], canvas: Canvas2D | null): Promise<Pick<EpisodeView, 'readingSteps' | 'shownReading'>> {
   if (!src.otherReadingSteps?.length) return { readingSteps: [], shownReading: 0 };
-  const readingSteps = await Promise.all([src.steps, ...src.otherReadingSteps].map((steps) => Promise.all(steps.map((st) => cropToStep(st, canvas)))));
-  return { readingSteps, shownReading: src.shownReading ?? 0 };
+  const others = await Promise.all(src.otherReadingSteps.map((reading) => Promise.all(reading.map((st) => cropToStep(st, canvas)))));
+  return { readingSteps: [steps, ...others], shownReading: src.shownReading ?? 0 };
 }
 
 let importCount = 0;
@@ -342,11 +345,12 @@ export async function importTrace(file: File): Promise<boolean> {
         : [{ label: 'Imported DeepEyes conversation', toolEnabled: true, totalMs: 0, ...conversationSteps(parsed.conversation.turns, { width: image!.width, height: image!.height }) }];
     for (const src of sources) {
       const id = `import-${++importCount}`;
+      const steps = await Promise.all(src.steps.map((st) => cropToStep(st, canvas)));
       episodes.push({
         id, runId: null, label: src.label, toolEnabled: src.toolEnabled, question: parsed.kind === 'squint' ? parsed.trace.question : parsed.conversation.question,
-        status: src.endReason === 'stopped' ? 'stopped' : 'done', steps: await Promise.all(src.steps.map((st) => cropToStep(st, canvas))),
+        status: src.endReason === 'stopped' ? 'stopped' : 'done', steps,
         answer: src.answer, endReason: src.endReason, totalMs: src.totalMs, tokens: src.steps.reduce((n, st) => n + st.tokens, 0), error: null, imported: true,
-        readings: src.readings ?? [], framings: Math.max(1, src.readings?.length ?? 1), ...await importedReadings(src, canvas),
+        readings: src.readings ?? [], framings: Math.max(1, src.readings?.length ?? 1), ...await importedReadings(src, steps, canvas),
       });
     }
     const st = store.getState();
