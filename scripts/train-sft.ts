@@ -49,8 +49,9 @@ const args = cliArgs('npm run train:sft --', {
   'aux-weight': { type: 'string', default: '1', help: 'weight of the dense vision loss (0 = off)' },
   'aux-shape-weight': { type: 'string', default: '1', help: 'multiplier of the shape term within the dense vision loss' },
   'aux-centre-weight': { type: 'string', default: '0', help: 'weight of the object-centre term within the dense vision loss (0: none)' },
-  'reader-views': { type: 'string', default: '0', help: 'final-zoom crops per step (4 a scene) whose dense vision loss trains the encoder beside the sequences, for shape reading (0 = off; needs --aux-weight > 0)' },
+  'reader-views': { type: 'string', default: '0', help: 'crops per step (4 a scene; --reader-scale says which) whose dense vision loss trains the encoder beside the sequences, for shape reading (0 = off; needs --aux-weight > 0)' },
   'reader-weight': { type: 'string', default: '0.5', help: 'weight of the reader views\' vision loss relative to the token cross-entropy' },
+  'reader-scale': { type: 'string', default: 'zoom', help: "the reader views' scale: zoom (an object 1.6–3.4× inside the crop, as a final zoom cuts it) or global (an object spans 6–14 view px, as a colour question's target does in the global view)" },
   'reader-seed': { type: 'string', default: '7000000', help: 'first scene seed of the reader views (scenes step·views/4 on are used at each step, so a resumed run continues them)' },
   'ground-weight': { type: 'string', default: '0', help: 'weight of the grounding loss: one decoder head taught to attend to the target where a thought names its region (0 = off)' },
   'family-weights': { type: 'string', help: `how often each family is drawn, replacing defaults: e.g. count=0.3 (relative; defaults ${Object.entries(FAMILY_WEIGHTS).map(([f, w]) => `${f}=${w}`).join(',')})` },
@@ -130,6 +131,7 @@ const teaching = {
 const readerViews = numberArg('reader-views', args['reader-views'], 0, 256);
 const readerWeight = numberArg('reader-weight', args['reader-weight'], 0);
 const readerSeed = numberArg('reader-seed', args['reader-seed'], 0);
+const readerScale = choiceArg('reader-scale', args['reader-scale'], ['zoom', 'global'] as const);
 if (readerViews > 0 && auxWeight === 0) {
   console.error('--reader-views needs the aux head that reads them: set --aux-weight above 0');
   process.exit(2);
@@ -252,10 +254,10 @@ const nextSeeds = () => Array.from({ length: batchSize * POOL_BATCHES }, () => d
 let pending = requestPool(nextSeeds());
 let queue: Produced[][] = [];
 
-// reader views: final-zoom crops from a second worker, one step ahead of the trainer
+// reader views: final-zoom crops (or crops at the global view's scale) from a second worker, one step ahead of the trainer
 const READER_CROPS_PER_SCENE = 4;
 const readerScenes = Math.ceil(readerViews / READER_CROPS_PER_SCENE);
-const readerSource = readerViews > 0 ? new ViewSource({ config: model.config, world, cropsPerScene: READER_CROPS_PER_SCENE, views: 'reader' }, 'reader-view') : null;
+const readerSource = readerViews > 0 ? new ViewSource({ config: model.config, world, cropsPerScene: READER_CROPS_PER_SCENE, views: readerScale === 'global' ? 'global-scale' : 'reader' }, 'reader-view') : null;
 // seeded by step, so a resumed run continues where it stopped
 const requestReaderViews = (forStep: number) => readerSource!.request(Array.from({ length: readerScenes }, (_, i) => readerSeed + forStep * readerScenes + i));
 let pendingReader = readerSource ? requestReaderViews(step) : null;

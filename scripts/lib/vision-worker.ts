@@ -9,7 +9,7 @@ import { imageToInput } from '../../src/model/preprocess';
 import { cropImage } from '../../src/agent/crop';
 import { sampleImage } from '../../src/agent/episode-image';
 import { visionLabels } from '../../src/train/vision-labels';
-import { pretrainViews, readerViews } from '../../src/train/vision-views';
+import { globalScaleViews, pretrainViews, readerViews } from '../../src/train/vision-views';
 import { generateSample } from '../../src/world/generate';
 import { createNodeCanvas } from '../../src/world/node-canvas';
 import { createRng, hashSeed } from '../../src/world/rng';
@@ -20,8 +20,11 @@ export interface VisionWorkerSetup {
   readonly config: ModelConfig;
   readonly world: WorldOptions;
   readonly cropsPerScene: number;
-  /** Which views: pre-training's mix (the global view and crops at every scale) or final-zoom crops only (train:sft --reader-views). */
-  readonly views?: 'pretrain' | 'reader';
+  /**
+   * Which views: pre-training's mix (the global view and crops at every scale), final-zoom crops
+   * (train:sft --reader-views) or crops at the global view's scale (--reader-scale global).
+   */
+  readonly views?: 'pretrain' | 'reader' | 'global-scale';
 }
 
 let setup: VisionWorkerSetup | null = null;
@@ -33,7 +36,7 @@ parentPort!.on('message', (msg: { setup?: VisionWorkerSetup; seeds?: number[] })
   }
   if (!setup || !msg.seeds) return;
   const { config, cropsPerScene } = setup;
-  const cut = setup.views === 'reader' ? readerViews : pretrainViews;
+  const cut = { pretrain: pretrainViews, reader: readerViews, 'global-scale': globalScaleViews }[setup.views ?? 'pretrain'];
   const patches: Float32Array[] = [];
   const labels: Float32Array[] = [];
   for (const seed of msg.seeds) {

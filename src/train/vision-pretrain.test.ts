@@ -13,7 +13,7 @@ import { createAuxHead } from './aux-head';
 import { toVariables } from './sft';
 import { AUX_CHANNELS, CENTRE_CHANNEL } from './vision-labels';
 import { visionLoss, visionMetrics, visionStep } from './vision-pretrain';
-import { pretrainViews, readerViews } from './vision-views';
+import { GLOBAL_SCALE_VIEW_PX, globalScaleViews, pretrainViews, readerViews } from './vision-views';
 
 describe('vision pre-training', () => {
   it('views: the full image first, then checked crops inside the image', () => {
@@ -41,6 +41,27 @@ describe('vision pre-training', () => {
       // cut around one of them: some object is centred in it and at most 3.4× smaller than it (squareIn's minimum side can widen it)
       expect(holds.some((o) => (v[2] - v[0]) <= Math.max(o.size * 3.4, MIN_CROP_SIDE + 12) + 2)).toBe(true);
     }
+  });
+
+  it('global-scale views: checked squares in which some object spans 6–14 of the 64 view px, its centre in the middle half', () => {
+    const s = generateSample(44, { families: ['colour'] });
+    const views = globalScaleViews(createRng(3), s.scene, 8);
+    expect(views.length).toBe(8);
+    const [lo, hi] = GLOBAL_SCALE_VIEW_PX;
+    for (const v of views) {
+      expect(v[0]).toBeGreaterThanOrEqual(0);
+      expect(v[1]).toBeGreaterThanOrEqual(0);
+      expect(v[2]).toBeLessThanOrEqual(s.scene.width);
+      expect(v[3]).toBeLessThanOrEqual(s.scene.height);
+      const side = Math.max(v[2] - v[0], v[3] - v[1]);
+      // the image's edge may shift a square (squareIn), so "middle half" is checked only as "inside"
+      const picked = s.scene.objects.filter((o) => o.cx >= v[0] && o.cx <= v[2] && o.cy >= v[1] && o.cy <= v[3]).map((o) => (o.size * 64) / side);
+      // rounding outward to whole pixels and a crop clamped to a small image can make the object a little larger
+      expect(picked.some((px) => px >= lo - 0.5 && px <= hi * 1.6)).toBe(true);
+    }
+    // mostly far smaller than a final zoom's: the crop is 4.5–10.7 times the object
+    const ratios = views.map((v) => Math.max(v[2] - v[0], v[3] - v[1]) / Math.max(...s.scene.objects.map((o) => o.size)));
+    expect(Math.max(...ratios)).toBeGreaterThan(3.4);
   });
 
   it('a step lowers the loss on a fixed batch, leaves no tensors behind, and metrics read labelled patches', async () => {
