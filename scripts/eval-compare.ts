@@ -35,7 +35,13 @@ if (aPaths.length !== bPaths.length) {
   console.error(`--a names ${aPaths.length} evaluations and --b ${bPaths.length}: pair each of A's with B's of the same episodes`);
   process.exit(2);
 }
-const [a, b] = [aPaths.flatMap(records), bPaths.flatMap(records)];
+const [aSets, bSets] = [aPaths.map(records), bPaths.map(records)];
+aSets.forEach((set, i) => {
+  if (set.length === bSets[i].length) return;
+  console.error(`${aPaths[i]} holds ${set.length} episodes and ${bPaths[i]} ${bSets[i].length}: pair evaluations run with the same --seed and --n`);
+  process.exit(2);
+});
+const [a, b] = [aSets.flat(), bSets.flat()];
 
 const pct = (x: number) => (Number.isNaN(x) ? '   -' : `${(100 * x).toFixed(1)}%`);
 const splits: [string, (r: EpisodeRecord) => boolean][] = [
