@@ -29,7 +29,7 @@ import { tokenizerCorpus } from '../src/train/data';
 import { ANSWER_VIEW_PX, DEFAULT_MIX } from '../src/train/oracle';
 import { type AuxHead, auxVariables, createAuxHead, restoreAuxHead } from '../src/train/aux-head';
 import { type ExtraViews, learningRate, sftStep, toVariables } from '../src/train/sft';
-import { type VisionMetrics, visionMetrics } from '../src/train/vision-pretrain';
+import { type VisionMetrics, centreShapeAccuracy, visionMetrics } from '../src/train/vision-pretrain';
 import { AUX_CHANNELS } from '../src/train/vision-labels';
 import * as tf from '../src/model/tf';
 import { BACKGROUND_STYLES, type BackgroundStyle, FAMILIES, type Family } from '../src/world/types';
@@ -275,18 +275,26 @@ const save = async () => {
 const started = performance.now();
 const startStep = step;
 let window = { loss: 0, aux: 0, ground: 0, reader: 0, aim: 0, steps: 0, tokens: 0, trained: 0, ms: 0 };
-let readerWindow = { shape: 0, shapeN: 0, glyph: 0, glyphN: 0 };
-/** The aux head's shape and glyph accuracy on reader views it has not trained on yet (measured before the step). */
-async function readerMetrics(views: ExtraViews): Promise<VisionMetrics> {
+let readerWindow = { shape: 0, shapeN: 0, glyph: 0, glyphN: 0, centre: 0, centreN: 0 };
+/**
+ * The aux head's shape and glyph accuracy on reader views it has not trained on yet (measured
+ * before the step), and on global-scale views how often it names the centred object's shape.
+ */
+async function readerMetrics(views: ExtraViews): Promise<VisionMetrics & { centreAccuracy: number }> {
   const features = tf.tidy(() => trainable.encodePatches(views.patches));
   try {
-    return await visionMetrics(features, views.labels, aux!);
+    const centreAccuracy = views.centreShapes ? await centreShapeAccuracy(features, views.centreShapes, aux!) : NaN;
+    return { ...(await visionMetrics(features, views.labels, aux!)), centreAccuracy };
   } finally {
     features.dispose();
   }
 }
-function addReaderMetrics(w: typeof readerWindow, m: VisionMetrics): typeof readerWindow {
-  return { shape: w.shape + m.shapeAccuracy * m.shapePatches, shapeN: w.shapeN + m.shapePatches, glyph: w.glyph + (m.glyphPatches ? m.glyphAccuracy * m.glyphPatches : 0), glyphN: w.glyphN + m.glyphPatches };
+function addReaderMetrics(w: typeof readerWindow, m: Awaited<ReturnType<typeof readerMetrics>>, views: number): typeof readerWindow {
+  const centred = Number.isNaN(m.centreAccuracy) ? 0 : views;
+  return {
+    shape: w.shape + m.shapeAccuracy * m.shapePatches, shapeN: w.shapeN + m.shapePatches, glyph: w.glyph + (m.glyphPatches ? m.glyphAccuracy * m.glyphPatches : 0), glyphN: w.glyphN + m.glyphPatches,
+    centre: w.centre + (centred ? m.centreAccuracy * centred : 0), centreN: w.centreN + centred,
+  };
 }
 while (step < totalSteps && !stop.requested) {
   if (queue.length === 0) {
@@ -306,11 +314,11 @@ while (step < totalSteps && !stop.requested) {
     const views = await pendingReader;
     pendingReader = requestReaderViews(step + 1);
     extra = { ...stackViews(views, model.patchShape, Math.min(readerViews, views.patches.length)), weight: readerWeight };
-    if (step % logEvery === 0) readerWindow = addReaderMetrics(readerWindow, await readerMetrics(extra));
+    if (step % logEvery === 0) readerWindow = addReaderMetrics(readerWindow, await readerMetrics(extra), extra.patches.shape[0]);
   }
   const result = await sftStep(trainable, trained, adam, batch, lr, { aux, groundWeight, detectPositiveWeight, gateWeight, aimWeight, extra });
   disposeBatch(batch);
-  if (extra) tf.dispose([extra.patches, extra.labels]);
+  if (extra) tf.dispose([extra.patches, extra.labels, ...(extra.centreShapes ? [extra.centreShapes] : [])]);
   const ms = performance.now() - t0;
   step++;
   if (!result.applied) console.warn(`step ${step}: non-finite loss or gradient (loss ${result.loss}, norm ${result.gradNorm}); update skipped`);
@@ -325,12 +333,12 @@ while (step < totalSteps && !stop.requested) {
       `${aimWeight > 0 ? ` (aim ${(window.aim / window.steps).toFixed(4)})` : ''}` +
       `${vars['decoder.detect.fine.mix'] ? ` (fine mix ${vars['decoder.detect.fine.mix'].dataSync()[0].toFixed(3)})` : ''}` +
       `${vars['decoder.aim.steer'] ? ` (steer ${vars['decoder.aim.steer'].dataSync()[0].toFixed(3)})` : ''}` +
-      `${readerSource ? ` (reader ${(window.reader / window.steps).toFixed(4)}; shape ${(readerWindow.shape / Math.max(1, readerWindow.shapeN)).toFixed(3)} of ${readerWindow.shapeN}, glyph ${(readerWindow.glyph / Math.max(1, readerWindow.glyphN)).toFixed(3)} of ${readerWindow.glyphN} before the step)` : ''}  lr ${lr.toExponential(2)}  ` +
+      `${readerSource ? ` (reader ${(window.reader / window.steps).toFixed(4)}; shape ${(readerWindow.shape / Math.max(1, readerWindow.shapeN)).toFixed(3)} of ${readerWindow.shapeN}, glyph ${(readerWindow.glyph / Math.max(1, readerWindow.glyphN)).toFixed(3)} of ${readerWindow.glyphN}${readerWindow.centreN ? `, centred shape ${(readerWindow.centre / readerWindow.centreN).toFixed(3)} of ${readerWindow.centreN}` : ''} before the step)` : ''}  lr ${lr.toExponential(2)}  ` +
       `${Math.round((window.tokens / window.ms) * 1000)} tok/s  ${((window.steps * batchSize * 1000) / window.ms).toFixed(1)} seq/s  ` +
       `elapsed ${formatDuration(elapsed)}  ETA ${formatDuration(eta)}`,
     );
     window = { loss: 0, aux: 0, ground: 0, reader: 0, aim: 0, steps: 0, tokens: 0, trained: 0, ms: 0 };
-    readerWindow = { shape: 0, shapeN: 0, glyph: 0, glyphN: 0 };
+    readerWindow = { shape: 0, shapeN: 0, glyph: 0, glyphN: 0, centre: 0, centreN: 0 };
   }
   if (step % saveEvery === 0) await save();
 }

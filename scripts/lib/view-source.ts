@@ -6,11 +6,14 @@
 import { Worker } from 'node:worker_threads';
 import * as tf from '../../src/model/tf';
 import { AUX_CHANNELS } from '../../src/train/vision-labels';
+import { SHAPES } from '../../src/world/types';
 import type { VisionWorkerSetup } from './vision-worker';
 
 export interface Views {
   readonly patches: Float32Array[];
   readonly labels: Float32Array[];
+  /** Global-scale views only: the shape index of the object each view is centred on. */
+  readonly centreShapes?: Int32Array;
 }
 
 export class ViewSource {
@@ -39,12 +42,16 @@ export class ViewSource {
   }
 }
 
-/** The first `n` views (all by default) as tensors: patches [n, ...patchShape], labels [n, patches, AUX_CHANNELS]. */
-export function stackViews(views: Views, patchShape: readonly [number, number], n = views.patches.length): { patches: tf.Tensor3D; labels: tf.Tensor3D } {
+/**
+ * The first `n` views (all by default) as tensors: patches [n, ...patchShape], labels
+ * [n, patches, AUX_CHANNELS], and the centred objects' shapes one-hot [n, shapes] when the views have them.
+ */
+export function stackViews(views: Views, patchShape: readonly [number, number], n = views.patches.length): { patches: tf.Tensor3D; labels: tf.Tensor3D; centreShapes?: tf.Tensor2D } {
   const stack = (arrays: Float32Array[], inner: readonly [number, number]) => {
     const flat = new Float32Array(n * arrays[0].length);
     for (let i = 0; i < n; i++) flat.set(arrays[i], i * arrays[i].length);
     return tf.tensor3d(flat, [n, inner[0], inner[1]]);
   };
-  return { patches: stack(views.patches, patchShape), labels: stack(views.labels, [views.labels[0].length / AUX_CHANNELS, AUX_CHANNELS]) };
+  const centreShapes = views.centreShapes ? tf.tidy(() => tf.oneHot(tf.tensor1d(views.centreShapes!.subarray(0, n), 'int32'), SHAPES.length).toFloat() as tf.Tensor2D) : undefined;
+  return { patches: stack(views.patches, patchShape), labels: stack(views.labels, [views.labels[0].length / AUX_CHANNELS, AUX_CHANNELS]), centreShapes };
 }

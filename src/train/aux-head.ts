@@ -18,10 +18,12 @@ export interface AuxHead {
 }
 
 export function createAuxHead(visionDim: number, channels: number, weight: number, colourPool = 0, shapeWeight = 1, centreWeight = 0): AuxHead {
+  // each in a tidy: the initial value's own tensor is released (the variable keeps a copy)
+  const variable = (init: () => tf.Tensor) => tf.tidy(() => tf.variable(init()));
   return {
-    w: tf.variable(tf.randomNormal([visionDim, channels], 0, 0.02)), b: tf.variable(tf.zeros([channels])),
-    poolW: colourPool > 0 ? tf.variable(tf.randomNormal([colourPool, COLOUR_NAMES.length], 0, 0.02)) : null,
-    poolB: colourPool > 0 ? tf.variable(tf.zeros([COLOUR_NAMES.length])) : null,
+    w: variable(() => tf.randomNormal([visionDim, channels], 0, 0.02)), b: variable(() => tf.zeros([channels])),
+    poolW: colourPool > 0 ? variable(() => tf.randomNormal([colourPool, COLOUR_NAMES.length], 0, 0.02)) : null,
+    poolB: colourPool > 0 ? variable(() => tf.zeros([COLOUR_NAMES.length])) : null,
     weight,
     shapeWeight,
     centreWeight,

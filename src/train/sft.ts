@@ -7,7 +7,7 @@ import { type Vlm, imageCells } from '../model/vlm';
 import { FINE_SUBCELLS } from '../model/config';
 import { type Adam, gradNorm } from './adam';
 import type { LossBatch } from './batch';
-import { visionLoss } from './vision-pretrain';
+import { centreShapeLoss, visionLoss } from './vision-pretrain';
 import { type AuxHead, auxVariables } from './aux-head';
 import { aimLoss, detectionLoss, gateLoss, groundLayer, groundingLoss, trustLoss } from './grounding';
 
@@ -57,6 +57,8 @@ export interface StepResult {
 export interface ExtraViews {
   readonly patches: tf.Tensor3D; // [M, rows, dim], the encoder's input
   readonly labels: tf.Tensor3D; // [M, patches, AUX_CHANNELS]
+  /** Views centred on an object (--reader-scale global): its shape, one-hot [M, shapes]; adds centreShapeLoss (times the head's shape weight) to their vision loss. */
+  readonly centreShapes?: tf.Tensor2D;
   /** Weight of their vision loss relative to the token cross-entropy. */
   readonly weight: number;
 }
@@ -129,7 +131,9 @@ export async function sftStep(model: Vlm, vars: Record<string, tf.Variable>, ada
     }
     if (useExtra) {
       const seen = model.encode(extra.patches);
-      extraValue = tf.keep(visionLoss(seen.features, extra.labels, aux!, seen.pooled));
+      let seenLoss = visionLoss(seen.features, extra.labels, aux!, seen.pooled);
+      if (extra.centreShapes) seenLoss = seenLoss.add(centreShapeLoss(seen.features, extra.centreShapes, aux!).mul(aux!.shapeWeight));
+      extraValue = tf.keep(seenLoss);
       loss = loss.add(extraValue.mul(extra.weight));
     }
     return loss;

@@ -84,6 +84,43 @@ export async function visionMetrics(features: tf.Tensor3D, labels: tf.Tensor3D, 
   return { glyphPatches: g.n, glyphAccuracy: g.accuracy, shapePatches: s.n, shapeAccuracy: s.accuracy };
 }
 
+/**
+ * The mean of the four features around the view's centre, [M, C], from features [M, tokens, C]
+ * in row-major grid order (a one-token-per-patch preset). A slice, not a gather: the WASM backend
+ * has no gradient for gather.
+ */
+export function centreFeatures(features: tf.Tensor3D): tf.Tensor2D {
+  const [m, tokens, c] = features.shape;
+  const grid = Math.round(Math.sqrt(tokens));
+  return features.reshape([m, grid, grid, c]).slice([0, grid / 2 - 1, grid / 2 - 1, 0], [-1, 2, 2, -1]).mean([1, 2]) as tf.Tensor2D;
+}
+
+/** The aux head's shape logits read from the four centre tokens' mean, [M, shapes]. */
+function centreShapeLogits(features: tf.Tensor3D, head: AuxHead): tf.Tensor2D {
+  const w = head.w.slice([0, SHAPE_START], [-1, SHAPES.length]);
+  return dense(centreFeatures(features), w, head.b.slice([SHAPE_START], [SHAPES.length])) as tf.Tensor2D;
+}
+
+/**
+ * Softmax cross-entropy of the shape of the object each view is centred on (`shapes`, one-hot
+ * [M, shapes]), read by the aux head's shape channels from the four centre tokens: stage 88's
+ * probe as a lesson. Unlike the dense labels' shape term, it asks for one object's shape from
+ * all the tokens it straddles, wherever the grid cuts it.
+ */
+export function centreShapeLoss(features: tf.Tensor3D, shapes: tf.Tensor2D, head: AuxHead): tf.Scalar {
+  return tf.losses.softmaxCrossEntropy(shapes, centreShapeLogits(features, head)) as tf.Scalar;
+}
+
+/** The fraction of views whose centred object's shape the head names (argmax), as centreShapeLoss reads it. */
+export async function centreShapeAccuracy(features: tf.Tensor3D, shapes: tf.Tensor2D, head: AuxHead): Promise<number> {
+  const right = tf.tidy(() => centreShapeLogits(features, head).argMax(-1).equal(shapes.argMax(-1)).toFloat().mean());
+  try {
+    return (await right.data())[0];
+  } finally {
+    right.dispose();
+  }
+}
+
 export interface VisionStepResult {
   readonly loss: number;
   readonly gradNorm: number;

@@ -56,24 +56,36 @@ export function readerViews(rng: Rng, scene: Scene, crops: number): PixelBox[] {
   return views;
 }
 
-/** How many view px the picked object spans in a `globalScaleViews` crop: the sizes at which colour questions' targets are read in the global view. */
-export const GLOBAL_SCALE_VIEW_PX: readonly [number, number] = [6, 14];
+/** How many view px the centred object spans in a `globalScaleViews` crop: the sizes at which colour questions' targets are read in the global view. */
+export const GLOBAL_SCALE_VIEW_PX: readonly [number, number] = [7, 13];
+
+/** A crop and the object centred in it. */
+export interface CentredView {
+  readonly box: PixelBox;
+  readonly object: SceneObject;
+}
 
 /**
  * `crops` crops cut at the global view's scale: each is a square in which an object drawn
- * uniformly spans 6–14 of the view's 64 px, its neighbours in the crop too, its centre anywhere
- * in the middle half. The encoder is otherwise taught shapes this small only on whole images,
- * where few objects are this size (stage 88: v37's encoder names a shape at 8–10 view px 74.5% of
- * the time, and learns ten points more on such crops; train:sft --reader-scale global).
+ * uniformly spans 7–13 of the view's `viewPx` px, its neighbours in the crop too, centred to
+ * within ±15% of its size, so the four tokens around the view's centre hold it (crops the
+ * image's edge would shift off it are skipped). The encoder is otherwise taught shapes this small
+ * only on whole images, where few objects are this size (stage 88: v37's encoder names a shape at
+ * 8–10 view px 74.5% of the time, and learns ten points more on such crops; train:sft
+ * --reader-scale global).
  */
-export function globalScaleViews(rng: Rng, scene: Scene, crops: number, viewPx = 64): PixelBox[] {
+export function globalScaleViews(rng: Rng, scene: Scene, crops: number, viewPx = 64): CentredView[] {
   const image = pixelBox(0, 0, scene.width, scene.height);
-  const views: PixelBox[] = [];
+  const views: CentredView[] = [];
   for (let i = 0; views.length < crops && i < crops * 3; i++) {
-    const o = rng.pick(scene.objects);
-    const side = (o.size * viewPx) / rng.float(...GLOBAL_SCALE_VIEW_PX);
-    const check = checkBox(squareIn(o.cx + rng.float(-0.25, 0.25) * side, o.cy + rng.float(-0.25, 0.25) * side, side, image), scene);
-    if (check.ok) views.push(check.box);
+    const object = rng.pick(scene.objects);
+    const side = (object.size * viewPx) / rng.float(...GLOBAL_SCALE_VIEW_PX);
+    const [cx, cy] = [object.cx + rng.float(-0.15, 0.15) * object.size, object.cy + rng.float(-0.15, 0.15) * object.size];
+    const check = checkBox(squareIn(cx, cy, side, image), scene);
+    if (!check.ok) continue;
+    const box = check.box;
+    if (Math.hypot((box[0] + box[2]) / 2 - cx, (box[1] + box[3]) / 2 - cy) > 0.02 * side) continue;
+    views.push({ box, object });
   }
   return views;
 }
