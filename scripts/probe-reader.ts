@@ -30,6 +30,7 @@ import { sampleImage } from '../src/agent/episode-image';
 import { Adam, gradNorm } from '../src/train/adam';
 import { squareIn } from '../src/train/oracle';
 import { toVariables } from '../src/train/sft';
+import { centreFeatures } from '../src/train/vision-pretrain';
 import { loadVisionPretraining } from './lib/checkpoint';
 import { loadSquintModel } from '../src/model/load';
 import { nodeFileReader } from '../src/model/weights/node-files';
@@ -162,14 +163,11 @@ const head = { 'head.w': tf.variable(tf.randomNormal([config.visionDim, classes]
 const encoderVars = Object.fromEntries(Object.entries(vars).filter(([n]) => n.startsWith('vision.')));
 const all: Record<string, tf.Variable> = args.freeze ? { ...head } : { ...encoderVars, ...head };
 const encoder = new Vlm(config, vars, 0);
-const grid = config.imageSize / config.patchSize;
 if (pool === 'centre' && config.merge !== 1) {
   console.error(`--pool centre reads a one-token-per-patch grid; preset ${config.preset} merges ${config.merge}×${config.merge} patches`);
   process.exit(2);
 }
-/** The mean of the four tokens around the view's centre (row-major grid); a slice, not a gather: WASM has no gradient for gather. */
-const centre = (features: tf.Tensor3D) => features.reshape([features.shape[0], grid, grid, features.shape[2]]).slice([0, grid / 2 - 1, grid / 2 - 1, 0], [-1, 2, 2, -1]).mean([1, 2]);
-const pooled = (features: tf.Tensor3D) => (pool === 'centre' ? centre(features) : features.mean(1));
+const pooled = (features: tf.Tensor3D) => (pool === 'centre' ? centreFeatures(features) : features.mean(1));
 const logits = (x: tf.Tensor3D) => pooled(encoder.encodePatches(x)).matMul(head['head.w']).add(head['head.b']) as tf.Tensor2D;
 const adam = new Adam();
 
