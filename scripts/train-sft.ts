@@ -51,7 +51,7 @@ const args = cliArgs('npm run train:sft --', {
   'aux-centre-weight': { type: 'string', default: '0', help: 'weight of the object-centre term within the dense vision loss (0: none)' },
   'reader-views': { type: 'string', default: '0', help: 'crops per step (4 a scene; --reader-scale says which) whose dense vision loss trains the encoder beside the sequences, for shape reading (0 = off; needs --aux-weight > 0)' },
   'reader-weight': { type: 'string', default: '0.5', help: 'weight of the reader views\' vision loss relative to the token cross-entropy' },
-  'reader-scale': { type: 'string', default: 'zoom', help: "the reader views' scale: zoom (an object 1.6–3.4× inside the crop, as a final zoom cuts it) or global (an object spans 6–14 view px, as a colour question's target does in the global view)" },
+  'reader-scale': { type: 'string', default: 'zoom', help: "the reader views' scale: zoom (an object 1.6–3.4× inside the crop, as a final zoom cuts it) or global (centred on an object that spans 7–13 view px, as a colour question's target does in the global view, whose shape the four centre tokens are also taught)" },
   'reader-seed': { type: 'string', default: '7000000', help: 'first scene seed of the reader views (scenes step·views/4 on are used at each step, so a resumed run continues them)' },
   'ground-weight': { type: 'string', default: '0', help: 'weight of the grounding loss: one decoder head taught to attend to the target where a thought names its region (0 = off)' },
   'family-weights': { type: 'string', help: `how often each family is drawn, replacing defaults: e.g. count=0.3 (relative; defaults ${Object.entries(FAMILY_WEIGHTS).map(([f, w]) => `${f}=${w}`).join(',')})` },
