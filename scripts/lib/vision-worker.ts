@@ -46,7 +46,10 @@ parentPort!.on('message', (msg: { setup?: VisionWorkerSetup; seeds?: number[] })
     const rng = createRng(hashSeed(seed, 11));
     const boxes: PixelBox[] = [];
     if (setup.views === 'global-scale') {
-      for (const { box, object } of globalScaleViews(rng, sample.scene, cropsPerScene)) boxes.push(box), shapes.push(SHAPES.indexOf(object.shape));
+      for (const { box, object } of globalScaleViews(rng, sample.scene, cropsPerScene, config.imageSize)) {
+        boxes.push(box);
+        shapes.push(SHAPES.indexOf(object.shape));
+      }
     } else boxes.push(...(setup.views === 'reader' ? readerViews : pretrainViews)(rng, sample.scene, cropsPerScene));
     for (const box of boxes) {
       patches.push(imageToInput(cropImage(image.canvas, box, createNodeCanvas), config));
