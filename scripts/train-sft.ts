@@ -274,8 +274,11 @@ const save = async () => {
 
 const started = performance.now();
 const startStep = step;
-let window = { loss: 0, aux: 0, ground: 0, reader: 0, aim: 0, steps: 0, tokens: 0, trained: 0, ms: 0 };
-let readerWindow = { shape: 0, shapeN: 0, glyph: 0, glyphN: 0, centre: 0, centreN: 0 };
+/** Sums over the steps since the last log line, and the reader views' accuracies over the same steps. */
+const emptyWindow = () => ({ loss: 0, aux: 0, ground: 0, reader: 0, aim: 0, steps: 0, tokens: 0, trained: 0, ms: 0 });
+const emptyReaderWindow = () => ({ shape: 0, shapeN: 0, glyph: 0, glyphN: 0, centre: 0, centreN: 0 });
+let window = emptyWindow();
+let readerWindow = emptyReaderWindow();
 /**
  * The aux head's shape and glyph accuracy on reader views it has not trained on yet (measured
  * before the step), and on global-scale views how often it names the centred object's shape.
@@ -337,8 +340,8 @@ while (step < totalSteps && !stop.requested) {
       `${Math.round((window.tokens / window.ms) * 1000)} tok/s  ${((window.steps * batchSize * 1000) / window.ms).toFixed(1)} seq/s  ` +
       `elapsed ${formatDuration(elapsed)}  ETA ${formatDuration(eta)}`,
     );
-    window = { loss: 0, aux: 0, ground: 0, reader: 0, aim: 0, steps: 0, tokens: 0, trained: 0, ms: 0 };
-    readerWindow = { shape: 0, shapeN: 0, glyph: 0, glyphN: 0, centre: 0, centreN: 0 };
+    window = emptyWindow();
+    readerWindow = emptyReaderWindow();
   }
   if (step % saveEvery === 0) await save();
 }

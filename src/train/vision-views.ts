@@ -67,7 +67,7 @@ export interface CentredView {
 
 /**
  * `crops` crops cut at the global view's scale: each is a square in which an object drawn
- * uniformly spans 7–13 of the view's `viewPx` px, its neighbours in the crop too, centred to
+ * uniformly spans GLOBAL_SCALE_VIEW_PX (7–13) of the view's `viewPx` px, its neighbours in the crop too, centred to
  * within ±15% of its size, so the four tokens around the view's centre hold it (crops the
  * image's edge would shift off it are skipped). The encoder is otherwise taught shapes this small
  * only on whole images, where few objects are this size (stage 88: v37's encoder names a shape at
