@@ -369,6 +369,22 @@ const PRESETS = {
     preset: 'gated-ladder-pixels', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: true, finePixels: true, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
     dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
   },
+  /**
+   * `gated-ladder-pixels` with a fifth encoder block, grown from it as the identity (stage 92c):
+   * does more encoder depth lift perception at the view's limit (small shapes, neighbouring hues)?
+   */
+  'gated-pixels-5v': {
+    preset: 'gated-pixels-5v', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: true, finePixels: true, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 64, visionLayers: 5, visionHeads: 2, merge: 1,
+    dim: 128, layers: 3, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
+  },
+  /**
+   * `gated-ladder-pixels` with a fourth decoder layer after the count pathway, grown as the identity
+   * (stage 92d): more depth for what reads the grounding head and the count (stage 32's idea, never finished).
+   */
+  'gated-pixels-4d': {
+    preset: 'gated-pixels-4d', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: true, finePixels: true, fineAim: false, aimSteer: false, aimTrust: false, aimReach: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
+    dim: 128, layers: 4, heads: 4, mlpDim: 384, vocabSize: 0, maxSeq: 512,
+  },
   /** `gated-ladder-pixels` with the aim pathway on the 4-px cells steering the grounding head (`fineAim`, `aimSteer`). */
   'gated-ladder-aim': {
     preset: 'gated-ladder-aim', imageSize: 64, patchSize: 8, stem: 'conv', colourPool: 16, poolTokens: true, tokenPositions: true, pointer: true, readout: true, questionFirst: true, countMass: false, countPeaks: false, countDetector: true, countLadder: true, fineDetector: true, countGate: true, ladderBias: true, finePixels: true, fineAim: true, aimSteer: true, aimTrust: true, aimReach: false, visionDim: 64, visionLayers: 4, visionHeads: 2, merge: 1,
