@@ -6,6 +6,11 @@
  * of three, stopping once settled; the majority of all five; and the playground's plan, up to
  * five until one answer leads by two. For each: right, readings a question, and the paired
  * difference from the majority of three (± one standard error; won / lost).
+ *
+ * With `--second` (another model's outputs on the same seeds) it also scores two models read
+ * together, each plan still stopping once one answer leads by two: the models taking the framings
+ * in turn (the first model on framings 1, 3, 5, the second on 2 and 4), and both models on each
+ * framing (the first model's reading, then the second's, framing by framing, at most ten).
  */
 import { cliArgs, commaList, requiredArg } from './lib/args';
 import { readRecordsFile } from './lib/eval-file';
@@ -14,29 +19,56 @@ import { isCorrect } from '../src/rl/answer';
 
 const args = cliArgs('npm run eval:reading-plans --', {
   probe: { type: 'string', help: 'probe:framings --framings 5 output(s), comma-separated (.json or .json.gz)' },
+  second: { type: 'string', help: "a second model's probe:framings --framings 5 output(s) on the same seeds, comma-separated" },
   help: { type: 'boolean', default: false, help: 'show this help' },
 });
-interface ProbeRecord { truth: string; answers: (string | null)[] }
-const records = commaList(requiredArg('probe', args.probe)).flatMap((path) => readRecordsFile<ProbeRecord>(path, 'npm run probe:framings').records);
-if (records.some((r) => !Array.isArray(r.answers) || r.answers.length < 5)) {
-  console.error('every record needs five readings: run probe:framings with --framings 5');
-  process.exit(1);
-}
+interface ProbeRecord { seed: number; truth: string; answers: (string | null)[] }
 
-/** The readings a plan of at most `count` takes, stopping once settled unless it reads them all. */
-const readingsTaken = (answers: (string | null)[], count: number, readAll: boolean) => {
+/** The records of these files, each with five readings; exits with code 1 naming the problem. */
+function probeRecords(files: string): ProbeRecord[] {
+  const records = commaList(files).flatMap((path) => readRecordsFile<ProbeRecord>(path, 'npm run probe:framings').records);
+  if (records.some((r) => !Array.isArray(r.answers) || r.answers.length < 5)) {
+    console.error('every record needs five readings: run probe:framings with --framings 5');
+    process.exit(1);
+  }
+  return records;
+}
+const records = probeRecords(requiredArg('probe', args.probe));
+/** The second model's answers, in the order of `records`; exits with code 1 when a seed is missing. */
+const second = args.second === undefined ? null : (() => {
+  const bySeed = new Map(probeRecords(args.second).map((r) => [r.seed, r]));
+  return records.map((r) => {
+    const other = bySeed.get(r.seed);
+    if (!other || other.truth !== r.truth) {
+      console.error(`seed ${r.seed}: ${other ? 'another truth' : 'missing'} in --second (read both models on the same seeds and world)`);
+      process.exit(1);
+    }
+    return other.answers;
+  });
+})();
+
+/** The readings a plan of at most `order.length` takes, in that order, stopping once settled unless it reads them all. */
+const readingsTaken = (order: (string | null)[], readAll: boolean) => {
   let read = 1;
-  while (read < count && (readAll || !answerSettled(answers.slice(0, read), count))) read++;
-  return answers.slice(0, read);
+  while (read < order.length && (readAll || !answerSettled(order.slice(0, read), order.length))) read++;
+  return order.slice(0, read);
 };
-const PLANS: [string, (answers: (string | null)[]) => (string | null)[]][] = [
-  ['one reading', (a) => a.slice(0, 1)],
-  ['majority of three, until settled', (a) => readingsTaken(a, 3, false)],
-  ['majority of all five', (a) => readingsTaken(a, 5, true)],
-  ['up to five, until one leads by two', (a) => readingsTaken(a, 5, false)],
+/** A plan: the readings it may take for question `i`, in order, and whether it reads them all. */
+type Plan = [name: string, order: (i: number) => (string | null)[], readAll: boolean];
+const own = (i: number) => records[i]!.answers;
+const PLANS: Plan[] = [
+  ['one reading', (i) => own(i).slice(0, 1), false],
+  ['majority of three, until settled', (i) => own(i).slice(0, 3), false],
+  ['majority of all five', (i) => own(i).slice(0, 5), true],
+  ['up to five, until one leads by two', (i) => own(i).slice(0, 5), false],
 ];
-const scored = PLANS.map(([name, plan]) => {
-  const taken = records.map((r) => plan(r.answers));
+if (second) PLANS.push(
+  ['second model, up to five', (i) => second[i]!.slice(0, 5), false],
+  ['the models in turn, up to five', (i) => [0, 1, 2, 3, 4].map((f) => (f % 2 === 0 ? own(i) : second[i]!)[f]!), false],
+  ['both models on each framing, up to ten', (i) => [0, 1, 2, 3, 4].flatMap((f) => [own(i)[f]!, second[i]![f]!]), false],
+);
+const scored = PLANS.map(([name, order, readAll]) => {
+  const taken = records.map((_, i) => readingsTaken(order(i), readAll));
   const right = taken.map((t, i) => isCorrect(t[majorityAnswer(t)?.index ?? 0] ?? null, records[i]!.truth));
   return { name, right, readings: taken.reduce((k, t) => k + t.length, 0) / records.length };
 });
@@ -48,5 +80,5 @@ for (const { name, right, readings } of scored) {
   const mean = d.reduce((a, b) => a + b, 0) / n;
   const se = Math.sqrt(d.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1) / n);
   const won = d.filter((x) => x > 0).length, lost = d.filter((x) => x < 0).length;
-  console.log(`${name.padEnd(36)} ${((100 * right.filter(Boolean).length) / n).toFixed(2).padStart(6)}%  ${readings.toFixed(2)} readings  against three ${(100 * mean).toFixed(2)} ± ${(100 * se).toFixed(2)} (${won} won, ${lost} lost)`);
+  console.log(`${name.padEnd(40)} ${((100 * right.filter(Boolean).length) / n).toFixed(2).padStart(6)}%  ${readings.toFixed(2)} readings  against three ${(100 * mean).toFixed(2)} ± ${(100 * se).toFixed(2)} (${won} won, ${lost} lost)`);
 }
