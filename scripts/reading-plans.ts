@@ -10,7 +10,8 @@
  * With `--second` (another model's outputs on the same seeds) it also scores two models read
  * together, each plan still stopping once one answer leads by two: the models taking the framings
  * in turn (the first model on framings 1, 3, 5, the second on 2 and 4), and both models on each
- * framing (the first model's reading, then the second's, framing by framing, at most ten).
+ * framing (the first model's reading, then the second's, framing by framing, at most ten), and
+ * each plan against the first model's up to five as well.
  */
 import { cliArgs, commaList, requiredArg } from './lib/args';
 import { readRecordsFile } from './lib/eval-file';
@@ -72,13 +73,17 @@ const scored = PLANS.map(([name, order, readAll]) => {
   const right = taken.map((t, i) => isCorrect(t[majorityAnswer(t)?.index ?? 0] ?? null, records[i]!.truth));
   return { name, right, readings: taken.reduce((k, t) => k + t.length, 0) / records.length };
 });
-const baseline = scored[1]!.right;
 const n = records.length;
-console.log(`${n} questions`);
-for (const { name, right, readings } of scored) {
+/** The paired difference of `right` from `baseline` in points: mean ± one standard error (won, lost). */
+function paired(right: boolean[], baseline: boolean[]): string {
   const d = right.map((r, i) => Number(r) - Number(baseline[i]));
   const mean = d.reduce((a, b) => a + b, 0) / n;
   const se = Math.sqrt(d.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1) / n);
-  const won = d.filter((x) => x > 0).length, lost = d.filter((x) => x < 0).length;
-  console.log(`${name.padEnd(40)} ${((100 * right.filter(Boolean).length) / n).toFixed(2).padStart(6)}%  ${readings.toFixed(2)} readings  against three ${(100 * mean).toFixed(2)} ± ${(100 * se).toFixed(2)} (${won} won, ${lost} lost)`);
+  return `${(100 * mean).toFixed(2)} ± ${(100 * se).toFixed(2)} (${d.filter((x) => x > 0).length} won, ${d.filter((x) => x < 0).length} lost)`;
+}
+const [three, playground] = [scored[1]!.right, scored[3]!.right];
+console.log(`${n} questions`);
+for (const { name, right, readings } of scored) {
+  const against = `against three ${paired(right, three)}` + (second ? `, against up to five ${paired(right, playground)}` : '');
+  console.log(`${name.padEnd(40)} ${((100 * right.filter(Boolean).length) / n).toFixed(2).padStart(6)}%  ${readings.toFixed(2)} readings  ${against}`);
 }
