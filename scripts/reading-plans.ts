@@ -17,6 +17,7 @@ import { cliArgs, commaList, requiredArg } from './lib/args';
 import { readRecordsFile } from './lib/eval-file';
 import { answerSettled, majorityAnswer } from '../src/agent/framings';
 import { isCorrect } from '../src/rl/answer';
+import { pairedDifference } from '../src/rl/compare';
 
 const args = cliArgs('npm run eval:reading-plans --', {
   probe: { type: 'string', help: 'probe:framings --framings 5 output(s), comma-separated (.json or .json.gz)' },
@@ -76,10 +77,9 @@ const scored = PLANS.map(([name, order, readAll]) => {
 const n = records.length;
 /** The paired difference of `right` from `baseline` in points: mean ± one standard error (won, lost). */
 function paired(right: boolean[], baseline: boolean[]): string {
-  const d = right.map((r, i) => Number(r) - Number(baseline[i]));
-  const mean = d.reduce((a, b) => a + b, 0) / n;
-  const se = Math.sqrt(d.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1) / n);
-  return `${(100 * mean).toFixed(2)} ± ${(100 * se).toFixed(2)} (${d.filter((x) => x > 0).length} won, ${d.filter((x) => x < 0).length} lost)`;
+  const outcomes = (rs: boolean[]) => rs.map((correct, i) => ({ id: String(i), correct }));
+  const p = pairedDifference(outcomes(baseline), outcomes(right));
+  return `${(100 * p.difference).toFixed(2)} ± ${(100 * p.standardError).toFixed(2)} (${p.wins} won, ${p.losses} lost)`;
 }
 const [three, playground] = [scored[1]!.right, scored[3]!.right];
 console.log(`${n} questions`);
